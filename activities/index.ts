@@ -1,0 +1,149 @@
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
+import { integrityStateSchema } from '../src/domain/integrity-state';
+import { problemClassSchema } from '../src/domain/problem-class';
+import type { RemediationResult } from '../src/domain/remediation-result';
+import { collectionNameSchema, getCollection, type Collection } from '../src/postgres/collections';
+import * as store from '../src/postgres/outcome-store';
+import type { Pool } from '../src/postgres/pool';
+import { sampleCollection } from '../src/probes/sample-collection';
+import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
+import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
+import { computeWeights } from '../src/strategies/weights';
+import { classified } from './activity-errors';
+import { strategyImplementation } from './strategies';
+
+export interface ActivityDeps {
+  pool: Pool;
+}
+
+const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100) });
+const sampleInput = z.object({ collection: collectionNameSchema, config: healingConfigSchema });
+const weightsInput = z.object({ days: z.number().int().min(1).max(365), learning_enabled: z.boolean() });
+const stepInput = z.object({
+  strategy: z.string().min(1),
+  collection: collectionNameSchema,
+  problem: problemClassSchema,
+  state: integrityStateSchema,
+  config: healingConfigSchema,
+});
+const planInput = stepInput.extend({ plan: strategyPlanSchema });
+const executeInput = planInput.extend({ budget_ms: z.number().int().positive() });
+
+export type StrategyStepInput = z.input<typeof stepInput>;
+
+export interface PreparedAttempt {
+  attempt_id: number;
+  collection_id: number;
+  config: HealingConfig;
+}
+
+/**
+ * Every side effect of a healing attempt. Each activity validates its input, is safe to run twice
+ * (retries), and heartbeats while it runs long.
+ */
+export function createActivities({ pool }: ActivityDeps) {
+  async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
+    const c = await getCollection(pool, name);
+    if (c.table_oid === null) throw new Error(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist`);
+    return c as Collection & { table_oid: number };
+  }
+
+  async function strategyContext(input: z.infer<typeof stepInput>, budgetMs = 60_000): Promise<StrategyContext<Pool>> {
+    const ctx = Context.current();
+    return {
+      db: pool,
+      collection: await liveCollection(input.collection),
+      problem: input.problem,
+      state: input.state,
+      config: input.config,
+      heartbeat: (d) => ctx.heartbeat(d),
+      signal: ctx.cancellationSignal,
+      budgetMs,
+    };
+  }
+
+  return {
+    /** Opens the attempt's row (its id is the action id) and loads the collection's configuration. */
+    async prepareAttempt(raw: z.input<typeof prepareInput>): Promise<PreparedAttempt> {
+      return classified(async () => {
+        const input = prepareInput.parse(raw);
+        const info = Context.current().info.workflowExecution;
+        if (!info) throw new Error('prepareAttempt runs only inside a workflow');
+        const c = await getCollection(pool, input.collection);
+        const attemptId = await store.openAttempt(pool, { workflow_id: info.workflowId, run_id: info.runId, collection_id: c.id, trigger: input.trigger });
+        return { attempt_id: attemptId, collection_id: c.id, config: await store.loadHealingConfig(pool, input.collection) };
+      });
+    },
+
+    /** The sensor: live statistics → health-weighted graph → λ, witness edges, state. */
+    async sampleIntegrity(raw: z.input<typeof sampleInput>): Promise<IntegritySample> {
+      return classified(async () => {
+        const input = sampleInput.parse(raw);
+        const c = await liveCollection(input.collection);
+        const stats = await sampleCollection(pool, c, input.config.index_candidate_min_bytes);
+        return integrityOf(stats, input.config);
+      });
+    },
+
+    /** Seed 002 weights over the last `days` days; none when learning is off. */
+    async loadStrategyWeights(raw: z.input<typeof weightsInput>): Promise<Record<string, number>> {
+      return classified(async () => {
+        const input = weightsInput.parse(raw);
+        if (!input.learning_enabled) return {};
+        return computeWeights(await store.loadRecentOutcomes(pool, input.days));
+      });
+    },
+
+    async sandboxTest(raw: StrategyStepInput): Promise<SandboxResult> {
+      return classified(async () => {
+        const input = stepInput.parse(raw);
+        return strategyImplementation(input.strategy).sandbox(await strategyContext(input));
+      });
+    },
+
+    /** Measures before acting and captures what compensation needs. */
+    async planStrategy(raw: StrategyStepInput): Promise<StrategyPlan> {
+      return classified(async () => {
+        const input = stepInput.parse(raw);
+        return strategyImplementation(input.strategy).plan(await strategyContext(input));
+      });
+    },
+
+    async executeStrategy(raw: z.input<typeof executeInput>): Promise<RemediationResult> {
+      return classified(async () => {
+        const input = executeInput.parse(raw);
+        const ctx = await strategyContext(input, input.budget_ms);
+        ctx.heartbeat({ step: 'start' });
+        return strategyImplementation(input.strategy).execute(ctx, input.plan);
+      });
+    },
+
+    async verifyStrategy(raw: z.input<typeof planInput>): Promise<StrategyVerdict> {
+      return classified(async () => {
+        const input = planInput.parse(raw);
+        return strategyImplementation(input.strategy).verify(await strategyContext(input), input.plan);
+      });
+    },
+
+    /** Undoes the strategy from its plan's snapshot; idempotent, so it is retried until it is done. */
+    async compensateStrategy(raw: z.input<typeof planInput>): Promise<{ compensated: boolean }> {
+      return classified(async () => {
+        const input = planInput.parse(raw);
+        const s = strategyImplementation(input.strategy);
+        if (!s.compensate) return { compensated: false };
+        const ctx = await strategyContext(input);
+        ctx.heartbeat({ step: 'compensate' });
+        await s.compensate(ctx, input.plan);
+        return { compensated: true };
+      });
+    },
+
+    async recordOutcome(raw: store.FinishAttempt): Promise<{ outcome_id: number | null }> {
+      return classified(async () => store.finishAttempt(pool, store.finishAttemptSchema.parse(raw)));
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

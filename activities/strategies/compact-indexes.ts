@@ -1,0 +1,196 @@
+import type { Pool, PoolClient } from '../../src/postgres/pool';
+import { failedResult } from '../../src/domain/remediation-result';
+import { qualifiedName } from '../../src/postgres/quote-ident';
+import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/build-graph';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { checkCanAlterTable, sandboxResult, type Check } from './sandbox-checks';
+
+interface IndexRef {
+  schema: string;
+  name: string;
+}
+
+interface IndexMeasure extends IndexRef {
+  valid: boolean;
+  avg_leaf_density: number | null;
+  leaf_pages: number | null;
+  size_bytes: number;
+}
+
+/** Snapshots older than this stall REINDEX CONCURRENTLY in "waiting for old snapshots". */
+const OLD_SNAPSHOT_SECONDS = 60;
+const HEARTBEAT_MS = 1000;
+
+/**
+ * compact_indexes (seed 002): rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
+ * most fragmented first. Irreversible. A failed or cancelled rebuild leaves an invalid `*_ccnew`
+ * index; it is dropped before the step returns, so nothing half-built stays behind.
+ */
+export const compactIndexes: Strategy<Pool> = {
+  descriptor: strategyByName('compact_indexes')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    const checks: Check[] = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
+    const targets = await resolveTargets(ctx);
+    checks.push({
+      name: 'targets_exist',
+      passed: targets.length > 0,
+      detail: targets.length > 0 ? targets.map((t) => `${t.schema}.${t.name}`).join(', ') : 'no fragmented btree index of the table is left',
+    });
+    const { rows } = await ctx.db.query<{ pid: number; state: string; age_s: number }>(
+      `SELECT pid, state, extract(epoch FROM now() - xact_start)::float8 AS age_s
+         FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+          AND xact_start < now() - make_interval(secs => $1)`,
+      [OLD_SNAPSHOT_SECONDS],
+    );
+    checks.push({
+      name: 'no_old_snapshots',
+      passed: rows.length === 0,
+      detail:
+        rows.length === 0
+          ? `no transaction older than ${OLD_SNAPSHOT_SECONDS} s holds a snapshot`
+          : `REINDEX CONCURRENTLY would wait for: ${rows.map((r) => `pid ${r.pid} (${r.state}, ${Math.round(r.age_s)} s)`).join(', ')}`,
+    });
+    return sandboxResult('prerequisites', checks, started);
+  },
+
+  async plan(ctx) {
+    const targets = await resolveTargets(ctx);
+    const before = await measureAll(ctx.db, targets);
+    return { strategy: 'compact_indexes', params: { indexes: targets }, snapshot: null, before: { indexes: before } };
+  },
+
+  async execute(ctx, plan) {
+    const targets = plan.params.indexes as IndexRef[];
+    const deadline = Date.now() + ctx.budgetMs;
+    let rebuilt = 0;
+    const done: IndexMeasure[] = [];
+    for (const ix of targets) {
+      ctx.heartbeat({ step: 'reindex', index: `${ix.schema}.${ix.name}` });
+      const now = await measure(ctx.db, ix);
+      // Idempotent: a retry after a crash skips what the first try already rebuilt.
+      if (now && now.valid && !isFragmented(now, ctx.config.index_fragmentation_threshold_pct)) {
+        done.push(now);
+        continue;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 1000) return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
+      try {
+        await dropLeftovers(ctx.db, ix);
+        await reindexConcurrently(ctx, ix, remaining);
+        rebuilt++;
+      } catch (err) {
+        await dropLeftovers(ctx.db, ix);
+        if (ctx.signal.aborted) throw err;
+        return { ...failedResult(`REINDEX INDEX CONCURRENTLY ${ix.schema}.${ix.name}: ${(err as Error).message}`), actions_taken: rebuilt };
+      }
+    }
+    return { success: true, actions_taken: rebuilt, improvement: 0, metadata: { rebuilt, already_healthy: done.length } };
+  },
+
+  async verify(ctx, plan) {
+    const targets = plan.params.indexes as IndexRef[];
+    const after = await measureAll(ctx.db, targets);
+    const before = (plan.before.indexes ?? []) as IndexMeasure[];
+    const bad = after.filter((a) => !a.valid || isFragmented(a, ctx.config.index_fragmentation_threshold_pct));
+    const verified = after.length === targets.length && bad.length === 0;
+    const detail = after
+      .map((a) => {
+        const b = before.find((x) => x.schema === a.schema && x.name === a.name);
+        return `${a.schema}.${a.name}: density ${fmt(b?.avg_leaf_density)} → ${fmt(a.avg_leaf_density)}, ${fmtBytes(b?.size_bytes)} → ${fmtBytes(a.size_bytes)}`;
+      })
+      .join('; ');
+    return { verified, after: { indexes: after }, detail };
+  },
+};
+
+function isFragmented(m: IndexMeasure, thresholdPct: number): boolean {
+  if (m.avg_leaf_density === null) return false;
+  return 100 * (1 - m.avg_leaf_density / HEALTHY_LEAF_DENSITY) > thresholdPct;
+}
+
+/** The problem names indexes by OID; rebuilding changes OIDs, so the plan keeps schema and name. */
+async function resolveTargets(ctx: StrategyContext<Pool>): Promise<IndexRef[]> {
+  const oids = ctx.problem.class === 'IndexFragmentation' ? ctx.problem.index_ids : [];
+  if (oids.length === 0) return [];
+  const { rows } = await ctx.db.query<IndexRef & { oid: number }>(
+    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_am a ON a.oid = c.relam
+      WHERE c.oid = ANY ($1::oid[]) AND i.indrelid = $2 AND a.amname = 'btree'`,
+    [oids, ctx.collection.table_oid],
+  );
+  // Keep the problem's order: most fragmented first.
+  return oids.flatMap((oid) => rows.filter((r) => Number(r.oid) === Number(oid)).map(({ schema, name }) => ({ schema, name })));
+}
+
+async function measure(db: Pool, ix: IndexRef): Promise<IndexMeasure | undefined> {
+  const { rows } = await db.query<IndexMeasure>(
+    `SELECT n.nspname AS schema, c.relname AS name, i.indisvalid AS valid,
+            nullif(s.avg_leaf_density, 'NaN')::float8 AS avg_leaf_density, s.leaf_pages::float8 AS leaf_pages,
+            pg_relation_size(c.oid)::float8 AS size_bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
+       LEFT JOIN LATERAL (SELECT * FROM pgstatindex(c.oid::regclass) WHERE i.indisvalid) s ON true
+      WHERE n.nspname = $1 AND c.relname = $2`,
+    [ix.schema, ix.name],
+  );
+  return rows[0];
+}
+
+async function measureAll(db: Pool, targets: IndexRef[]): Promise<IndexMeasure[]> {
+  const out: IndexMeasure[] = [];
+  for (const t of targets) {
+    const m = await measure(db, t);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/** Runs the rebuild on its own connection, heartbeating, and cancels it on abort or when the budget runs out. */
+async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, budgetMs: number): Promise<void> {
+  const client: PoolClient = await ctx.db.connect();
+  let onAbort: (() => void) | undefined;
+  const beat = setInterval(() => ctx.heartbeat({ step: 'reindex', index: `${ix.schema}.${ix.name}` }), HEARTBEAT_MS);
+  try {
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    onAbort = () => void ctx.db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    ctx.signal.addEventListener('abort', onAbort);
+    if (ctx.signal.aborted) throw new Error('cancelled before the rebuild started');
+    await client.query(`SET statement_timeout = ${Math.max(1000, Math.floor(budgetMs))}`);
+    await client.query(`REINDEX INDEX CONCURRENTLY ${qualifiedName(ix.schema, ix.name)}`);
+  } finally {
+    clearInterval(beat);
+    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+    await client.query('RESET statement_timeout').catch(() => undefined);
+    client.release();
+  }
+}
+
+/**
+ * Drops what an interrupted REINDEX CONCURRENTLY leaves: an invalid `<name>_ccnew*` (the half-built
+ * copy) and a `<name>_ccold*` (the old index, once the swap happened).
+ */
+export async function dropLeftovers(db: Pool, ix: IndexRef): Promise<string[]> {
+  const { rows } = await db.query<IndexRef>(
+    `SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND NOT i.indisvalid
+        AND starts_with(c.relname, $2) AND substr(c.relname, length($2) + 1) ~ '^_cc(new|old)[0-9]*$'
+        AND i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index)`,
+    [ix.schema, ix.name],
+  );
+  for (const r of rows) await db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(r.schema, r.name)}`);
+  return rows.map((r) => `${r.schema}.${r.name}`);
+}
+
+function fmt(x: number | null | undefined): string {
+  return x === null || x === undefined ? '?' : x.toFixed(1);
+}
+
+function fmtBytes(x: number | undefined): string {
+  return x === undefined ? '?' : `${(x / 1048576).toFixed(1)} MB`;
+}
+

@@ -1,0 +1,17 @@
+import type { Pool } from '../../src/postgres/pool';
+import { STRATEGIES } from '../../src/strategies/registry';
+import type { Strategy } from '../../src/strategies/strategy';
+import { compactIndexes } from './compact-indexes';
+import { pauseMaintenance } from './pause-maintenance';
+
+/** The code behind each registered descriptor. */
+const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
+  compact_indexes: compactIndexes,
+  pause_maintenance: pauseMaintenance,
+};
+
+export function strategyImplementation(name: string): Strategy<Pool> {
+  const s = IMPLEMENTATIONS[name];
+  if (!s) throw new Error(`no implementation for strategy "${name}" (known: ${STRATEGIES.map((d) => d.name).join(', ')})`);
+  return s;
+}

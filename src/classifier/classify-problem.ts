@@ -1,0 +1,67 @@
+import type { HealingConfig } from '../domain/healing-config';
+import type { ProblemClass } from '../domain/problem-class';
+import type { EdgeKind, GraphEdge } from '../graph/system-graph';
+import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
+import type { IntegritySample } from '../sensor/integrity-sample';
+
+/** An edge whose measured health is this far below full counts as weak. */
+const WEAK_HEALTH = 0.98;
+
+export function weakWitnesses(sample: IntegritySample): GraphEdge[] {
+  return sample.witness_edges.filter((e) => e.health < WEAK_HEALTH);
+}
+
+function countKinds(edges: GraphEdge[]): Map<EdgeKind, number> {
+  const m = new Map<EdgeKind, number>();
+  for (const e of edges) m.set(e.kind, (m.get(e.kind) ?? 0) + 1);
+  return m;
+}
+
+export function summarizeWitnesses(edges: GraphEdge[]): string {
+  if (edges.length === 0) return 'no weak witness edges';
+  return edges.map((e) => `${e.kind} ${e.source}–${e.target} health ${e.health.toFixed(2)}`).join('; ');
+}
+
+/**
+ * Seed 002's classifier: the kinds of the weak witness edges name the part that breaks, and the
+ * metrics confirm it. Checked in the seed's order; what matches nothing is Unknown for a person.
+ */
+export function classifyProblem(sample: IntegritySample, config: HealingConfig): ProblemClass {
+  const weak = weakWitnesses(sample);
+  const kinds = countKinds(weak);
+  const stats = sample.stats;
+
+  if ((kinds.get('dependency') ?? 0) > 0) {
+    const jobs = contendingJobs(stats.maintenance, config);
+    if (jobs.length > 0) {
+      return {
+        class: 'MaintenanceContention',
+        job_types: [...new Set(jobs.map((j) => j.job_type))].sort(),
+        queue_depth: jobs.reduce((n, j) => n + j.blocking, 0),
+      };
+    }
+  }
+
+  // An index is implicated when a weak witness edge touches it (its access or its table link).
+  const weakIndexOids = new Set(
+    weak.filter((e) => e.kind === 'index_link' || e.kind === 'access').flatMap((e) => [e.source, e.target]),
+  );
+  const fragmented = stats.indexes
+    .filter((ix) => ix.is_valid && fragmentationPct(ix) > config.index_fragmentation_threshold_pct)
+    .filter((ix) => weakIndexOids.has(`index:${ix.oid}`))
+    .sort((a, b) => fragmentationPct(b) - fragmentationPct(a));
+  if (fragmented.length > 0) {
+    return {
+      class: 'IndexFragmentation',
+      index_ids: fragmented.map((ix) => ix.oid),
+      index_names: fragmented.map((ix) => ix.name),
+      fragmentation_pct: round1(fragmentationPct(fragmented[0]!)),
+    };
+  }
+
+  return { class: 'Unknown', witness_summary: summarizeWitnesses(weak.length > 0 ? weak : sample.witness_edges) };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { collectionNameSchema } from '../../postgres/collections';
+import { loadHistory } from '../../postgres/outcome-store';
+import { onlyFlags, type ParsedArgs, UsageError } from '../args';
+import type { CommandResult } from '../command';
+import { parseSince } from '../durations';
+import type { SystemHandles } from '../system-connection';
+
+const argsSchema = z.object({
+  since: z.date(),
+  limit: z.coerce.number().int().min(1).max(10_000),
+  collection: collectionNameSchema.optional(),
+});
+
+/** `selfheal history [--since 24h|ISO] [--limit 20] [--collection c]`: ruvector_healing_history. */
+export async function historyCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+  onlyFlags(args, ['json', 'since', 'limit', 'collection']);
+  if (args.positionals.length) throw new UsageError('usage: selfheal history [--since 24h|2026-01-01T00:00:00Z] [--limit 20] [--collection name] [--json]');
+  const a = argsSchema.parse({
+    since: parseSince(String(args.flags.since ?? '24h')),
+    limit: args.flags.limit ?? 20,
+    collection: args.flags.collection,
+  });
+  const rows = await loadHistory(await sys.pool(), a);
+  if (rows.length === 0) out(`no healing attempts since ${a.since.toISOString()}`);
+  for (const r of rows) {
+    const result = r.status === 'Completed' ? `${r.success ? 'success' : 'failed'}, ${r.verified ? 'verified' : 'not verified'}` : r.status;
+    const lambda = r.initial_lambda !== null ? ` λ ${r.initial_lambda.toFixed(3)} → ${r.final_lambda?.toFixed(3) ?? '?'}` : '';
+    const imp = r.improvement !== null ? ` (${(r.improvement * 100).toFixed(1)} %)` : '';
+    out(`#${r.attempt_id} ${r.started_at} ${r.collection} ${r.problem_class ?? '-'} → ${r.strategy ?? '-'}: ${result}${lambda}${imp}${r.reason && r.status !== 'Completed' ? ` — ${r.reason}` : ''}`);
+  }
+  return { data: rows, exitCode: 0 };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { collectionNameSchema, listCollections } from '../../postgres/collections';
+import { attemptStats } from '../../postgres/attempt-stats';
+import { loadHealingConfig } from '../../postgres/outcome-store';
+import { sampleCollection } from '../../probes/sample-collection';
+import { integrityOf } from '../../sensor/integrity-sample';
+import { healingAttemptWorkflowId } from '../../temporal/task-queue';
+import { attemptStatusQuery } from '../../../workflows/attempt-messages';
+import { onlyFlags, type ParsedArgs, UsageError } from '../args';
+import type { CommandResult } from '../command';
+import type { SystemHandles } from '../system-connection';
+
+/** `selfheal status [collection]`: ruvector_healing_status per collection, with λ measured now. */
+export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+  onlyFlags(args, ['json']);
+  if (args.positionals.length > 1) throw new UsageError('usage: selfheal status [collection] [--json]');
+  const only = args.positionals[0] === undefined ? undefined : z.object({ c: collectionNameSchema }).parse({ c: args.positionals[0] }).c;
+  const pool = await sys.pool();
+  const client = await sys.temporal();
+  const collections = (await listCollections(pool)).filter((c) => !only || c.name === only);
+  if (only && collections.length === 0) throw new Error(`no collection named "${only}"`);
+  const result = [];
+  for (const c of collections) {
+    const config = await loadHealingConfig(pool, c.name);
+    const integrity = c.table_oid === null ? null : integrityOf(await sampleCollection(pool, c, config.index_candidate_min_bytes), config);
+    const stats = await attemptStats(pool, c.id);
+    let active: { workflow_id: string; run_id: string; phase: string } | null = null;
+    try {
+      const h = client.workflow.getHandle(healingAttemptWorkflowId(c.name));
+      const d = await h.describe();
+      if (d.status.name === 'RUNNING') active = { workflow_id: d.workflowId, run_id: d.runId, phase: (await h.query(attemptStatusQuery)).phase };
+    } catch {
+      // No attempt has run for this collection yet.
+    }
+    const cooldownUntil = stats.last_healing ? new Date(Date.parse(stats.last_healing) + config.min_healing_interval * 1000) : null;
+    const entry = {
+      collection: c.name,
+      table: `${c.table_schema}.${c.table_name}`,
+      enabled: config.enabled,
+      state: integrity?.state ?? 'unknown',
+      lambda: integrity?.lambda ?? null,
+      baseline_lambda: integrity?.baseline_lambda ?? null,
+      witness_edges: integrity?.witness_edges.length ?? 0,
+      sample_cost_ms: integrity?.stats.sample_cost_ms ?? null,
+      last_healing: stats.last_healing,
+      total_healings_24h: stats.total_healings_24h,
+      success_rate: stats.completed_24h ? stats.verified_24h / stats.completed_24h : null,
+      active_remediations: active ? [active] : [],
+      cooldown_until: cooldownUntil && cooldownUntil.getTime() > Date.now() ? cooldownUntil.toISOString() : null,
+    };
+    result.push(entry);
+    out(
+      `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
+        `${entry.total_healings_24h} attempts in 24 h, success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
+        `${active ? `; attempt running (${active.phase})` : ''}${entry.enabled ? '' : '; healing disabled'}`,
+    );
+  }
+  return { data: result, exitCode: 0 };
+}

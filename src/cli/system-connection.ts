@@ -1,0 +1,69 @@
+import { Client, Connection } from '@temporalio/client';
+import { readRuntimeInfo } from '../infra/runtime-file';
+import { migrate } from '../postgres/migrate';
+import { createPool, type Pool } from '../postgres/pool';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../temporal/task-queue';
+
+export interface SystemSettings {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  databaseUrl: string;
+  uiUrl: string | null;
+}
+
+/** Where the running system is: environment first, else what `npm start` wrote into .data/runtime.json. */
+export function systemSettings(env: NodeJS.ProcessEnv = process.env): SystemSettings {
+  const rt = readRuntimeInfo();
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? rt?.temporalAddress;
+  const databaseUrl = env.DATABASE_URL ?? rt?.databaseUrl;
+  if (!temporalAddress || !databaseUrl) {
+    throw new Error('selfheal is not running: start it with `npm start`, or set TEMPORAL_ADDRESS and DATABASE_URL');
+  }
+  return {
+    temporalAddress,
+    databaseUrl,
+    namespace: env.TEMPORAL_NAMESPACE ?? rt?.namespace ?? DEFAULT_NAMESPACE,
+    taskQueue: env.SELFHEAL_TASK_QUEUE ?? rt?.taskQueue ?? DEFAULT_TASK_QUEUE,
+    uiUrl: env.SELFHEAL_UI_URL ?? rt?.uiUrl ?? null,
+  };
+}
+
+export interface SystemHandles {
+  settings: SystemSettings;
+  pool(): Promise<Pool>;
+  temporal(): Promise<Client>;
+  close(): Promise<void>;
+}
+
+/** Lazily opened connections, so a command opens only what it uses. */
+export function connectSystem(settings: SystemSettings): SystemHandles {
+  let pool: Pool | undefined;
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  return {
+    settings,
+    async pool() {
+      if (!pool) {
+        pool = createPool(settings.databaseUrl, 4);
+        await migrate(pool);
+      }
+      return pool;
+    },
+    async temporal() {
+      if (!client) {
+        connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
+        client = new Client({ connection, namespace: settings.namespace });
+      }
+      return client;
+    },
+    async close() {
+      await pool?.end().catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+    },
+  };
+}
+
+export function workflowUiLink(s: SystemSettings, workflowId: string, runId: string): string | null {
+  return s.uiUrl ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history` : null;
+}

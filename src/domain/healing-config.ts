@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { problemClassNameSchema } from './problem-class';
+
+/**
+ * HealingConfig of seed 002 (durations in seconds), plus the settings selfheal needs to run it.
+ * Unknown keys are refused so a typo never silently falls back to a default.
+ */
+export const healingConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    min_healing_interval: z.number().int().min(0).max(7 * 86400).default(300),
+    max_attempts_per_window: z.number().int().min(1).max(1000).default(3),
+    attempt_window: z.number().int().min(1).max(30 * 86400).default(3600),
+    max_auto_heal_impact: z.number().min(0).max(1).default(0.5),
+    require_approval: z.array(problemClassNameSchema).default([]),
+    require_approval_strategies: z.array(z.string().min(1)).default(['scale_replicas']),
+    learning_enabled: z.boolean().default(true),
+    /** Guardian sampling interval (seed 003: check_interval). */
+    check_interval: z.number().int().min(1).max(86400).default(60),
+    /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
+    stabilization_wait: z.number().min(0).max(86400).default(10),
+    /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
+    min_lambda_improvement: z.number().min(1).max(10).default(1.1),
+    /** λ / baseline below this is stress, below critical_ratio critical. */
+    stress_ratio: z.number().gt(0).max(1).default(0.9),
+    critical_ratio: z.number().gt(0).max(1).default(0.6),
+    /** Btree indexes this large or larger are measured with pgstatindex. */
+    index_candidate_min_bytes: z.number().int().min(0).default(1024 * 1024),
+    /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
+    index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
+    /** Maintenance running this long counts as contention even when it blocks nobody. */
+    maintenance_long_running_seconds: z.number().min(0).max(86400).default(300),
+    /** Cap for scale_replicas. */
+    max_replicas: z.number().int().min(1).max(1000).default(10),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.critical_ratio > c.stress_ratio) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['critical_ratio'], message: 'critical_ratio must not exceed stress_ratio' });
+    }
+  });
+
+export type HealingConfig = z.infer<typeof healingConfigSchema>;
+export type HealingConfigInput = z.input<typeof healingConfigSchema>;
+
+export const DEFAULT_HEALING_CONFIG: HealingConfig = healingConfigSchema.parse({});
+
+export function parseHealingConfig(input: unknown): HealingConfig {
+  return healingConfigSchema.parse(input ?? {});
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { problemClassSchema } from './problem-class';
+import { remediationResultSchema } from './remediation-result';
+
+/** Seed 002 HealingOutcome: Completed, Deferred or NoStrategy. */
+export const healingOutcomeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('Completed'),
+    problem: problemClassSchema,
+    strategy: z.string(),
+    result: remediationResultSchema,
+    verified: z.boolean(),
+    compensated: z.boolean(),
+    initial_lambda: z.number(),
+    final_lambda: z.number().nullable(),
+    attempt_id: z.number().int(),
+    outcome_id: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('Deferred'),
+    problem: problemClassSchema.nullable(),
+    reason: z.string(),
+    attempt_id: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('NoStrategy'),
+    problem: problemClassSchema,
+    attempt_id: z.number().int(),
+  }),
+]);
+export type HealingOutcome = z.infer<typeof healingOutcomeSchema>;

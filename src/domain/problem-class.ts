@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** The seven problem classes of seed 002, as a discriminated union on `class`. */
+export const PROBLEM_CLASS_NAMES = [
+  'HotspotCongestion',
+  'CentroidSkew',
+  'ReplicationLag',
+  'MaintenanceContention',
+  'IndexFragmentation',
+  'MemoryPressure',
+  'Unknown',
+] as const;
+
+export const problemClassNameSchema = z.enum(PROBLEM_CLASS_NAMES);
+export type ProblemClassName = z.infer<typeof problemClassNameSchema>;
+
+export const hotspotCongestionSchema = z.object({
+  class: z.literal('HotspotCongestion'),
+  partition_ids: z.array(z.number().int()),
+  load_ratio: z.number(),
+});
+
+export const centroidSkewSchema = z.object({
+  class: z.literal('CentroidSkew'),
+  centroid_ids: z.array(z.number().int()),
+  skew_factor: z.number(),
+});
+
+export const replicationLagSchema = z.object({
+  class: z.literal('ReplicationLag'),
+  replica_ids: z.array(z.number().int()),
+  lag_seconds: z.number(),
+});
+
+export const maintenanceContentionSchema = z.object({
+  class: z.literal('MaintenanceContention'),
+  job_types: z.array(z.string()),
+  queue_depth: z.number().int().nonnegative(),
+});
+
+export const indexFragmentationSchema = z.object({
+  class: z.literal('IndexFragmentation'),
+  /** Index OIDs (seed: index_ids) and their qualified names, most fragmented first. */
+  index_ids: z.array(z.number().int()),
+  index_names: z.array(z.string()),
+  fragmentation_pct: z.number(),
+});
+
+export const memoryPressureSchema = z.object({
+  class: z.literal('MemoryPressure'),
+  current_usage_pct: z.number(),
+  largest_consumers: z.array(z.tuple([z.string(), z.number()])),
+});
+
+export const unknownProblemSchema = z.object({
+  class: z.literal('Unknown'),
+  witness_summary: z.string(),
+});
+
+export const problemClassSchema = z.discriminatedUnion('class', [
+  hotspotCongestionSchema,
+  centroidSkewSchema,
+  replicationLagSchema,
+  maintenanceContentionSchema,
+  indexFragmentationSchema,
+  memoryPressureSchema,
+  unknownProblemSchema,
+]);
+
+export type ProblemClass = z.infer<typeof problemClassSchema>;
+export type ProblemOf<N extends ProblemClassName> = Extract<ProblemClass, { class: N }>;
+
+export function isProblemClassName(value: string): value is ProblemClassName {
+  return (PROBLEM_CLASS_NAMES as readonly string[]).includes(value);
+}

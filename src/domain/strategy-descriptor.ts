@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { problemClassNameSchema } from './problem-class';
+
+export const SANDBOX_LEVELS = ['complete', 'read_only', 'prerequisites'] as const;
+export const sandboxLevelSchema = z.enum(SANDBOX_LEVELS);
+export type SandboxLevel = z.infer<typeof sandboxLevelSchema>;
+
+/** What the registry knows of a strategy without touching any system: pure data, safe in workflows. */
+export const strategyDescriptorSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  handles: z.array(problemClassNameSchema).min(1),
+  /** 0–1, higher is more disruptive (seed 002). */
+  impact: z.number().min(0).max(1),
+  estimated_duration_seconds: z.number().positive(),
+  reversible: z.boolean(),
+  requires_approval: z.boolean(),
+  sandbox_levels: z.array(sandboxLevelSchema).min(1),
+  description: z.string(),
+});
+export type StrategyDescriptor = z.infer<typeof strategyDescriptorSchema>;

@@ -1,0 +1,58 @@
+import type { Collection } from '../postgres/collections';
+import type { Pool } from '../postgres/pool';
+import { qualifiedName } from '../postgres/quote-ident';
+import { isDemoTable, refillDemoTable, DEMO_ROWS } from '../demo/demo-collection';
+
+export interface DrillReport {
+  collection: string;
+  rows_before: number;
+  rows_deleted: number;
+  indexes: { name: string; density_before: number | null; density_after: number | null; size_bytes: number }[];
+}
+
+/**
+ * Fault injection for IndexFragmentation (postgres-notes.md): delete four of every five rows in
+ * physical order, then VACUUM. Every leaf page keeps a fifth of its entries; VACUUM does not
+ * shrink the index, so leaf density falls from ~90 to ~18 while the table stays healthy.
+ * Destroys data: only the demo table (which is refilled first) or with `force`.
+ */
+export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: { force?: boolean } = {}): Promise<DrillReport> {
+  const demo = await isDemoTable(pool, c.table_schema, c.table_name);
+  if (!demo && !opts.force) {
+    throw new Error(`${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`);
+  }
+  const t = qualifiedName(c.table_schema, c.table_name);
+  if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, DEMO_ROWS);
+  const before = await densities(pool, c);
+  const rowsBefore = Number((await pool.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${t}`)).rows[0]!.n);
+  const del = await pool.query(
+    `DELETE FROM ${t} WHERE ctid = ANY (ARRAY(
+        SELECT ctid FROM (SELECT ctid, row_number() OVER (ORDER BY ctid) AS rn FROM ${t}) x WHERE rn % 5 <> 0))`,
+  );
+  await pool.query(`VACUUM ${t}`);
+  await pool.query(`ANALYZE ${t}`);
+  const after = await densities(pool, c);
+  return {
+    collection: c.name,
+    rows_before: rowsBefore,
+    rows_deleted: del.rowCount ?? 0,
+    indexes: after.map((a) => ({
+      name: a.name,
+      density_before: before.find((b) => b.name === a.name)?.density ?? null,
+      density_after: a.density,
+      size_bytes: a.size_bytes,
+    })),
+  };
+}
+
+async function densities(pool: Pool, c: Collection) {
+  const { rows } = await pool.query<{ name: string; density: number | null; size_bytes: number }>(
+    `SELECT ci.oid::regclass::text AS name, nullif(s.avg_leaf_density, 'NaN')::float8 AS density, pg_relation_size(ci.oid)::float8 AS size_bytes
+       FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_am a ON a.oid = ci.relam
+       CROSS JOIN LATERAL pgstatindex(ci.oid::regclass) s
+      WHERE i.indrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND a.amname = 'btree' AND i.indisvalid
+      ORDER BY 1`,
+    [c.table_schema, c.table_name],
+  );
+  return rows;
+}

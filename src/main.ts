@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { ensureDemoCollection } from './demo/demo-collection';
+import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
+import { DATA_DIR, startStack } from './infra/stack';
+import { migrate } from './postgres/migrate';
+import { createPool } from './postgres/pool';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './temporal/task-queue';
+import { createSelfhealWorker } from './worker/create-worker';
+import { writeWorkflowBundle } from './worker/workflow-bundle';
+
+/**
+ * `npm start`: the whole system on embedded defaults. Temporal dev server (with UI) and PostgreSQL
+ * keep their data under .data/, so a second start finds the attempts and outcomes again.
+ */
+async function main(): Promise<void> {
+  const say = (l: string) => console.log(l);
+  say('selfheal: starting Temporal and PostgreSQL…');
+  const stack = await startStack({
+    mode: 'persistent',
+    temporalPort: Number(process.env.SELFHEAL_TEMPORAL_PORT ?? 7233),
+    uiPort: Number(process.env.SELFHEAL_UI_PORT ?? 8233),
+    postgresPort: process.env.SELFHEAL_PG_PORT ? Number(process.env.SELFHEAL_PG_PORT) : 54329,
+  });
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
+  const taskQueue = process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  const pool = createPool(stack.databaseUrl);
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('\nselfheal: stopping…');
+    removeRuntimeInfo();
+    await pool.end().catch(() => undefined);
+    await stack.stop();
+    say('selfheal: stopped.');
+    process.exit(code);
+  };
+  try {
+    const applied = await migrate(pool);
+    if (applied.length) say(`selfheal: applied migrations ${applied.join(', ')}`);
+    const demo = await ensureDemoCollection(pool);
+    say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
+    const bundle = await writeWorkflowBundle(join(DATA_DIR, 'build', 'workflow-bundle.js'));
+    const { worker } = await createSelfhealWorker({ address: stack.temporalAddress, namespace, taskQueue, pool, workflowBundlePath: bundle });
+    writeRuntimeInfo({
+      temporalAddress: stack.temporalAddress, namespace, taskQueue, databaseUrl: stack.databaseUrl,
+      uiUrl: stack.uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
+    });
+    say('');
+    say(`  Temporal UI:      ${stack.uiUrl ?? '(external server: see your Temporal UI)'}`);
+    say(`  Temporal server:  ${stack.temporalAddress} (namespace ${namespace}, task queue ${taskQueue})`);
+    say(`  PostgreSQL:       ${stack.databaseUrl.replace(/:[^:@/]*@/, ':****@')}`);
+    say('');
+    say('  Try, in another terminal:');
+    say('    npx selfheal drill IndexFragmentation demo   # bloat the demo index for real');
+    say('    npx selfheal trigger demo                    # one durable healing attempt; watch it in the UI');
+    say('    npx selfheal history                         # what was done, and whether it was verified');
+    say('');
+    say('  Ctrl-C stops everything.');
+    process.once('SIGINT', () => worker.shutdown());
+    process.once('SIGTERM', () => worker.shutdown());
+    await worker.run();
+    await stop(0);
+  } catch (err) {
+    console.error(`selfheal: ${err instanceof Error ? err.message : String(err)}`);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,34 @@
+import type { Pool } from './pool';
+import { withTransaction } from './pool';
+import * as m001 from './migrations/001-outcome-store';
+import * as m002 from './migrations/002-collections-and-attempts';
+import * as m003 from './migrations/003-statistics-extensions';
+
+/** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
+export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
+  { id: 1, name: 'outcome-store', sql: m001.sql },
+  { id: 2, name: 'collections-and-attempts', sql: m002.sql },
+  { id: 3, name: 'statistics-extensions', sql: m003.sql },
+];
+
+// Any constant works; it only has to be the same for every selfheal process.
+const MIGRATION_LOCK = 726_451_001;
+
+/** Applies the migrations not yet applied, in one transaction under an advisory lock, so concurrent starts are safe. */
+export async function migrate(pool: Pool): Promise<number[]> {
+  return withTransaction(pool, async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await c.query('CREATE SCHEMA IF NOT EXISTS ruvector');
+    await c.query(`CREATE TABLE IF NOT EXISTS ruvector.schema_migrations (
+      id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW())`);
+    const done = new Set((await c.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue;
+      await c.query(m.sql);
+      await c.query('INSERT INTO ruvector.schema_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { healingConfigSchema, type HealingConfig } from '../domain/healing-config';
+import type { Pool } from './pool';
+import { withTransaction } from './pool';
+
+export interface OpenAttemptInput {
+  workflow_id: string;
+  run_id: string;
+  collection_id: number;
+  trigger: string;
+}
+
+/** Creates the attempt's row, or returns the one a retry of this step made already. */
+export async function openAttempt(pool: Pool, a: OpenAttemptInput): Promise<number> {
+  const { rows } = await pool.query<{ id: number }>(
+    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (workflow_id, run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+     RETURNING id`,
+    [a.workflow_id, a.run_id, a.collection_id, a.trigger],
+  );
+  return rows[0]!.id;
+}
+
+export const outcomeRowSchema = z.object({
+  problem_class: z.string(),
+  problem_details: z.record(z.unknown()),
+  strategy_name: z.string(),
+  strategy_params: z.record(z.unknown()).nullable(),
+  started_at: z.string(),
+  completed_at: z.string(),
+  duration_ms: z.number().int(),
+  success: z.boolean(),
+  verified: z.boolean().nullable(),
+  actions_taken: z.number().int().nullable(),
+  improvement_pct: z.number().nullable(),
+  error_message: z.string().nullable(),
+  initial_lambda: z.number(),
+  final_lambda: z.number().nullable(),
+  witness_edges: z.array(z.unknown()).nullable(),
+  system_metrics: z.record(z.unknown()).nullable(),
+});
+export type OutcomeRow = z.infer<typeof outcomeRowSchema>;
+
+export const finishAttemptSchema = z.object({
+  attempt_id: z.number().int(),
+  status: z.enum(['Completed', 'Deferred', 'NoStrategy']),
+  problem_class: z.string().nullable(),
+  strategy_name: z.string().nullable(),
+  reason: z.string().nullable(),
+  sandbox: z.record(z.unknown()).nullable(),
+  compensation: z.record(z.unknown()).nullable(),
+  /** Only a Completed attempt (a strategy ran) writes a healing_outcomes row. */
+  outcome: outcomeRowSchema.nullable(),
+});
+export type FinishAttempt = z.infer<typeof finishAttemptSchema>;
+
+/**
+ * Records how the attempt ended, once: the attempt row is locked, and a second call (an activity
+ * retry after a lost reply) finds it finished and returns the outcome id written the first time.
+ */
+export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ outcome_id: number | null }> {
+  return withTransaction(pool, async (c) => {
+    const cur = await c.query<{ status: string; outcome_id: number | null; collection_id: number }>(
+      'SELECT status, outcome_id, collection_id FROM ruvector.healing_attempts WHERE id = $1 FOR UPDATE',
+      [f.attempt_id],
+    );
+    const row = cur.rows[0];
+    if (!row) throw new Error(`healing attempt ${f.attempt_id} does not exist`);
+    if (row.status !== 'running') return { outcome_id: row.outcome_id };
+    let outcomeId: number | null = null;
+    if (f.outcome) {
+      const o = f.outcome;
+      const ins = await c.query<{ id: number }>(
+        `INSERT INTO ruvector.healing_outcomes
+           (collection_id, problem_class, problem_details, strategy_name, strategy_params, started_at, completed_at,
+            duration_ms, success, verified, actions_taken, improvement_pct, error_message, initial_lambda, final_lambda,
+            witness_edges, system_metrics)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+        [
+          row.collection_id, o.problem_class, JSON.stringify(o.problem_details), o.strategy_name,
+          o.strategy_params === null ? null : JSON.stringify(o.strategy_params), o.started_at, o.completed_at,
+          o.duration_ms, o.success, o.verified, o.actions_taken, o.improvement_pct, o.error_message,
+          o.initial_lambda, o.final_lambda, o.witness_edges === null ? null : JSON.stringify(o.witness_edges),
+          o.system_metrics === null ? null : JSON.stringify(o.system_metrics),
+        ],
+      );
+      outcomeId = ins.rows[0]!.id;
+    }
+    await c.query(
+      `UPDATE ruvector.healing_attempts
+          SET status = $2, problem_class = $3, strategy_name = $4, reason = $5, sandbox = $6, compensation = $7,
+              outcome_id = $8, completed_at = now()
+        WHERE id = $1`,
+      [
+        f.attempt_id, f.status, f.problem_class, f.strategy_name, f.reason,
+        f.sandbox === null ? null : JSON.stringify(f.sandbox),
+        f.compensation === null ? null : JSON.stringify(f.compensation), outcomeId,
+      ],
+    );
+    return { outcome_id: outcomeId };
+  });
+}
+
+export interface HistoryEntry {
+  attempt_id: number;
+  collection: string;
+  workflow_id: string;
+  run_id: string;
+  trigger: string;
+  status: string;
+  problem_class: string | null;
+  strategy: string | null;
+  success: boolean | null;
+  verified: boolean | null;
+  improvement: number | null;
+  initial_lambda: number | null;
+  final_lambda: number | null;
+  reason: string | null;
+  error_message: string | null;
+  started_at: string;
+  completed_at: string | null;
+}
+
+/** ruvector_healing_history(since, limit_): newest first. */
+export async function loadHistory(pool: Pool, opts: { since: Date; limit: number; collection?: string }): Promise<HistoryEntry[]> {
+  const { rows } = await pool.query<HistoryEntry>(
+    `SELECT a.id AS attempt_id, c.name AS collection, a.workflow_id, a.run_id, a.trigger, a.status,
+            a.problem_class, a.strategy_name AS strategy, o.success, o.verified,
+            o.improvement_pct::float8 AS improvement, o.initial_lambda::float8 AS initial_lambda,
+            o.final_lambda::float8 AS final_lambda, a.reason, o.error_message,
+            to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+            to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS completed_at
+       FROM ruvector.healing_attempts a
+       JOIN ruvector.collections c ON c.id = a.collection_id
+       LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+      WHERE a.started_at >= $1 AND ($3::text IS NULL OR c.name = $3)
+      ORDER BY a.started_at DESC, a.id DESC
+      LIMIT $2`,
+    [opts.since, opts.limit, opts.collection ?? null],
+  );
+  return rows;
+}
+
+/** Outcomes of the last `days` days, as seed 002's weight rule reads them. */
+export async function loadRecentOutcomes(pool: Pool, days: number) {
+  const { rows } = await pool.query<{ strategy_name: string; success: boolean; verified: boolean | null; improvement_pct: number | null }>(
+    `SELECT strategy_name, success, verified, improvement_pct::float8 AS improvement_pct
+       FROM ruvector.healing_outcomes WHERE started_at >= now() - make_interval(days => $1)`,
+    [days],
+  );
+  return rows;
+}
+
+/** Stored configuration: defaults, then the '*' row, then the collection's own row. */
+export async function loadHealingConfig(pool: Pool, collection: string): Promise<HealingConfig> {
+  const { rows } = await pool.query<{ scope: string; config: Record<string, unknown> }>(
+    `SELECT scope, config FROM ruvector.healing_config WHERE scope IN ('*', $1) ORDER BY scope = '*' DESC`,
+    [collection],
+  );
+  const merged = Object.assign({}, ...rows.map((r) => r.config));
+  return healingConfigSchema.parse(merged);
+}
+
+export async function storeHealingConfig(pool: Pool, scope: string, config: Record<string, unknown>): Promise<void> {
+  await pool.query(
+    `INSERT INTO ruvector.healing_config (scope, config) VALUES ($1, $2)
+     ON CONFLICT (scope) DO UPDATE SET config = EXCLUDED.config, updated_at = now()`,
+    [scope, JSON.stringify(config)],
+  );
+}

@@ -1,0 +1,25 @@
+/**
+ * The one place identifiers become SQL text. Values always go as parameters; names cannot, so
+ * they are double-quoted here with embedded quotes doubled, as PostgreSQL's quote_ident does.
+ */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new Error('an SQL identifier cannot be empty');
+  if (name.includes('\0')) throw new Error('an SQL identifier cannot contain NUL');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** schema.name, each part quoted. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** A string constant for the few statements that take no parameters (DDL options): quotes doubled. */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('an SQL literal cannot contain NUL');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** A reloption name such as fillfactor or toast.autovacuum_enabled: each dotted part quoted. */
+export function quoteOptionName(name: string): string {
+  return name.split('.').map(quoteIdent).join('.');
+}

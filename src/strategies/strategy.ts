@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { HealingConfig } from '../domain/healing-config';
+import type { IntegrityState } from '../domain/integrity-state';
+import type { ProblemClass } from '../domain/problem-class';
+import type { RemediationResult } from '../domain/remediation-result';
+import { sandboxLevelSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
+
+/** What a sandbox test found: the cheapest real check that the action can succeed here. */
+export const sandboxResultSchema = z.object({
+  passed: z.boolean(),
+  level: sandboxLevelSchema,
+  checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string() })),
+  duration_ms: z.number(),
+});
+export type SandboxResult = z.infer<typeof sandboxResultSchema>;
+
+/** Taken before acting: the strategy's own measure, its parameters, and what undoing needs. */
+export const strategyPlanSchema = z.object({
+  strategy: z.string(),
+  params: z.record(z.unknown()),
+  /** Compensation data; null for an irreversible strategy. */
+  snapshot: z.record(z.unknown()).nullable(),
+  before: z.record(z.unknown()),
+});
+export type StrategyPlan = z.infer<typeof strategyPlanSchema>;
+
+export const strategyVerdictSchema = z.object({
+  verified: z.boolean(),
+  after: z.record(z.unknown()),
+  detail: z.string(),
+});
+export type StrategyVerdict = z.infer<typeof strategyVerdictSchema>;
+
+/** What every strategy step receives. Activities fill it; tests can build one directly. */
+export interface StrategyContext<Db> {
+  db: Db;
+  collection: { id: number; name: string; table_schema: string; table_name: string; table_oid: number };
+  problem: ProblemClass;
+  state: IntegrityState;
+  config: HealingConfig;
+  /** Reports progress; must be called at least every few seconds while work runs. */
+  heartbeat: (details?: unknown) => void;
+  /** Aborted when the attempt is cancelled: stop promptly and leave nothing half-done. */
+  signal: AbortSignal;
+  /** Time the execute step may use before it must give up, in ms. */
+  budgetMs: number;
+}
+
+/** A strategy as code: the descriptor plus how it sandboxes, plans, executes, verifies and compensates. */
+export interface Strategy<Db> {
+  descriptor: StrategyDescriptor;
+  sandbox(ctx: StrategyContext<Db>): Promise<SandboxResult>;
+  plan(ctx: StrategyContext<Db>): Promise<StrategyPlan>;
+  execute(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<RemediationResult>;
+  verify(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<StrategyVerdict>;
+  /** Present only on reversible strategies; must be idempotent. */
+  compensate?(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<void>;
+}

@@ -1,0 +1,28 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { Pool } from '../postgres/pool';
+import { WORKFLOWS_PATH } from './workflow-bundle';
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  /** A bundle written by writeWorkflowBundle; without it the worker bundles on start. */
+  workflowBundlePath?: string;
+  /** Time activities get to finish when the worker shuts down. */
+  shutdownGraceTime?: string;
+}
+
+export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: createActivities({ pool: opts.pool }),
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,3 @@
+export { healingAttempt } from './healing-attempt';
+export type { HealingAttemptInput } from './healing-attempt';
+export { attemptStatusQuery } from './attempt-messages';
