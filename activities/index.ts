@@ -140,6 +140,18 @@ export function createActivities({ pool }: ActivityDeps) {
       });
     },
 
+    /** After a failed execute: removes half-done work (e.g. an invalid *_ccnew index); retried until done. */
+    async cleanupStrategy(raw: z.input<typeof planInput>): Promise<{ removed: string[] }> {
+      return classified(async () => {
+        const input = planInput.parse(raw);
+        const s = strategyImplementation(input.strategy);
+        if (!s.cleanup) return { removed: [] };
+        const ctx = await strategyContext(input);
+        ctx.heartbeat({ step: 'cleanup' });
+        return { removed: await s.cleanup(ctx, input.plan) };
+      });
+    },
+
     async recordOutcome(raw: store.FinishAttempt): Promise<{ outcome_id: number | null }> {
       return classified(async () => store.finishAttempt(pool, store.finishAttemptSchema.parse(raw)));
     },

@@ -2,7 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 import type { ProblemClass } from '../src/domain/problem-class';
 
 export const ATTEMPT_PHASES = [
-  'prepare', 'sense', 'classify', 'gate', 'select', 'sandbox', 'execute', 'stabilize', 'verify', 'compensate', 'record', 'done',
+  'prepare', 'sense', 'classify', 'gate', 'select', 'sandbox', 'execute', 'cleanup', 'stabilize', 'verify', 'compensate', 'record', 'done',
 ] as const;
 export type AttemptPhase = (typeof ATTEMPT_PHASES)[number];
 

@@ -172,6 +172,17 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     result = failedResult(describeFailure(err));
   }
 
+  // A failed execute may leave half-done work (an invalid index build): removed before anything else.
+  let cleanedUp: string[] = [];
+  if (!result.success) {
+    enter('cleanup', `${strategy.name} failed: removing what it left half-done`);
+    cleanedUp = (
+      await CancellationScope.nonCancellable(() =>
+        compensation.cleanupStrategy.executeWithOptions({ ...compensateOptions, summary: `cleanup: after failed ${strategy.name}` }, [{ ...step, plan }]),
+      )
+    ).removed;
+  }
+
   // Stabilize: a durable timer, so a crash here resumes the wait rather than restarting it.
   if (result.success && config.stabilization_wait > 0) {
     enter('stabilize', `waiting ${config.stabilization_wait} s for the system to settle`);
@@ -247,6 +258,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           state_after: final.state,
           sample_cost_ms: initial.stats.sample_cost_ms,
           result_metadata: result.metadata,
+          cleaned_up: cleanedUp,
         },
       },
     },

@@ -21,6 +21,7 @@ interface IndexMeasure extends IndexRef {
 /** Snapshots older than this stall REINDEX CONCURRENTLY in "waiting for old snapshots". */
 const OLD_SNAPSHOT_SECONDS = 60;
 const HEARTBEAT_MS = 1000;
+const CLEANUP_TIMEOUT_MS = 5000;
 
 /**
  * compact_indexes (seed 002): rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
@@ -79,16 +80,24 @@ export const compactIndexes: Strategy<Pool> = {
       const remaining = deadline - Date.now();
       if (remaining <= 1000) return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
       try {
-        await dropLeftovers(ctx.db, ix);
+        await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS);
         await reindexConcurrently(ctx, ix, remaining);
         rebuilt++;
       } catch (err) {
-        await dropLeftovers(ctx.db, ix);
+        // Best effort here; the attempt's cleanup step retries until the leftovers are gone.
+        await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS).catch(() => undefined);
         if (ctx.signal.aborted) throw err;
         return { ...failedResult(`REINDEX INDEX CONCURRENTLY ${ix.schema}.${ix.name}: ${(err as Error).message}`), actions_taken: rebuilt };
       }
     }
     return { success: true, actions_taken: rebuilt, improvement: 0, metadata: { rebuilt, already_healthy: done.length } };
+  },
+
+  /** After a failed or cancelled execute: no half-built index may stay. Idempotent. */
+  async cleanup(ctx, plan) {
+    const dropped: string[] = [];
+    for (const ix of plan.params.indexes as IndexRef[]) dropped.push(...(await dropLeftovers(ctx.db, ix, 30_000)));
+    return dropped;
   },
 
   async verify(ctx, plan) {
@@ -171,9 +180,11 @@ async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, bud
 
 /**
  * Drops what an interrupted REINDEX CONCURRENTLY leaves: an invalid `<name>_ccnew*` (the half-built
- * copy) and a `<name>_ccold*` (the old index, once the swap happened).
+ * copy) and a `<name>_ccold*` (the old index, once the swap happened). DROP INDEX CONCURRENTLY
+ * waits for transactions that may still use the index, so each drop is bounded by `timeoutMs`;
+ * a timeout throws (SQLSTATE 57014, retryable) and the cleanup step is tried again later.
  */
-export async function dropLeftovers(db: Pool, ix: IndexRef): Promise<string[]> {
+export async function dropLeftovers(db: Pool, ix: IndexRef, timeoutMs: number): Promise<string[]> {
   const { rows } = await db.query<IndexRef>(
     `SELECT n.nspname AS schema, c.relname AS name
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -182,7 +193,15 @@ export async function dropLeftovers(db: Pool, ix: IndexRef): Promise<string[]> {
         AND i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index)`,
     [ix.schema, ix.name],
   );
-  for (const r of rows) await db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(r.schema, r.name)}`);
+  if (rows.length === 0) return [];
+  const client = await db.connect();
+  try {
+    await client.query(`SET statement_timeout = ${Math.max(100, Math.floor(timeoutMs))}`);
+    for (const r of rows) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(r.schema, r.name)}`);
+  } finally {
+    await client.query('RESET statement_timeout').catch(() => undefined);
+    client.release();
+  }
   return rows.map((r) => `${r.schema}.${r.name}`);
 }
 

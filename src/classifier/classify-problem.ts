@@ -42,15 +42,15 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     }
   }
 
-  // An index is implicated when a weak witness edge touches it (its access or its table link).
-  const weakIndexOids = new Set(
+  // The witnesses must implicate a fragmented index; then every fragmented index is named, most
+  // fragmented first, as the seed's metrics.fragmented_indexes does.
+  const implicated = new Set(
     weak.filter((e) => e.kind === 'index_link' || e.kind === 'access').flatMap((e) => [e.source, e.target]),
   );
   const fragmented = stats.indexes
     .filter((ix) => ix.is_valid && fragmentationPct(ix) > config.index_fragmentation_threshold_pct)
-    .filter((ix) => weakIndexOids.has(`index:${ix.oid}`))
     .sort((a, b) => fragmentationPct(b) - fragmentationPct(a));
-  if (fragmented.length > 0) {
+  if (fragmented.some((ix) => implicated.has(`index:${ix.oid}`))) {
     return {
       class: 'IndexFragmentation',
       index_ids: fragmented.map((ix) => ix.oid),

@@ -16,13 +16,13 @@ export interface DrillReport {
  * shrink the index, so leaf density falls from ~90 to ~18 while the table stays healthy.
  * Destroys data: only the demo table (which is refilled first) or with `force`.
  */
-export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: { force?: boolean } = {}): Promise<DrillReport> {
+export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: { force?: boolean; refillTo?: number } = {}): Promise<DrillReport> {
   const demo = await isDemoTable(pool, c.table_schema, c.table_name);
   if (!demo && !opts.force) {
     throw new Error(`${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`);
   }
   const t = qualifiedName(c.table_schema, c.table_name);
-  if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, DEMO_ROWS);
+  if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, opts.refillTo ?? DEMO_ROWS);
   const before = await densities(pool, c);
   const rowsBefore = Number((await pool.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${t}`)).rows[0]!.n);
   const del = await pool.query(

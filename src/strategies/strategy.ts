@@ -53,6 +53,11 @@ export interface Strategy<Db> {
   plan(ctx: StrategyContext<Db>): Promise<StrategyPlan>;
   execute(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<RemediationResult>;
   verify(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<StrategyVerdict>;
+  /**
+   * Removes what a failed or cancelled execute left half-done (not an undo: irreversible strategies
+   * have one too). Idempotent; returns what it removed.
+   */
+  cleanup?(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<string[]>;
   /** Present only on reversible strategies; must be idempotent. */
   compensate?(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<void>;
 }

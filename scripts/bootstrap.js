@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs before `npm start` and `npm test`: installs what a fresh clone lacks (npm packages, the
+// Temporal CLI build), so both commands work straight after `git clone`. Plain Node: nothing is installed yet.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync, statSync, utimesSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.error(`bootstrap: \`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+};
+
+// npm records the installed tree in node_modules/.package-lock.json; reinstall when the lock is newer.
+const marker = path.join(root, 'node_modules', '.package-lock.json');
+const lock = path.join(root, 'package-lock.json');
+const pkg = path.join(root, 'package.json');
+const stale = !existsSync(marker) || [lock, pkg].some((f) => existsSync(f) && statSync(f).mtimeMs > statSync(marker).mtimeMs);
+if (stale) {
+  console.error('bootstrap: installing npm packages…');
+  run('npm', existsSync(lock) && !existsSync(path.join(root, 'node_modules')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  if (existsSync(marker)) utimesSync(marker, new Date(), new Date());
+}
+
+if (!process.env.TEMPORAL_ADDRESS) {
+  run(process.execPath, [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'src', 'infra', 'ensure-temporal-cli.ts')]);
+}

@@ -1,0 +1,39 @@
+// Starts one Temporal dev server and one PostgreSQL for the whole run, in a child process (the
+// stack module is ESM-dependent TypeScript, run by tsx), and bundles the workflow code once.
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
+const path = require('node:path');
+
+module.exports = async function globalSetup() {
+  const root = path.resolve(__dirname, '..', '..');
+  const dir = path.join(root, '.data', `test-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const infoFile = path.join(dir, 'stack.json');
+  rmSync(infoFile, { force: true });
+  const tsx = require.resolve('tsx/cli', { paths: [root] });
+  const child = spawn(process.execPath, [tsx, path.join(__dirname, 'test-stack.ts'), dir, infoFile], {
+    cwd: root,
+    stdio: ['pipe', 'inherit', 'inherit'],
+    detached: false,
+  });
+  globalThis.__SELFHEAL_STACK__ = child;
+  const started = Date.now();
+  await new Promise((resolve, reject) => {
+    const t = setInterval(() => {
+      if (existsSync(infoFile)) {
+        clearInterval(t);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(t);
+        reject(new Error(`test stack exited with ${child.exitCode} before it was ready`));
+      } else if (Date.now() - started > 600_000) {
+        clearInterval(t);
+        reject(new Error('test stack not ready after 10 minutes'));
+      }
+    }, 200);
+  });
+  const info = JSON.parse(readFileSync(infoFile, 'utf8'));
+  process.env.SELFHEAL_TEST_STACK = infoFile;
+  console.log(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, PostgreSQL port ${info.postgresPort}`);
+};
