@@ -44,10 +44,10 @@ async function main(): Promise<void> {
     const { worker } = await createSelfhealWorker({ address: stack.temporalAddress, namespace, taskQueue, pool, workflowBundlePath: bundle });
     writeRuntimeInfo({
       temporalAddress: stack.temporalAddress, namespace, taskQueue, databaseUrl: stack.databaseUrl,
-      uiUrl: stack.uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
+      uiUrl: process.env.SELFHEAL_UI_URL ?? stack.uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
     });
     say('');
-    say(`  Temporal UI:      ${stack.uiUrl ?? '(external server: see your Temporal UI)'}`);
+    say(`  Temporal UI:      ${process.env.SELFHEAL_UI_URL ?? stack.uiUrl ?? '(external server: open your Temporal UI)'}`);
     say(`  Temporal server:  ${stack.temporalAddress} (namespace ${namespace}, task queue ${taskQueue})`);
     say(`  PostgreSQL:       ${stack.databaseUrl.replace(/:[^:@/]*@/, ':****@')}`);
     say('');

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { runCli } from '../../src/cli/main';
+import { ensureDemoCollection } from '../../src/demo/demo-collection';
+import { createTestDatabase, startTestWorker, testStack, uniqueName, type TestDatabase, type TestWorker } from '../support/test-system';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+describe('selfheal CLI against a running system', () => {
+  let db: TestDatabase;
+  let w: TestWorker;
+  let collection: string;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    w = await startTestWorker(db.pool);
+    collection = uniqueName('cli');
+    await ensureDemoCollection(db.pool, collection, 'public', collection, 100_000);
+    // The CLI finds the system through the standard settings.
+    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
+    process.env.DATABASE_URL = db.url;
+    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await w?.stop();
+    await db?.drop();
+  });
+
+  async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('drills, triggers a healing attempt and shows it in history with --json', async () => {
+    const drill = await cli('drill', 'IndexFragmentation', collection, '--json');
+    expect(drill.code).toBe(0);
+    expect(JSON.parse(drill.out).indexes[0].density_after).toBeLessThan(25);
+
+    const status = await cli('status', collection, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)[0]).toMatchObject({ collection, state: expect.stringMatching(/stress|critical/), enabled: true });
+
+    const trigger = await cli('trigger', collection, '--json');
+    expect(trigger.code).toBe(0);
+    expect(JSON.parse(trigger.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+
+    const history = await cli('history', '--since', '1h', '--limit', '5', '--collection', collection, '--json');
+    expect(history.code).toBe(0);
+    const [entry] = JSON.parse(history.out);
+    expect(entry).toMatchObject({ collection, problem_class: 'IndexFragmentation', strategy: 'compact_indexes', success: true, verified: true });
+    expect(entry.improvement).toBeGreaterThan(0.1);
+
+    const human = await cli('history', '--collection', collection);
+    expect(human.out).toMatch(/IndexFragmentation → compact_indexes: success, verified/);
+  });
+
+  it('answers bad input with a clear message and exit code, and changes nothing', async () => {
+    const before = (await db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n;
+    expect(await cli('trigger', 'no_such_collection')).toMatchObject({ code: 3, err: expect.stringMatching(/no collection named "no_such_collection"/) });
+    expect(await cli('trigger', 'bad name!')).toMatchObject({ code: 2, err: expect.stringMatching(/collection/) });
+    expect(await cli('trigger')).toMatchObject({ code: 2, err: expect.stringMatching(/usage: selfheal trigger/) });
+    expect(await cli('history', '--since', 'yesterday')).toMatchObject({ code: 2, err: expect.stringMatching(/--since takes/) });
+    expect(await cli('history', '--limit', '0')).toMatchObject({ code: 2, err: expect.stringMatching(/limit/) });
+    expect(await cli('history', '--frobnicate', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --frobnicate/) });
+    expect(await cli('drill', 'DiskFull', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/drills exist for: IndexFragmentation/) });
+    expect(await cli('explode')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "explode"/) });
+    const json = await cli('trigger', 'no_such_collection', '--json');
+    expect(JSON.parse(json.out)).toEqual({ error: 'no collection named "no_such_collection" (register it first)' });
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
+  });
+
+  it('runs as `selfheal` through its bin entry', () => {
+    const r = spawnSync(process.execPath, [resolve(ROOT, 'bin', 'selfheal.js'), '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/usage: selfheal <command>/);
+    const bad = spawnSync(process.execPath, [resolve(ROOT, 'bin', 'selfheal.js')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+  });
+});
