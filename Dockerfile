@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 ENV NODE_ENV=production
 CMD ["node", "node_modules/tsx/dist/cli.mjs", "src/main.ts"]

@@ -22,7 +22,9 @@ const pkg = path.join(root, 'package.json');
 const stale = !existsSync(marker) || [lock, pkg].some((f) => existsSync(f) && statSync(f).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
   console.error('bootstrap: installing npm packages…');
-  run('npm', existsSync(lock) && !existsSync(path.join(root, 'node_modules')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  // `npm install` rather than `npm ci`: it follows the lock too, and tolerates the lock's missing
+  // entries for other platforms' optional binaries, which npm ci refuses.
+  run('npm', ['install', '--no-audit', '--no-fund']);
   if (existsSync(marker)) utimesSync(marker, new Date(), new Date());
 }
 
