@@ -7,6 +7,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   testTimeout: 180_000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   // Worker threads of the Temporal SDK keep handles open briefly after shutdown.
   forceExit: true,
 };
