@@ -77,6 +77,15 @@ export function createActivities({ pool }: ActivityDeps) {
       });
     },
 
+    /** The collection's stored configuration (defaults, then '*', then its own row). */
+    async loadConfig(raw: { collection: string }): Promise<HealingConfig> {
+      return classified(async () => {
+        const { collection } = z.object({ collection: collectionNameSchema }).parse(raw);
+        await getCollection(pool, collection);
+        return store.loadHealingConfig(pool, collection);
+      });
+    },
+
     /** The sensor: live statistics → health-weighted graph → λ, witness edges, state. */
     async sampleIntegrity(raw: z.input<typeof sampleInput>): Promise<IntegritySample> {
       return classified(async () => {
@@ -150,6 +159,26 @@ export function createActivities({ pool }: ActivityDeps) {
         ctx.heartbeat({ step: 'cleanup' });
         return { removed: await s.cleanup(ctx, input.plan) };
       });
+    },
+
+    /** What `rollback` would undo, or why there is nothing it can undo. */
+    async loadRollbackTarget(raw: { collection: string }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string }> {
+      return classified(async () => {
+        const { collection } = z.object({ collection: collectionNameSchema }).parse(raw);
+        const target = await store.findRollbackTarget(pool, collection);
+        if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+        const impl = strategyImplementation(target.strategy_name);
+        if (!impl.descriptor.reversible || !impl.compensate) {
+          return { ok: false, reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back` };
+        }
+        return { ok: true, target, reversible: true };
+      });
+    },
+
+    async recordRollback(raw: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string }): Promise<void> {
+      return classified(async () =>
+        store.finishRollback(pool, z.object({ attempt_id: z.number().int(), target_attempt_id: z.number().int(), strategy_name: z.string(), reason: z.string() }).parse(raw)),
+      );
     },
 
     async recordOutcome(raw: store.FinishAttempt): Promise<{ outcome_id: number | null }> {

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { ensureDemoCollection } from './demo/demo-collection';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
+import { Client, Connection } from '@temporalio/client';
+import { listCollections } from './postgres/collections';
 import { migrate } from './postgres/migrate';
+import { ensureGuardian } from './temporal/guardian-client';
 import { createPool } from './postgres/pool';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './temporal/task-queue';
 import { createSelfhealWorker } from './worker/create-worker';
@@ -42,6 +45,11 @@ async function main(): Promise<void> {
     say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
     const bundle = await writeWorkflowBundle(join(DATA_DIR, 'build', 'workflow-bundle.js'));
     const { worker } = await createSelfhealWorker({ address: stack.temporalAddress, namespace, taskQueue, pool, workflowBundlePath: bundle });
+    // One guardian per collection; an existing one (from the last run) is kept.
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace });
+    for (const c of await listCollections(pool)) await ensureGuardian(client, c.name, taskQueue);
+    await connection.close();
     writeRuntimeInfo({
       temporalAddress: stack.temporalAddress, namespace, taskQueue, databaseUrl: stack.databaseUrl,
       uiUrl: process.env.SELFHEAL_UI_URL ?? stack.uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
@@ -53,7 +61,7 @@ async function main(): Promise<void> {
     say('');
     say('  Try, in another terminal:');
     say('    npx selfheal drill IndexFragmentation demo   # bloat the demo index for real');
-    say('    npx selfheal trigger demo                    # one durable healing attempt; watch it in the UI');
+    say('    npx selfheal trigger demo                    # heal now (the guardian would within a check interval)');
     say('    npx selfheal history                         # what was done, and whether it was verified');
     say('');
     say('  Ctrl-C stops everything.');

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -11,31 +12,49 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, PreparedAttempt, StrategyStepInput } from '../activities';
+import type { FinishAttempt } from '../src/postgres/outcome-store';
 import { classifyProblem } from '../src/classifier/classify-problem';
 import { healingConfigSchema, type HealingConfig, type HealingConfigInput } from '../src/domain/healing-config';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { ProblemClass } from '../src/domain/problem-class';
 import { failedResult, type RemediationResult } from '../src/domain/remediation-result';
+import type { StrategyDescriptor } from '../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../src/sensor/integrity-sample';
-import { needsApproval, selectStrategy } from '../src/strategies/registry';
+import { needsApproval, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
-import { attemptStatusQuery, type AttemptPhase, type AttemptStatus } from './attempt-messages';
+import {
+  abortUpdate,
+  approveUpdate,
+  attemptStatusQuery,
+  decisionInputSchema,
+  rejectUpdate,
+  type AttemptPhase,
+  type AttemptStatus,
+  type Decision,
+  type DecisionInput,
+} from './attempt-messages';
 
 export interface HealingAttemptInput {
   collection: string;
-  /** Who started it: manual, guardian, … */
+  /** Who started it: manual, guardian, execute, … */
   trigger: string;
   /** Overrides on top of the stored configuration, for this attempt only. */
   config?: HealingConfigInput;
+  /** Manual execution (ruvector_healing_execute): this strategy instead of the selected one. */
+  strategy?: string;
+  /** Parameters for a manual execution, recorded with the plan. */
+  params?: Record<string, string>;
+  /** classify, select and sandbox only: change nothing. */
+  dry_run?: boolean;
 }
 
 const quickOptions: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
 };
-// Compensation must finish: retried (idempotent) until it does, each try bounded.
-const compensateOptions: ActivityOptions = {
+// Compensation and cleanup must finish: retried (they are idempotent) until they do, each try bounded.
+const mustFinishOptions: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
@@ -43,30 +62,68 @@ const compensateOptions: ActivityOptions = {
 };
 
 const acts = proxyActivities<Activities>(quickOptions);
-const compensation = proxyActivities<Activities>(compensateOptions);
+const mustFinish = proxyActivities<Activities>(mustFinishOptions);
+
+class DecisionRefused extends Error {}
 
 /**
  * One durable healing attempt (seed 002's engine.heal):
- * prepare → sense → classify → gate → select → sandbox → execute → stabilize → verify
+ * prepare → sense → classify → gate → select → [approval] → sandbox → execute → stabilize → verify
  * → compensate (saga, reverse order, not cancellable) → record.
+ * A person may approve or reject a waiting attempt, and abort it at any phase.
  */
 export async function healingAttempt(input: HealingAttemptInput): Promise<HealingOutcome> {
   const startedAt = new Date().toISOString();
   const status: AttemptStatus = {
     collection: input.collection, attempt_id: null, phase: 'prepare', problem: null, strategy: null,
-    initial_lambda: null, final_lambda: null, phases: [],
+    initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null,
+    approval: null, abort: null, phases: [],
   };
-  setHandler(attemptStatusQuery, () => status);
-
   const enter = (phase: AttemptPhase, details: string): void => {
     status.phase = phase;
     status.phases.push({ phase, at: new Date().toISOString() });
     upsertSearchAttributes([{ key: PHASE_SA, value: phase }]);
     setCurrentDetails(`**${phase}** — ${details}`);
   };
+
+  // Everything up to recording runs in this scope, so an abort cancels whatever step is running.
+  const work = new CancellationScope();
+  const decide = (kind: Decision['decision'], d: DecisionInput): Decision => ({ decision: kind, by: d.by, comment: d.comment ?? null, at: new Date().toISOString() });
+  const checkAction = (raw: unknown): DecisionInput => {
+    const d = decisionInputSchema.parse(raw);
+    if (status.attempt_id === null) throw new DecisionRefused('the attempt has no action id yet: try again in a moment');
+    if (d.action_id !== status.attempt_id) throw new DecisionRefused(`this attempt is action ${status.attempt_id}, not ${d.action_id}`);
+    return d;
+  };
+  setHandler(attemptStatusQuery, () => status);
+  setHandler(approveUpdate, (raw) => (status.approval = decide('approved', raw)), { validator: (raw) => validateApproval(raw) });
+  setHandler(rejectUpdate, (raw) => (status.approval = decide('rejected', raw)), { validator: (raw) => validateApproval(raw) });
+  setHandler(
+    abortUpdate,
+    (raw) => {
+      status.abort = decide('aborted', raw);
+      work.cancel();
+      return status.abort;
+    },
+    {
+      validator: (raw) => {
+        checkAction(raw);
+        if (status.abort) throw new DecisionRefused(`action ${status.attempt_id} was already aborted by ${status.abort.by}`);
+        if (status.phase === 'compensate' || status.phase === 'record' || status.phase === 'done') {
+          throw new DecisionRefused(`action ${status.attempt_id} is finishing (${status.phase}): too late to abort`);
+        }
+      },
+    },
+  );
+  function validateApproval(raw: unknown): void {
+    checkAction(raw);
+    if (status.approval) throw new DecisionRefused(`action ${status.attempt_id} was already ${status.approval.decision} by ${status.approval.by}`);
+    if (!status.awaiting_approval) throw new DecisionRefused(`action ${status.attempt_id} is not waiting for approval (phase ${status.phase})`);
+    if (status.abort) throw new DecisionRefused(`action ${status.attempt_id} was aborted`);
+  }
+
   upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }]);
   enter('prepare', `opening the attempt for collection \`${input.collection}\``);
-
   const prepared: PreparedAttempt = await acts.prepareAttempt.executeWithOptions(
     { ...quickOptions, summary: 'prepare: open the attempt record and load configuration' },
     [{ collection: input.collection, trigger: input.trigger }],
@@ -74,140 +131,42 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   status.attempt_id = prepared.attempt_id;
   const config: HealingConfig = healingConfigSchema.parse({ ...prepared.config, ...(input.config ?? {}) });
 
-  const finish = async (
-    kind: 'Deferred' | 'NoStrategy',
-    problem: ProblemClass | null,
-    reason: string,
-    extra: { sandbox?: SandboxResult; strategy?: string } = {},
-  ): Promise<HealingOutcome> => {
-    enter('record', `${kind}: ${reason}`);
-    await acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: `record: ${kind}` }, [
-      {
-        attempt_id: prepared.attempt_id, status: kind, problem_class: problem?.class ?? null,
-        strategy_name: extra.strategy ?? null, reason, sandbox: extra.sandbox ?? null, compensation: null, outcome: null,
-      },
-    ]);
+  // What the record step needs, filled in as the attempt goes.
+  let problem: ProblemClass | null = null;
+  let strategy: StrategyDescriptor | null = null;
+  let initial: IntegritySample | null = null;
+  let sandbox: SandboxResult | null = null;
+  let plan: StrategyPlan | null = null;
+  let result: RemediationResult | null = null;
+  let executeStarted = false;
+  const compensations: { name: string; run: () => Promise<unknown> }[] = [];
+  const compensationErrors: string[] = [];
+  let compensationsRan = false;
+  let cleanedUp: string[] = [];
+
+  const record = async (f: Omit<FinishAttempt, 'attempt_id' | 'approval'>): Promise<number | null> => {
+    enter('record', `${f.status}: ${f.reason ?? ''}`);
+    const r = await CancellationScope.nonCancellable(() =>
+      acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: `record: ${f.status}` }, [
+        { ...f, attempt_id: prepared.attempt_id, approval: status.approval ? { ...status.approval } : null },
+      ]),
+    );
+    return r.outcome_id;
+  };
+  const finishEarly = async (kind: 'Deferred' | 'NoStrategy', reason: string): Promise<HealingOutcome> => {
+    await record({
+      status: kind, problem_class: problem?.class ?? null, strategy_name: strategy?.name ?? null, reason,
+      sandbox: sandbox ?? null, compensation: null, outcome: null,
+    });
     enter('done', `${kind}: ${reason}`);
     return kind === 'NoStrategy' && problem
       ? { kind, problem, attempt_id: prepared.attempt_id }
       : { kind: 'Deferred', problem, reason, attempt_id: prepared.attempt_id };
   };
-
-  // Sense.
-  enter('sense', 'sampling live statistics and computing λ');
-  const initial: IntegritySample = await acts.sampleIntegrity.executeWithOptions(
-    { ...quickOptions, summary: 'sense: sample integrity (λ, witness edges)' },
-    [{ collection: input.collection, config }],
-  );
-  status.initial_lambda = initial.lambda;
-
-  // Classify.
-  enter('classify', `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} (${initial.state}); ${initial.witness_edges.length} witness edges`);
-  const problem = classifyProblem(initial, config);
-  status.problem = problem;
-  upsertSearchAttributes([{ key: PROBLEM_CLASS_SA, value: problem.class }]);
-
-  // Gate (seed 002 should_auto_heal; cooldowns and attempt windows are the guardian's).
-  enter('gate', `problem class ${problem.class}`);
-  if (!config.enabled) return finish('Deferred', problem, 'healing is disabled by configuration');
-  if (problem.class === 'Unknown') {
-    const why = initial.state === 'normal' ? `integrity is normal (λ ${fmt(initial.lambda)} of ${fmt(initial.baseline_lambda)}): nothing to heal` : 'Problem requires human review';
-    return finish('Deferred', problem, `${why}; ${problem.witness_summary}`);
-  }
-
-  // Select.
-  enter('select', `choosing a strategy for ${problem.class}`);
-  const weights = await acts.loadStrategyWeights.executeWithOptions(
-    { ...quickOptions, summary: 'select: load learned strategy weights' },
-    [{ days: 30, learning_enabled: config.learning_enabled }],
-  );
-  const selection = selectStrategy(problem.class, config, weights);
-  if (!selection.strategy) return finish('NoStrategy', problem, `no strategy handles ${problem.class} within impact ${config.max_auto_heal_impact}`);
-  const strategy = selection.strategy;
-  status.strategy = strategy.name;
-  upsertSearchAttributes([{ key: STRATEGY_SA, value: strategy.name }]);
-  if (needsApproval(strategy, problem.class, config)) {
-    return finish('Deferred', problem, `${strategy.name} requires human approval`, { strategy: strategy.name });
-  }
-
-  const step: StrategyStepInput = { strategy: strategy.name, collection: input.collection, problem, state: initial.state, config };
-
-  // Sandbox.
-  enter('sandbox', `testing ${strategy.name} (${strategy.sandbox_levels.join(', ')})`);
-  const sandbox = await acts.sandboxTest.executeWithOptions({ ...quickOptions, summary: `sandbox: test ${strategy.name}` }, [step]);
-  if (!sandbox.passed) {
-    const failed = sandbox.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
-    return finish('Deferred', problem, `sandbox test failed: ${failed}`, { sandbox, strategy: strategy.name });
-  }
-
-  // Execute, with the compensation registered before acting so a half-done step is undone too.
-  enter('execute', `running ${strategy.name}`);
-  const plan: StrategyPlan = await acts.planStrategy.executeWithOptions(
-    { ...quickOptions, summary: `execute: measure and snapshot before ${strategy.name}` },
-    [step],
-  );
-  const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-  if (strategy.reversible) {
-    compensations.push({
-      name: `undo ${strategy.name}`,
-      run: () => compensation.compensateStrategy.executeWithOptions({ ...compensateOptions, summary: `compensate: undo ${strategy.name}` }, [{ ...step, plan }]),
-    });
-  }
-  const timeoutMs = 2 * strategy.estimated_duration_seconds * 1000;
-  let result: RemediationResult;
-  try {
-    result = await acts.executeStrategy.executeWithOptions(
-      {
-        summary: `execute: ${strategy.name}`,
-        startToCloseTimeout: timeoutMs,
-        scheduleToCloseTimeout: timeoutMs,
-        heartbeatTimeout: '10 seconds',
-        cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-        retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
-      },
-      [{ ...step, plan, budget_ms: timeoutMs }],
-    );
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    result = failedResult(describeFailure(err));
-  }
-
-  // A failed execute may leave half-done work (an invalid index build): removed before anything else.
-  let cleanedUp: string[] = [];
-  if (!result.success) {
-    enter('cleanup', `${strategy.name} failed: removing what it left half-done`);
-    cleanedUp = (
-      await CancellationScope.nonCancellable(() =>
-        compensation.cleanupStrategy.executeWithOptions({ ...compensateOptions, summary: `cleanup: after failed ${strategy.name}` }, [{ ...step, plan }]),
-      )
-    ).removed;
-  }
-
-  // Stabilize: a durable timer, so a crash here resumes the wait rather than restarting it.
-  if (result.success && config.stabilization_wait > 0) {
-    enter('stabilize', `waiting ${config.stabilization_wait} s for the system to settle`);
-    await sleep(config.stabilization_wait * 1000, { summary: `stabilize: wait ${config.stabilization_wait} s before verifying` });
-  }
-
-  // Verify by measuring again.
-  enter('verify', `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(initial.lambda)}) and ${strategy.name}'s own measure`);
-  const final: IntegritySample = await acts.sampleIntegrity.executeWithOptions(
-    { ...quickOptions, summary: 'verify: sample integrity again' },
-    [{ collection: input.collection, config }],
-  );
-  status.final_lambda = final.lambda;
-  const verdict: StrategyVerdict = await acts.verifyStrategy.executeWithOptions(
-    { ...quickOptions, summary: `verify: ${strategy.name}'s own measure` },
-    [{ ...step, plan }],
-  );
-  const lambdaImproved = final.lambda > initial.lambda && final.lambda >= config.min_lambda_improvement * initial.lambda;
-  const verified = result.success && (lambdaImproved || verdict.verified);
-
-  // Compensate in reverse order; nothing may cancel it once started.
-  let compensated = false;
-  const compensationErrors: string[] = [];
-  if (!verified && compensations.length > 0) {
-    enter('compensate', `not verified: undoing ${compensations.map((c) => c.name).join(', ')}`);
+  const runCompensations = async (why: string): Promise<void> => {
+    if (compensations.length === 0 || compensationsRan) return;
+    compensationsRan = true;
+    enter('compensate', `${why}: undoing ${compensations.map((c) => c.name).join(', ')}`);
     await CancellationScope.nonCancellable(async () => {
       for (const c of [...compensations].reverse()) {
         try {
@@ -217,58 +176,239 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         }
       }
     });
-    compensated = compensationErrors.length === 0;
-  }
-
-  // Record.
-  const improvement = initial.lambda > 0 ? (final.lambda - initial.lambda) / initial.lambda : final.lambda > 0 ? 1 : 0;
-  enter('record', `${verified ? 'verified' : 'not verified'}: ${verdict.detail}`);
-  const completedAt = new Date().toISOString();
-  const recorded = await acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: 'record: outcome' }, [
-    {
-      attempt_id: prepared.attempt_id,
-      status: 'Completed',
-      problem_class: problem.class,
-      strategy_name: strategy.name,
-      reason: verified ? 'verified' : `not verified: ${result.error ?? verdict.detail}`,
-      sandbox,
-      compensation: compensations.length ? { ran: !verified, compensated, errors: compensationErrors, snapshot: plan.snapshot } : null,
-      outcome: {
-        problem_class: problem.class,
-        problem_details: problem,
-        strategy_name: strategy.name,
-        strategy_params: { ...plan.params, sandbox },
-        started_at: startedAt,
-        completed_at: completedAt,
-        duration_ms: Math.max(0, Date.parse(completedAt) - Date.parse(startedAt)),
-        success: result.success,
-        verified,
-        actions_taken: result.actions_taken,
-        improvement_pct: improvement,
-        error_message: result.error ?? (compensationErrors.length ? compensationErrors.join('; ') : null),
-        initial_lambda: initial.lambda,
-        final_lambda: final.lambda,
-        witness_edges: initial.witness_edges,
-        system_metrics: {
-          before: plan.before,
-          after: verdict.after,
-          verification: { lambda_improved: lambdaImproved, strategy_verified: verdict.verified, detail: verdict.detail },
-          baseline_lambda: initial.baseline_lambda,
-          state_before: initial.state,
-          state_after: final.state,
-          sample_cost_ms: initial.stats.sample_cost_ms,
-          result_metadata: result.metadata,
-          cleaned_up: cleanedUp,
-        },
-      },
-    },
-  ]);
-  enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${verdict.detail}`);
-  log.info('healing attempt finished', { collection: input.collection, strategy: strategy.name, verified });
-  return {
-    kind: 'Completed', problem, strategy: strategy.name, result, verified, compensated,
-    initial_lambda: initial.lambda, final_lambda: final.lambda, attempt_id: prepared.attempt_id, outcome_id: recorded.outcome_id ?? 0,
   };
+  const runCleanup = async (step: StrategyStepInput, p: StrategyPlan): Promise<void> => {
+    enter('cleanup', `${step.strategy} did not finish: removing what it left half-done`);
+    cleanedUp = (
+      await CancellationScope.nonCancellable(() =>
+        mustFinish.cleanupStrategy.executeWithOptions({ ...mustFinishOptions, summary: `cleanup: after ${step.strategy}` }, [{ ...step, plan: p }]),
+      )
+    ).removed;
+  };
+
+  try {
+    return await work.run(async () => {
+      // Sense.
+      enter('sense', 'sampling live statistics and computing λ');
+      initial = await acts.sampleIntegrity.executeWithOptions(
+        { ...quickOptions, summary: 'sense: sample integrity (λ, witness edges)' },
+        [{ collection: input.collection, config }],
+      );
+      status.initial_lambda = initial.lambda;
+
+      // Classify.
+      enter('classify', `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} (${initial.state}); ${initial.witness_edges.length} witness edges`);
+      problem = classifyProblem(initial, config);
+      status.problem = problem;
+      upsertSearchAttributes([{ key: PROBLEM_CLASS_SA, value: problem.class }]);
+
+      // Gate (seed 002 should_auto_heal; cooldowns and attempt windows are the guardian's).
+      enter('gate', `problem class ${problem.class}`);
+      if (!config.enabled && !input.strategy) return finishEarly('Deferred', 'healing is disabled by configuration');
+      if (problem.class === 'Unknown') {
+        const why = initial.state === 'normal' ? `integrity is normal (λ ${fmt(initial.lambda)} of ${fmt(initial.baseline_lambda)}): nothing to heal` : 'Problem requires human review';
+        return finishEarly('Deferred', `${why}; ${problem.witness_summary}`);
+      }
+
+      // Select: the learned choice, or the one a person asked for.
+      enter('select', input.strategy ? `manual execution of ${input.strategy}` : `choosing a strategy for ${problem.class}`);
+      if (input.strategy) {
+        strategy = strategyByName(input.strategy) ?? null;
+        if (!strategy) return finishEarly('Deferred', `no strategy named ${input.strategy}`);
+        if (!strategy.handles.includes(problem.class)) {
+          return finishEarly('Deferred', `${strategy.name} handles ${strategy.handles.join(', ')}, but the problem now is ${problem.class}`);
+        }
+      } else {
+        const weights = await acts.loadStrategyWeights.executeWithOptions(
+          { ...quickOptions, summary: 'select: load learned strategy weights' },
+          [{ days: 30, learning_enabled: config.learning_enabled }],
+        );
+        strategy = selectStrategy(problem.class, config, weights).strategy;
+        if (!strategy) return finishEarly('NoStrategy', `no strategy handles ${problem.class} within impact ${config.max_auto_heal_impact}`);
+      }
+      const chosen: StrategyDescriptor = strategy;
+      status.strategy = chosen.name;
+      upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.name }]);
+      const step: StrategyStepInput = { strategy: chosen.name, collection: input.collection, problem, state: initial.state, config };
+
+      // Approval: wait for a person, up to the timeout; a manual execution is itself the person's decision.
+      if (!input.dry_run && !input.strategy && needsApproval(chosen, problem.class, config)) {
+        status.awaiting_approval = true;
+        status.approval_deadline = new Date(Date.now() + config.approval_timeout * 1000).toISOString();
+        enter('approval', `action ${prepared.attempt_id}: ${chosen.name} for ${problem.class} waits for approval until ${status.approval_deadline} (\`selfheal approve ${prepared.attempt_id}\`)`);
+        const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {
+          summary: `approval: wait up to ${config.approval_timeout} s for action ${prepared.attempt_id}`,
+        });
+        status.awaiting_approval = false;
+        if (!decided) return finishEarly('Deferred', `approval timed out after ${config.approval_timeout} s`);
+        const approval = status.approval as Decision | null;
+        if (approval?.decision === 'rejected') {
+          return finishEarly('Deferred', `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`);
+        }
+      }
+
+      // Sandbox.
+      enter('sandbox', `testing ${chosen.name} (${chosen.sandbox_levels.join(', ')})`);
+      sandbox = await acts.sandboxTest.executeWithOptions({ ...quickOptions, summary: `sandbox: test ${chosen.name}` }, [step]);
+      const failedChecks = sandbox.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`).join('; ');
+      if (input.dry_run) {
+        const reason = sandbox.passed ? `dry run: ${chosen.name} would run; sandbox passed` : `dry run: sandbox test failed: ${failedChecks}`;
+        await record({
+          status: 'DryRun', problem_class: problem.class, strategy_name: chosen.name, reason, sandbox, compensation: null, outcome: null,
+        });
+        enter('done', reason);
+        return { kind: 'DryRun', problem, strategy: chosen.name, sandbox_passed: sandbox.passed, reason, attempt_id: prepared.attempt_id };
+      }
+      if (!sandbox.passed) return finishEarly('Deferred', `sandbox test failed: ${failedChecks}`);
+
+      // Execute, with the compensation registered before acting so a half-done step is undone too.
+      enter('execute', `running ${chosen.name}`);
+      const p: StrategyPlan = await acts.planStrategy.executeWithOptions(
+        { ...quickOptions, summary: `execute: measure and snapshot before ${chosen.name}` },
+        [step],
+      );
+      plan = { ...p, params: { ...p.params, ...(input.params ?? {}) } };
+      const planned = plan;
+      if (chosen.reversible) {
+        compensations.push({
+          name: `undo ${chosen.name}`,
+          run: () => mustFinish.compensateStrategy.executeWithOptions({ ...mustFinishOptions, summary: `compensate: undo ${chosen.name}` }, [{ ...step, plan: planned }]),
+        });
+      }
+      const timeoutMs = 2 * chosen.estimated_duration_seconds * 1000;
+      executeStarted = true;
+      try {
+        result = await acts.executeStrategy.executeWithOptions(
+          {
+            summary: `execute: ${chosen.name}`,
+            startToCloseTimeout: timeoutMs,
+            scheduleToCloseTimeout: timeoutMs,
+            // Short, so an abort reaches the activity within seconds (heartbeats carry the cancel).
+            heartbeatTimeout: '3 seconds',
+            cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+            retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
+          },
+          [{ ...step, plan: planned, budget_ms: timeoutMs }],
+        );
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        result = failedResult(describeFailure(err));
+      }
+      const executed: RemediationResult = result;
+      if (!executed.success) await runCleanup(step, planned);
+
+      // Stabilize: a durable timer, so a crash here resumes the wait rather than restarting it.
+      if (executed.success && config.stabilization_wait > 0) {
+        enter('stabilize', `waiting ${config.stabilization_wait} s for the system to settle`);
+        await sleep(config.stabilization_wait * 1000, { summary: `stabilize: wait ${config.stabilization_wait} s before verifying` });
+      }
+
+      // Verify by measuring again.
+      const before: IntegritySample = initial;
+      enter('verify', `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${chosen.name}'s own measure`);
+      const final: IntegritySample = await acts.sampleIntegrity.executeWithOptions(
+        { ...quickOptions, summary: 'verify: sample integrity again' },
+        [{ collection: input.collection, config }],
+      );
+      status.final_lambda = final.lambda;
+      const verdict: StrategyVerdict = await acts.verifyStrategy.executeWithOptions(
+        { ...quickOptions, summary: `verify: ${chosen.name}'s own measure` },
+        [{ ...step, plan: planned }],
+      );
+      const lambdaImproved = final.lambda > before.lambda && final.lambda >= config.min_lambda_improvement * before.lambda;
+      const verified = executed.success && (lambdaImproved || verdict.verified);
+
+      // Compensate in reverse order; nothing may cancel it once started.
+      if (!verified) await runCompensations('not verified');
+      const compensated = compensationsRan && compensationErrors.length === 0;
+
+      // Record.
+      const improvement = before.lambda > 0 ? (final.lambda - before.lambda) / before.lambda : final.lambda > 0 ? 1 : 0;
+      const completedAt = new Date().toISOString();
+      const outcomeId = await record({
+        status: 'Completed',
+        problem_class: problem.class,
+        strategy_name: chosen.name,
+        reason: verified ? 'verified' : `not verified: ${executed.error ?? verdict.detail}`,
+        sandbox,
+        compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: planned.snapshot } : null,
+        plan: planned,
+        outcome: {
+          problem_class: problem.class,
+          problem_details: problem,
+          strategy_name: chosen.name,
+          strategy_params: { ...planned.params, sandbox, trigger: input.trigger, approval: status.approval },
+          started_at: startedAt,
+          completed_at: completedAt,
+          duration_ms: Math.max(0, Date.parse(completedAt) - Date.parse(startedAt)),
+          success: executed.success,
+          verified,
+          actions_taken: executed.actions_taken,
+          improvement_pct: improvement,
+          error_message: executed.error ?? (compensationErrors.length ? compensationErrors.join('; ') : null),
+          initial_lambda: before.lambda,
+          final_lambda: final.lambda,
+          witness_edges: before.witness_edges,
+          system_metrics: {
+            before: planned.before,
+            after: verdict.after,
+            verification: { lambda_improved: lambdaImproved, strategy_verified: verdict.verified, detail: verdict.detail },
+            baseline_lambda: before.baseline_lambda,
+            state_before: before.state,
+            state_after: final.state,
+            sample_cost_ms: before.stats.sample_cost_ms,
+            result_metadata: executed.metadata,
+            cleaned_up: cleanedUp,
+          },
+        },
+      });
+      enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${verdict.detail}`);
+      log.info('healing attempt finished', { collection: input.collection, strategy: chosen.name, verified });
+      return {
+        kind: 'Completed', problem, strategy: chosen.name, result: executed, verified, compensated,
+        initial_lambda: before.lambda, final_lambda: final.lambda, attempt_id: prepared.attempt_id, outcome_id: outcomeId ?? 0,
+      };
+    });
+  } catch (err) {
+    if (!(isCancellation(err) && status.abort)) throw err;
+    // Aborted by a person: undo what was done, then record it, none of it cancellable.
+    const abort: Decision = status.abort;
+    const reason = `aborted by ${abort.by}${abort.comment ? `: ${abort.comment}` : ''} during ${status.phase}`;
+    const s = strategy as StrategyDescriptor | null;
+    const p = plan as StrategyPlan | null;
+    const r = result as RemediationResult | null;
+    const pr = problem as ProblemClass | null;
+    const init = initial as IntegritySample | null;
+    if (executeStarted && s && p && pr && init && !r?.success) {
+      await runCleanup({ strategy: s.name, collection: input.collection, problem: pr, state: init.state, config }, p);
+    }
+    await runCompensations('aborted');
+    const compensated = compensationsRan && compensationErrors.length === 0;
+    const now = new Date().toISOString();
+    const outcomeId = await record({
+      status: 'Aborted',
+      problem_class: pr?.class ?? null,
+      strategy_name: s?.name ?? null,
+      reason,
+      sandbox: sandbox ?? null,
+      compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: p?.snapshot ?? null } : null,
+      plan: null,
+      // An outcome row only when the strategy acted: the weights learn what strategies did.
+      outcome:
+        executeStarted && s && pr && init
+          ? {
+              problem_class: pr.class, problem_details: pr, strategy_name: s.name,
+              strategy_params: p ? { ...p.params, abort } : { abort }, started_at: startedAt, completed_at: now,
+              duration_ms: Math.max(0, Date.parse(now) - Date.parse(startedAt)), success: false, verified: false,
+              actions_taken: r?.actions_taken ?? 0, improvement_pct: null, error_message: reason,
+              initial_lambda: init.lambda, final_lambda: null, witness_edges: init.witness_edges,
+              system_metrics: { before: p?.before ?? null, cleaned_up: cleanedUp, compensation_errors: compensationErrors },
+            }
+          : null,
+    });
+    enter('done', reason);
+    return { kind: 'Aborted', problem: pr, strategy: s?.name ?? null, reason, compensated, attempt_id: prepared.attempt_id, outcome_id: outcomeId };
+  }
 }
 
 function describeFailure(err: unknown): string {
@@ -279,4 +419,3 @@ function describeFailure(err: unknown): string {
 function fmt(x: number): string {
   return x.toFixed(3);
 }
-

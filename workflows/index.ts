@@ -1,3 +1,5 @@
 export { healingAttempt } from './healing-attempt';
 export type { HealingAttemptInput } from './healing-attempt';
-export { attemptStatusQuery } from './attempt-messages';
+export { collectionGuardian } from './collection-guardian';
+export type { GuardianInput } from './collection-guardian';
+export { rollbackAttempt } from './rollback-attempt';

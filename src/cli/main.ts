@@ -2,29 +2,45 @@ import { ZodError } from 'zod';
 import { UnknownCollectionError } from '../postgres/collections';
 import { parseArgs, UsageError } from './args';
 import type { CommandResult } from './command';
+import { configureCommand } from './commands/configure';
+import { decideCommand } from './commands/decide';
 import { drillCommand } from './commands/drill';
+import { executeCommand } from './commands/execute';
 import { historyCommand } from './commands/history';
+import { pauseResumeCommand } from './commands/pause-resume';
+import { pendingCommand } from './commands/pending';
+import { rollbackCommand } from './commands/rollback';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
+import { NotFoundError, RefusedError } from './errors';
 import { connectSystem, systemSettings, type SystemHandles } from './system-connection';
 
-type Command = (args: ReturnType<typeof parseArgs>, sys: SystemHandles, out: (l: string) => void) => Promise<CommandResult>;
+type Command = (args: ReturnType<typeof parseArgs>, sys: SystemHandles, out: (l: string) => void, argv: string[]) => Promise<CommandResult>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  trigger: { run: triggerCommand, help: 'trigger <collection> [--no-wait]   start a healing attempt and follow it' },
-  status: { run: statusCommand, help: 'status [collection]                integrity, attempts and cooldown per collection' },
-  history: { run: historyCommand, help: 'history [--since 24h] [--limit 20] past attempts and their outcomes' },
+  status: { run: statusCommand, help: 'status [collection]                          integrity, guardian, attempts, cooldown' },
+  history: { run: historyCommand, help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes' },
+  trigger: { run: triggerCommand, help: 'trigger <collection> [--no-wait]             ask the guardian for an attempt and follow it' },
+  pending: { run: pendingCommand, help: 'pending                                      attempts waiting for approval' },
+  approve: { run: decideCommand('approve'), help: 'approve <action-id> [--comment why]          let a waiting attempt proceed' },
+  reject: { run: decideCommand('reject'), help: 'reject <action-id> [--comment why]           refuse a waiting attempt' },
+  abort: { run: decideCommand('abort'), help: 'abort <action-id> [--comment why]            stop an attempt; what it did is compensated' },
+  execute: { run: executeCommand, help: 'execute <collection> <strategy> [--dry-run] [--param k=v]   run a strategy by hand' },
+  rollback: { run: rollbackCommand, help: 'rollback <collection>                        undo the last reversible change' },
+  configure: { run: configureCommand, help: 'configure <file|json> [--collection c]       change HealingConfig, applied live' },
+  pause: { run: pauseResumeCommand('pause'), help: 'pause <collection> [--comment why]           stop auto-healing' },
+  resume: { run: pauseResumeCommand('resume'), help: 'resume <collection>                          restart auto-healing (clears "needs a person")' },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
 };
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3, notHealed: 4 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3, notHealed: 4, refused: 5 } as const;
 
 const HELP = [
   'usage: selfheal <command> [options] [--json]',
   '',
   ...Object.values(COMMANDS).map((c) => `  ${c.help}`),
   '',
-  'exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 unknown collection, 4 attempt finished without healing',
+  'exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 not found, 4 deferred or not healed, 5 refused',
   'connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, else the system `npm start` runs',
 ].join('\n');
 
@@ -42,10 +58,10 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
   let sys: SystemHandles | undefined;
   let json = false;
   try {
-    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force']));
+    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force', 'dry-run']));
     json = args.flags.json === true;
     sys = connectSystem(systemSettings());
-    const result = await cmd.run(args, sys, json ? () => undefined : io.out);
+    const result = await cmd.run(args, sys, json ? () => undefined : io.out, rest);
     if (json) io.out(JSON.stringify(result.data, null, 2));
     return result.exitCode;
   } catch (err) {
@@ -61,7 +77,8 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
 function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: EXIT.usage };
   if (err instanceof ZodError) return { message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), code: EXIT.usage };
-  if (err instanceof UnknownCollectionError) return { message: err.message, code: EXIT.notFound };
+  if (err instanceof UnknownCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
+  if (err instanceof RefusedError) return { message: err.message, code: EXIT.refused };
   return { message: err instanceof Error ? err.message : String(err), code: EXIT.failure };
 }
 

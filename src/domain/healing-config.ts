@@ -15,6 +15,10 @@ export const healingConfigSchema = z
     require_approval: z.array(problemClassNameSchema).default([]),
     require_approval_strategies: z.array(z.string().min(1)).default(['scale_replicas']),
     learning_enabled: z.boolean().default(true),
+    /** How long an attempt waits for approve/reject before it is Deferred. */
+    approval_timeout: z.number().int().min(1).max(30 * 86400).default(3600),
+    /** After this many attempts in a row that did not raise λ, auto-healing stops for a person. */
+    ineffective_after: z.number().int().min(1).max(100).default(3),
     /** Guardian sampling interval (seed 003: check_interval). */
     check_interval: z.number().int().min(1).max(86400).default(60),
     /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */

@@ -27,5 +27,24 @@ export const healingOutcomeSchema = z.discriminatedUnion('kind', [
     problem: problemClassSchema,
     attempt_id: z.number().int(),
   }),
+  /** Stopped by a person; every step already done was compensated. */
+  z.object({
+    kind: z.literal('Aborted'),
+    problem: problemClassSchema.nullable(),
+    strategy: z.string().nullable(),
+    reason: z.string(),
+    compensated: z.boolean(),
+    attempt_id: z.number().int(),
+    outcome_id: z.number().int().nullable(),
+  }),
+  /** classify, select and sandbox only: nothing was changed. */
+  z.object({
+    kind: z.literal('DryRun'),
+    problem: problemClassSchema,
+    strategy: z.string(),
+    sandbox_passed: z.boolean(),
+    reason: z.string(),
+    attempt_id: z.number().int(),
+  }),
 ]);
 export type HealingOutcome = z.infer<typeof healingOutcomeSchema>;

@@ -43,16 +43,20 @@ export type OutcomeRow = z.infer<typeof outcomeRowSchema>;
 
 export const finishAttemptSchema = z.object({
   attempt_id: z.number().int(),
-  status: z.enum(['Completed', 'Deferred', 'NoStrategy']),
+  status: z.enum(['Completed', 'Deferred', 'NoStrategy', 'Aborted', 'DryRun']),
   problem_class: z.string().nullable(),
   strategy_name: z.string().nullable(),
   reason: z.string().nullable(),
   sandbox: z.record(z.unknown()).nullable(),
   compensation: z.record(z.unknown()).nullable(),
-  /** Only a Completed attempt (a strategy ran) writes a healing_outcomes row. */
+  /** Who approved or rejected, when and why. */
+  approval: z.record(z.unknown()).nullable().default(null),
+  /** The executed plan (with its snapshot): what a later rollback compensates from. */
+  plan: z.record(z.unknown()).nullable().default(null),
+  /** Only an attempt whose strategy ran (a strategy ran) writes a healing_outcomes row. */
   outcome: outcomeRowSchema.nullable(),
 });
-export type FinishAttempt = z.infer<typeof finishAttemptSchema>;
+export type FinishAttempt = z.input<typeof finishAttemptSchema>;
 
 /**
  * Records how the attempt ended, once: the attempt row is locked, and a second call (an activity
@@ -89,12 +93,13 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
     await c.query(
       `UPDATE ruvector.healing_attempts
           SET status = $2, problem_class = $3, strategy_name = $4, reason = $5, sandbox = $6, compensation = $7,
-              outcome_id = $8, completed_at = now()
+              outcome_id = $8, approval = $9, plan = $10, completed_at = now()
         WHERE id = $1`,
       [
         f.attempt_id, f.status, f.problem_class, f.strategy_name, f.reason,
         f.sandbox === null ? null : JSON.stringify(f.sandbox),
         f.compensation === null ? null : JSON.stringify(f.compensation), outcomeId,
+        f.approval === null ? null : JSON.stringify(f.approval), f.plan === null ? null : JSON.stringify(f.plan),
       ],
     );
     return { outcome_id: outcomeId };
@@ -167,4 +172,71 @@ export async function storeHealingConfig(pool: Pool, scope: string, config: Reco
      ON CONFLICT (scope) DO UPDATE SET config = EXCLUDED.config, updated_at = now()`,
     [scope, JSON.stringify(config)],
   );
+}
+
+export interface RollbackTarget {
+  attempt_id: number;
+  strategy_name: string;
+  problem_details: Record<string, unknown>;
+  plan: Record<string, unknown>;
+  completed_at: string;
+}
+
+/**
+ * The collection's last completed attempt whose change still stands: not compensated at the time
+ * and not rolled back since. What ruvector_healing_rollback undoes.
+ */
+export async function findRollbackTarget(pool: Pool, collection: string): Promise<RollbackTarget | undefined> {
+  const { rows } = await pool.query<RollbackTarget>(
+    `SELECT a.id AS attempt_id, a.strategy_name, o.problem_details, a.plan,
+            to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS completed_at
+       FROM ruvector.healing_attempts a
+       JOIN ruvector.collections c ON c.id = a.collection_id
+       JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+      WHERE c.name = $1 AND a.status = 'Completed' AND a.plan IS NOT NULL AND a.rolled_back_by IS NULL
+        AND coalesce((a.compensation->>'ran')::boolean, false) = false
+      ORDER BY a.completed_at DESC, a.id DESC
+      LIMIT 1`,
+    [collection],
+  );
+  return rows[0];
+}
+
+/** Records a finished rollback on its own attempt row and on the attempt it undid, once. */
+export async function finishRollback(pool: Pool, r: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string }): Promise<void> {
+  await withTransaction(pool, async (c) => {
+    const cur = await c.query<{ status: string }>('SELECT status FROM ruvector.healing_attempts WHERE id = $1 FOR UPDATE', [r.attempt_id]);
+    if (cur.rows[0]?.status !== 'running') return;
+    await c.query(
+      `UPDATE ruvector.healing_attempts SET status = 'RolledBack', strategy_name = $2, reason = $3, rollback_of = $4, completed_at = now() WHERE id = $1`,
+      [r.attempt_id, r.strategy_name, r.reason, r.target_attempt_id],
+    );
+    await c.query('UPDATE ruvector.healing_attempts SET rolled_back_by = $1 WHERE id = $2', [r.attempt_id, r.target_attempt_id]);
+  });
+}
+
+export interface AttemptRef {
+  id: number;
+  workflow_id: string;
+  run_id: string;
+  status: string;
+  collection: string;
+  strategy_name: string | null;
+  problem_class: string | null;
+}
+
+/** An attempt by its action id (the number people approve, reject and abort). */
+export async function findAttempt(pool: Pool, id: number): Promise<AttemptRef | undefined> {
+  const { rows } = await pool.query<AttemptRef>(
+    `SELECT a.id, a.workflow_id, a.run_id, a.status, c.name AS collection, a.strategy_name, a.problem_class
+       FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE a.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** The stored (partial) configuration of one scope: '*' or a collection name. */
+export async function loadScopeConfig(pool: Pool, scope: string): Promise<Record<string, unknown>> {
+  const { rows } = await pool.query<{ config: Record<string, unknown> }>('SELECT config FROM ruvector.healing_config WHERE scope = $1', [scope]);
+  return rows[0]?.config ?? {};
 }

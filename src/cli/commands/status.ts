@@ -4,6 +4,7 @@ import { attemptStats } from '../../postgres/attempt-stats';
 import { loadHealingConfig } from '../../postgres/outcome-store';
 import { sampleCollection } from '../../probes/sample-collection';
 import { integrityOf } from '../../sensor/integrity-sample';
+import { guardianStatus } from '../../temporal/guardian-client';
 import { healingAttemptWorkflowId } from '../../temporal/task-queue';
 import { attemptStatusQuery } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -32,11 +33,12 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
     } catch {
       // No attempt has run for this collection yet.
     }
-    const cooldownUntil = stats.last_healing ? new Date(Date.parse(stats.last_healing) + config.min_healing_interval * 1000) : null;
+    const guardian = await guardianStatus(client, c.name);
     const entry = {
       collection: c.name,
       table: `${c.table_schema}.${c.table_name}`,
-      enabled: config.enabled,
+      enabled: config.enabled && (guardian?.enabled ?? true),
+      guardian: guardian ? { running: true, state: guardian.state, paused_by: guardian.paused_by, needs_person: guardian.needs_person, attempts_in_window: guardian.attempts_in_window, last_sample_at: guardian.last_sample_at } : { running: false },
       state: integrity?.state ?? 'unknown',
       lambda: integrity?.lambda ?? null,
       baseline_lambda: integrity?.baseline_lambda ?? null,
@@ -46,13 +48,15 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
       total_healings_24h: stats.total_healings_24h,
       success_rate: stats.completed_24h ? stats.verified_24h / stats.completed_24h : null,
       active_remediations: active ? [active] : [],
-      cooldown_until: cooldownUntil && cooldownUntil.getTime() > Date.now() ? cooldownUntil.toISOString() : null,
+      cooldown_until: guardian?.cooldown_until ?? null,
     };
     result.push(entry);
     out(
       `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
         `${entry.total_healings_24h} attempts in 24 h, success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
-        `${active ? `; attempt running (${active.phase})` : ''}${entry.enabled ? '' : '; healing disabled'}`,
+        `${active ? `; attempt running (${active.phase})` : ''}${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
+        `${guardian ? '' : '; no guardian running'}${guardian?.paused_by ? `; paused by ${guardian.paused_by}` : ''}` +
+        `${guardian?.needs_person ? `; NEEDS A PERSON: ${guardian.needs_person}` : ''}${config.enabled ? '' : '; healing disabled'}`,
     );
   }
   return { data: result, exitCode: 0 };

@@ -1,0 +1,66 @@
+import type { HealingConfig } from '../domain/healing-config';
+
+export interface AttemptRecord {
+  workflow_id: string;
+  run_id: string;
+  trigger: string;
+  started_at_ms: number;
+  finished_at_ms: number | null;
+  outcome: string | null;
+  raised_lambda: boolean | null;
+}
+
+export interface GateState {
+  attempts: AttemptRecord[];
+  needs_person: string | null;
+}
+
+export type GateAnswer = { ok: true } | { ok: false; reason: string; until_ms: number | null };
+
+/** Attempts that ended before any strategy acted (deferred, no strategy, dry run) do not count. */
+const DID_NOT_ACT = new Set(['Deferred', 'NoStrategy', 'DryRun']);
+export const acted = (a: AttemptRecord): boolean => a.outcome === null || !DID_NOT_ACT.has(a.outcome);
+
+/** When the cooldown after the last attempt that acted ends, or null when there is none. */
+export function cooldownUntil(s: GateState, config: Pick<HealingConfig, 'min_healing_interval'>): number | null {
+  const finished = s.attempts.filter(acted).map((a) => a.finished_at_ms).filter((t): t is number => t !== null);
+  return finished.length ? Math.max(...finished) + config.min_healing_interval * 1000 : null;
+}
+
+/** Attempts started within the window ending now. */
+export function attemptsInWindow(s: GateState, now: number, config: Pick<HealingConfig, 'attempt_window'>): AttemptRecord[] {
+  return s.attempts.filter((a) => acted(a) && a.started_at_ms > now - config.attempt_window * 1000);
+}
+
+/**
+ * Seed 002 should_auto_heal, the parts that span attempts: cooldown, attempts per window, and
+ * (for automatic attempts) healing that keeps not working. A person's manual trigger skips the last.
+ */
+export function healingGate(s: GateState, now: number, config: HealingConfig, manual: boolean): GateAnswer {
+  const cooldown = cooldownUntil(s, config);
+  if (cooldown !== null && now < cooldown) {
+    return { ok: false, reason: `cooling down after the last attempt until ${new Date(cooldown).toISOString()}`, until_ms: cooldown };
+  }
+  const recent = attemptsInWindow(s, now, config);
+  if (recent.length >= config.max_attempts_per_window) {
+    const until = Math.min(...recent.map((a) => a.started_at_ms)) + config.attempt_window * 1000;
+    return {
+      ok: false,
+      reason: `${recent.length} attempts in the last ${config.attempt_window} s (max_attempts_per_window ${config.max_attempts_per_window}); next at ${new Date(until).toISOString()}`,
+      until_ms: until,
+    };
+  }
+  if (!manual && s.needs_person) return { ok: false, reason: s.needs_person, until_ms: null };
+  return { ok: true };
+}
+
+/** Consecutive finished strategy runs, newest first, that did not raise λ. */
+export function ineffectiveStreak(attempts: AttemptRecord[]): number {
+  let n = 0;
+  for (const a of [...attempts].reverse()) {
+    if (a.raised_lambda === null) continue; // deferred or running: says nothing about effectiveness
+    if (a.raised_lambda) break;
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,72 @@
+import { CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { problemClassSchema } from '../src/domain/problem-class';
+import { strategyPlanSchema } from '../src/strategies/strategy';
+import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
+
+export interface RollbackInput {
+  collection: string;
+  by: string;
+}
+
+export type RollbackResult =
+  | { kind: 'RolledBack'; attempt_id: number; rolled_back: number; strategy: string }
+  | { kind: 'Refused'; attempt_id: number; reason: string };
+
+const quick: ActivityOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] } };
+const acts = proxyActivities<Activities>(quick);
+const mustFinish = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
+});
+
+/**
+ * ruvector_healing_rollback: undoes the collection's last completed reversible attempt from the
+ * plan it recorded (the exact snapshot taken before it acted). Irreversible strategies are refused.
+ */
+export async function rollbackAttempt(input: RollbackInput): Promise<RollbackResult> {
+  upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }, { key: PHASE_SA, value: 'prepare' }]);
+  const prepared = await acts.prepareAttempt.executeWithOptions({ ...quick, summary: 'prepare: open the rollback record' }, [
+    { collection: input.collection, trigger: `rollback by ${input.by}` },
+  ]);
+  const found = await acts.loadRollbackTarget.executeWithOptions({ ...quick, summary: 'select: the last change that still stands' }, [{ collection: input.collection }]);
+  if (!found.ok) {
+    await acts.recordOutcome.executeWithOptions({ ...quick, summary: 'record: refused' }, [
+      { attempt_id: prepared.attempt_id, status: 'Deferred', problem_class: null, strategy_name: null, reason: `rollback refused: ${found.reason}`, sandbox: null, compensation: null, outcome: null },
+    ]);
+    upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
+    setCurrentDetails(`rollback refused: ${found.reason}`);
+    return { kind: 'Refused', attempt_id: prepared.attempt_id, reason: found.reason };
+  }
+  const t = found.target;
+  upsertSearchAttributes([{ key: STRATEGY_SA, value: t.strategy_name }, { key: PHASE_SA, value: 'compensate' }]);
+  setCurrentDetails(`**compensate** — undoing action ${t.attempt_id} (${t.strategy_name})`);
+  await CancellationScope.nonCancellable(() =>
+    mustFinish.compensateStrategy.executeWithOptions(
+      {
+        startToCloseTimeout: '2 minutes',
+        heartbeatTimeout: '30 seconds',
+        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
+        summary: `compensate: undo action ${t.attempt_id} (${t.strategy_name})`,
+      },
+      [
+        {
+          strategy: t.strategy_name,
+          collection: input.collection,
+          problem: problemClassSchema.parse(t.problem_details),
+          state: 'normal',
+          config: prepared.config,
+          plan: strategyPlanSchema.parse(t.plan),
+        },
+      ],
+    ),
+  );
+  const reason = `rolled back action ${t.attempt_id} (${t.strategy_name}) for ${input.by}`;
+  await acts.recordRollback.executeWithOptions({ ...quick, summary: 'record: rolled back' }, [
+    { attempt_id: prepared.attempt_id, target_attempt_id: t.attempt_id, strategy_name: t.strategy_name, reason },
+  ]);
+  upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
+  setCurrentDetails(`**done** — ${reason}`);
+  return { kind: 'RolledBack', attempt_id: prepared.attempt_id, rolled_back: t.attempt_id, strategy: t.strategy_name };
+}
