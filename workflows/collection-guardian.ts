@@ -10,7 +10,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
+import { DEFAULT_HEALING_CONFIG, healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { IntegrityState } from '../src/domain/integrity-state';
 import { attemptsInWindow, cooldownUntil, healingGate, ineffectiveStreak, type AttemptRecord } from '../src/guardian/healing-gate';
@@ -61,14 +61,16 @@ const MAX_ITERATIONS_PER_RUN = 500;
  * degrades, within cooldowns (durable timers), attempts per window, and the ineffective-healing stop.
  */
 export async function collectionGuardian(input: GuardianInput): Promise<void> {
+  // Handlers are registered before the first await: an update-with-start arrives with the start.
   const s: GuardianCarried = input.carried ?? {
     enabled: true,
     paused_by: null,
-    config: await acts.loadConfig.executeWithOptions({ startToCloseTimeout: '1 minute', summary: 'load configuration' }, [{ collection: input.collection }]),
+    config: DEFAULT_HEALING_CONFIG,
     state: 'unknown',
     attempts: [],
     needs_person: null,
   };
+  let configLoaded = input.carried !== undefined;
   let lambda: number | null = null;
   let baseline: number | null = null;
   let lastSampleAt: string | null = null;
@@ -156,6 +158,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     triggerUpdate,
     async (raw) => {
       const req = triggerRequestSchema.parse(raw);
+      await condition(() => configLoaded);
       // Many triggers at once: the first starts the attempt, the others join it.
       if (starting) await condition(() => !starting);
       if (active) return { kind: 'Joined', ...active, action: 'joined the running attempt' };
@@ -169,6 +172,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     configureUpdate,
     (raw) => {
       s.config = healingConfigSchema.parse(raw);
+      configLoaded = true;
       wake = true;
       show();
       return s.config;
@@ -199,6 +203,13 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     },
     { validator: (raw) => void pauseRequestSchema.parse(raw) },
   );
+
+  if (!configLoaded) {
+    const stored = await acts.loadConfig.executeWithOptions({ startToCloseTimeout: '1 minute', summary: 'load configuration' }, [{ collection: input.collection }]);
+    // A configure update that arrived meanwhile is newer than what was stored.
+    if (!configLoaded) s.config = stored;
+    configLoaded = true;
+  }
 
   for (let i = 0; ; i++) {
     if (s.enabled && s.config.enabled) {

@@ -264,7 +264,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       // Execute, with the compensation registered before acting so a half-done step is undone too.
       enter('execute', `running ${chosen.name}`);
       const p: StrategyPlan = await acts.planStrategy.executeWithOptions(
-        { ...quickOptions, summary: `execute: measure and snapshot before ${chosen.name}` },
+        { ...quickOptions, summary: `plan: measure and snapshot before ${chosen.name}` },
         [step],
       );
       plan = { ...p, params: { ...p.params, ...(input.params ?? {}) } };
@@ -365,7 +365,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${verdict.detail}`);
       log.info('healing attempt finished', { collection: input.collection, strategy: chosen.name, verified });
       return {
-        kind: 'Completed', problem, strategy: chosen.name, result: executed, verified, compensated,
+        kind: 'Completed', problem, strategy: chosen.name, result: { ...executed, improvement }, verified, compensated,
         initial_lambda: before.lambda, final_lambda: final.lambda, attempt_id: prepared.attempt_id, outcome_id: outcomeId ?? 0,
       };
     });

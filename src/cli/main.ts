@@ -79,7 +79,10 @@ function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof ZodError) return { message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), code: EXIT.usage };
   if (err instanceof UnknownCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof RefusedError) return { message: err.message, code: EXIT.refused };
-  return { message: err instanceof Error ? err.message : String(err), code: EXIT.failure };
+  // Temporal errors carry the reason in their cause chain (an update's failure, an activity's error).
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = (e as { cause?: unknown }).cause) parts.push(e.message);
+  return { message: parts.length ? parts.join(': ') : String(err), code: EXIT.failure };
 }
 
 if (require.main === module) {

@@ -45,7 +45,7 @@ describe('selfheal CLI against a running system', () => {
     expect(JSON.parse(status.out)[0]).toMatchObject({ collection, state: expect.stringMatching(/stress|critical/), enabled: true });
 
     const trigger = await cli('trigger', collection, '--json');
-    expect(trigger.code).toBe(0);
+    expect({ code: trigger.code, err: trigger.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(trigger.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
 
     const history = await cli('history', '--since', '1h', '--limit', '5', '--collection', collection, '--json');
