@@ -125,7 +125,15 @@ export function createActivities({ pool }: ActivityDeps) {
         const input = executeInput.parse(raw);
         const ctx = await strategyContext(input, input.budget_ms);
         ctx.heartbeat({ step: 'start' });
-        return strategyImplementation(input.strategy).execute(ctx, input.plan);
+        try {
+          const result = await strategyImplementation(input.strategy).execute(ctx, input.plan);
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          return result;
+        } catch (err) {
+          // Cancelled: report the cancellation itself, not the error the interrupted statement raised.
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          throw err;
+        }
       });
     },
 

@@ -291,7 +291,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           [{ ...step, plan: planned, budget_ms: timeoutMs }],
         );
       } catch (err) {
-        if (isCancellation(err)) throw err;
+        if (isCancellation(err) || work.consideredCancelled) throw err;
         result = failedResult(describeFailure(err));
       }
       const executed: RemediationResult = result;

@@ -1,19 +1,11 @@
 import { Client as PgClient } from 'pg';
-import { getCollection, registerCollection } from '../../src/postgres/collections';
+import { getCollection } from '../../src/postgres/collections';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { attemptStatusQuery } from '../../workflows/attempt-messages';
+import { reloptionsOf as reloptionsOfTable, tableUnderSlowAutovacuum } from '../support/collections';
 import { maybeRecordHistory } from '../support/histories';
-import { createTestDatabase, startTestWorker, uniqueName, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
-
-/** Reloptions that make autovacuum start at once (naptime is 1 s in tests) and crawl: a long-running job. */
-const SLOW_AUTOVACUUM = [
-  'fillfactor=90',
-  'autovacuum_vacuum_threshold=0',
-  'autovacuum_vacuum_scale_factor=0',
-  'autovacuum_vacuum_cost_delay=100',
-  'autovacuum_vacuum_cost_limit=1',
-];
+import { createTestDatabase, startTestWorker, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
 
 describe('pause_maintenance', () => {
   let db: TestDatabase;
@@ -27,23 +19,8 @@ describe('pause_maintenance', () => {
     await db?.drop();
   });
 
-  async function tableUnderAutovacuum(): Promise<{ collection: string; oid: number; reloptions: string[] }> {
-    const name = uniqueName('jobs');
-    await db.pool.query(`CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (${SLOW_AUTOVACUUM.join(', ')})`);
-    await db.pool.query(`INSERT INTO public.${name} SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`);
-    await db.pool.query(`DELETE FROM public.${name} WHERE id % 2 = 0`);
-    const c = await registerCollection(db.pool, name, 'public', name);
-    const oid = c.table_oid!;
-    await waitFor('a slow autovacuum on the table', async () => {
-      const jobs = await readMaintenanceJobs(db.pool, oid);
-      return jobs.some((j) => j.is_autovacuum && j.running_seconds >= 1);
-    }, 60_000, 200);
-    const { rows } = await db.pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid]);
-    return { collection: name, oid, reloptions: rows[0].reloptions };
-  }
-
-  const reloptionsOf = async (oid: number): Promise<string[] | null> =>
-    (await db.pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid])).rows[0].reloptions;
+  const tableUnderAutovacuum = () => tableUnderSlowAutovacuum(db.pool);
+  const reloptionsOf = (oid: number) => reloptionsOfTable(db.pool, oid);
 
   it('stops contention from a long autovacuum and verifies', async () => {
     const t = await tableUnderAutovacuum();

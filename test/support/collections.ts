@@ -1,10 +1,11 @@
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
-import { getCollection } from '../../src/postgres/collections';
+import { getCollection, registerCollection } from '../../src/postgres/collections';
+import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { storeHealingConfig } from '../../src/postgres/outcome-store';
 import type { Pool } from '../../src/postgres/pool';
 import type { HealingConfigInput } from '../../src/domain/healing-config';
-import { uniqueName } from './test-system';
+import { uniqueName, waitFor } from './test-system';
 
 export const TEST_ROWS = 100_000;
 
@@ -29,4 +30,31 @@ export async function indexDensity(pool: Pool, collection: string): Promise<numb
     [`public.${collection}`],
   );
   return rows[0].d;
+}
+
+/** Reloptions that make autovacuum start at once (naptime is 1 s in tests) and crawl: a long-running job. */
+export const SLOW_AUTOVACUUM = [
+  'fillfactor=90',
+  'autovacuum_vacuum_threshold=0',
+  'autovacuum_vacuum_scale_factor=0',
+  'autovacuum_vacuum_cost_delay=100',
+  'autovacuum_vacuum_cost_limit=1',
+];
+
+/** A collection whose table has dead rows and a slow autovacuum running on it for at least a second. */
+export async function tableUnderSlowAutovacuum(pool: Pool, config: HealingConfigInput = {}): Promise<{ collection: string; oid: number; reloptions: string[] }> {
+  const name = uniqueName('jobs');
+  await pool.query(`CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (${SLOW_AUTOVACUUM.join(', ')})`);
+  await pool.query(`INSERT INTO public.${name} SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`);
+  await pool.query(`DELETE FROM public.${name} WHERE id % 2 = 0`);
+  const c = await registerCollection(pool, name, 'public', name);
+  await storeHealingConfig(pool, name, config as Record<string, unknown>);
+  const oid = c.table_oid!;
+  await waitFor('a slow autovacuum on the table', async () => (await readMaintenanceJobs(pool, oid)).some((j) => j.is_autovacuum && j.running_seconds >= 1), 60_000, 200);
+  const { rows } = await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid]);
+  return { collection: name, oid, reloptions: rows[0].reloptions };
+}
+
+export async function reloptionsOf(pool: Pool, oid: number): Promise<string[] | null> {
+  return (await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid])).rows[0].reloptions;
 }

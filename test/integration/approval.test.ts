@@ -1,0 +1,97 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { runCli } from '../../src/cli/main';
+import { triggerHealing } from '../../src/temporal/guardian-client';
+import { approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
+import type { TriggerAnswer } from '../../workflows/guardian-messages';
+import type { healingAttempt } from '../../workflows/healing-attempt';
+import { bloat, indexDensity, testCollection } from '../support/collections';
+import { createTestDatabase, startTestWorker, testStack, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
+
+describe('human approval', () => {
+  let db: TestDatabase;
+  let w: TestWorker;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    db = await createTestDatabase('approval');
+    w = await startTestWorker(db.pool);
+    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
+    process.env.DATABASE_URL = db.url;
+    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await w?.stop();
+    await db?.drop();
+  });
+
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  /** A bloated collection whose compact_indexes needs approval; returns the waiting attempt. */
+  async function waitingAttempt(extra: Record<string, unknown> = {}) {
+    const collection = await testCollection(db.pool, { require_approval_strategies: ['compact_indexes'], stabilization_wait: 3, check_interval: 3600, ...extra });
+    await bloat(db.pool, collection);
+    const answer: TriggerAnswer = await triggerHealing(w.client, collection, w.taskQueue, { by: 'test' });
+    if (answer.kind === 'Deferred') throw new Error(answer.reason);
+    const handle = w.client.workflow.getHandle<typeof healingAttempt>(answer.workflow_id, answer.run_id);
+    const st = await waitFor('the approval phase', async () => {
+      const s = await handle.query(attemptStatusQuery);
+      return s.awaiting_approval ? s : undefined;
+    });
+    return { collection, handle, actionId: st.attempt_id! };
+  }
+
+  it('waits; `selfheal pending` lists it; approve lets it proceed and records who approved and why', async () => {
+    const { collection, handle, actionId } = await waitingAttempt();
+    const pending = await waitFor('pending to list the action', async () => {
+      const r = await cli('pending', '--json');
+      const rows = JSON.parse(r.out) as { action_id: number }[];
+      return rows.some((x) => x.action_id === actionId) ? rows : undefined;
+    });
+    expect(pending.find((x) => x.action_id === actionId)).toMatchObject({ collection, strategy: 'compact_indexes', problem_class: 'IndexFragmentation' });
+    // Nothing was done while waiting.
+    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+
+    const approved = await cli('approve', String(actionId), '--comment', 'looks safe', '--by', 'alice', '--json');
+    expect({ code: approved.code, err: approved.err }).toEqual({ code: 0, err: '' });
+    expect(JSON.parse(approved.out)).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });
+
+    // Approving twice is refused by the update validator, and changes nothing.
+    const again = await cli('approve', String(actionId), '--by', 'bob');
+    expect(again).toMatchObject({ code: 5, err: expect.stringMatching(/already approved by alice/) });
+
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+    const { rows } = await db.pool.query('SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1', [actionId]);
+    expect(rows[0].approval).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });
+    expect(rows[0].strategy_params.approval).toMatchObject({ decision: 'approved', by: 'alice' });
+  });
+
+  it('reject ends it Deferred and nothing is changed; unknown, wrong, finished and malformed ids are refused', async () => {
+    const { collection, handle, actionId } = await waitingAttempt();
+    // Wrong id for this attempt, malformed payload: refused before anything is written.
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId + 1000, by: 'x' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: 'seven', by: 'x' } as never] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId, by: 'x', extra: true } as never] })).rejects.toThrow(WorkflowUpdateFailedError);
+    expect((await handle.query(attemptStatusQuery)).approval).toBeNull();
+    expect(await cli('approve', '99999999')).toMatchObject({ code: 3, err: expect.stringMatching(/no action 99999999/) });
+    expect(await cli('approve', 'abc')).toMatchObject({ code: 2, err: expect.stringMatching(/action id/) });
+
+    const rejected = await handle.executeUpdate(rejectUpdate, { args: [{ action_id: actionId, by: 'carol', comment: 'not during peak' }] });
+    expect(rejected.decision).toBe('rejected');
+    expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'rejected by carol: not during peak' });
+    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+    // A finished action is refused clearly.
+    expect(await cli('approve', String(actionId))).toMatchObject({ code: 5, err: expect.stringMatching(/already finished \(Deferred\)/) });
+  });
+
+  it('times out into Deferred when nobody decides', async () => {
+    const { collection, handle } = await waitingAttempt({ approval_timeout: 2 });
+    expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'approval timed out after 2 s' });
+    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+  });
+});
