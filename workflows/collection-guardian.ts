@@ -161,7 +161,11 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       await condition(() => configLoaded);
       // Many triggers at once: the first starts the attempt, the others join it.
       if (starting) await condition(() => !starting);
-      if (active) return { kind: 'Joined', ...active, action: 'joined the running attempt' };
+      if (active) {
+        // A plain trigger joins the running attempt; a request for a particular strategy or a dry run is not what runs.
+        if (req.strategy || req.dry_run) return { kind: 'Deferred', reason: `an attempt is already running (${active.workflow_id}, ${active.trigger}): wait for it or abort it`, cooldown_until: null };
+        return { kind: 'Joined', ...active, action: 'joined the running attempt' };
+      }
       const gate = healingGate(s, Date.now(), s.config, true);
       if (!gate.ok) return { kind: 'Deferred', reason: gate.reason, cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString() };
       return startAttempt(req);
