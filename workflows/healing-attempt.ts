@@ -56,7 +56,8 @@ const quickOptions: ActivityOptions = {
 // Compensation and cleanup must finish: retried (they are idempotent) until they do, each try bounded.
 const mustFinishOptions: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  // Short enough that a new worker takes over within seconds when this one dies.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
 };

@@ -77,6 +77,14 @@ export const compactIndexes: Strategy<Pool> = {
         done.push(now);
         continue;
       }
+      // A rebuild started by a worker that died may still be running: wait for it rather than rebuild twice.
+      if (await waitForOtherRebuild(ctx, ix, deadline)) {
+        const after = await measure(ctx.db, ix);
+        if (after && after.valid && !isFragmented(after, ctx.config.index_fragmentation_threshold_pct)) {
+          done.push(after);
+          continue;
+        }
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 1000) return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
       try {
@@ -176,6 +184,24 @@ async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, bud
     await client.query('RESET statement_timeout').catch(() => undefined);
     client.release();
   }
+}
+
+/** Waits, heartbeating, while another backend rebuilds this index; true when there was one. */
+async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, deadline: number): Promise<boolean> {
+  const running = async () =>
+    (await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_progress_create_index p
+        WHERE p.pid <> pg_backend_pid()
+          AND p.index_relid = (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)`,
+      [ix.schema, ix.name],
+    )).rows[0]!.n > 0;
+  if (!(await running())) return false;
+  while ((await running()) && Date.now() < deadline) {
+    if (ctx.signal.aborted) throw new Error('cancelled while waiting for another rebuild of the index');
+    ctx.heartbeat({ step: 'waiting for a rebuild already running', index: `${ix.schema}.${ix.name}` });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return true;
 }
 
 /**

@@ -126,3 +126,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** A Temporal client on the shared server, for tests whose workers run in child processes. */
+export async function testClient(): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: testStack().temporalAddress });
+  return { client: new Client({ connection, namespace: 'default' }), close: () => connection.close() };
+}

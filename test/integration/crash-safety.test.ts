@@ -1,0 +1,130 @@
+import type { Client } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
+import { startHealingAttempt } from '../../src/temporal/start-attempt';
+import { attemptStatusQuery } from '../../workflows/attempt-messages';
+import { bloat, indexDensity, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
+import { scheduledActivities } from '../support/history-events';
+import { startWorkerChild, type WorkerChild } from '../support/worker-child';
+import { createTestDatabase, testClient, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
+
+/**
+ * The worker dies (SIGKILL) at a step of an attempt; a new worker finishes it. Each side effect
+ * must have happened once, as PostgreSQL shows, and no attempt may be left running.
+ */
+describe('crash safety: a worker killed mid-attempt', () => {
+  let db: TestDatabase;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  const children: WorkerChild[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase('crash');
+    ({ client, close: closeClient } = await testClient());
+  });
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((c) => c.stop().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await closeClient?.();
+    await db?.drop();
+  });
+
+  async function worker(taskQueue: string): Promise<WorkerChild> {
+    const c = await startWorkerChild(taskQueue, db.url);
+    children.push(c);
+    return c;
+  }
+  const rebuildsRunning = async (): Promise<number> =>
+    (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
+  const attemptRows = async (collection: string) =>
+    (await db.pool.query('SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1', [collection])).rows;
+
+  it('during execute: the new worker waits for the rebuild already running instead of starting another', async () => {
+    const taskQueue = uniqueName('crash_exec');
+    const collection = await testCollection(db.pool, { stabilization_wait: 0 });
+    await bloat(db.pool, collection);
+    const blocker = new PgClient({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`INSERT INTO public.${collection} (id, payload) VALUES (-1, 'held open')`);
+    try {
+      const first = await worker(taskQueue);
+      const handle = await startHealingAttempt(client, { collection, taskQueue, trigger: 'test' });
+      await waitFor('REINDEX to run', async () => (await rebuildsRunning()) === 1, 30_000);
+      await first.kill();
+      await worker(taskQueue);
+      // The retried execute finds the orphaned rebuild and waits for it: still one REINDEX.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(await rebuildsRunning()).toBe(1);
+      await blocker.query('ROLLBACK');
+      const outcome = await handle.result();
+      expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+      // The orphan either finished the rebuild (then it is taken as done) or died with its lost client
+      // (then the retry rebuilt): one rebuild took effect either way.
+      if (outcome.kind === 'Completed') {
+        const m = outcome.result.metadata as { rebuilt: number; already_healthy: number };
+        expect(m.rebuilt + m.already_healthy).toBe(1);
+      }
+      expect(await indexDensity(db.pool, collection)).toBeGreaterThan(80);
+      const { rows: ix } = await db.pool.query(`SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`, [`public.${collection}`]);
+      expect(ix).toEqual([{ relname: `${collection}_pkey` }]);
+      expect(await attemptRows(collection)).toEqual([{ status: 'Completed' }]);
+      expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, recordOutcome: 1 });
+    } finally {
+      await blocker.end().catch(() => undefined);
+    }
+  });
+
+  it('during the stabilize timer: the durable timer resumes on the new worker and nothing runs twice', async () => {
+    const taskQueue = uniqueName('crash_timer');
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 4 });
+    const first = await worker(taskQueue);
+    const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
+    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    await first.kill();
+    await worker(taskQueue);
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: true });
+    expect(await reloptionsOf(db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+    expect(await attemptRows(t.collection)).toEqual([{ status: 'Completed' }]);
+    expect(await scheduledActivities(handle)).toMatchObject({ planStrategy: 1, executeStrategy: 1, recordOutcome: 1 });
+    const timers = (await handle.fetchHistory()).events!.filter((e) => e.timerStartedEventAttributes).length;
+    expect(timers).toBe(1);
+  });
+
+  it('during compensation: the new worker finishes it, and reloptions are back exactly', async () => {
+    const taskQueue = uniqueName('crash_comp');
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 4 });
+    const first = await worker(taskQueue);
+    const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
+    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    // New contention the pause cannot fix (a manual VACUUM with a waiter): verification fails, and the
+    // compensation must wait for the table lock, so the worker can be killed in the middle of it.
+    const vacuum = new PgClient({ connectionString: db.url });
+    const waiter = new PgClient({ connectionString: db.url });
+    await Promise.all([vacuum.connect(), waiter.connect()]);
+    try {
+      await vacuum.query('SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1');
+      const vacuumPid = (await vacuum.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const vacuumRun = vacuum.query(`VACUUM (DISABLE_PAGE_SKIPPING) public.${t.collection}`).catch((e: Error) => e);
+      await waitFor('the manual VACUUM', async () => (await readMaintenanceJobs(db.pool, t.oid)).some((j) => j.pid === vacuumPid));
+      await waiter.query('BEGIN');
+      const waiterLock = waiter.query(`LOCK TABLE public.${t.collection} IN SHARE UPDATE EXCLUSIVE MODE`);
+      await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000);
+      await first.kill();
+      await worker(taskQueue);
+      await db.pool.query('SELECT pg_cancel_backend($1)', [vacuumPid]);
+      await vacuumRun;
+      await waiterLock;
+      await waiter.query('ROLLBACK');
+    } finally {
+      await vacuum.end();
+      await waiter.end();
+    }
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'Completed', verified: false, compensated: true });
+    expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);
+    expect(await attemptRows(t.collection)).toEqual([{ status: 'Completed' }]);
+    expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1, recordOutcome: 1 });
+  });
+});
