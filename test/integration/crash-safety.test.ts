@@ -1,4 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { Client as TemporalClient, Connection, type Client } from '@temporalio/client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/infra/free-port';
+import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
 import { Client as PgClient } from 'pg';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
@@ -126,5 +131,36 @@ describe('crash safety: a worker killed mid-attempt', () => {
     expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);
     expect(await attemptRows(t.collection)).toEqual([{ status: 'Completed' }]);
     expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1, recordOutcome: 1 });
+  });
+
+  it('the Temporal server (file-backed) restarts in the middle of an attempt: the attempt resumes and finishes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'selfheal-restart-'));
+    const dbFilename = join(dir, 'temporal.db');
+    const port = await freePort();
+    const uiPort = await freePort();
+    let server = await startTemporalDevServer({ dbFilename, port, uiPort });
+    let connection: Connection | undefined;
+    try {
+      const taskQueue = uniqueName('restart');
+      const collection = await testCollection(db.pool, { stabilization_wait: 6 });
+      await bloat(db.pool, collection);
+      const w = await startWorkerChild(taskQueue, db.url, server.address);
+      children.push(w);
+      connection = await Connection.connect({ address: server.address });
+      const c = new TemporalClient({ connection, namespace: 'default' });
+      const handle = await startHealingAttempt(c, { collection, taskQueue, trigger: 'test' });
+      await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+      await server.stop();
+      server = await startTemporalDevServer({ dbFilename, port, uiPort });
+      const outcome = await handle.result();
+      expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+      expect(await attemptRows(collection)).toEqual([{ status: 'Completed' }]);
+      expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, recordOutcome: 1 });
+    } finally {
+      await Promise.all(children.splice(0).map((ch) => ch.stop().catch(() => undefined)));
+      await connection?.close().catch(() => undefined);
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
