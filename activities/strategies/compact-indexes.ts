@@ -177,7 +177,7 @@ async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, bud
     ctx.signal.addEventListener('abort', onAbort);
     if (ctx.signal.aborted) throw new Error('cancelled before the rebuild started');
     await client.query(`SET statement_timeout = ${Math.max(1000, Math.floor(budgetMs))}`);
-    await client.query(`REINDEX INDEX CONCURRENTLY ${qualifiedName(ix.schema, ix.name)}`);
+    await client.query(reindexStatement(ix));
   } finally {
     clearInterval(beat);
     if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
@@ -186,14 +186,20 @@ async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, bud
   }
 }
 
+function reindexStatement(ix: IndexRef): string {
+  return `REINDEX INDEX CONCURRENTLY ${qualifiedName(ix.schema, ix.name)}`;
+}
+
 /** Waits, heartbeating, while another backend rebuilds this index; true when there was one. */
 async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, deadline: number): Promise<boolean> {
+  // Seen either as our own statement text on another backend, or as a rebuild in progress on the table.
   const running = async () =>
     (await ctx.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_progress_create_index p
-        WHERE p.pid <> pg_backend_pid()
-          AND p.index_relid = (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)`,
-      [ix.schema, ix.name],
+      `SELECT (SELECT count(*) FROM pg_stat_activity
+                WHERE pid <> pg_backend_pid() AND state = 'active' AND query = $1)
+            + (SELECT count(*) FROM pg_stat_progress_create_index
+                WHERE pid <> pg_backend_pid() AND relid = $2 AND command LIKE 'REINDEX%') AS n`,
+      [reindexStatement(ix), ctx.collection.table_oid],
     )).rows[0]!.n > 0;
   if (!(await running())) return false;
   while ((await running()) && Date.now() < deadline) {
