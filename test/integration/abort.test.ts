@@ -1,53 +1,29 @@
-import { Client as PgClient } from 'pg';
-import { runCli } from '../../src/cli/main';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { abortUpdate, attemptStatusQuery } from '../../workflows/attempt-messages';
 import { bloat, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
 import { scheduledActivities } from '../support/history-events';
-import { createTestDatabase, startTestWorker, testStack, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useCliSystem } from '../support/test-harness';
+import { openWriter, rebuildsRunning } from '../support/contention';
+import { waitFor } from '../support/test-system';
 
 describe('abort', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    db = await createTestDatabase('abort');
-    w = await startTestWorker(db.pool);
-    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
-    process.env.DATABASE_URL = db.url;
-    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await w?.stop();
-    await db?.drop();
-  });
-
-  const reindexRunning = async (): Promise<number> =>
-    (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
+  const sys = useCliSystem('abort');
+  const db = () => sys.db;
 
   it('during execute: the running REINDEX stops within seconds, its leftovers are cleaned, the outcome says aborted', async () => {
-    const collection = await testCollection(db.pool, { stabilization_wait: 0 });
-    await bloat(db.pool, collection);
+    const collection = await testCollection(db().pool, { stabilization_wait: 0 });
+    await bloat(db().pool, collection);
     // An open writer makes REINDEX CONCURRENTLY wait: the execute step runs as long as we like.
-    const blocker = new PgClient({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`INSERT INTO public.${collection} (id, payload) VALUES (-1, 'held open')`);
+    const writer = await openWriter(db().url, collection);
     try {
-      const handle = await startHealingAttempt(w.client, { collection, taskQueue: w.taskQueue, trigger: 'test' });
-      await waitFor('REINDEX to be running', async () => (await handle.query(attemptStatusQuery)).phase === 'execute' && (await reindexRunning()) === 1, 30_000);
+      const handle = await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      await waitFor('REINDEX to be running', async () => (await handle.query(attemptStatusQuery)).phase === 'execute' && (await rebuildsRunning(db().pool)) === 1, 30_000);
       const actionId = (await handle.query(attemptStatusQuery)).attempt_id!;
 
       const t0 = Date.now();
-      const r = await (async () => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await runCli(['abort', String(actionId), '--comment', 'maintenance window over', '--by', 'dave'], { out: (l) => out.push(l), err: (l) => err.push(l) });
-        return { code, out: out.join('\n'), err: err.join('\n') };
-      })();
+      const r = await sys.cli('abort', String(actionId), '--comment', 'maintenance window over', '--by', 'dave');
       expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/aborted by dave/) });
-      await waitFor('the REINDEX backend to stop', async () => (await reindexRunning()) === 0, 10_000, 50);
+      await waitFor('the REINDEX backend to stop', async () => (await rebuildsRunning(db().pool)) === 0, 10_000, 50);
       const stoppedMs = Date.now() - t0;
       expect(stoppedMs).toBeLessThan(5000);
       console.log(`abort → REINDEX stopped in ${stoppedMs} ms`);
@@ -55,12 +31,12 @@ describe('abort', () => {
       // Aborting twice is refused.
       await expect(handle.executeUpdate(abortUpdate, { args: [{ action_id: actionId, by: 'eve' }] })).rejects.toThrow();
       // The cleanup waits for the writer like the rebuild did; let it go.
-      await blocker.query('ROLLBACK');
+      await writer.release();
       const outcome = await handle.result();
       expect(outcome).toMatchObject({ kind: 'Aborted', strategy: 'compact_indexes', reason: expect.stringMatching(/^aborted by dave: maintenance window over during execute/) });
-      const { rows: ix } = await db.pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`, [`public.${collection}`]);
+      const { rows: ix } = await db().pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`, [`public.${collection}`]);
       expect(ix).toEqual([{ relname: `${collection}_pkey`, indisvalid: true }]);
-      const { rows } = await db.pool.query(
+      const { rows } = await db().pool.query(
         'SELECT a.status, a.reason, o.success, o.verified, o.error_message FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
         [actionId],
       );
@@ -68,20 +44,20 @@ describe('abort', () => {
       expect(rows[0].error_message).toMatch(/aborted by dave/);
       expect((await scheduledActivities(handle)).executeStrategy).toBe(1);
     } finally {
-      await blocker.end().catch(() => undefined);
+      await writer.release();
     }
   });
 
   it('during the stabilize timer: the compensation runs once and reloptions are back exactly', async () => {
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 120 });
-    const handle = await startHealingAttempt(w.client, { collection: t.collection, taskQueue: w.taskQueue, trigger: 'test' });
+    const t = await tableUnderSlowAutovacuum(db().pool, { maintenance_long_running_seconds: 1, stabilization_wait: 120 });
+    const handle = await startHealingAttempt(sys.w.client, { collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test' });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
-    expect(await reloptionsOf(db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+    expect(await reloptionsOf(db().pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     const actionId = (await handle.query(attemptStatusQuery)).attempt_id!;
     await handle.executeUpdate(abortUpdate, { args: [{ action_id: actionId, by: 'frank' }] });
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by frank during stabilize' });
-    expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);
+    expect(await reloptionsOf(db().pool, t.oid)).toEqual(t.reloptions);
     expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1 });
   });
 });

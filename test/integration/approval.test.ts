@@ -1,43 +1,23 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { runCli } from '../../src/cli/main';
 import { triggerHealing } from '../../src/temporal/guardian-client';
 import { approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
 import type { TriggerAnswer } from '../../workflows/guardian-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { bloat, indexDensity, testCollection } from '../support/collections';
-import { createTestDatabase, startTestWorker, testStack, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useCliSystem } from '../support/test-harness';
+import { waitFor } from '../support/test-system';
 
 describe('human approval', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    db = await createTestDatabase('approval');
-    w = await startTestWorker(db.pool);
-    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
-    process.env.DATABASE_URL = db.url;
-    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await w?.stop();
-    await db?.drop();
-  });
-
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const sys = useCliSystem('approval');
+  const cli = (...argv: string[]) => sys.cli(...argv);
 
   /** A bloated collection whose compact_indexes needs approval; returns the waiting attempt. */
   async function waitingAttempt(extra: Record<string, unknown> = {}) {
-    const collection = await testCollection(db.pool, { require_approval_strategies: ['compact_indexes'], stabilization_wait: 3, check_interval: 3600, ...extra });
-    await bloat(db.pool, collection);
-    const answer: TriggerAnswer = await triggerHealing(w.client, collection, w.taskQueue, { by: 'test' });
+    const collection = await testCollection(sys.db.pool, { require_approval_strategies: ['compact_indexes'], stabilization_wait: 3, check_interval: 3600, ...extra });
+    await bloat(sys.db.pool, collection);
+    const answer: TriggerAnswer = await triggerHealing(sys.w.client, collection, sys.w.taskQueue, { by: 'test' });
     if (answer.kind === 'Deferred') throw new Error(answer.reason);
-    const handle = w.client.workflow.getHandle<typeof healingAttempt>(answer.workflow_id, answer.run_id);
+    const handle = sys.w.client.workflow.getHandle<typeof healingAttempt>(answer.workflow_id, answer.run_id);
     const st = await waitFor('the approval phase', async () => {
       const s = await handle.query(attemptStatusQuery);
       return s.awaiting_approval ? s : undefined;
@@ -54,7 +34,7 @@ describe('human approval', () => {
     });
     expect(pending.find((x) => x.action_id === actionId)).toMatchObject({ collection, strategy: 'compact_indexes', problem_class: 'IndexFragmentation' });
     // Nothing was done while waiting.
-    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+    expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
 
     const approved = await cli('approve', String(actionId), '--comment', 'looks safe', '--by', 'alice', '--json');
     expect({ code: approved.code, err: approved.err }).toEqual({ code: 0, err: '' });
@@ -66,7 +46,7 @@ describe('human approval', () => {
 
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
-    const { rows } = await db.pool.query('SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1', [actionId]);
+    const { rows } = await sys.db.pool.query('SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1', [actionId]);
     expect(rows[0].approval).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });
     expect(rows[0].strategy_params.approval).toMatchObject({ decision: 'approved', by: 'alice' });
   });
@@ -84,7 +64,7 @@ describe('human approval', () => {
     const rejected = await handle.executeUpdate(rejectUpdate, { args: [{ action_id: actionId, by: 'carol', comment: 'not during peak' }] });
     expect(rejected.decision).toBe('rejected');
     expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'rejected by carol: not during peak' });
-    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+    expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
     // A finished action is refused clearly.
     expect(await cli('approve', String(actionId))).toMatchObject({ code: 5, err: expect.stringMatching(/already finished \(Deferred\)/) });
   });
@@ -92,6 +72,6 @@ describe('human approval', () => {
   it('times out into Deferred when nobody decides', async () => {
     const { collection, handle } = await waitingAttempt({ approval_timeout: 2 });
     expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'approval timed out after 2 s' });
-    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+    expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
   });
 });

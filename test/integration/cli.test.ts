@@ -1,39 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { runCli } from '../../src/cli/main';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
-import { createTestDatabase, startTestWorker, testStack, uniqueName, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useCliSystem } from '../support/test-harness';
+import { uniqueName } from '../support/test-system';
 
 const ROOT = resolve(__dirname, '..', '..');
 
 describe('selfheal CLI against a running system', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
+  const sys = useCliSystem('cli');
+  const cli = (...argv: string[]) => sys.cli(...argv);
   let collection: string;
-  const saved = { ...process.env };
-
   beforeAll(async () => {
-    db = await createTestDatabase('cli');
-    w = await startTestWorker(db.pool);
     collection = uniqueName('cli');
-    await ensureDemoCollection(db.pool, collection, 'public', collection, 100_000);
-    // The CLI finds the system through the standard settings.
-    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
-    process.env.DATABASE_URL = db.url;
-    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
+    await ensureDemoCollection(sys.db.pool, collection, 'public', collection, 100_000);
   });
-  afterAll(async () => {
-    process.env = saved;
-    await w?.stop();
-    await db?.drop();
-  });
-
-  async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
 
   it('drills, triggers a healing attempt and shows it in history with --json', async () => {
     const drill = await cli('drill', 'IndexFragmentation', collection, '--json');
@@ -59,7 +39,7 @@ describe('selfheal CLI against a running system', () => {
   });
 
   it('answers bad input with a clear message and exit code, and changes nothing', async () => {
-    const before = (await db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n;
+    const before = (await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n;
     expect(await cli('trigger', 'no_such_collection')).toMatchObject({ code: 3, err: expect.stringMatching(/no collection named "no_such_collection"/) });
     expect(await cli('trigger', 'bad name!')).toMatchObject({ code: 2, err: expect.stringMatching(/collection/) });
     expect(await cli('trigger')).toMatchObject({ code: 2, err: expect.stringMatching(/usage: selfheal trigger/) });
@@ -70,7 +50,7 @@ describe('selfheal CLI against a running system', () => {
     expect(await cli('explode')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "explode"/) });
     const json = await cli('trigger', 'no_such_collection', '--json');
     expect(JSON.parse(json.out)).toEqual({ error: 'no collection named "no_such_collection" (register it first)' });
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
+    expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
   });
 
   it('runs as `selfheal` through its bin entry', () => {

@@ -1,5 +1,4 @@
 import { Worker } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import { compactIndexes } from '../../activities/strategies/compact-indexes';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
@@ -7,34 +6,27 @@ import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { getCollection } from '../../src/postgres/collections';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../../src/temporal/search-attributes';
+import { openWriter } from '../support/contention';
 import { maybeRecordHistory } from '../support/histories';
-import { createTestDatabase, startTestWorker, testStack, uniqueName, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useWorkerSystem } from '../support/test-harness';
+import { testStack, uniqueName, type TestWorker } from '../support/test-system';
 
 const ROWS = 100_000;
 
 describe('compact_indexes on a real bloated index', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
-  beforeAll(async () => {
-    db = await createTestDatabase('compact');
-    w = await startTestWorker(db.pool);
-  });
-  afterAll(async () => {
-    await w?.stop();
-    await db?.drop();
-  });
+  const sys = useWorkerSystem('compact');
 
   async function bloatedCollection(): Promise<string> {
     const name = uniqueName('items');
-    await ensureDemoCollection(db.pool, name, 'public', name, ROWS);
-    const report = await drillIndexFragmentation(db.pool, await getCollection(db.pool, name), { refillTo: ROWS });
+    await ensureDemoCollection(sys.db.pool, name, 'public', name, ROWS);
+    const report = await drillIndexFragmentation(sys.db.pool, await getCollection(sys.db.pool, name), { refillTo: ROWS });
     expect(report.indexes[0]!.density_after!).toBeLessThan(25);
     return name;
   }
 
   it('is detected, repaired, verified by measuring again, and recorded with before/after, λ and witnesses', async () => {
     const collection = await bloatedCollection();
-    const handle = await startHealingAttempt(w.client, { collection, taskQueue: w.taskQueue, trigger: 'test', config: { stabilization_wait: 1 } });
+    const handle = await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test', config: { stabilization_wait: 1 } });
     const outcome = await handle.result();
 
     expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true, compensated: false });
@@ -43,7 +35,7 @@ describe('compact_indexes on a real bloated index', () => {
     expect(outcome.final_lambda!).toBeGreaterThanOrEqual(1.1 * outcome.initial_lambda);
 
     // The index itself, measured independently of selfheal.
-    const { rows: now } = await db.pool.query(
+    const { rows: now } = await sys.db.pool.query(
       `SELECT s.avg_leaf_density::float8 AS d, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         CROSS JOIN LATERAL pgstatindex(c.oid::regclass) s WHERE i.indrelid = to_regclass($1)`,
       [`public.${collection}`],
@@ -52,7 +44,7 @@ describe('compact_indexes on a real bloated index', () => {
     expect(now[0].valid).toBe(true);
     expect(now[0].d).toBeGreaterThan(80);
 
-    const { rows } = await db.pool.query(
+    const { rows } = await sys.db.pool.query(
       `SELECT o.*, a.status, a.sandbox FROM ruvector.healing_outcomes o JOIN ruvector.healing_attempts a ON a.outcome_id = o.id
         WHERE o.id = $1`,
       [outcome.outcome_id],
@@ -78,7 +70,7 @@ describe('compact_indexes on a real bloated index', () => {
     expect(desc.typedSearchAttributes.get(PROBLEM_CLASS_SA)).toBe('IndexFragmentation');
     expect(desc.typedSearchAttributes.get(STRATEGY_SA)).toBe('compact_indexes');
     const history = await handle.fetchHistory();
-    const summaries = await summariesOf(w.client, history);
+    const summaries = await summariesOf(sys.w.client, history);
     for (const phase of ['prepare:', 'sense:', 'select:', 'sandbox:', 'execute:', 'stabilize:', 'verify:', 'record:']) {
       expect(summaries.some((s) => s.startsWith(phase))).toBe(true);
     }
@@ -91,11 +83,11 @@ describe('compact_indexes on a real bloated index', () => {
   it('two triggers at once for one collection start one attempt', async () => {
     const collection = await bloatedCollection();
     const handles = await Promise.all(
-      [1, 2, 3].map(() => startHealingAttempt(w.client, { collection, taskQueue: w.taskQueue, trigger: 'test', config: { stabilization_wait: 2 } })),
+      [1, 2, 3].map(() => startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test', config: { stabilization_wait: 2 } })),
     );
     expect(new Set(handles.map((h) => h.firstExecutionRunId)).size).toBe(1);
     await handles[0]!.result();
-    const { rows } = await db.pool.query(
+    const { rows } = await sys.db.pool.query(
       'SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
       [collection],
     );
@@ -104,12 +96,12 @@ describe('compact_indexes on a real bloated index', () => {
 
   it('a rebuild that fails leaves no invalid *_ccnew index behind once cleanup has run', async () => {
     const collection = await bloatedCollection();
-    const c = await getCollection(db.pool, collection);
+    const c = await getCollection(sys.db.pool, collection);
     const indexesOfTable = async () =>
-      (await db.pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`, [c.table_oid])).rows;
-    const { rows: ix } = await db.pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [c.table_oid]);
+      (await sys.db.pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`, [c.table_oid])).rows;
+    const { rows: ix } = await sys.db.pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [c.table_oid]);
     const ctx = {
-      db: db.pool,
+      db: sys.db.pool,
       collection: { ...c, table_oid: c.table_oid! },
       problem: { class: 'IndexFragmentation' as const, index_ids: [ix[0].oid], index_names: [], fragmentation_pct: 80 },
       state: 'stress' as const,
@@ -120,11 +112,8 @@ describe('compact_indexes on a real bloated index', () => {
     };
     const plan = await compactIndexes.plan(ctx);
     // An open transaction that wrote to the table: REINDEX CONCURRENTLY waits for it and runs out of time.
-    const blocker = new PgClient({ connectionString: db.url });
-    await blocker.connect();
+    const writer = await openWriter(sys.db.url, collection);
     try {
-      await blocker.query('BEGIN');
-      await blocker.query(`INSERT INTO public.${collection} (id, payload) VALUES (-1, 'held open')`);
       const result = await compactIndexes.execute(ctx, plan);
       expect(result.success).toBe(false);
       expect(result.error).toMatch(/REINDEX INDEX CONCURRENTLY .*statement timeout/);
@@ -134,8 +123,7 @@ describe('compact_indexes on a real bloated index', () => {
         { relname: `${collection}_pkey_ccnew`, indisvalid: false },
       ]);
     } finally {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
+      await writer.release();
     }
     expect(await compactIndexes.cleanup!(ctx, plan)).toEqual([`public.${collection}_pkey_ccnew`]);
     expect(await indexesOfTable()).toEqual([{ relname: `${collection}_pkey`, indisvalid: true }]);

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/infra/free-port';
 import { startTemporalDevServer } from '../../src/infra/temporal-dev-server';
-import { Client as PgClient } from 'pg';
-import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { attemptStatusQuery } from '../../workflows/attempt-messages';
 import { bloat, indexDensity, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
+import { manualVacuumWithWaiter, openWriter, rebuildsRunning } from '../support/contention';
 import { scheduledActivities } from '../support/history-events';
 import { startWorkerChild, type WorkerChild } from '../support/worker-child';
 import { createTestDatabase, testClient, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
@@ -39,8 +38,7 @@ describe('crash safety: a worker killed mid-attempt', () => {
     children.push(c);
     return c;
   }
-  const rebuildsRunning = async (): Promise<number> =>
-    (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
+  const rebuilds = () => rebuildsRunning(db.pool);
   const attemptRows = async (collection: string) =>
     (await db.pool.query('SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1', [collection])).rows;
 
@@ -48,20 +46,17 @@ describe('crash safety: a worker killed mid-attempt', () => {
     const taskQueue = uniqueName('crash_exec');
     const collection = await testCollection(db.pool, { stabilization_wait: 0 });
     await bloat(db.pool, collection);
-    const blocker = new PgClient({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`INSERT INTO public.${collection} (id, payload) VALUES (-1, 'held open')`);
+    const writer = await openWriter(db.url, collection);
     try {
       const first = await worker(taskQueue);
       const handle = await startHealingAttempt(client, { collection, taskQueue, trigger: 'test' });
-      await waitFor('REINDEX to run', async () => (await rebuildsRunning()) === 1, 30_000);
+      await waitFor('REINDEX to run', async () => (await rebuilds()) === 1, 30_000);
       await first.kill();
       await worker(taskQueue);
       // The retried execute finds the orphaned rebuild and waits for it: still one REINDEX.
       await new Promise((r) => setTimeout(r, 6000));
-      expect(await rebuildsRunning()).toBe(1);
-      await blocker.query('ROLLBACK');
+      expect(await rebuilds()).toBe(1);
+      await writer.release();
       const outcome = await handle.result();
       expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
       // The orphan either finished the rebuild (then it is taken as done) or died with its lost client
@@ -76,13 +71,13 @@ describe('crash safety: a worker killed mid-attempt', () => {
       expect(await attemptRows(collection)).toEqual([{ status: 'Completed' }]);
       expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, recordOutcome: 1 });
     } finally {
-      await blocker.end().catch(() => undefined);
+      await writer.release();
     }
   });
 
   it('during the stabilize timer: the durable timer resumes on the new worker and nothing runs twice', async () => {
     const taskQueue = uniqueName('crash_timer');
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 4 });
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 10 });
     const first = await worker(taskQueue);
     const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
@@ -99,33 +94,17 @@ describe('crash safety: a worker killed mid-attempt', () => {
 
   it('during compensation: the new worker finishes it, and reloptions are back exactly', async () => {
     const taskQueue = uniqueName('crash_comp');
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 4 });
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 10 });
     const first = await worker(taskQueue);
     const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
     // New contention the pause cannot fix (a manual VACUUM with a waiter): verification fails, and the
     // compensation must wait for the table lock, so the worker can be killed in the middle of it.
-    const vacuum = new PgClient({ connectionString: db.url });
-    const waiter = new PgClient({ connectionString: db.url });
-    await Promise.all([vacuum.connect(), waiter.connect()]);
-    try {
-      await vacuum.query('SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1');
-      const vacuumPid = (await vacuum.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-      const vacuumRun = vacuum.query(`VACUUM (DISABLE_PAGE_SKIPPING) public.${t.collection}`).catch((e: Error) => e);
-      await waitFor('the manual VACUUM', async () => (await readMaintenanceJobs(db.pool, t.oid)).some((j) => j.pid === vacuumPid));
-      await waiter.query('BEGIN');
-      const waiterLock = waiter.query(`LOCK TABLE public.${t.collection} IN SHARE UPDATE EXCLUSIVE MODE`);
-      await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000);
-      await first.kill();
-      await worker(taskQueue);
-      await db.pool.query('SELECT pg_cancel_backend($1)', [vacuumPid]);
-      await vacuumRun;
-      await waiterLock;
-      await waiter.query('ROLLBACK');
-    } finally {
-      await vacuum.end();
-      await waiter.end();
-    }
+    const contention = await manualVacuumWithWaiter(db.pool, db.url, t.collection, t.oid);
+    await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000);
+    await first.kill();
+    await worker(taskQueue);
+    await contention.release();
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ kind: 'Completed', verified: false, compensated: true });
     expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);

@@ -3,43 +3,35 @@ import { configureUpdate, guardianStatusQuery, resumeUpdate, type TriggerAnswer 
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import { bloat, testCollection } from '../support/collections';
-import { createTestDatabase, startTestWorker, waitFor, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useWorkerSystem } from '../support/test-harness';
+import { waitFor } from '../support/test-system';
 
 describe('guardian: cooldowns, attempt window, ineffective healing', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
-  beforeAll(async () => {
-    db = await createTestDatabase('guardian');
-    w = await startTestWorker(db.pool);
-  });
-  afterAll(async () => {
-    await w?.stop();
-    await db?.drop();
-  });
+  const sys = useWorkerSystem('guardian');
 
-  const trigger = (collection: string) => triggerHealing(w.client, collection, w.taskQueue, { by: 'test' });
+  const trigger = (collection: string) => triggerHealing(sys.w.client, collection, sys.w.taskQueue, { by: 'test' });
   const resultOf = (a: TriggerAnswer) => {
     if (a.kind === 'Deferred') throw new Error(`expected an attempt, got deferred: ${a.reason}`);
-    return w.client.workflow.getHandle<typeof healingAttempt>(a.workflow_id, a.run_id).result();
+    return sys.w.client.workflow.getHandle<typeof healingAttempt>(a.workflow_id, a.run_id).result();
   };
-  const status = async (collection: string) => (await guardianStatus(w.client, collection))!;
+  const status = async (collection: string) => (await guardianStatus(sys.w.client, collection))!;
   const attemptsOf = async (collection: string) =>
-    (await db.pool.query(
+    (await sys.db.pool.query(
       `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 ORDER BY a.id`,
       [collection],
     )).rows;
 
   it('cooldown: a trigger inside min_healing_interval is deferred with cooldown_until; when the timer fires the next attempt runs by itself', async () => {
-    const collection = await testCollection(db.pool, { min_healing_interval: 6, stabilization_wait: 0, check_interval: 1 });
-    await bloat(db.pool, collection);
+    const collection = await testCollection(sys.db.pool, { min_healing_interval: 6, stabilization_wait: 0, check_interval: 1 });
+    await bloat(sys.db.pool, collection);
     // The guardian sees the degradation and heals on its own.
     const first = await trigger(collection);
     const o1 = await resultOf(first);
     expect(o1).toMatchObject({ kind: 'Completed', verified: true });
     const finishedAt = Date.now();
 
-    await bloat(db.pool, collection);
+    await bloat(sys.db.pool, collection);
     const deferred = await trigger(collection);
     expect(deferred.kind).toBe('Deferred');
     if (deferred.kind !== 'Deferred') throw new Error('unreachable');
@@ -60,12 +52,12 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   });
 
   it('attempt window: at most max_attempts_per_window attempts per attempt_window', async () => {
-    const collection = await testCollection(db.pool, { min_healing_interval: 0, max_attempts_per_window: 2, attempt_window: 3600, stabilization_wait: 0, check_interval: 3600 });
+    const collection = await testCollection(sys.db.pool, { min_healing_interval: 0, max_attempts_per_window: 2, attempt_window: 3600, stabilization_wait: 0, check_interval: 3600 });
     for (let i = 0; i < 2; i++) {
-      await bloat(db.pool, collection);
+      await bloat(sys.db.pool, collection);
       expect(await resultOf(await trigger(collection))).toMatchObject({ kind: 'Completed', verified: true });
     }
-    await bloat(db.pool, collection);
+    await bloat(sys.db.pool, collection);
     const third = await trigger(collection);
     expect(third).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/2 attempts in the last 3600 s \(max_attempts_per_window 2\)/) });
     expect((await status(collection)).attempts_in_window).toBe(2);
@@ -75,9 +67,9 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   it('healing that keeps not raising λ stops auto-healing and says it needs a person, until resumed', async () => {
     // λ must rise tenfold to count as raised: the rebuilds work, but never by that much.
     const config: HealingConfigInput = { min_healing_interval: 0, min_lambda_improvement: 10, ineffective_after: 2, stabilization_wait: 0, check_interval: 3600 };
-    const collection = await testCollection(db.pool, config);
+    const collection = await testCollection(sys.db.pool, config);
     for (let i = 0; i < 2; i++) {
-      await bloat(db.pool, collection);
+      await bloat(sys.db.pool, collection);
       await resultOf(await trigger(collection));
     }
     const st = await waitFor('needs_person', async () => {
@@ -87,8 +79,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(st.needs_person).toMatch(/healing ineffective: the last 2 attempts did not raise λ/);
 
     // Degraded again, and sampled: no automatic attempt starts.
-    await bloat(db.pool, collection);
-    const handle = w.client.workflow.getHandle(guardianWorkflowId(collection));
+    await bloat(sys.db.pool, collection);
+    const handle = sys.w.client.workflow.getHandle(guardianWorkflowId(collection));
     const before = st.last_sample_at;
     await handle.executeUpdate(configureUpdate, { args: [parseHealingConfig({ ...config, check_interval: 1 })] });
     await waitFor('a new sample', async () => {
@@ -106,8 +98,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   });
 
   it('many triggers at once start one attempt; the others join it', async () => {
-    const collection = await testCollection(db.pool, { stabilization_wait: 2, check_interval: 3600 });
-    await bloat(db.pool, collection);
+    const collection = await testCollection(sys.db.pool, { stabilization_wait: 2, check_interval: 3600 });
+    await bloat(sys.db.pool, collection);
     const answers = await Promise.all(Array.from({ length: 8 }, () => trigger(collection)));
     const runs = new Set(answers.map((a) => (a.kind === 'Deferred' ? a.reason : a.run_id)));
     expect(runs.size).toBe(1);

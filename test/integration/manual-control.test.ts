@@ -1,44 +1,23 @@
-import { runCli } from '../../src/cli/main';
 import { guardianStatus, guardianWorkflowId } from '../../src/temporal/guardian-client';
 import { bloat, indexDensity, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
-import { createTestDatabase, startTestWorker, testStack, type TestDatabase, type TestWorker } from '../support/test-system';
+import { useCliSystem } from '../support/test-harness';
 
 describe('manual execute, rollback and configure from the CLI', () => {
-  let db: TestDatabase;
-  let w: TestWorker;
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    db = await createTestDatabase('manual');
-    w = await startTestWorker(db.pool);
-    process.env.TEMPORAL_ADDRESS = testStack().temporalAddress;
-    process.env.DATABASE_URL = db.url;
-    process.env.SELFHEAL_TASK_QUEUE = w.taskQueue;
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await w?.stop();
-    await db?.drop();
-  });
-
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-  const statusOf = async (id: number) => (await db.pool.query('SELECT status FROM ruvector.healing_attempts WHERE id = $1', [id])).rows[0].status;
+  const sys = useCliSystem('manual');
+  const cli = (...argv: string[]) => sys.cli(...argv);
+  const statusOf = async (id: number) => (await sys.db.pool.query('SELECT status FROM ruvector.healing_attempts WHERE id = $1', [id])).rows[0].status;
 
   it('execute --dry-run classifies, selects and sandboxes only; execute runs the strategy; wrong strategies are refused', async () => {
-    const collection = await testCollection(db.pool, { stabilization_wait: 0, check_interval: 3600, min_healing_interval: 0 });
+    const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, min_healing_interval: 0 });
     // Auto-healing off: only what we ask for runs.
     expect(await cli('pause', collection)).toMatchObject({ code: 0 });
-    await bloat(db.pool, collection);
+    await bloat(sys.db.pool, collection);
     const dry = await cli('execute', collection, 'compact_indexes', '--dry-run', '--json');
     expect({ code: dry.code, err: dry.err }).toEqual({ code: 0, err: '' });
     const dryOutcome = JSON.parse(dry.out).outcome;
     expect(dryOutcome).toMatchObject({ kind: 'DryRun', strategy: 'compact_indexes', sandbox_passed: true });
     expect(await statusOf(dryOutcome.attempt_id)).toBe('DryRun');
-    expect(await indexDensity(db.pool, collection)).toBeLessThan(25);
+    expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
 
     expect(await cli('execute', collection, 'no_such_strategy')).toMatchObject({ code: 2, err: expect.stringMatching(/no strategy "no_such_strategy" \(known: compact_indexes, pause_maintenance\)/) });
     expect(await cli('execute', collection, 'compact_indexes', '--param', 'novalue')).toMatchObject({ code: 2, err: expect.stringMatching(/--param takes k=v/) });
@@ -49,49 +28,49 @@ describe('manual execute, rollback and configure from the CLI', () => {
     const run = await cli('execute', collection, 'compact_indexes', '--param', 'note=by-hand', '--json');
     expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(run.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
-    expect(await indexDensity(db.pool, collection)).toBeGreaterThan(80);
+    expect(await indexDensity(sys.db.pool, collection)).toBeGreaterThan(80);
 
     // compact_indexes cannot be undone: rollback refuses clearly.
     expect(await cli('rollback', collection)).toMatchObject({ code: 5, err: expect.stringMatching(/ran compact_indexes, which is irreversible/) });
   });
 
   it('rollback undoes the last reversible change from its snapshot, once', async () => {
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 0, check_interval: 3600 });
+    const t = await tableUnderSlowAutovacuum(sys.db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 0, check_interval: 3600 });
     expect(await cli('pause', t.collection)).toMatchObject({ code: 0 });
     const healed = await cli('execute', t.collection, 'pause_maintenance', '--json');
     expect(JSON.parse(healed.out).outcome).toMatchObject({ kind: 'Completed', verified: true });
-    expect(await reloptionsOf(db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
 
     const rb = await cli('rollback', t.collection, '--json');
     expect({ code: rb.code, err: rb.err }).toEqual({ code: 0, err: '' });
     const r = JSON.parse(rb.out);
     expect(r).toMatchObject({ kind: 'RolledBack', strategy: 'pause_maintenance', rolled_back: JSON.parse(healed.out).outcome.attempt_id });
-    expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);
     expect(await statusOf(r.attempt_id)).toBe('RolledBack');
     expect(await cli('rollback', t.collection)).toMatchObject({ code: 5, err: expect.stringMatching(/no completed attempt whose change still stands/) });
   });
 
   it('configure validates, stores and applies to the running guardian without restarting it', async () => {
-    const collection = await testCollection(db.pool, { check_interval: 3600 });
+    const collection = await testCollection(sys.db.pool, { check_interval: 3600 });
     expect(await cli('pause', collection, '--comment', 'testing')).toMatchObject({ code: 0 });
-    const before = await w.client.workflow.getHandle(guardianWorkflowId(collection)).describe();
+    const before = await sys.w.client.workflow.getHandle(guardianWorkflowId(collection)).describe();
 
     const ok = await cli('configure', '{"min_healing_interval_seconds": 42, "max_attempts_per_hour": 5}', '--collection', collection, '--json');
     expect({ code: ok.code, err: ok.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(ok.out).applied_to).toEqual([collection]);
-    const st = (await guardianStatus(w.client, collection))!;
+    const st = (await guardianStatus(sys.w.client, collection))!;
     expect(st.config).toMatchObject({ min_healing_interval: 42, max_attempts_per_window: 5, attempt_window: 3600, check_interval: 3600 });
     expect(st.paused_by).toBe(`${process.env.USER ?? require('node:os').userInfo().username}: testing`);
-    const after = await w.client.workflow.getHandle(guardianWorkflowId(collection)).describe();
+    const after = await sys.w.client.workflow.getHandle(guardianWorkflowId(collection)).describe();
     expect(after.runId).toBe(before.runId);
 
-    const stored = async () => (await db.pool.query('SELECT config FROM ruvector.healing_config WHERE scope = $1', [collection])).rows[0].config;
+    const stored = async () => (await sys.db.pool.query('SELECT config FROM ruvector.healing_config WHERE scope = $1', [collection])).rows[0].config;
     const was = await stored();
     expect(await cli('configure', '{"max_auto_heal_impact": 2}', '--collection', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/max_auto_heal_impact/) });
     expect(await cli('configure', '{"bogus": 1}', '--collection', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/bogus/) });
     expect(await cli('configure', 'not json')).toMatchObject({ code: 2, err: expect.stringMatching(/neither a file nor JSON/) });
     expect(await stored()).toEqual(was);
-    expect((await guardianStatus(w.client, collection))!.config.min_healing_interval).toBe(42);
+    expect((await guardianStatus(sys.w.client, collection))!.config.min_healing_interval).toBe(42);
 
     const status = await cli('status', collection, '--json');
     expect(JSON.parse(status.out)[0]).toMatchObject({ collection, enabled: false, guardian: { running: true } });
