@@ -46,6 +46,13 @@ export async function startTemporalDevServer(opts: DevServerOptions = {}): Promi
     child.stdout?.resume();
     child.stderr?.resume();
   }
+  // If this process exits before stop() finished (another exit hook called process.exit), the
+  // server must not outlive it: signal it on the way out.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
   const address = `127.0.0.1:${port}`;
   try {
     await waitUntilServing(child, address, 60_000);

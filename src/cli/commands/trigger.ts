@@ -40,14 +40,16 @@ export async function requestAttempt(sys: SystemHandles, collection: string, req
 
 async function follow(client: Client, workflowId: string, runId: string, out: (l: string) => void): Promise<HealingOutcome> {
   const handle = client.workflow.getHandle<typeof healingAttempt>(workflowId, runId);
-  let lastPhase = '';
+  // Every phase entered since the last poll, not just the current one: quick phases show too.
+  let printed = 0;
   const poll = setInterval(() => {
     handle
       .query(attemptStatusQuery)
       .then((s) => {
-        if (s.phase === lastPhase) return;
-        lastPhase = s.phase;
-        out(`  phase: ${s.phase}${s.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`);
+        for (const p of s.phases.slice(printed)) {
+          out(`  phase: ${p.phase}${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`);
+        }
+        printed = Math.max(printed, s.phases.length);
       })
       .catch(() => undefined);
   }, 500);
