@@ -13,10 +13,11 @@ export function nextIntegrityState(prev: IntegrityState | 'unknown', ratio: numb
   if (prev === 'unknown') return raw;
   const rank = { normal: 0, stress: 1, critical: 2 } as const;
   if (rank[raw] >= rank[prev]) return raw;
-  // Improving: only as far as the margin allows.
+  // Improving: only as far as the margin allows (compared with a little slack: 0.9 + 0.05 is 0.9500000000000001).
+  const reaches = (threshold: number): boolean => ratio >= threshold + margin - 1e-9;
   if (prev === 'critical') {
-    if (ratio >= t.stress_ratio + margin) return 'normal';
-    return ratio >= t.critical_ratio + margin ? 'stress' : 'critical';
+    if (reaches(t.stress_ratio)) return 'normal';
+    return reaches(t.critical_ratio) ? 'stress' : 'critical';
   }
-  return ratio >= t.stress_ratio + margin ? 'normal' : 'stress';
+  return reaches(t.stress_ratio) ? 'normal' : 'stress';
 }

@@ -3,7 +3,8 @@ import type { Queryable } from './queryable';
 
 /**
  * The table's indexes with their size and validity; pgstatindex (which reads the whole index) runs
- * only on candidates: valid btrees at least `candidateMinBytes` large.
+ * only on candidates: valid btrees at least `candidateMinBytes` large (never on a partitioned
+ * index, which has no pages of its own).
  */
 export async function readIndexStats(db: Queryable, tableOid: number, candidateMinBytes: number): Promise<IndexStats[]> {
   const { rows } = await db.query<IndexStats>(
@@ -16,7 +17,7 @@ export async function readIndexStats(db: Queryable, tableOid: number, candidateM
        JOIN pg_am a ON a.oid = c.relam
        LEFT JOIN LATERAL (
          SELECT * FROM pgstatindex(c.oid::regclass)
-          WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready AND pg_relation_size(c.oid) >= $2
+          WHERE a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND pg_relation_size(c.oid) >= $2
        ) s ON true
       WHERE i.indrelid = $1
       ORDER BY c.oid`,
