@@ -1,10 +1,11 @@
-import type { Pool, PoolClient } from '../../src/postgres/pool';
+import type { Pool } from '../../src/postgres/pool';
 import { failedResult } from '../../src/domain/remediation-result';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/build-graph';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
-import { checkCanAlterTable, sandboxResult, type Check } from './sandbox-checks';
+import { runCancellable } from './cancellable-statement';
+import { checkCanAlterTable, checkNoOldSnapshots, sandboxResult, type Check } from './sandbox-checks';
 
 interface IndexRef {
   schema: string;
@@ -18,9 +19,6 @@ interface IndexMeasure extends IndexRef {
   size_bytes: number;
 }
 
-/** Snapshots older than this stall REINDEX CONCURRENTLY in "waiting for old snapshots". */
-const OLD_SNAPSHOT_SECONDS = 60;
-const HEARTBEAT_MS = 1000;
 const CLEANUP_TIMEOUT_MS = 5000;
 
 /**
@@ -40,21 +38,7 @@ export const compactIndexes: Strategy<Pool> = {
       passed: targets.length > 0,
       detail: targets.length > 0 ? targets.map((t) => `${t.schema}.${t.name}`).join(', ') : 'no fragmented btree index of the table is left',
     });
-    const { rows } = await ctx.db.query<{ pid: number; state: string; age_s: number }>(
-      `SELECT pid, state, extract(epoch FROM now() - xact_start)::float8 AS age_s
-         FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
-          AND xact_start < now() - make_interval(secs => $1)`,
-      [OLD_SNAPSHOT_SECONDS],
-    );
-    checks.push({
-      name: 'no_old_snapshots',
-      passed: rows.length === 0,
-      detail:
-        rows.length === 0
-          ? `no transaction older than ${OLD_SNAPSHOT_SECONDS} s holds a snapshot`
-          : `REINDEX CONCURRENTLY would wait for: ${rows.map((r) => `pid ${r.pid} (${r.state}, ${Math.round(r.age_s)} s)`).join(', ')}`,
-    });
+    checks.push(await checkNoOldSnapshots(ctx.db));
     return sandboxResult('prerequisites', checks, started);
   },
 
@@ -89,7 +73,7 @@ export const compactIndexes: Strategy<Pool> = {
       if (remaining <= 1000) return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
       try {
         await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS);
-        await reindexConcurrently(ctx, ix, remaining);
+        await runCancellable(ctx, reindexStatement(ix), remaining, { step: 'reindex', index: `${ix.schema}.${ix.name}` });
         rebuilt++;
       } catch (err) {
         // Best effort here; the attempt's cleanup step retries until the leftovers are gone.
@@ -150,7 +134,7 @@ async function measure(db: Pool, ix: IndexRef): Promise<IndexMeasure | undefined
             nullif(s.avg_leaf_density, 'NaN')::float8 AS avg_leaf_density, s.leaf_pages::float8 AS leaf_pages,
             pg_relation_size(c.oid)::float8 AS size_bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
-       LEFT JOIN LATERAL (SELECT * FROM pgstatindex(c.oid::regclass) WHERE i.indisvalid) s ON true
+       LEFT JOIN LATERAL pgstatindex(CASE WHEN i.indisvalid THEN c.oid::regclass END) s ON true
       WHERE n.nspname = $1 AND c.relname = $2`,
     [ix.schema, ix.name],
   );
@@ -164,26 +148,6 @@ async function measureAll(db: Pool, targets: IndexRef[]): Promise<IndexMeasure[]
     if (m) out.push(m);
   }
   return out;
-}
-
-/** Runs the rebuild on its own connection, heartbeating, and cancels it on abort or when the budget runs out. */
-async function reindexConcurrently(ctx: StrategyContext<Pool>, ix: IndexRef, budgetMs: number): Promise<void> {
-  const client: PoolClient = await ctx.db.connect();
-  let onAbort: (() => void) | undefined;
-  const beat = setInterval(() => ctx.heartbeat({ step: 'reindex', index: `${ix.schema}.${ix.name}` }), HEARTBEAT_MS);
-  try {
-    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    onAbort = () => void ctx.db.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    ctx.signal.addEventListener('abort', onAbort);
-    if (ctx.signal.aborted) throw new Error('cancelled before the rebuild started');
-    await client.query(`SET statement_timeout = ${Math.max(1000, Math.floor(budgetMs))}`);
-    await client.query(reindexStatement(ix));
-  } finally {
-    clearInterval(beat);
-    if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
-    await client.query('RESET statement_timeout').catch(() => undefined);
-    client.release();
-  }
 }
 
 function reindexStatement(ix: IndexRef): string {

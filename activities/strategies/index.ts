@@ -3,11 +3,13 @@ import { STRATEGIES } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
 import { compactIndexes } from './compact-indexes';
 import { pauseMaintenance } from './pause-maintenance';
+import { rebuildInvalidIndex } from './rebuild-invalid-index';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   compact_indexes: compactIndexes,
   pause_maintenance: pauseMaintenance,
+  rebuild_invalid_index: rebuildInvalidIndex,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

@@ -42,6 +42,14 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     }
   }
 
+  // An invalid index carries no capacity at all: when the witnesses touch one, that is the problem.
+  const implicatedNodes = new Set(weak.flatMap((e) => [e.source, e.target]));
+  const invalid = stats.indexes.filter((ix) => !ix.is_valid && implicatedNodes.has(`index:${ix.oid}`));
+  if (invalid.length > 0) {
+    const all = stats.indexes.filter((ix) => !ix.is_valid);
+    return { class: 'InvalidIndex', index_ids: all.map((ix) => ix.oid), index_names: all.map((ix) => ix.name) };
+  }
+
   // The witnesses must implicate a fragmented index; then every fragmented index is named, most
   // fragmented first, as the seed's metrics.fragmented_indexes does.
   const implicated = new Set(

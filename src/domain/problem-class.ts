@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The seven problem classes of seed 002, as a discriminated union on `class`. */
+/**
+ * The seven problem classes of seed 002, then the PostgreSQL incidents that page operators most,
+ * each as its own class; a discriminated union on `class`.
+ */
 export const PROBLEM_CLASS_NAMES = [
   'HotspotCongestion',
   'CentroidSkew',
@@ -9,6 +12,7 @@ export const PROBLEM_CLASS_NAMES = [
   'IndexFragmentation',
   'MemoryPressure',
   'Unknown',
+  'InvalidIndex',
 ] as const;
 
 export const problemClassNameSchema = z.enum(PROBLEM_CLASS_NAMES);
@@ -52,6 +56,13 @@ export const memoryPressureSchema = z.object({
   largest_consumers: z.array(z.tuple([z.string(), z.number()])),
 });
 
+/** An index left INVALID by an interrupted CREATE INDEX / REINDEX CONCURRENTLY: maintained, never used. */
+export const invalidIndexSchema = z.object({
+  class: z.literal('InvalidIndex'),
+  index_ids: z.array(z.number().int()),
+  index_names: z.array(z.string()),
+});
+
 export const unknownProblemSchema = z.object({
   class: z.literal('Unknown'),
   witness_summary: z.string(),
@@ -65,6 +76,7 @@ export const problemClassSchema = z.discriminatedUnion('class', [
   indexFragmentationSchema,
   memoryPressureSchema,
   unknownProblemSchema,
+  invalidIndexSchema,
 ]);
 
 export type ProblemClass = z.infer<typeof problemClassSchema>;

@@ -15,11 +15,15 @@ export async function readIndexStats(db: Queryable, tableOid: number, candidateM
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_am a ON a.oid = c.relam
-       LEFT JOIN LATERAL (
-         SELECT * FROM pgstatindex(c.oid::regclass)
-          WHERE a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND pg_relation_size(c.oid) >= $2
+       -- pgstatindex is strict: a NULL argument (not a candidate) reads nothing. A WHERE clause would
+       -- not stop the planner from calling it on an invalid index, which raises an error.
+       LEFT JOIN LATERAL pgstatindex(
+         CASE WHEN a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND pg_relation_size(c.oid) >= $2
+              THEN c.oid::regclass END
        ) s ON true
       WHERE i.indrelid = $1
+        -- An index still being built is invalid on purpose: not a part of the collection yet.
+        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index))
       ORDER BY c.oid`,
     [tableOid, candidateMinBytes],
   );
@@ -29,20 +33,4 @@ export async function readIndexStats(db: Queryable, tableOid: number, candidateM
 /** pgstatindex reports NaN density for an index with no leaf pages. */
 function nanToNull(x: number | null): number | null {
   return x === null || Number.isNaN(x) ? null : x;
-}
-
-/** One index measured now, whatever its size: strategies measure before and after with this. */
-export async function measureIndex(db: Queryable, indexOid: number): Promise<IndexStats | undefined> {
-  const { rows } = await db.query<IndexStats>(
-    `SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name, pg_relation_size(c.oid)::float8 AS size_bytes,
-            true AS is_btree, i.indisvalid AS is_valid,
-            s.avg_leaf_density::float8 AS avg_leaf_density, s.leaf_fragmentation::float8 AS leaf_fragmentation,
-            s.leaf_pages::float8 AS leaf_pages
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-       CROSS JOIN LATERAL pgstatindex(c.oid::regclass) s
-      WHERE c.oid = $1`,
-    [indexOid],
-  );
-  const r = rows[0];
-  return r && { ...r, avg_leaf_density: nanToNull(r.avg_leaf_density), leaf_fragmentation: nanToNull(r.leaf_fragmentation) };
 }

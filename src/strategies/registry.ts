@@ -27,6 +27,16 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     sandbox_levels: ['prerequisites'],
     description: "disable autovacuum on the collection's table and cancel its running autovacuum workers",
   },
+  {
+    name: 'rebuild_invalid_index',
+    handles: ['InvalidIndex'],
+    impact: 0.3,
+    estimated_duration_seconds: 120,
+    reversible: false,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: 'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
+  },
 ].map((s) => strategyDescriptorSchema.parse(s));
 
 export function strategyByName(name: string): StrategyDescriptor | undefined {

@@ -94,7 +94,7 @@ describe('crash safety: a worker killed mid-attempt', () => {
 
   it('during compensation: the new worker finishes it, and reloptions are back exactly', async () => {
     const taskQueue = uniqueName('crash_comp');
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 10 });
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 20 });
     const first = await worker(taskQueue);
     const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);

@@ -33,7 +33,7 @@ describe('pause_maintenance', () => {
     const c = await getCollection(sys.db.pool, t.collection);
     const handle = await startHealingAttempt(sys.w.client, {
       collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
-      config: { maintenance_long_running_seconds: 1, stabilization_wait: 10 },
+      config: { maintenance_long_running_seconds: 1, stabilization_wait: 20 },
     });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
     // Executed: autovacuum is off.
@@ -42,7 +42,11 @@ describe('pause_maintenance', () => {
     // New contention that pausing autovacuum cannot fix: a slow manual VACUUM with a session queued behind it.
     const contention = await manualVacuumWithWaiter(sys.db.pool, sys.db.url, t.collection, c.table_oid!);
     // Verification finds the contention; the compensation waits for the table lock (and retries) until we let go.
-    await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000);
+    await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000, 100, async () => ({
+      attempt: (await handle.query(attemptStatusQuery)).phases.map((p) => p.phase),
+      jobs: await readMaintenanceJobs(sys.db.pool, t.oid),
+      pending: (await handle.describe()).raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]),
+    }));
     expect(await reloptionsOf(t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     await contention.release();
 

@@ -6,7 +6,8 @@ import { waitFor } from './test-system';
 /**
  * Contention that pausing autovacuum cannot fix: a slow manual VACUUM with a session queued behind
  * it. It also holds the table lock any ALTER TABLE needs. `release` cancels both. Takes a second or
- * two to set up: callers leave the attempt's stabilization wait long enough (10 s) to be sure.
+ * two to set up, more on a loaded machine: callers leave the attempt's stabilization wait long
+ * enough (20 s) that it is in place before verification.
  */
 export async function manualVacuumWithWaiter(pool: Pool, url: string, table: string, tableOid: number): Promise<{ release(): Promise<void> }> {
   const vacuum = new PgClient({ connectionString: url });

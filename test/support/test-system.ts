@@ -111,8 +111,17 @@ function quietRuntime(): void {
   }
 }
 
-/** Polls until `check` returns a value, or fails with `what` after the deadline. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+/**
+ * Polls until `check` returns a value, or fails with `what` after the deadline; `seen` describes
+ * the state at the deadline, so a timeout says what was there instead.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+  seen?: () => Promise<unknown>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -122,7 +131,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    if (Date.now() > deadline) {
+      const state = seen ? await seen().then((x) => JSON.stringify(x), (e) => `(${String(e)})`) : '';
+      throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}${state ? `; saw ${state}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -41,6 +41,13 @@ describe('classifyProblem', () => {
     if (p.class === 'IndexFragmentation') expect(p.fragmentation_pct).toBeCloseTo(80, 0);
   });
 
+  it('an INVALID index carries no capacity: the cut isolates it and the class is InvalidIndex', () => {
+    const s = integrityOf(stats([index(10, 90), index(11, null, false)]), config);
+    expect(s.state).toBe('critical');
+    expect(s.cut_side).toEqual(['index:11']);
+    expect(classifyProblem(s, config)).toEqual({ class: 'InvalidIndex', index_ids: [11], index_names: ['ix11'] });
+  });
+
   it('fragmentation under the threshold is not IndexFragmentation', () => {
     const s = integrityOf(stats([index(10, 70)]), config);
     expect(classifyProblem(s, config).class).toBe('Unknown');
