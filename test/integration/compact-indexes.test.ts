@@ -1,13 +1,13 @@
 import { Worker } from '@temporalio/worker';
 import { compactIndexes } from '../../activities/strategies/compact-indexes';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
-import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { getCollection } from '../../src/postgres/collections';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../../src/temporal/search-attributes';
 import { openWriter } from '../support/contention';
 import { maybeRecordHistory } from '../support/histories';
+import { compactContext } from '../support/strategy-context';
 import { useWorkerSystem } from '../support/test-harness';
 import { testStack, uniqueName, type TestWorker } from '../support/test-system';
 
@@ -99,17 +99,7 @@ describe('compact_indexes on a real bloated index', () => {
     const c = await getCollection(sys.db.pool, collection);
     const indexesOfTable = async () =>
       (await sys.db.pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`, [c.table_oid])).rows;
-    const { rows: ix } = await sys.db.pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [c.table_oid]);
-    const ctx = {
-      db: sys.db.pool,
-      collection: { ...c, table_oid: c.table_oid! },
-      problem: { class: 'IndexFragmentation' as const, index_ids: [ix[0].oid], index_names: [], fragmentation_pct: 80 },
-      state: 'stress' as const,
-      config: DEFAULT_HEALING_CONFIG,
-      heartbeat: () => undefined,
-      signal: new AbortController().signal,
-      budgetMs: 2000,
-    };
+    const ctx = await compactContext(sys.db.pool, collection);
     const plan = await compactIndexes.plan(ctx);
     // An open transaction that wrote to the table: REINDEX CONCURRENTLY waits for it and runs out of time.
     const writer = await openWriter(sys.db.url, collection);

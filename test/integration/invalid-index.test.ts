@@ -1,10 +1,9 @@
 import { compactIndexes } from '../../activities/strategies/compact-indexes';
 import { concurrently } from '../../activities/strategies/rebuild-invalid-index';
-import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
-import { getCollection } from '../../src/postgres/collections';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { bloat, testCollection } from '../support/collections';
 import { openWriter } from '../support/contention';
+import { compactContext } from '../support/strategy-context';
 import { useCliSystem } from '../support/test-harness';
 
 describe('InvalidIndex: rebuild_invalid_index', () => {
@@ -38,18 +37,7 @@ describe('InvalidIndex: rebuild_invalid_index', () => {
   it('a _ccnew left by an interrupted REINDEX is only dropped: the original stays, nothing is built twice', async () => {
     const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 });
     await bloat(sys.db.pool, collection);
-    const c = await getCollection(sys.db.pool, collection);
-    const { rows: ix } = await sys.db.pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [c.table_oid]);
-    const ctx = {
-      db: sys.db.pool,
-      collection: { ...c, table_oid: c.table_oid! },
-      problem: { class: 'IndexFragmentation' as const, index_ids: [ix[0].oid], index_names: [], fragmentation_pct: 80 },
-      state: 'stress' as const,
-      config: DEFAULT_HEALING_CONFIG,
-      heartbeat: () => undefined,
-      signal: new AbortController().signal,
-      budgetMs: 2000,
-    };
+    const ctx = await compactContext(sys.db.pool, collection);
     const writer = await openWriter(sys.db.url, collection);
     try {
       expect((await compactIndexes.execute(ctx, await compactIndexes.plan(ctx))).success).toBe(false);
