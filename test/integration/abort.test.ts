@@ -1,6 +1,7 @@
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { abortUpdate, attemptStatusQuery } from '../../workflows/attempt-messages';
 import { bloat, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
+import { maybeRecordHistory } from '../support/histories';
 import { scheduledActivities } from '../support/history-events';
 import { useCliSystem } from '../support/test-harness';
 import { openWriter, rebuildsRunning } from '../support/contention';
@@ -59,5 +60,6 @@ describe('abort', () => {
     expect(outcome).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by frank during stabilize' });
     expect(await reloptionsOf(db().pool, t.oid)).toEqual(t.reloptions);
     expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1 });
+    await maybeRecordHistory('pause-maintenance-aborted', handle);
   });
 });

@@ -4,6 +4,7 @@ import { approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows
 import type { TriggerAnswer } from '../../workflows/guardian-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { bloat, indexDensity, testCollection } from '../support/collections';
+import { maybeRecordHistory } from '../support/histories';
 import { useCliSystem } from '../support/test-harness';
 import { waitFor } from '../support/test-system';
 
@@ -49,6 +50,7 @@ describe('human approval', () => {
     const { rows } = await sys.db.pool.query('SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1', [actionId]);
     expect(rows[0].approval).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });
     expect(rows[0].strategy_params.approval).toMatchObject({ decision: 'approved', by: 'alice' });
+    await maybeRecordHistory('compact-indexes-approved', handle);
   });
 
   it('reject ends it Deferred and nothing is changed; unknown, wrong, finished and malformed ids are refused', async () => {

@@ -3,6 +3,7 @@ import { configureUpdate, guardianStatusQuery, resumeUpdate, type TriggerAnswer 
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import { bloat, testCollection } from '../support/collections';
+import { maybeRecordHistory } from '../support/histories';
 import { useWorkerSystem } from '../support/test-harness';
 import { waitFor } from '../support/test-system';
 
@@ -49,6 +50,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(rows[1].started_at.getTime()).toBeGreaterThanOrEqual(until - 50);
     expect(rows[1].started_at.getTime()).toBeLessThan(until + 5000);
     await waitFor('the second attempt to finish', async () => (await attemptsOf(collection))[1].status === 'Completed', 30_000);
+    await maybeRecordHistory('guardian-cooldown', sys.w.client.workflow.getHandle(guardianWorkflowId(collection)));
   });
 
   it('attempt window: at most max_attempts_per_window attempts per attempt_window', async () => {

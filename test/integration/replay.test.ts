@@ -10,8 +10,16 @@ import { testStack } from '../support/test-system';
 describe('recorded healing-attempt histories', () => {
   const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.binpb')).sort();
 
-  it('are kept for the healed and the compensated path', () => {
-    expect(files).toEqual(expect.arrayContaining(['compact-indexes-healed.binpb', 'pause-maintenance-compensated.binpb']));
+  it('are kept for the healed, compensated, approved and aborted paths, and for a guardian', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'compact-indexes-healed.binpb',
+        'pause-maintenance-compensated.binpb',
+        'compact-indexes-approved.binpb',
+        'pause-maintenance-aborted.binpb',
+        'guardian-cooldown.binpb',
+      ]),
+    );
   });
 
   it.each(files)('%s replays without a determinism violation', async (file) => {
