@@ -160,9 +160,9 @@ async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, dea
   const running = async () =>
     (await ctx.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM pg_stat_activity
-                WHERE pid <> pg_backend_pid() AND state = 'active' AND query = $1)
+                WHERE pid <> pg_backend_pid() AND datname = current_database() AND state = 'active' AND query = $1)
             + (SELECT count(*) FROM pg_stat_progress_create_index
-                WHERE pid <> pg_backend_pid() AND relid = $2 AND command LIKE 'REINDEX%') AS n`,
+                WHERE pid <> pg_backend_pid() AND datname = current_database() AND relid = $2 AND command LIKE 'REINDEX%') AS n`,
       [reindexStatement(ix), ctx.collection.table_oid],
     )).rows[0]!.n > 0;
   if (!(await running())) return false;
@@ -186,7 +186,7 @@ export async function dropLeftovers(db: Pool, ix: IndexRef, timeoutMs: number): 
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND NOT i.indisvalid
         AND starts_with(c.relname, $2) AND substr(c.relname, length($2) + 1) ~ '^_cc(new|old)[0-9]*$'
-        AND i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index)`,
+        AND i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database())`,
     [ix.schema, ix.name],
   );
   if (rows.length === 0) return [];

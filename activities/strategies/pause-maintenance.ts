@@ -97,12 +97,15 @@ async function readSnapshot(ctx: StrategyContext<Pool>): Promise<Snapshot> {
 /** Cancels autovacuum workers on the table; only a superuser may signal them. */
 async function cancelAutovacuum(ctx: StrategyContext<Pool>): Promise<number[]> {
   if (!(await isSuperuser(ctx.db))) return [];
-  const { rows } = await ctx.db.query<{ pid: number }>(
-    `SELECT p.pid FROM pg_stat_progress_vacuum p JOIN pg_stat_activity a ON a.pid = p.pid
-      WHERE p.relid = $1 AND a.backend_type = 'autovacuum worker' AND pg_cancel_backend(p.pid)`,
+  const { rows } = await ctx.db.query<{ pid: number; cancelled: boolean }>(
+    // The cancel is in the select list, so it runs only on rows that passed every filter: in WHERE
+    // the planner may call it first, on every vacuum of the server.
+    `SELECT p.pid, pg_cancel_backend(p.pid) AS cancelled
+       FROM pg_stat_progress_vacuum p JOIN pg_stat_activity a ON a.pid = p.pid
+      WHERE p.datname = current_database() AND p.relid = $1 AND a.backend_type = 'autovacuum worker'`,
     [ctx.collection.table_oid],
   );
-  return rows.map((r) => r.pid);
+  return rows.filter((r) => r.cancelled).map((r) => r.pid);
 }
 
 /**

@@ -23,7 +23,7 @@ export async function readIndexStats(db: Queryable, tableOid: number, candidateM
        ) s ON true
       WHERE i.indrelid = $1
         -- An index still being built is invalid on purpose: not a part of the collection yet.
-        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index))
+        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
       ORDER BY c.oid`,
     [tableOid, candidateMinBytes],
   );

@@ -2,7 +2,7 @@ import { getCollection } from '../../src/postgres/collections';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { attemptStatusQuery } from '../../workflows/attempt-messages';
-import { reloptionsOf as reloptionsOfTable, tableUnderSlowAutovacuum } from '../support/collections';
+import { reloptionsOf as reloptionsOfTable, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
 import { manualVacuumWithWaiter } from '../support/contention';
 import { maybeRecordHistory } from '../support/histories';
 import { useWorkerSystem } from '../support/test-harness';
@@ -26,6 +26,23 @@ describe('pause_maintenance', () => {
     expect(outcome.problem).toMatchObject({ class: 'MaintenanceContention', job_types: ['autovacuum'] });
     expect(await reloptionsOf(t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     expect((await readMaintenanceJobs(sys.db.pool, t.oid)).filter((j) => j.is_autovacuum)).toEqual([]);
+  });
+
+  it('cancels only the autovacuum of its own table: a manual VACUUM elsewhere keeps running', async () => {
+    const other = await testCollection(sys.db.pool, { check_interval: 3600 });
+    const bystander = await manualVacuumWithWaiter(sys.db.pool, sys.db.url, other, (await getCollection(sys.db.pool, other)).table_oid!);
+    try {
+      const t = await tableUnderAutovacuum();
+      const handle = await startHealingAttempt(sys.w.client, {
+        collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+        config: { maintenance_long_running_seconds: 1, stabilization_wait: 0 },
+      });
+      expect(await handle.result()).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: true });
+      const otherOid = (await getCollection(sys.db.pool, other)).table_oid!;
+      expect((await readMaintenanceJobs(sys.db.pool, otherOid)).map((j) => j.job_type)).toEqual(['vacuum']);
+    } finally {
+      await bystander.release();
+    }
   });
 
   it('that does not verify is compensated: pg_class.reloptions equals its value before the attempt', async () => {

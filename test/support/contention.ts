@@ -6,8 +6,8 @@ import { waitFor } from './test-system';
 /**
  * Contention that pausing autovacuum cannot fix: a slow manual VACUUM with a session queued behind
  * it. It also holds the table lock any ALTER TABLE needs. `release` cancels both. Takes a second or
- * two to set up, more on a loaded machine: callers leave the attempt's stabilization wait long
- * enough (20 s) that it is in place before verification.
+ * two to set up: callers leave the attempt's stabilization wait long enough (20 s) that it is
+ * surely in place before verification.
  */
 export async function manualVacuumWithWaiter(pool: Pool, url: string, table: string, tableOid: number): Promise<{ release(): Promise<void> }> {
   const vacuum = new PgClient({ connectionString: url });
@@ -53,5 +53,6 @@ export async function openWriter(url: string, table: string): Promise<{ release(
 }
 
 export async function rebuildsRunning(pool: Pool): Promise<number> {
-  return (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
+  // This database only: other test files rebuild indexes at the same time.
+  return (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
 }
