@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -50,15 +50,12 @@ export function findTemporalCli(): string | undefined {
   return onPath('temporal') ?? [join(PROJECT_TOOLS_BIN, 'temporal'), join(userCacheBin(), 'temporal')].find(isExecutable);
 }
 
-/** Finds the CLI, or builds it with Go into the user cache and links it into .tools/bin. */
+/** Finds the CLI, or builds it with Go into the user cache; either way .tools/bin/temporal works after. */
 export function ensureTemporalCli(log: (line: string) => void = (l) => console.error(l)): string {
   const found = findTemporalCli();
   if (found) {
     const local = join(PROJECT_TOOLS_BIN, 'temporal');
-    if (found !== local && !isExecutable(local) && found.startsWith(userCacheBin())) {
-      mkdirSync(PROJECT_TOOLS_BIN, { recursive: true });
-      copyFileSync(found, local);
-    }
+    if (found !== local && !isExecutable(local) && found.startsWith(userCacheBin())) linkIntoProject(found);
     return found;
   }
   if (!onPath('go')) throw new Error(INSTALL_HELP);
@@ -75,9 +72,16 @@ export function ensureTemporalCli(log: (line: string) => void = (l) => console.e
     throw new Error(`go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (exit ${r.status ?? r.signal}).\n${INSTALL_HELP}`);
   }
   log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s: ${built}`);
-  mkdirSync(PROJECT_TOOLS_BIN, { recursive: true });
-  copyFileSync(built, join(PROJECT_TOOLS_BIN, 'temporal'));
+  linkIntoProject(built);
   return built;
+}
+
+/** .tools/bin/temporal points at the cached build (a 250 MB binary is not copied into every clone). */
+function linkIntoProject(bin: string): void {
+  const local = join(PROJECT_TOOLS_BIN, 'temporal');
+  mkdirSync(PROJECT_TOOLS_BIN, { recursive: true });
+  rmSync(local, { force: true }); // a dangling link from a removed cache
+  symlinkSync(bin, local);
 }
 
 export function temporalCliVersion(bin: string): string {
