@@ -17,6 +17,7 @@ import { attemptsInWindow, cooldownUntil, healingGate, ineffectiveStreak, type A
 import { nextIntegrityState } from '../src/guardian/hysteresis';
 import { COLLECTION_SA } from '../src/temporal/search-attributes';
 import { healingAttemptWorkflowId } from '../src/temporal/task-queue';
+import { quickOptions } from './activity-options';
 import {
   configureUpdate,
   guardianStatusQuery,
@@ -46,10 +47,7 @@ export interface GuardianInput {
   carried?: GuardianCarried;
 }
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
-});
+const acts = proxyActivities<Activities>({ ...quickOptions, retry: { ...quickOptions.retry, maximumAttempts: 3 } });
 
 /** Keep a bounded record: enough for the window, the streak and the last healing. */
 const MAX_REMEMBERED_ATTEMPTS = 50;

@@ -9,9 +9,9 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities, PreparedAttempt, StrategyStepInput } from '../activities';
+import { mustFinishOptions, NON_RETRYABLE_TYPES, quickOptions } from './activity-options';
 import type { FinishAttempt } from '../src/postgres/outcome-store';
 import { classifyProblem } from '../src/classifier/classify-problem';
 import { healingConfigSchema, type HealingConfig, type HealingConfigInput } from '../src/domain/healing-config';
@@ -48,19 +48,6 @@ export interface HealingAttemptInput {
   /** classify, select and sandbox only: change nothing. */
   dry_run?: boolean;
 }
-
-const quickOptions: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
-};
-// Compensation and cleanup must finish: retried (they are idempotent) until they do, each try bounded.
-const mustFinishOptions: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
-  // Short enough that a new worker takes over within seconds when this one dies.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
-  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-};
 
 const acts = proxyActivities<Activities>(quickOptions);
 const mustFinish = proxyActivities<Activities>(mustFinishOptions);
@@ -287,7 +274,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
             // Short, so an abort reaches the activity within seconds (heartbeats carry the cancel).
             heartbeatTimeout: '3 seconds',
             cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-            retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] },
+            retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
           },
           [{ ...step, plan: planned, budget_ms: timeoutMs }],
         );

@@ -1,8 +1,9 @@
-import { CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { problemClassSchema } from '../src/domain/problem-class';
 import { strategyPlanSchema } from '../src/strategies/strategy';
 import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
+import { mustFinishOptions, quickOptions } from './activity-options';
 
 export interface RollbackInput {
   collection: string;
@@ -13,13 +14,8 @@ export type RollbackResult =
   | { kind: 'RolledBack'; attempt_id: number; rolled_back: number; strategy: string }
   | { kind: 'Refused'; attempt_id: number; reason: string };
 
-const quick: ActivityOptions = { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownCollection'] } };
-const acts = proxyActivities<Activities>(quick);
-const mustFinish = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
-});
+const acts = proxyActivities<Activities>(quickOptions);
+const mustFinish = proxyActivities<Activities>(mustFinishOptions);
 
 /**
  * ruvector_healing_rollback: undoes the collection's last completed reversible attempt from the
@@ -27,12 +23,12 @@ const mustFinish = proxyActivities<Activities>({
  */
 export async function rollbackAttempt(input: RollbackInput): Promise<RollbackResult> {
   upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }, { key: PHASE_SA, value: 'prepare' }]);
-  const prepared = await acts.prepareAttempt.executeWithOptions({ ...quick, summary: 'prepare: open the rollback record' }, [
+  const prepared = await acts.prepareAttempt.executeWithOptions({ ...quickOptions, summary: 'prepare: open the rollback record' }, [
     { collection: input.collection, trigger: `rollback by ${input.by}` },
   ]);
-  const found = await acts.loadRollbackTarget.executeWithOptions({ ...quick, summary: 'select: the last change that still stands' }, [{ collection: input.collection }]);
+  const found = await acts.loadRollbackTarget.executeWithOptions({ ...quickOptions, summary: 'select: the last change that still stands' }, [{ collection: input.collection }]);
   if (!found.ok) {
-    await acts.recordOutcome.executeWithOptions({ ...quick, summary: 'record: refused' }, [
+    await acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: 'record: refused' }, [
       { attempt_id: prepared.attempt_id, status: 'Deferred', problem_class: null, strategy_name: null, reason: `rollback refused: ${found.reason}`, sandbox: null, compensation: null, outcome: null },
     ]);
     upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
@@ -44,12 +40,7 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
   setCurrentDetails(`**compensate** — undoing action ${t.attempt_id} (${t.strategy_name})`);
   await CancellationScope.nonCancellable(() =>
     mustFinish.compensateStrategy.executeWithOptions(
-      {
-        startToCloseTimeout: '2 minutes',
-        heartbeatTimeout: '30 seconds',
-        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
-        summary: `compensate: undo action ${t.attempt_id} (${t.strategy_name})`,
-      },
+      { ...mustFinishOptions, summary: `compensate: undo action ${t.attempt_id} (${t.strategy_name})` },
       [
         {
           strategy: t.strategy_name,
@@ -63,7 +54,7 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
     ),
   );
   const reason = `rolled back action ${t.attempt_id} (${t.strategy_name}) for ${input.by}`;
-  await acts.recordRollback.executeWithOptions({ ...quick, summary: 'record: rolled back' }, [
+  await acts.recordRollback.executeWithOptions({ ...quickOptions, summary: 'record: rolled back' }, [
     { attempt_id: prepared.attempt_id, target_attempt_id: t.attempt_id, strategy_name: t.strategy_name, reason },
   ]);
   upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
