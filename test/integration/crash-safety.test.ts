@@ -39,6 +39,16 @@ describe('crash safety: a worker killed mid-attempt', () => {
     return c;
   }
   const rebuilds = () => rebuildsRunning(db.pool);
+
+  /** A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer. */
+  async function pauseAttemptInStabilize(prefix: string, stabilizationWait: number) {
+    const taskQueue = uniqueName(prefix);
+    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: stabilizationWait });
+    const first = await worker(taskQueue);
+    const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
+    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    return { t, taskQueue, first, handle };
+  }
   const attemptRows = async (collection: string) =>
     (await db.pool.query('SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1', [collection])).rows;
 
@@ -76,11 +86,7 @@ describe('crash safety: a worker killed mid-attempt', () => {
   });
 
   it('during the stabilize timer: the durable timer resumes on the new worker and nothing runs twice', async () => {
-    const taskQueue = uniqueName('crash_timer');
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 10 });
-    const first = await worker(taskQueue);
-    const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    const { t, taskQueue, first, handle } = await pauseAttemptInStabilize('crash_timer', 10);
     await first.kill();
     await worker(taskQueue);
     const outcome = await handle.result();
@@ -93,11 +99,7 @@ describe('crash safety: a worker killed mid-attempt', () => {
   });
 
   it('during compensation: the new worker finishes it, and reloptions are back exactly', async () => {
-    const taskQueue = uniqueName('crash_comp');
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: 20 });
-    const first = await worker(taskQueue);
-    const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    const { t, taskQueue, first, handle } = await pauseAttemptInStabilize('crash_comp', 20);
     // New contention the pause cannot fix (a manual VACUUM with a waiter): verification fails, and the
     // compensation must wait for the table lock, so the worker can be killed in the middle of it.
     const contention = await manualVacuumWithWaiter(db.pool, db.url, t.collection, t.oid);
