@@ -91,7 +91,7 @@ export function createActivities({ pool }: ActivityDeps) {
       return classified(async () => {
         const input = sampleInput.parse(raw);
         const c = await liveCollection(input.collection);
-        const stats = await sampleCollection(pool, c, input.config.index_candidate_min_bytes);
+        const stats = await sampleCollection(pool, c, input.config);
         return integrityOf(stats, input.config);
       });
     },

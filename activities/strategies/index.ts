@@ -4,12 +4,20 @@ import type { Strategy } from '../../src/strategies/strategy';
 import { compactIndexes } from './compact-indexes';
 import { pauseMaintenance } from './pause-maintenance';
 import { rebuildInvalidIndex } from './rebuild-invalid-index';
+import { terminateBlockingRoot } from './terminate-blocking-root';
+import { cancelRunawayQuery } from './cancel-runaway-query';
+import { freezeTable } from './freeze-table';
+import { analyzeTable } from './analyze-table';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   compact_indexes: compactIndexes,
   pause_maintenance: pauseMaintenance,
   rebuild_invalid_index: rebuildInvalidIndex,
+  terminate_blocking_root: terminateBlockingRoot,
+  cancel_runaway_query: cancelRunawayQuery,
+  freeze_table: freezeTable,
+  analyze_table: analyzeTable,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

@@ -2,6 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import type { EdgeKind, GraphEdge } from '../graph/system-graph';
 import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
+import { connectionUsagePct, sessionChains } from '../sensor/part-health';
 import type { IntegritySample } from '../sensor/integrity-sample';
 
 /** An edge whose measured health is this far below full counts as weak. */
@@ -30,6 +31,7 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
   const weak = weakWitnesses(sample);
   const kinds = countKinds(weak);
   const stats = sample.stats;
+  const has = (k: EdgeKind): boolean => (kinds.get(k) ?? 0) > 0;
 
   if ((kinds.get('dependency') ?? 0) > 0) {
     const jobs = contendingJobs(stats.maintenance, config);
@@ -65,6 +67,43 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
       index_names: fragmented.map((ix) => ix.name),
       fragmentation_pct: round1(fragmentationPct(fragmented[0]!)),
     };
+  }
+
+  // The session-level parts, each named by the kind of its links.
+  if (has('lock')) {
+    const chains = sessionChains(stats.blocking_chains);
+    if (chains.length > 0) {
+      return {
+        class: 'BlockingChain',
+        root_pids: chains.map((c) => c.root_pid),
+        idle_in_transaction_roots: chains.filter((c) => c.root_state.startsWith('idle in transaction')).map((c) => c.root_pid),
+        blocked_sessions: chains.reduce((n, c) => n + c.blocked, 0),
+        max_depth: Math.max(...chains.map((c) => c.depth)),
+      };
+    }
+  }
+  if (has('query') && stats.runaway_queries.length > 0) {
+    return {
+      class: 'RunawayQuery',
+      pids: stats.runaway_queries.map((q) => q.pid),
+      longest_seconds: Math.round(Math.max(...stats.runaway_queries.map((q) => q.running_seconds))),
+    };
+  }
+  if (has('connection')) {
+    const u = stats.connections;
+    return {
+      class: 'ConnectionExhaustion',
+      used: u.used,
+      usable: u.max_connections - u.reserved,
+      usage_pct: round1(connectionUsagePct(u)),
+      top_roles: u.top_roles.map((r) => [r.role, r.sessions] as [string, number]),
+    };
+  }
+  if (has('freeze')) {
+    return { class: 'WraparoundRisk', relations: [stats.table.name], xid_age: stats.table.xid_age, freeze_max_age: stats.table.freeze_max_age };
+  }
+  if (has('statistics')) {
+    return { class: 'StaleStatistics', relations: [stats.table.name], mods_since_analyze: stats.table.mods_since_analyze, reltuples: stats.table.reltuples };
   }
 
   return { class: 'Unknown', witness_summary: summarizeWitnesses(weak.length > 0 ? weak : sample.witness_edges) };

@@ -1,4 +1,6 @@
-import type { Pool } from '../postgres/pool';
+import { withClient, type Pool } from '../postgres/pool';
+import { analyzeAfterWrites } from '../postgres/analyze-after-writes';
+import type { Queryable } from '../probes/queryable';
 import { registerCollection, type Collection } from '../postgres/collections';
 import { qualifiedName, quoteLiteral } from '../postgres/quote-ident';
 
@@ -19,8 +21,10 @@ export async function ensureDemoCollection(pool: Pool, name = 'demo', schema = '
       created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
   await pool.query(`COMMENT ON TABLE ${t} IS ${quoteLiteral(DEMO_MARK)}`);
   if (!existed) {
-    await refillDemoTable(pool, schema, table, rows);
-    await pool.query(`ANALYZE ${t}`);
+    await withClient(pool, async (db) => {
+      await refillDemoTable(db, schema, table, rows);
+      await analyzeAfterWrites(db, t);
+    });
   }
   return registerCollection(pool, name, schema, table);
 }
@@ -34,7 +38,7 @@ export async function isDemoTable(pool: Pool, schema: string, table: string): Pr
 }
 
 /** Appends rows with new ids until the table holds `rows` rows. */
-export async function refillDemoTable(pool: Pool, schema: string, table: string, rows: number): Promise<number> {
+export async function refillDemoTable(pool: Queryable, schema: string, table: string, rows: number): Promise<number> {
   const t = qualifiedName(schema, table);
   const { rows: r } = await pool.query<{ n: number; max: number }>(`SELECT count(*)::int8 AS n, coalesce(max(id), 0)::int8 AS max FROM ${t}`);
   const missing = rows - r[0]!.n;

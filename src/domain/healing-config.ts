@@ -34,6 +34,19 @@ export const healingConfigSchema = z
     index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
     /** Maintenance running this long counts as contention even when it blocks nobody. */
     maintenance_long_running_seconds: z.number().min(0).max(86400).default(300),
+    /** Sessions waiting on a lock this long count as blocked (a moment's wait is not a chain). */
+    blocked_session_min_seconds: z.number().min(0).max(86400).default(5),
+    /** A statement on the collection running this long is runaway. */
+    runaway_query_seconds: z.number().min(1).max(7 * 86400).default(300),
+    /** Client sessions above this share of the usable connections weaken the connection part. */
+    connection_stress_pct: z.number().min(1).max(99).default(80),
+    /** Sessions idle this long are what limit_role_connections may close. */
+    idle_connection_seconds: z.number().min(0).max(86400).default(300),
+    /** age(relfrozenxid) where wraparound risk starts, and where it is critical (check_postgres-like). */
+    xid_age_warn: z.number().int().min(1000).max(2_000_000_000).default(500_000_000),
+    xid_age_critical: z.number().int().min(1000).max(2_100_000_000).default(1_200_000_000),
+    /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
+    stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
     /** Cap for scale_replicas. */
     max_replicas: z.number().int().min(1).max(1000).default(10),
   })
@@ -41,6 +54,9 @@ export const healingConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.critical_ratio > c.stress_ratio) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['critical_ratio'], message: 'critical_ratio must not exceed stress_ratio' });
+    }
+    if (c.xid_age_critical <= c.xid_age_warn) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['xid_age_critical'], message: 'xid_age_critical must exceed xid_age_warn' });
     }
   });
 

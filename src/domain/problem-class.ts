@@ -13,6 +13,11 @@ export const PROBLEM_CLASS_NAMES = [
   'MemoryPressure',
   'Unknown',
   'InvalidIndex',
+  'BlockingChain',
+  'RunawayQuery',
+  'ConnectionExhaustion',
+  'WraparoundRisk',
+  'StaleStatistics',
 ] as const;
 
 export const problemClassNameSchema = z.enum(PROBLEM_CLASS_NAMES);
@@ -63,6 +68,48 @@ export const invalidIndexSchema = z.object({
   index_names: z.array(z.string()),
 });
 
+/** Sessions queued behind a lock holder; idle-in-transaction roots hold locks while doing nothing. */
+export const blockingChainSchema = z.object({
+  class: z.literal('BlockingChain'),
+  root_pids: z.array(z.number().int()),
+  idle_in_transaction_roots: z.array(z.number().int()),
+  blocked_sessions: z.number().int().nonnegative(),
+  max_depth: z.number().int().nonnegative(),
+});
+
+/** Statements on the collection running far longer than they should. */
+export const runawayQuerySchema = z.object({
+  class: z.literal('RunawayQuery'),
+  pids: z.array(z.number().int()),
+  longest_seconds: z.number(),
+});
+
+/** Client sessions close to the slots ordinary roles may use: the next connect is refused. */
+export const connectionExhaustionSchema = z.object({
+  class: z.literal('ConnectionExhaustion'),
+  used: z.number().int(),
+  usable: z.number().int(),
+  usage_pct: z.number(),
+  /** Roles holding the most sessions, with their counts. */
+  top_roles: z.array(z.tuple([z.string(), z.number()])),
+});
+
+/** The table's oldest unfrozen XID is too old: at 2^31 PostgreSQL stops accepting writes. */
+export const wraparoundRiskSchema = z.object({
+  class: z.literal('WraparoundRisk'),
+  relations: z.array(z.string()),
+  xid_age: z.number(),
+  freeze_max_age: z.number(),
+});
+
+/** So many rows changed since ANALYZE that the planner's estimates are wrong. */
+export const staleStatisticsSchema = z.object({
+  class: z.literal('StaleStatistics'),
+  relations: z.array(z.string()),
+  mods_since_analyze: z.number(),
+  reltuples: z.number(),
+});
+
 export const unknownProblemSchema = z.object({
   class: z.literal('Unknown'),
   witness_summary: z.string(),
@@ -77,6 +124,11 @@ export const problemClassSchema = z.discriminatedUnion('class', [
   memoryPressureSchema,
   unknownProblemSchema,
   invalidIndexSchema,
+  blockingChainSchema,
+  runawayQuerySchema,
+  connectionExhaustionSchema,
+  wraparoundRiskSchema,
+  staleStatisticsSchema,
 ]);
 
 export type ProblemClass = z.infer<typeof problemClassSchema>;

@@ -1,5 +1,7 @@
 import type { Collection } from '../postgres/collections';
-import type { Pool } from '../postgres/pool';
+import { withClient, type Pool } from '../postgres/pool';
+import { analyzeAfterWrites } from '../postgres/analyze-after-writes';
+import type { Queryable } from '../probes/queryable';
 import { qualifiedName } from '../postgres/quote-ident';
 import { isDemoTable, refillDemoTable, DEMO_ROWS } from '../demo/demo-collection';
 
@@ -21,8 +23,13 @@ export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: {
   if (!demo && !opts.force) {
     throw new Error(`${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`);
   }
+  // One session throughout, so its statistics are flushed before the ANALYZE.
+  return withClient(pool, (db) => breakIndexes(db, c, demo, opts.refillTo));
+}
+
+async function breakIndexes(pool: Queryable, c: Collection, demo: boolean, refillTo: number | undefined): Promise<DrillReport> {
   const t = qualifiedName(c.table_schema, c.table_name);
-  if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, opts.refillTo ?? DEMO_ROWS);
+  if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, refillTo ?? DEMO_ROWS);
   const before = await densities(pool, c);
   const rowsBefore = Number((await pool.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${t}`)).rows[0]!.n);
   // In key order on the demo table, so every leaf page keeps one entry in five however the heap
@@ -33,7 +40,7 @@ export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: {
         SELECT ctid FROM (SELECT ctid, row_number() OVER (ORDER BY ${order}) AS rn FROM ${t}) x WHERE rn % 5 <> 0))`,
   );
   await pool.query(`VACUUM ${t}`);
-  await pool.query(`ANALYZE ${t}`);
+  await analyzeAfterWrites(pool, t);
   const after = await densities(pool, c);
   return {
     collection: c.name,
@@ -48,7 +55,7 @@ export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: {
   };
 }
 
-async function densities(pool: Pool, c: Collection) {
+async function densities(pool: Queryable, c: Collection) {
   const { rows } = await pool.query<{ name: string; density: number | null; size_bytes: number }>(
     `SELECT ci.oid::regclass::text AS name, nullif(s.avg_leaf_density, 'NaN')::float8 AS density, pg_relation_size(ci.oid)::float8 AS size_bytes
        FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_am a ON a.oid = ci.relam

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 
 /** Part kinds of a collection's system graph. */
-export const nodeKindSchema = z.enum(['table', 'partition', 'index', 'maintenance', 'workload', 'replica', 'centroid', 'memory']);
+export const nodeKindSchema = z.enum([
+  'table', 'partition', 'index', 'maintenance', 'workload', 'replica', 'centroid', 'memory',
+  'sessions', 'connections', 'xid', 'statistics',
+]);
 export type NodeKind = z.infer<typeof nodeKindSchema>;
 
 /** Edge kinds, named as seed 002's classifier counts them. */
-export const edgeKindSchema = z.enum(['access', 'index_link', 'dependency', 'partition_link', 'replication', 'centroid', 'memory']);
+export const edgeKindSchema = z.enum([
+  'access', 'index_link', 'dependency', 'partition_link', 'replication', 'centroid', 'memory',
+  // The parts PostgreSQL operators get paged for, beyond the seed's.
+  'lock', 'query', 'connection', 'freeze', 'statistics',
+]);
 export type EdgeKind = z.infer<typeof edgeKindSchema>;
 
 export const graphNodeSchema = z.object({
@@ -14,6 +21,8 @@ export const graphNodeSchema = z.object({
   label: z.string(),
   /** PostgreSQL OID of the relation behind the node, when there is one. */
   oid: z.number().int().optional(),
+  /** Measured health of the part itself, 0–1; absent means healthy. */
+  health: z.number().min(0).max(1).optional(),
 });
 export type GraphNode = z.infer<typeof graphNodeSchema>;
 
@@ -35,6 +44,9 @@ export const systemGraphSchema = z.object({
   edges: z.array(graphEdgeSchema),
 });
 export type SystemGraph = z.infer<typeof systemGraphSchema>;
+
+/** A part or link at or above this health counts as healthy. */
+export const HEALTHY = 0.98;
 
 export function edge(source: string, target: string, kind: EdgeKind, designCapacity: number, health: number): GraphEdge {
   const h = Math.min(1, Math.max(0, Number.isFinite(health) ? health : 0));

@@ -6,14 +6,32 @@ export interface TableStats {
   live_tuples: number;
   dead_tuples: number;
   reloptions: string[] | null;
+  /** Planner's row estimate; negative when never vacuumed or analyzed. */
+  reltuples: number;
+  /** Rows changed since the last ANALYZE: what stale statistics are made of. */
+  mods_since_analyze: number;
+  last_analyzed_at: string | null;
+  /** age(relfrozenxid) of the table or its TOAST table, whichever is older: wraparound distance. */
+  xid_age: number;
+  /** Age at which autovacuum forces an anti-wraparound vacuum here (reloption or server setting). */
+  freeze_max_age: number;
 }
 
+/** One catalog row and one statistics row: cheap, no scan of the table. */
 export async function readTableStats(db: Queryable, tableOid: number): Promise<TableStats> {
   const { rows } = await db.query<TableStats>(
     `SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name,
             coalesce(s.n_live_tup, 0)::float8 AS live_tuples, coalesce(s.n_dead_tup, 0)::float8 AS dead_tuples,
-            c.reloptions
-       FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+            c.reloptions,
+            c.reltuples::float8 AS reltuples,
+            coalesce(s.n_mod_since_analyze, 0)::float8 AS mods_since_analyze,
+            to_char(greatest(s.last_analyze, s.last_autoanalyze) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_analyzed_at,
+            greatest(age(c.relfrozenxid), coalesce(age(t.relfrozenxid), 0))::float8 AS xid_age,
+            coalesce((SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_freeze_max_age=%'),
+                     current_setting('autovacuum_freeze_max_age'))::float8 AS freeze_max_age
+       FROM pg_class c
+       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+       LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE c.oid = $1`,
     [tableOid],
   );

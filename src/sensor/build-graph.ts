@@ -1,16 +1,23 @@
 import { edge, type GraphEdge, type GraphNode, type SystemGraph } from '../graph/system-graph';
+import type { HealingConfig } from '../domain/healing-config';
 import type { CollectionStats, IndexStats, MaintenanceJob } from './collection-stats';
+import { connectionHealth, freezeHealth, lockHealth, queryHealth, statisticsHealth } from './part-health';
 
 /** Density of a freshly built btree leaf level (default fillfactor 90). */
 export const HEALTHY_LEAF_DENSITY = 90;
 
-export interface GraphSettings {
-  /** Maintenance running longer than this counts as contention even when it blocks nobody. */
-  maintenance_long_running_seconds: number;
-}
+export type GraphSettings = Pick<
+  HealingConfig,
+  'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio'
+>;
 
 export const WORKLOAD = 'workload';
 export const MAINTENANCE = 'maintenance';
+export const LOCKS = 'locks';
+export const QUERIES = 'queries';
+export const CONNECTIONS = 'connections';
+export const XID = 'xid';
+export const STATISTICS = 'statistics';
 export const tableNode = (oid: number): string => `table:${oid}`;
 export const indexNode = (oid: number): string => `index:${oid}`;
 
@@ -27,11 +34,11 @@ export function fragmentationPct(ix: IndexStats): number {
 }
 
 /** A job weighs on maintenance health when it blocks sessions, or when it has run long. */
-export function contendingJobs(jobs: MaintenanceJob[], s: GraphSettings): MaintenanceJob[] {
+export function contendingJobs(jobs: MaintenanceJob[], s: Pick<GraphSettings, 'maintenance_long_running_seconds'>): MaintenanceJob[] {
   return jobs.filter((j) => j.blocking > 0 || j.running_seconds >= s.maintenance_long_running_seconds);
 }
 
-export function maintenanceHealth(jobs: MaintenanceJob[], s: GraphSettings): number {
+export function maintenanceHealth(jobs: MaintenanceJob[], s: Pick<GraphSettings, 'maintenance_long_running_seconds'>): number {
   const contending = contendingJobs(jobs, s);
   const blocked = contending.reduce((n, j) => n + j.blocking, 0);
   return 1 / (1 + blocked + 0.5 * contending.length);
@@ -39,26 +46,37 @@ export function maintenanceHealth(jobs: MaintenanceJob[], s: GraphSettings): num
 
 /**
  * The collection's health-weighted graph. Clients reach the table directly and through each index;
- * each index hangs off its table; maintenance serves the table and every index. A weak part lowers
- * the capacity of all its links, so the min cut isolates it and its links become the witnesses.
+ * each index hangs off its table; maintenance serves the table and every index. The session-level
+ * parts (lock chains, runaway statements, connection slots, the XID horizon, planner statistics)
+ * each stand between clients and the table. A weak part lowers the capacity of all its links, so
+ * the min cut isolates it and its links become the witnesses.
  */
 export function buildSystemGraph(stats: CollectionStats, settings: GraphSettings): SystemGraph {
   const t = tableNode(stats.table.oid);
+  const maint = maintenanceHealth(stats.maintenance, settings);
   const nodes: GraphNode[] = [
     { id: WORKLOAD, kind: 'workload', label: 'client sessions' },
     { id: t, kind: 'table', label: stats.table.name, oid: stats.table.oid },
-    { id: MAINTENANCE, kind: 'maintenance', label: 'vacuum / analyze / index builds' },
+    { id: MAINTENANCE, kind: 'maintenance', label: 'vacuum / analyze / index builds', health: maint },
   ];
   // The heap's own health has no trustworthy signal yet (n_live_tup/n_dead_tup lag a bulk change),
   // so its access link is a structural unit edge.
   const heapHealth = 1;
-  const maint = maintenanceHealth(stats.maintenance, settings);
   const edges: GraphEdge[] = [edge(WORKLOAD, t, 'access', 1, heapHealth), edge(MAINTENANCE, t, 'dependency', 1, maint)];
   for (const ix of stats.indexes) {
     const id = indexNode(ix.oid);
     const h = indexHealth(ix);
-    nodes.push({ id, kind: 'index', label: ix.name, oid: ix.oid });
-    edges.push(edge(WORKLOAD, id, 'access', 1, h), edge(id, t, 'index_link', 1, h), edge(MAINTENANCE, id, 'dependency', 1, maint));
+    nodes.push({ id, kind: 'index', label: ix.name, oid: ix.oid, health: h });
+    edges.push(edge(WORKLOAD, id, 'access', 1, h), edge(id, t, 'index_link', 1, h), edge(MAINTENANCE, id, 'dependency', 1, Math.min(maint, h)));
   }
+  const between = (id: string, kind: GraphNode['kind'], label: string, edgeKind: GraphEdge['kind'], h: number): void => {
+    nodes.push({ id, kind, label, health: h });
+    edges.push(edge(WORKLOAD, id, edgeKind, 1, h), edge(id, t, edgeKind, 1, h));
+  };
+  between(LOCKS, 'sessions', 'lock waits on the collection', 'lock', lockHealth(stats.blocking_chains));
+  between(QUERIES, 'sessions', 'statements on the collection', 'query', queryHealth(stats.runaway_queries));
+  between(CONNECTIONS, 'connections', 'connection slots', 'connection', connectionHealth(stats.connections, settings));
+  between(XID, 'xid', 'transaction-ID horizon', 'freeze', freezeHealth(stats.table, settings));
+  between(STATISTICS, 'statistics', 'planner statistics', 'statistics', statisticsHealth(stats.table, settings));
   return { nodes, edges };
 }

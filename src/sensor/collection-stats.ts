@@ -26,6 +26,44 @@ export const maintenanceJobSchema = z.object({
 });
 export type MaintenanceJob = z.infer<typeof maintenanceJobSchema>;
 
+/** A lock-wait chain touching the collection, by its root: the session every waiter ends up behind. */
+export const blockingChainSchema = z.object({
+  root_pid: z.number().int(),
+  /** active, idle in transaction, … */
+  root_state: z.string(),
+  root_user: z.string(),
+  root_superuser: z.boolean(),
+  root_backend_type: z.string(),
+  /** A vacuum, analyze or index build: MaintenanceContention's, not a blocking chain's. */
+  root_is_maintenance: z.boolean(),
+  root_query: z.string(),
+  root_xact_seconds: z.number(),
+  blocked: z.number().int().nonnegative(),
+  depth: z.number().int().nonnegative(),
+  longest_wait_seconds: z.number(),
+});
+export type BlockingChain = z.infer<typeof blockingChainSchema>;
+
+export const runawayQuerySchema = z.object({
+  pid: z.number().int(),
+  user_name: z.string(),
+  superuser: z.boolean(),
+  running_seconds: z.number(),
+  query: z.string(),
+});
+export type RunawayQuery = z.infer<typeof runawayQuerySchema>;
+
+export const connectionUsageSchema = z.object({
+  max_connections: z.number().int(),
+  /** Slots ordinary roles cannot use. */
+  reserved: z.number().int(),
+  used: z.number().int(),
+  top_roles: z.array(
+    z.object({ role: z.string(), superuser: z.boolean(), sessions: z.number().int(), idle: z.number().int(), connection_limit: z.number().int().nullable() }),
+  ),
+});
+export type ConnectionUsage = z.infer<typeof connectionUsageSchema>;
+
 export const collectionStatsSchema = z.object({
   collection: z.string(),
   table: z.object({
@@ -34,9 +72,17 @@ export const collectionStatsSchema = z.object({
     live_tuples: z.number(),
     dead_tuples: z.number(),
     reloptions: z.array(z.string()).nullable(),
+    reltuples: z.number(),
+    mods_since_analyze: z.number(),
+    last_analyzed_at: z.string().nullable(),
+    xid_age: z.number(),
+    freeze_max_age: z.number(),
   }),
   indexes: z.array(indexStatsSchema),
   maintenance: z.array(maintenanceJobSchema),
+  blocking_chains: z.array(blockingChainSchema),
+  runaway_queries: z.array(runawayQuerySchema),
+  connections: connectionUsageSchema,
   sampled_at: z.string(),
   /** Wall time the sample took: the sensor's own cost. */
   sample_cost_ms: z.number().nonnegative(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { HealingConfig } from '../domain/healing-config';
 import { integrityStateFor, integrityStateSchema } from '../domain/integrity-state';
+import { contractHealthy } from '../graph/contract-healthy';
 import { globalMinCut } from '../graph/min-cut';
 import { atFullHealth, graphEdgeSchema, systemGraphSchema } from '../graph/system-graph';
 import { buildSystemGraph } from './build-graph';
@@ -19,18 +20,27 @@ export const integritySampleSchema = z.object({
 });
 export type IntegritySample = z.infer<typeof integritySampleSchema>;
 
-/** Pure: statistics → graph → λ, witnesses and state. */
+/**
+ * Pure: statistics → graph → λ, witnesses and state. λ is the min cut of the graph with its healthy
+ * parts contracted; when nothing is weak the whole graph contracts to one part and λ is the
+ * baseline. The witnesses are the original edges across the cut, so they name the weak parts.
+ */
 export function integrityOf(stats: CollectionStats, config: HealingConfig): IntegritySample {
   const graph = buildSystemGraph(stats, config);
-  const cut = globalMinCut(graph);
-  const baseline = globalMinCut(atFullHealth(graph)).value;
+  const baselineCut = globalMinCut(atFullHealth(graph));
+  const baseline = baselineCut.value;
+  const { graph: contracted, members } = contractHealthy(graph);
+  const cut = contracted.nodes.length >= 2 ? globalMinCut(contracted) : null;
+  const weakCut = cut !== null && cut.value < baseline;
+  const side = weakCut ? new Set(cut.side.flatMap((id) => members.get(id) ?? [id])) : new Set(baselineCut.side);
+  const lambda = weakCut ? cut.value : baseline;
   return {
     collection: stats.collection,
-    lambda: cut.value,
+    lambda,
     baseline_lambda: baseline,
-    state: integrityStateFor(cut.value, baseline, config),
-    witness_edges: cut.witnessEdges,
-    cut_side: cut.side,
+    state: integrityStateFor(lambda, baseline, config),
+    witness_edges: graph.edges.filter((e) => side.has(e.source) !== side.has(e.target)),
+    cut_side: [...side],
     graph,
     stats,
   };

@@ -1,6 +1,6 @@
 import { classifyProblem } from '../../src/classifier/classify-problem';
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
-import type { CollectionStats, IndexStats, MaintenanceJob } from '../../src/sensor/collection-stats';
+import type { BlockingChain, CollectionStats, IndexStats, MaintenanceJob } from '../../src/sensor/collection-stats';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 
 function index(oid: number, density: number | null, valid = true): IndexStats {
@@ -11,14 +11,28 @@ function job(over: Partial<MaintenanceJob> = {}): MaintenanceJob {
   return { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 600, is_autovacuum: true, blocking: 0, ...over };
 }
 
-function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = []): CollectionStats {
+function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: Partial<CollectionStats> = {}): CollectionStats {
   return {
     collection: 'c',
-    table: { oid: 1, name: 't', live_tuples: 1000, dead_tuples: 0, reloptions: null },
+    table: {
+      oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
+      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
+    },
     indexes,
     maintenance,
+    blocking_chains: [],
+    runaway_queries: [],
+    connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
     sampled_at: '2026-01-01T00:00:00Z',
     sample_cost_ms: 1,
+    ...over,
+  };
+}
+
+function chain(over: Partial<BlockingChain> = {}): BlockingChain {
+  return {
+    root_pid: 7, root_state: 'idle in transaction', root_user: 'app', root_superuser: false, root_backend_type: 'client backend',
+    root_is_maintenance: false, root_query: 'UPDATE t SET x = 1', root_xact_seconds: 120, blocked: 2, depth: 2, longest_wait_seconds: 30, ...over,
   };
 }
 
@@ -49,10 +63,71 @@ describe('classifyProblem', () => {
   });
 
   it('fragmentation under the threshold is not IndexFragmentation', () => {
-    const s = integrityOf(stats([index(10, 70)]), config);
-    expect(classifyProblem(s, config).class).toBe('Unknown');
-    const strict = parseHealingConfig({ index_fragmentation_threshold_pct: 10 });
-    expect(classifyProblem(integrityOf(stats([index(10, 70)]), strict), strict).class).toBe('IndexFragmentation');
+    // 22 % fragmented: healthy enough that λ stays at its baseline.
+    const mild = integrityOf(stats([index(10, 70)]), config);
+    expect(mild.state).toBe('normal');
+    expect(classifyProblem(mild, config).class).toBe('Unknown');
+    // 44 % fragmented lowers λ; whether it is the problem depends on the threshold.
+    expect(classifyProblem(integrityOf(stats([index(10, 50)]), config), config).class).toBe('IndexFragmentation');
+    const lenient = parseHealingConfig({ index_fragmentation_threshold_pct: 50 });
+    const s = integrityOf(stats([index(10, 50)]), lenient);
+    expect(s.state).not.toBe('normal');
+    expect(classifyProblem(s, lenient).class).toBe('Unknown');
+  });
+
+  it('healthy parts are contracted: the cut falls around the weak part only, and λ is the baseline when nothing is weak', () => {
+    const s = integrityOf(stats([index(10, 90), index(11, 18)]), config);
+    expect(s.cut_side).toEqual(['index:11']);
+    expect(s.witness_edges.map((e) => e.kind).sort()).toEqual(['access', 'dependency', 'index_link']);
+    const healthy = integrityOf(stats([index(10, 90)]), config);
+    expect(healthy.lambda).toBe(healthy.baseline_lambda);
+  });
+
+  it('a lock chain behind an idle-in-transaction session is BlockingChain, naming its root', () => {
+    const s = integrityOf(stats([index(10, 90)], [], { blocking_chains: [chain({ blocked: 3, depth: 2 })] }), config);
+    expect(s.cut_side).toEqual(['locks']);
+    expect(s.state).toBe('critical');
+    expect(classifyProblem(s, config)).toEqual({ class: 'BlockingChain', root_pids: [7], idle_in_transaction_roots: [7], blocked_sessions: 3, max_depth: 2 });
+  });
+
+  it('a chain whose root is a vacuum is MaintenanceContention, not BlockingChain', () => {
+    const s = integrityOf(
+      stats([index(10, 90)], [job({ pid: 7, blocking: 2, is_autovacuum: false, job_type: 'vacuum' })], {
+        blocking_chains: [chain({ root_is_maintenance: true, root_state: 'active' })],
+      }),
+      config,
+    );
+    expect(classifyProblem(s, config).class).toBe('MaintenanceContention');
+  });
+
+  it('a long statement holding the table is RunawayQuery', () => {
+    const runaway = [{ pid: 9, user_name: 'app', superuser: false, running_seconds: 900.4, query: 'SELECT pg_sleep(1000)' }];
+    const s = integrityOf(stats([index(10, 90)], [], { runaway_queries: runaway }), config);
+    expect(classifyProblem(s, config)).toEqual({ class: 'RunawayQuery', pids: [9], longest_seconds: 900 });
+  });
+
+  it('connection slots nearly all taken is ConnectionExhaustion with the top roles; under the stress share it is normal', () => {
+    const top = [{ role: 'app', superuser: false, sessions: 90, idle: 80, connection_limit: -1 }];
+    const full = integrityOf(stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 95, top_roles: top } }), config);
+    expect(full.state).not.toBe('normal');
+    expect(classifyProblem(full, config)).toEqual({ class: 'ConnectionExhaustion', used: 95, usable: 97, usage_pct: 97.9, top_roles: [['app', 90]] });
+    const busy = integrityOf(stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 70, top_roles: top } }), config);
+    expect(busy.state).toBe('normal');
+  });
+
+  it('an old relfrozenxid past the warning age is WraparoundRisk; stale statistics are StaleStatistics', () => {
+    const c = parseHealingConfig({ xid_age_warn: 100_000, xid_age_critical: 300_000 });
+    const old = stats([index(10, 90)]);
+    old.table.xid_age = 250_000;
+    expect(classifyProblem(integrityOf(old, c), c)).toMatchObject({ class: 'WraparoundRisk', xid_age: 250_000 });
+    const stale = stats([index(10, 90)]);
+    stale.table.mods_since_analyze = 90_000;
+    const s = integrityOf(stale, config);
+    expect(s.cut_side).toEqual(['statistics']);
+    expect(classifyProblem(s, config)).toMatchObject({ class: 'StaleStatistics', mods_since_analyze: 90_000, reltuples: 100_000 });
+    // 20 % of the table changed is still fresh.
+    stale.table.mods_since_analyze = 20_000;
+    expect(integrityOf(stale, config).state).toBe('normal');
   });
 
   it('long-running maintenance that blocks sessions is MaintenanceContention with its job types and queue depth', () => {

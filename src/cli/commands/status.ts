@@ -23,7 +23,7 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
   const result = [];
   for (const c of collections) {
     const config = await loadHealingConfig(pool, c.name);
-    const integrity = c.table_oid === null ? null : integrityOf(await sampleCollection(pool, c, config.index_candidate_min_bytes), config);
+    const integrity = c.table_oid === null ? null : integrityOf(await sampleCollection(pool, c, config), config);
     const stats = await attemptStats(pool, c.id);
     let active: { workflow_id: string; run_id: string; phase: string } | null = null;
     try {

@@ -1,0 +1,48 @@
+import type { Pool } from '../../src/postgres/pool';
+import { qualifiedName } from '../../src/postgres/quote-ident';
+import { readTableStats } from '../../src/probes/table-stats';
+import { staleStatisticsThreshold } from '../../src/sensor/part-health';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy } from '../../src/strategies/strategy';
+import { runCancellable } from './cancellable-statement';
+import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
+
+/**
+ * analyze_table: ANALYZE the collection's table so the planner's row estimates match the data again.
+ * Irreversible: the old statistics are gone (and they were wrong). ANALYZE reads a sample, not the
+ * whole table, so it is cheap even on large tables.
+ */
+export const analyzeTable: Strategy<Pool> = {
+  descriptor: strategyByName('analyze_table')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    return sandboxResult('prerequisites', [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)], started);
+  },
+
+  async plan(ctx) {
+    const t = await readTableStats(ctx.db, ctx.collection.table_oid);
+    return {
+      strategy: 'analyze_table',
+      params: { table: `${ctx.collection.table_schema}.${ctx.collection.table_name}` },
+      snapshot: null,
+      before: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
+    };
+  },
+
+  async execute(ctx) {
+    await runCancellable(ctx, `ANALYZE ${qualifiedName(ctx.collection.table_schema, ctx.collection.table_name)}`, ctx.budgetMs, { step: 'ANALYZE' });
+    const t = await readTableStats(ctx.db, ctx.collection.table_oid);
+    return { success: true, actions_taken: 1, improvement: 0, metadata: { reltuples_after: t.reltuples } };
+  },
+
+  async verify(ctx, plan) {
+    const t = await readTableStats(ctx.db, ctx.collection.table_oid);
+    const threshold = staleStatisticsThreshold(t, ctx.config);
+    return {
+      verified: t.mods_since_analyze <= threshold,
+      after: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
+      detail: `rows changed since ANALYZE ${Number(plan.before.mods_since_analyze)} → ${t.mods_since_analyze} (stale above ${Math.round(threshold)}); reltuples ${Number(plan.before.reltuples)} → ${t.reltuples}`,
+    };
+  },
+};
