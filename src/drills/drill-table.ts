@@ -20,7 +20,12 @@ export function formatDrillTable(rows: DrillMeasurement[]): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const imp = r.initial_lambda && r.final_lambda !== null ? `${(((r.final_lambda - r.initial_lambda) / r.initial_lambda) * 100).toFixed(0)} %` : '–';
+    const imp =
+      r.initial_lambda === null || r.final_lambda === null
+        ? '–'
+        : r.initial_lambda === 0
+          ? (r.final_lambda > 0 ? 'from 0' : '–')
+          : `${(((r.final_lambda - r.initial_lambda) / r.initial_lambda) * 100).toFixed(0)} %`;
     lines.push(
       `| ${r.problem_class} | ${r.classified_as ?? '–'} | ${r.strategy ?? '–'} | ${r.verified ? 'yes' : 'no'} | ${f(r.detect_s, 1)} | ${f(r.recover_s, 1)} | ${r.check_interval_s} | ${f(r.initial_lambda, 3)} → ${f(r.final_lambda, 3)} | ${imp} |`,
     );

@@ -1,106 +1,59 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
+import { parseHealingConfig } from '../../src/domain/healing-config';
 import { drillBlockingChain } from '../../src/drills/blocking-chain';
-import { formatDrillTable, type DrillMeasurement } from '../../src/drills/drill-table';
-import type { DrillRun } from '../../src/drills/held-fault';
+import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
+import { drillInvalidIndex } from '../../src/drills/invalid-index';
+import { drillMaintenanceContention } from '../../src/drills/maintenance-contention';
 import { drillRunawayQuery } from '../../src/drills/runaway-query';
 import { drillStaleStatistics } from '../../src/drills/stale-statistics';
 import { drillWraparoundRisk } from '../../src/drills/wraparound-risk';
-import { getCollection, type Collection } from '../../src/postgres/collections';
-import { ensureGuardian } from '../../src/temporal/guardian-client';
-import { testCollection } from '../support/collections';
+import { TEST_ROWS } from '../support/collections';
+import { runGuardianDrill } from '../support/drill-harness';
 import { useWorkerSystem } from '../support/test-harness';
-import { waitFor } from '../support/test-system';
-
-const CHECK_INTERVAL = 2;
-/** Sampling, classifying and starting the attempt, on a busy 2-core machine. */
-const START_SLACK_MS = 2500;
 
 /**
  * One drill per class, healed by the guardian on its own: the fault is injected for real, the
  * guardian notices it within one check interval, classifies it, heals it through the whole
- * workflow, verifies by measuring again and records the outcome. The run writes the drill table.
+ * workflow, verifies by measuring again and records the outcome (.data/drill-table.md).
  */
-describe('drills: the guardian detects, classifies, heals and verifies every class', () => {
+describe('drills: the guardian detects, classifies, heals and verifies each class', () => {
   const sys = useWorkerSystem('drills');
-  const table: DrillMeasurement[] = [];
-
-  afterAll(() => {
-    if (table.length === 0) return;
-    const text = formatDrillTable(table);
-    mkdirSync('.data', { recursive: true });
-    writeFileSync(join('.data', 'drill-table.md'), `${text}\n`);
-    process.stdout.write(`\ndrill table (.data/drill-table.md)\n${text}\n`);
-  });
-
-  async function drill(
-    expected: { class: string; strategy: string },
-    config: HealingConfigInput,
-    inject: (c: Collection) => Promise<DrillRun>,
-    /** The fault counts only after this long (a lock wait, a statement's run time). */
-    detectableAfterMs = 0,
-  ): Promise<void> {
-    const name = await testCollection(sys.db.pool, { check_interval: CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config });
-    const c = await getCollection(sys.db.pool, name);
-    await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
-    const run = await inject(c);
-    const detectableAt = Date.now() + detectableAfterMs;
-    try {
-      const attempt = await waitFor(
-        `the guardian to heal the ${expected.class} drill`,
-        async () => {
-          const { rows } = await sys.db.pool.query(
-            `SELECT a.status, a.problem_class, a.strategy_name, a.reason, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda
-               FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
-               LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
-              WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id LIMIT 1`,
-            [name],
-          );
-          return rows[0];
-        },
-        60_000,
-        100,
-      );
-      const m: DrillMeasurement = {
-        problem_class: expected.class,
-        classified_as: attempt.problem_class,
-        strategy: attempt.strategy_name,
-        verified: attempt.verified === true,
-        // 0 when the guardian caught the fault while the drill was still injecting it.
-        detect_s: Math.max(0, (attempt.started_at.getTime() - detectableAt) / 1000),
-        recover_s: (attempt.completed_at.getTime() - detectableAt) / 1000,
-        initial_lambda: attempt.initial_lambda,
-        final_lambda: attempt.final_lambda,
-        check_interval_s: CHECK_INTERVAL,
-      };
-      table.push(m);
-      expect({ status: attempt.status, class: attempt.problem_class, strategy: attempt.strategy_name, verified: attempt.verified, reason: attempt.reason }).toEqual({
-        status: 'Completed', class: expected.class, strategy: expected.strategy, verified: true, reason: 'verified',
-      });
-      expect(m.detect_s * 1000).toBeLessThanOrEqual(CHECK_INTERVAL * 1000 + START_SLACK_MS);
-      expect(attempt.final_lambda).toBeGreaterThan(attempt.initial_lambda);
-      // A held fault's sessions end by themselves once healed.
-      if (run.held) await run.held.cleared;
-    } finally {
-      await run.held?.release();
-    }
-  }
 
   it('BlockingChain: an idle-in-transaction root with two sessions queued behind it → terminate_blocking_root', async () => {
-    await drill({ class: 'BlockingChain', strategy: 'terminate_blocking_root' }, { blocked_session_min_seconds: 1 }, (c) => drillBlockingChain(sys.db.pool, sys.db.url, c), 1000);
+    await runGuardianDrill(sys, { class: 'BlockingChain', strategy: 'terminate_blocking_root' }, { blocked_session_min_seconds: 1 }, (c) =>
+      drillBlockingChain(sys.db.pool, sys.db.url, c), 1000);
   });
 
   it('RunawayQuery: an endless statement on the table → cancel_runaway_query', async () => {
-    await drill({ class: 'RunawayQuery', strategy: 'cancel_runaway_query' }, { runaway_query_seconds: 2 }, (c) => drillRunawayQuery(sys.db.pool, sys.db.url, c), 2000);
+    await runGuardianDrill(sys, { class: 'RunawayQuery', strategy: 'cancel_runaway_query' }, { runaway_query_seconds: 2 }, (c) =>
+      drillRunawayQuery(sys.db.pool, sys.db.url, c), 2000);
   });
 
   it('WraparoundRisk: transaction IDs consumed past the warning age → freeze_table', async () => {
     const config = { xid_age_warn: 100_000, xid_age_critical: 400_000 };
-    await drill({ class: 'WraparoundRisk', strategy: 'freeze_table' }, config, (c) => drillWraparoundRisk(sys.db.pool, c, parseHealingConfig(config)));
+    await runGuardianDrill(sys, { class: 'WraparoundRisk', strategy: 'freeze_table' }, config, (c) => drillWraparoundRisk(sys.db.pool, c, parseHealingConfig(config)));
   });
 
   it('StaleStatistics: autoanalyze off and 60 % of the rows changed → analyze_table', async () => {
-    await drill({ class: 'StaleStatistics', strategy: 'analyze_table' }, {}, (c) => drillStaleStatistics(sys.db.pool, c));
+    await runGuardianDrill(sys, { class: 'StaleStatistics', strategy: 'analyze_table' }, {}, (c) => drillStaleStatistics(sys.db.pool, c));
+  });
+});
+
+describe('drills: the seed classes on a plain table', () => {
+  const sys = useWorkerSystem('drills2');
+
+  it('IndexFragmentation: 4 of 5 rows deleted in key order, then VACUUM → compact_indexes', async () => {
+    await runGuardianDrill(sys, { class: 'IndexFragmentation', strategy: 'compact_indexes' }, {}, (c) =>
+      drillIndexFragmentation(sys.db.pool, c, { refillTo: TEST_ROWS }).then((report) => ({ problem_class: 'IndexFragmentation', collection: c.name, report: { ...report }, held: null })));
+  });
+
+  it('InvalidIndex: a CREATE INDEX CONCURRENTLY cancelled by statement_timeout → rebuild_invalid_index', async () => {
+    await runGuardianDrill(sys, { class: 'InvalidIndex', strategy: 'rebuild_invalid_index' }, {}, (c) =>
+      drillInvalidIndex(sys.db.pool, sys.db.url, c).then((report) => ({ problem_class: 'InvalidIndex', collection: c.name, report: { ...report }, held: null })));
+  });
+
+  it('MaintenanceContention: autovacuum throttled to a crawl on a table with dead rows → pause_maintenance', async () => {
+    // The vacuum counts as contention after 1 s; it is measured from when it has run that long.
+    await runGuardianDrill(sys, { class: 'MaintenanceContention', strategy: 'pause_maintenance' }, { maintenance_long_running_seconds: 1 }, (c) =>
+      drillMaintenanceContention(sys.db.pool, c), 1000);
   });
 });

@@ -10,6 +10,8 @@ module.exports = async function globalSetup() {
   const dir = path.join(root, '.data', `test-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const infoFile = path.join(dir, 'stack.json');
+  // Drill measurements of this run only: the drill table is rebuilt from them.
+  rmSync(path.join(root, '.data', 'drills'), { recursive: true, force: true });
   rmSync(infoFile, { force: true });
   const tsx = require.resolve('tsx/cli', { paths: [root] });
   const child = spawn(process.execPath, [tsx, path.join(__dirname, 'test-stack.ts'), dir, infoFile], {

@@ -1,0 +1,93 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HealingConfigInput } from '../../src/domain/healing-config';
+import { formatDrillTable, type DrillMeasurement } from '../../src/drills/drill-table';
+import type { DrillRun } from '../../src/drills/held-fault';
+import { getCollection, type Collection } from '../../src/postgres/collections';
+import type { Pool } from '../../src/postgres/pool';
+import { ensureGuardian } from '../../src/temporal/guardian-client';
+import { testCollection } from './collections';
+import type { TestWorker } from './test-system';
+import { waitFor } from './test-system';
+
+export const DRILL_CHECK_INTERVAL = 2;
+/** Sampling, classifying and starting the attempt, on a busy 2-core machine. */
+const START_SLACK_MS = 2500;
+const DRILL_DIR = join('.data', 'drills');
+
+export interface DrillExpectation {
+  class: string;
+  strategy: string;
+}
+
+/**
+ * Injects a fault into a fresh collection watched by its guardian and waits for the guardian to heal
+ * it on its own; returns what was measured and records it for the drill table. `detectableAfterMs`:
+ * the fault counts only after this long (a lock wait, a statement's run time).
+ */
+export async function runGuardianDrill(
+  sys: { db: { pool: Pool }; w: TestWorker },
+  expected: DrillExpectation,
+  config: HealingConfigInput,
+  inject: (c: Collection) => Promise<DrillRun>,
+  detectableAfterMs = 0,
+  prepare?: (c: Collection) => Promise<void>,
+): Promise<{ measurement: DrillMeasurement; attempt: Record<string, any> }> {
+  const name = await testCollection(sys.db.pool, { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config });
+  const c = await getCollection(sys.db.pool, name);
+  if (prepare) await prepare(c);
+  await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
+  const run = await inject(c);
+  const detectableAt = Date.now() + detectableAfterMs;
+  try {
+    const attempt = await waitFor(
+      `the guardian to heal the ${expected.class} drill`,
+      async () => {
+        const { rows } = await sys.db.pool.query(
+          `SELECT a.status, a.problem_class, a.strategy_name, a.reason, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda
+             FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+             LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+            WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id LIMIT 1`,
+          [name],
+        );
+        return rows[0];
+      },
+      90_000,
+      100,
+    );
+    const m: DrillMeasurement = {
+      problem_class: expected.class,
+      classified_as: attempt.problem_class,
+      strategy: attempt.strategy_name,
+      verified: attempt.verified === true,
+      // 0 when the guardian caught the fault while the drill was still injecting it.
+      detect_s: Math.max(0, (attempt.started_at.getTime() - detectableAt) / 1000),
+      recover_s: Math.max(0, (attempt.completed_at.getTime() - detectableAt) / 1000),
+      initial_lambda: attempt.initial_lambda,
+      final_lambda: attempt.final_lambda,
+      check_interval_s: DRILL_CHECK_INTERVAL,
+    };
+    recordDrill(m);
+    expect({ status: attempt.status, class: attempt.problem_class, strategy: attempt.strategy_name, verified: attempt.verified, reason: attempt.reason }).toEqual({
+      status: 'Completed', class: expected.class, strategy: expected.strategy, verified: true, reason: 'verified',
+    });
+    expect(m.detect_s * 1000).toBeLessThanOrEqual(DRILL_CHECK_INTERVAL * 1000 + START_SLACK_MS);
+    expect(attempt.final_lambda).toBeGreaterThan(attempt.initial_lambda);
+    // A held fault's sessions end by themselves once healed.
+    if (run.held) await run.held.cleared;
+    return { measurement: m, attempt };
+  } finally {
+    await run.held?.release();
+  }
+}
+
+/** Each measurement in its own file; the table is rebuilt from all of this run's files. */
+function recordDrill(m: DrillMeasurement): void {
+  mkdirSync(DRILL_DIR, { recursive: true });
+  writeFileSync(join(DRILL_DIR, `${m.problem_class}.json`), JSON.stringify(m));
+  const all = readdirSync(DRILL_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(DRILL_DIR, f), 'utf8')) as DrillMeasurement);
+  writeFileSync(join('.data', 'drill-table.md'), `${formatDrillTable(all)}\n`);
+}
