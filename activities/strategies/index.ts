@@ -8,6 +8,7 @@ import { terminateBlockingRoot } from './terminate-blocking-root';
 import { cancelRunawayQuery } from './cancel-runaway-query';
 import { freezeTable } from './freeze-table';
 import { analyzeTable } from './analyze-table';
+import { limitRoleConnections } from './limit-role-connections';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
@@ -18,6 +19,7 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   cancel_runaway_query: cancelRunawayQuery,
   freeze_table: freezeTable,
   analyze_table: analyzeTable,
+  limit_role_connections: limitRoleConnections,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {
