@@ -10,3 +10,10 @@ export function parseSince(text: string, now = Date.now()): Date {
   if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new UsageError(`--since takes a span such as 30m, 24h, 7d or an ISO timestamp, not "${text}"`);
   return new Date(t);
 }
+
+/** A span such as 90s, 10m, 1h. */
+export function parseSpanMs(flag: string, text: string): number {
+  const m = /^(\d+)([smhd])$/.exec(text);
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag} takes a span such as 90s, 10m or 1h, not "${text}"`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { useCliSystem } from '../support/test-harness';
-import { uniqueName } from '../support/test-system';
+import { uniqueName, waitFor } from '../support/test-system';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -18,7 +18,7 @@ describe('selfheal CLI against a running system', () => {
   it('drills, triggers a healing attempt and shows it in history with --json', async () => {
     const drill = await cli('drill', 'IndexFragmentation', collection, '--json');
     expect(drill.code).toBe(0);
-    expect(JSON.parse(drill.out).indexes[0].density_after).toBeLessThan(25);
+    expect(JSON.parse(drill.out).report.indexes[0].density_after).toBeLessThan(25);
 
     const status = await cli('status', collection, '--json');
     expect(status.code).toBe(0);
@@ -36,6 +36,21 @@ describe('selfheal CLI against a running system', () => {
 
     const human = await cli('history', '--collection', collection);
     expect(human.out).toMatch(/IndexFragmentation → compact_indexes: success, verified/);
+  });
+
+  it('`drill RunawayQuery` holds its statement until an attempt cancels it, then reports the fault cleared', async () => {
+    const c = uniqueName('clihold');
+    await ensureDemoCollection(sys.db.pool, c, 'public', c, 10_000);
+    expect((await cli('configure', '{"runaway_query_seconds": 1, "stabilization_wait": 0}', '--collection', c)).code).toBe(0);
+    const drill = cli('drill', 'RunawayQuery', c, '--hold', '60s', '--json');
+    // The statement becomes runaway after 1 s; the attempt then finds and cancels it.
+    await waitFor('the runaway statement', async () => (await sys.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'selfheal drill: runaway statement' AND now() - query_start > interval '1.5 s'")).rows.length > 0);
+    const trigger = await cli('trigger', c, '--json');
+    expect(JSON.parse(trigger.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'cancel_runaway_query', verified: true });
+    const held = await drill;
+    expect(held.code).toBe(0);
+    expect(JSON.parse(held.out)).toMatchObject({ problem_class: 'RunawayQuery', outcome: 'healed' });
+    expect(await cli('drill', 'RunawayQuery', c, '--hold', 'forever')).toMatchObject({ code: 2, err: expect.stringMatching(/--hold takes a span/) });
   });
 
   it('answers bad input with a clear message and exit code, and changes nothing', async () => {

@@ -19,7 +19,7 @@ describe('InvalidIndex: rebuild_invalid_index', () => {
     const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 });
     const drill = await sys.cli('drill', 'InvalidIndex', collection, '--json');
     expect({ code: drill.code, err: drill.err }).toEqual({ code: 0, err: '' });
-    expect(JSON.parse(drill.out)).toMatchObject({ valid: false, error: expect.stringMatching(/statement timeout/) });
+    expect(JSON.parse(drill.out).report).toMatchObject({ valid: false, error: expect.stringMatching(/statement timeout/) });
     const broken = await indexes(collection);
     const drilled = broken.find((r) => !r.valid)!;
     expect(drilled.name).toBe(`${collection}_drill_payload_idx`);

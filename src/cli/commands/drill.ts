@@ -1,36 +1,74 @@
 import { z } from 'zod';
-import { collectionNameSchema, getCollection } from '../../postgres/collections';
+import { collectionNameSchema, getCollection, type Collection } from '../../postgres/collections';
+import { loadHealingConfig } from '../../postgres/outcome-store';
+import type { Pool } from '../../postgres/pool';
+import { drillBlockingChain } from '../../drills/blocking-chain';
+import { drillConnectionExhaustion } from '../../drills/connection-exhaustion';
+import type { DrillRun } from '../../drills/held-fault';
 import { drillIndexFragmentation } from '../../drills/index-fragmentation';
 import { drillInvalidIndex } from '../../drills/invalid-index';
+import { drillMaintenanceContention } from '../../drills/maintenance-contention';
+import { drillRunawayQuery } from '../../drills/runaway-query';
+import { drillStaleStatistics } from '../../drills/stale-statistics';
+import { drillWraparoundRisk } from '../../drills/wraparound-risk';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
+import { parseSpanMs } from '../durations';
 import type { SystemHandles } from '../system-connection';
 
-const DRILLS = ['IndexFragmentation', 'InvalidIndex'] as const;
+type Inject = (pool: Pool, databaseUrl: string, c: Collection, force: boolean) => Promise<DrillRun>;
+
+/** One fault injection per problem class (postgres-notes.md recipes). */
+const DRILLS: Record<string, Inject> = {
+  IndexFragmentation: async (pool, _url, c, force) => ({
+    problem_class: 'IndexFragmentation', collection: c.name, report: { ...(await drillIndexFragmentation(pool, c, { force })) }, held: null,
+  }),
+  InvalidIndex: async (pool, url, c, force) => ({
+    problem_class: 'InvalidIndex', collection: c.name, report: { ...(await drillInvalidIndex(pool, url, c, { force })) }, held: null,
+  }),
+  MaintenanceContention: (pool, _url, c, force) => drillMaintenanceContention(pool, c, { force }),
+  BlockingChain: (pool, url, c, force) => drillBlockingChain(pool, url, c, { force }),
+  RunawayQuery: (pool, url, c, force) => drillRunawayQuery(pool, url, c, { force }),
+  ConnectionExhaustion: (pool, url, c, force) => drillConnectionExhaustion(pool, url, c, { force }),
+  WraparoundRisk: async (pool, _url, c, force) => drillWraparoundRisk(pool, c, await loadHealingConfig(pool, c.name), { force }),
+  StaleStatistics: (pool, _url, c, force) => drillStaleStatistics(pool, c, { force }),
+};
+const NAMES = Object.keys(DRILLS);
+
 const argsSchema = z.object({
-  problemClass: z.enum(DRILLS, { errorMap: () => ({ message: `drills exist for: ${DRILLS.join(', ')}` }) }),
+  problemClass: z.string().refine((s) => NAMES.includes(s), { message: `drills exist for: ${NAMES.join(', ')}` }),
   collection: collectionNameSchema,
   force: z.boolean(),
 });
 
-/** `selfheal drill <class> <collection> [--force]`: injects the fault for real, for staging databases and demos. */
+/**
+ * `selfheal drill <class> <collection> [--force] [--hold 10m]`: injects the fault for real, for
+ * staging databases and demos. A fault that lives in sessions (a lock chain, a runaway statement,
+ * filled connection slots) is held until selfheal heals it or --hold runs out.
+ */
 export async function drillCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
-  onlyFlags(args, ['json', 'force']);
-  if (args.positionals.length !== 2) throw new UsageError(`usage: selfheal drill <${DRILLS.join('|')}> <collection> [--force] [--json]`);
+  onlyFlags(args, ['json', 'force', 'hold']);
+  if (args.positionals.length !== 2) throw new UsageError(`usage: selfheal drill <${NAMES.join('|')}> <collection> [--force] [--hold 10m] [--json]`);
   const a = argsSchema.parse({ problemClass: args.positionals[0], collection: args.positionals[1], force: args.flags.force === true });
+  const holdMs = typeof args.flags.hold === 'string' ? parseSpanMs('hold', args.flags.hold) : 10 * 60_000;
   const pool = await sys.pool();
   const collection = await getCollection(pool, a.collection);
-  if (a.problemClass === 'InvalidIndex') {
-    const r = await drillInvalidIndex(pool, sys.settings.databaseUrl, collection, { force: a.force });
-    out(`InvalidIndex drill on ${a.collection}: ${r.index} is ${r.valid ? 'valid (the drill failed to break it)' : 'INVALID'} (${r.error})`);
-    out(`now: npx selfheal trigger ${a.collection}`);
-    return { data: r, exitCode: r.valid ? 1 : 0 };
+  const run = await DRILLS[a.problemClass]!(pool, sys.settings.databaseUrl, collection, a.force);
+  out(`${a.problemClass} drill on ${a.collection}: ${JSON.stringify(run.report)}`);
+  if (!run.held) {
+    out(`now: npx selfheal trigger ${a.collection} (or let its guardian notice)`);
+    return { data: run, exitCode: 0 };
   }
-  const report = await drillIndexFragmentation(pool, collection, { force: a.force });
-  out(`IndexFragmentation drill on ${a.collection}: deleted ${report.rows_deleted} of ${report.rows_before} rows, then VACUUM`);
-  for (const ix of report.indexes) {
-    out(`  ${ix.name}: leaf density ${ix.density_before?.toFixed(1) ?? '?'} → ${ix.density_after?.toFixed(1) ?? '?'} (${(ix.size_bytes / 1048576).toFixed(1)} MB)`);
-  }
-  out(`now: npx selfheal trigger ${a.collection}`);
-  return { data: report, exitCode: 0 };
+  out(`holding the fault until selfheal heals it (at most ${Math.round(holdMs / 1000)} s; Ctrl-C releases it)`);
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    run.held.cleared.then(() => 'healed' as const),
+    new Promise<'held'>((r) => (timer = setTimeout(() => r('held'), holdMs))),
+  ]);
+  clearTimeout(timer);
+  await run.held.release();
+  const seconds = (Date.now() - started) / 1000;
+  out(outcome === 'healed' ? `the fault was cleared after ${seconds.toFixed(1)} s` : `not healed within ${seconds.toFixed(0)} s: released`);
+  return { data: { ...run, held: undefined, outcome, held_seconds: seconds }, exitCode: outcome === 'healed' ? 0 : 4 };
 }
