@@ -2,7 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import type { EdgeKind, GraphEdge } from '../graph/system-graph';
 import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
-import { connectionUsagePct, sessionChains } from '../sensor/part-health';
+import { centroidHealth, connectionUsagePct, loadRatio, partitionHealth, sessionChains, sizeRatio } from '../sensor/part-health';
 import type { IntegritySample } from '../sensor/integrity-sample';
 
 /** An edge whose measured health is this far below full counts as weak. */
@@ -32,6 +32,37 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
   const kinds = countKinds(weak);
   const stats = sample.stats;
   const has = (k: EdgeKind): boolean => (kinds.get(k) ?? 0) > 0;
+
+  // Seed order: hot partitions first, then skewed centroids. Only partitions with a list value can
+  // be acted on; the witnesses must touch a weak one.
+  const parts = (stats.partitioning?.partitions ?? []).filter((p) => p.value !== null);
+  if (has('partition_link')) {
+    const hot = parts
+      .filter((p) => partitionHealth(p, parts, config) < 1)
+      .sort((a, b) => loadRatio(b, parts, config) - loadRatio(a, parts, config));
+    if (hot.length > 0) {
+      return {
+        class: 'HotspotCongestion',
+        partition_ids: hot.map((p) => p.value!),
+        partition_names: hot.map((p) => p.name),
+        load_ratio: round1(loadRatio(hot[0]!, parts, config)),
+      };
+    }
+  }
+  if (has('centroid')) {
+    const skewed = parts.filter((p) => centroidHealth(p, parts, config) < 1).sort((a, b) => sizeRatio(b, parts) - sizeRatio(a, parts));
+    if (skewed.length > 0) {
+      const sizes = parts.map((p) => p.reltuples);
+      const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
+      const sd = Math.sqrt(sizes.reduce((a, b) => a + (b - mean) ** 2, 0) / sizes.length);
+      return {
+        class: 'CentroidSkew',
+        centroid_ids: skewed.map((p) => p.value!),
+        skew_factor: round1(sizeRatio(skewed[0]!, parts)),
+        size_cv: mean > 0 ? Math.round((sd / mean) * 1000) / 1000 : 0,
+      };
+    }
+  }
 
   if ((kinds.get('dependency') ?? 0) > 0) {
     const jobs = contendingJobs(stats.maintenance, config);

@@ -47,6 +47,12 @@ export const healingConfigSchema = z
     xid_age_critical: z.number().int().min(1000).max(2_100_000_000).default(1_200_000_000),
     /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
     stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
+    /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
+    hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
+    /** …once the collection does at least this many row operations per second. */
+    hotspot_min_ops_per_second: z.number().min(0).default(20),
+    /** A partition (centroid list) with this many times the mean rows is skewed. */
+    centroid_skew_ratio: z.number().gt(1).max(1000).default(2),
     /** Cap for scale_replicas. */
     max_replicas: z.number().int().min(1).max(1000).default(10),
   })

@@ -23,16 +23,21 @@ export const PROBLEM_CLASS_NAMES = [
 export const problemClassNameSchema = z.enum(PROBLEM_CLASS_NAMES);
 export type ProblemClassName = z.infer<typeof problemClassNameSchema>;
 
+/** partition_ids are the partitions' list values (their centroid ids), hottest first. */
 export const hotspotCongestionSchema = z.object({
   class: z.literal('HotspotCongestion'),
   partition_ids: z.array(z.number().int()),
+  partition_names: z.array(z.string()).default([]),
   load_ratio: z.number(),
 });
 
+/** centroid_ids are the partition values of the oversized lists, largest first. */
 export const centroidSkewSchema = z.object({
   class: z.literal('CentroidSkew'),
   centroid_ids: z.array(z.number().int()),
   skew_factor: z.number(),
+  /** Coefficient of variation of the list sizes. */
+  size_cv: z.number().default(0),
 });
 
 export const replicationLagSchema = z.object({

@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-outcome-store';
 import * as m002 from './migrations/002-collections-and-attempts';
 import * as m003 from './migrations/003-statistics-extensions';
 import * as m004 from './migrations/004-approval-abort-rollback';
+import * as m005 from './migrations/005-partition-load-and-placement';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -11,6 +12,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 2, name: 'collections-and-attempts', sql: m002.sql },
   { id: 3, name: 'statistics-extensions', sql: m003.sql },
   { id: 4, name: 'approval-abort-rollback', sql: m004.sql },
+  { id: 5, name: 'partition-load-and-placement', sql: m005.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

@@ -5,6 +5,8 @@ import { readBlockingChains } from './blocking-chains';
 import { readConnectionUsage } from './connection-usage';
 import { readIndexStats } from './index-stats';
 import { readMaintenanceJobs } from './maintenance-jobs';
+import { measurePartitionLoad } from './partition-load';
+import { readPartitionLayout } from './partitions';
 import type { Queryable } from './queryable';
 import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
@@ -24,7 +26,13 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
   const blocking_chains = await readBlockingChains(db, oid, settings.blocked_session_min_seconds);
   const runaway_queries = await readRunawayQueries(db, oid, settings.runaway_query_seconds);
   const connections = await readConnectionUsage(db);
-  const costMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const layout = await readPartitionLayout(db, oid);
+  // The load window may wait for counters; that wait is not the sensor's cost.
+  const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const loadStarted = process.hrtime.bigint();
+  const load = layout ? await measurePartitionLoad(db, collection.id, oid) : null;
+  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - (load ? Math.max(0, load.waited_ms) : 0);
+  const costMs = probeMs + Math.max(0, loadMs);
   return {
     collection: collection.name,
     table,
@@ -33,6 +41,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
     blocking_chains,
     runaway_queries,
     connections,
+    partitioning: layout && load ? { ...layout, partitions: load.partitions, window_ms: load.window_ms } : null,
     sampled_at: new Date().toISOString(),
     sample_cost_ms: Math.round(costMs * 100) / 100,
   };

@@ -19,18 +19,25 @@ export interface TableStats {
 
 /** One catalog row and one statistics row: cheap, no scan of the table. */
 export async function readTableStats(db: Queryable, tableOid: number): Promise<TableStats> {
+  // A partitioned parent has no storage: its age, row estimate and changes are its leaves'.
   const { rows } = await db.query<TableStats>(
-    `SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name,
+    `WITH leaves AS (
+        SELECT l.oid, l.reltuples, l.relfrozenxid, l.reltoastrelid, s.n_mod_since_analyze
+          FROM pg_partition_tree($1) pt JOIN pg_class l ON l.oid = pt.relid
+          LEFT JOIN pg_stat_all_tables s ON s.relid = l.oid
+         WHERE pt.isleaf AND l.relkind IN ('r', 'm'))
+     SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name,
             coalesce(s.n_live_tup, 0)::float8 AS live_tuples, coalesce(s.n_dead_tup, 0)::float8 AS dead_tuples,
             c.reloptions,
-            c.reltuples::float8 AS reltuples,
-            coalesce(s.n_mod_since_analyze, 0)::float8 AS mods_since_analyze,
+            CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(greatest(reltuples, 0)), 0) FROM leaves) ELSE c.reltuples END::float8 AS reltuples,
+            CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(n_mod_since_analyze), 0) FROM leaves)
+                 ELSE coalesce(s.n_mod_since_analyze, 0) END::float8 AS mods_since_analyze,
             to_char(greatest(s.last_analyze, s.last_autoanalyze) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_analyzed_at,
-            greatest(age(c.relfrozenxid), coalesce(age(t.relfrozenxid), 0))::float8 AS xid_age,
+            coalesce((SELECT max(greatest(age(l.relfrozenxid), coalesce(age(lt.relfrozenxid), 0)))
+                        FROM leaves l LEFT JOIN pg_class lt ON lt.oid = l.reltoastrelid), 0)::float8 AS xid_age,
             coalesce((SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_freeze_max_age=%'),
                      current_setting('autovacuum_freeze_max_age'))::float8 AS freeze_max_age
        FROM pg_class c
-       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
        LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE c.oid = $1`,
     [tableOid],

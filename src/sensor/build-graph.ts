@@ -1,14 +1,15 @@
 import { edge, type GraphEdge, type GraphNode, type SystemGraph } from '../graph/system-graph';
 import type { HealingConfig } from '../domain/healing-config';
 import type { CollectionStats, IndexStats, MaintenanceJob } from './collection-stats';
-import { connectionHealth, freezeHealth, lockHealth, queryHealth, statisticsHealth } from './part-health';
+import { centroidHealth, connectionHealth, freezeHealth, lockHealth, partitionHealth, queryHealth, statisticsHealth } from './part-health';
 
 /** Density of a freshly built btree leaf level (default fillfactor 90). */
 export const HEALTHY_LEAF_DENSITY = 90;
 
 export type GraphSettings = Pick<
   HealingConfig,
-  'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio'
+  | 'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio'
+  | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio'
 >;
 
 export const WORKLOAD = 'workload';
@@ -20,6 +21,8 @@ export const XID = 'xid';
 export const STATISTICS = 'statistics';
 export const tableNode = (oid: number): string => `table:${oid}`;
 export const indexNode = (oid: number): string => `index:${oid}`;
+export const partitionNode = (oid: number): string => `partition:${oid}`;
+export const centroidNode = (oid: number): string => `centroid:${oid}`;
 
 /** Health of an index from its leaf density; an unmeasured index is taken as healthy, an invalid one as dead. */
 export function indexHealth(ix: IndexStats): number {
@@ -78,5 +81,22 @@ export function buildSystemGraph(stats: CollectionStats, settings: GraphSettings
   between(CONNECTIONS, 'connections', 'connection slots', 'connection', connectionHealth(stats.connections, settings));
   between(XID, 'xid', 'transaction-ID horizon', 'freeze', freezeHealth(stats.table, settings));
   between(STATISTICS, 'statistics', 'planner statistics', 'statistics', statisticsHealth(stats.table, settings));
+  // Partitions hang off their parent and serve clients directly; each is one centroid's list, which
+  // clients probe first. Load weakens a partition, row skew its centroid.
+  const parts = stats.partitioning?.partitions ?? [];
+  for (const p of parts) {
+    const pid = partitionNode(p.oid);
+    const cid = centroidNode(p.oid);
+    const hp = partitionHealth(p, parts, settings);
+    const hc = centroidHealth(p, parts, settings);
+    const label = stats.partitioning?.centroids_table ? `centroid ${p.value ?? p.name}` : `rows of ${p.name}`;
+    nodes.push({ id: pid, kind: 'partition', label: p.name, oid: p.oid, health: hp }, { id: cid, kind: 'centroid', label, health: hc });
+    edges.push(
+      edge(t, pid, 'partition_link', 1, hp),
+      edge(WORKLOAD, pid, 'access', 1, hp),
+      edge(WORKLOAD, cid, 'centroid', 1, hc),
+      edge(cid, pid, 'centroid', 1, Math.min(hc, hp)),
+    );
+  }
   return { nodes, edges };
 }

@@ -64,6 +64,27 @@ export const connectionUsageSchema = z.object({
 });
 export type ConnectionUsage = z.infer<typeof connectionUsageSchema>;
 
+export const partitionLoadSchema = z.object({
+  oid: z.number().int(),
+  name: z.string(),
+  value: z.number().int().nullable(),
+  reltuples: z.number(),
+  live_tuples: z.number(),
+  ops: z.number(),
+  ops_per_s: z.number(),
+});
+export type PartitionLoadStats = z.infer<typeof partitionLoadSchema>;
+
+/** A partitioned collection: its layout and, per leaf, rows and load over the sampling window. */
+export const partitioningSchema = z.object({
+  key: z.string().nullable(),
+  centroids_table: z.string().nullable(),
+  archive_table: z.string().nullable(),
+  partitions: z.array(partitionLoadSchema),
+  window_ms: z.number(),
+});
+export type PartitioningStats = z.infer<typeof partitioningSchema>;
+
 export const collectionStatsSchema = z.object({
   collection: z.string(),
   table: z.object({
@@ -83,6 +104,8 @@ export const collectionStatsSchema = z.object({
   blocking_chains: z.array(blockingChainSchema),
   runaway_queries: z.array(runawayQuerySchema),
   connections: connectionUsageSchema,
+  /** Null for a plain table. */
+  partitioning: partitioningSchema.nullable(),
   sampled_at: z.string(),
   /** Wall time the sample took: the sensor's own cost. */
   sample_cost_ms: z.number().nonnegative(),

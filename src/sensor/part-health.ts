@@ -1,5 +1,5 @@
 import type { HealingConfig } from '../domain/healing-config';
-import type { BlockingChain, ConnectionUsage, RunawayQuery } from './collection-stats';
+import type { BlockingChain, ConnectionUsage, PartitionLoadStats, RunawayQuery } from './collection-stats';
 import type { TableStats } from '../probes/table-stats';
 
 /**
@@ -47,4 +47,27 @@ export function staleStatisticsThreshold(t: Pick<TableStats, 'reltuples'>, c: Pi
 export function statisticsHealth(t: Pick<TableStats, 'reltuples' | 'mods_since_analyze'>, c: Pick<HealingConfig, 'stale_statistics_ratio'>): number {
   const threshold = staleStatisticsThreshold(t, c);
   return t.mods_since_analyze <= threshold ? 1 : threshold / t.mods_since_analyze;
+}
+
+/** A partition's load over the mean of all partitions; 0 while the collection is nearly idle. */
+export function loadRatio(p: PartitionLoadStats, all: PartitionLoadStats[], c: Pick<HealingConfig, 'hotspot_min_ops_per_second'>): number {
+  const total = all.reduce((n, x) => n + x.ops_per_s, 0);
+  if (all.length < 2 || total < c.hotspot_min_ops_per_second) return 0;
+  return p.ops_per_s / (total / all.length);
+}
+
+export function partitionHealth(p: PartitionLoadStats, all: PartitionLoadStats[], c: Pick<HealingConfig, 'hotspot_min_ops_per_second' | 'hotspot_load_ratio'>): number {
+  const r = loadRatio(p, all, c);
+  return r <= c.hotspot_load_ratio ? 1 : c.hotspot_load_ratio / r;
+}
+
+/** A partition's rows over the mean (postgres-notes: reltuples, not n_live_tup, after bulk loads). */
+export function sizeRatio(p: PartitionLoadStats, all: PartitionLoadStats[]): number {
+  const mean = all.reduce((n, x) => n + x.reltuples, 0) / Math.max(1, all.length);
+  return mean > 0 ? p.reltuples / mean : 0;
+}
+
+export function centroidHealth(p: PartitionLoadStats, all: PartitionLoadStats[], c: Pick<HealingConfig, 'centroid_skew_ratio'>): number {
+  const r = sizeRatio(p, all);
+  return r <= c.centroid_skew_ratio ? 1 : c.centroid_skew_ratio / r;
 }

@@ -23,6 +23,7 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     blocking_chains: [],
     runaway_queries: [],
     connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
+    partitioning: null,
     sampled_at: '2026-01-01T00:00:00Z',
     sample_cost_ms: 1,
     ...over,
@@ -141,5 +142,27 @@ describe('classifyProblem', () => {
     const s = integrityOf(stats([index(10, 90)], [job({ running_seconds: 5 })]), config);
     expect(s.state).toBe('normal');
     expect(classifyProblem(s, config).class).toBe('Unknown');
+  });
+
+  const part = (value: number, reltuples: number, ops_per_s: number) => ({ oid: 100 + value, name: `p${value}`, value, reltuples, live_tuples: reltuples, ops: 0, ops_per_s });
+  const partitioned = (parts: ReturnType<typeof part>[]) =>
+    stats([index(10, 90)], [], { partitioning: { key: 'partition_id', centroids_table: 'c', archive_table: null, partitions: parts, window_ms: 2000 } });
+
+  it('one partition taking most of the load is HotspotCongestion (postgres-notes: share 0.93, 3.7× the mean)', () => {
+    const s = integrityOf(partitioned([part(0, 5000, 930), part(1, 5000, 30), part(2, 5000, 20), part(3, 5000, 20)]), config);
+    expect(s.state).not.toBe('normal');
+    expect(s.witness_edges.some((e) => e.kind === 'partition_link')).toBe(true);
+    expect(classifyProblem(s, config)).toEqual({ class: 'HotspotCongestion', partition_ids: [0], partition_names: ['p0'], load_ratio: 3.7 });
+  });
+
+  it('an evenly loaded, evenly sized partitioned collection is normal; an idle one is not hot', () => {
+    expect(integrityOf(partitioned([part(0, 5000, 100), part(1, 5000, 90), part(2, 5000, 110), part(3, 5000, 100)]), config).state).toBe('normal');
+    expect(integrityOf(partitioned([part(0, 5000, 5), part(1, 5000, 0), part(2, 5000, 0), part(3, 5000, 0)]), config).state).toBe('normal');
+  });
+
+  it('one centroid list far larger than the others is CentroidSkew with its skew factor (postgres-notes: ratio 3.09)', () => {
+    const s = integrityOf(partitioned([part(0, 230_000, 0), part(1, 25_000, 0), part(2, 25_000, 0), part(3, 17_500, 0)]), config);
+    expect(s.state).not.toBe('normal');
+    expect(classifyProblem(s, config)).toMatchObject({ class: 'CentroidSkew', centroid_ids: [0], skew_factor: 3.1 });
   });
 });
