@@ -61,6 +61,7 @@ export function createActivities({ pool }: ActivityDeps) {
       heartbeat: (d) => ctx.heartbeat(d),
       signal: ctx.cancellationSignal,
       budgetMs,
+      attemptKey: ctx.info.workflowExecution?.workflowId ?? `activity/${ctx.info.activityId}`,
     };
   }
 

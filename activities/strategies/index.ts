@@ -9,6 +9,11 @@ import { cancelRunawayQuery } from './cancel-runaway-query';
 import { freezeTable } from './freeze-table';
 import { analyzeTable } from './analyze-table';
 import { limitRoleConnections } from './limit-role-connections';
+import { rebalancePartitions } from './rebalance-partitions';
+import { rebuildCentroids } from './rebuild-centroids';
+import { throttleIngestion } from './throttle-ingestion';
+import { evictColdData } from './evict-cold-data';
+import { drainHotPartition } from './drain-hot-partition';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
@@ -20,6 +25,11 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   freeze_table: freezeTable,
   analyze_table: analyzeTable,
   limit_role_connections: limitRoleConnections,
+  rebalance_partitions: rebalancePartitions,
+  rebuild_centroids: rebuildCentroids,
+  throttle_ingestion: throttleIngestion,
+  evict_cold_data: evictColdData,
+  drain_hot_partition: drainHotPartition,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

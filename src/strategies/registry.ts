@@ -7,6 +7,27 @@ import { strategyDescriptorSchema, type StrategyDescriptor } from '../domain/str
  * lives in activities/strategies/, one file per name.
  */
 export const STRATEGIES: readonly StrategyDescriptor[] = [
+  // Seed order for HotspotCongestion and CentroidSkew: with equal weights the first eligible wins.
+  {
+    name: 'rebalance_partitions',
+    handles: ['HotspotCongestion'],
+    impact: 0.3,
+    estimated_duration_seconds: 60,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: 'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one that made it worse; every move recorded',
+  },
+  {
+    name: 'rebuild_centroids',
+    handles: ['CentroidSkew'],
+    impact: 0.5,
+    estimated_duration_seconds: 120,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: 'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; previous centroids and placements kept',
+  },
   {
     name: 'compact_indexes',
     handles: ['IndexFragmentation'],
@@ -36,6 +57,36 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
     description: 'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
+  },
+  {
+    name: 'throttle_ingestion',
+    handles: ['HotspotCongestion', 'MemoryPressure'],
+    impact: 0.4,
+    estimated_duration_seconds: 30,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['read_only', 'prerequisites'],
+    description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
+  },
+  {
+    name: 'evict_cold_data',
+    handles: ['CentroidSkew'],
+    impact: 0.3,
+    estimated_duration_seconds: 60,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: 'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; moved back on rollback',
+  },
+  {
+    name: 'drain_hot_partition',
+    handles: ['HotspotCongestion'],
+    impact: 0.4,
+    estimated_duration_seconds: 60,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: "empty the hot partition at once, spreading its rows evenly over the others; every move recorded",
   },
   {
     name: 'terminate_blocking_root',

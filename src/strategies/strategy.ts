@@ -44,6 +44,8 @@ export interface StrategyContext<Db> {
   signal: AbortSignal;
   /** Time the execute step may use before it must give up, in ms. */
   budgetMs: number;
+  /** Names this attempt's saved state (e.g. row placements) so compensation finds it: the workflow id. */
+  attemptKey: string;
 }
 
 /** A strategy as code: the descriptor plus how it sandboxes, plans, executes, verifies and compensates. */

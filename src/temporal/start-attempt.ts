@@ -9,6 +9,8 @@ export interface StartAttemptOptions {
   taskQueue: string;
   trigger: string;
   config?: HealingConfigInput;
+  /** Manual execution: this strategy instead of the selected one. */
+  strategy?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export async function startHealingAttempt(client: Client, o: StartAttemptOptions
     taskQueue: o.taskQueue,
     workflowId: healingAttemptWorkflowId(o.collection),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ collection: o.collection, trigger: o.trigger, ...(o.config ? { config: o.config } : {}) }],
+    args: [{ collection: o.collection, trigger: o.trigger, ...(o.config ? { config: o.config } : {}), ...(o.strategy ? { strategy: o.strategy } : {}) }],
     typedSearchAttributes: [{ key: COLLECTION_SA, value: o.collection }],
     staticSummary: `healing attempt for collection ${o.collection} (${o.trigger})`,
   });

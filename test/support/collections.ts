@@ -1,3 +1,4 @@
+import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { getCollection, registerCollection } from '../../src/postgres/collections';
@@ -63,4 +64,12 @@ export async function tableUnderSlowAutovacuum(pool: Pool, config: HealingConfig
 
 export async function reloptionsOf(pool: Pool, oid: number): Promise<string[] | null> {
   return (await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid])).rows[0].reloptions;
+}
+
+/** An IVF-style partitioned collection (4 lists of `perList` vectors, centroids, archive) with its own stored config. */
+export async function vectorCollection(pool: Pool, config: HealingConfigInput = {}, perList = 5000): Promise<string> {
+  const name = uniqueName('v');
+  await ensureVectorCollection(pool, name, 'public', name, perList);
+  await storeHealingConfig(pool, name, config as Record<string, unknown>);
+  return name;
 }

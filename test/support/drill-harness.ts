@@ -31,11 +31,12 @@ export async function runGuardianDrill(
   config: HealingConfigInput,
   inject: (c: Collection) => Promise<DrillRun>,
   detectableAfterMs = 0,
-  prepare?: (c: Collection) => Promise<void>,
+  /** A collection of another shape than the plain demo table; returns its name. */
+  makeCollection?: (pool: Pool, config: HealingConfigInput) => Promise<string>,
 ): Promise<{ measurement: DrillMeasurement; attempt: Record<string, any> }> {
-  const name = await testCollection(sys.db.pool, { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config });
+  const full: HealingConfigInput = { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config };
+  const name = makeCollection ? await makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
-  if (prepare) await prepare(c);
   await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
   const run = await inject(c);
   const detectableAt = Date.now() + detectableAfterMs;

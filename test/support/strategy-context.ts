@@ -19,5 +19,6 @@ export async function compactContext(pool: Pool, collection: string, budgetMs = 
     heartbeat: () => undefined,
     signal: new AbortController().signal,
     budgetMs,
+    attemptKey: `test/${collection}`,
   };
 }

@@ -1,0 +1,72 @@
+import type { Pool } from '../../src/postgres/pool';
+import { withClient } from '../../src/postgres/pool';
+import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy } from '../../src/strategies/strategy';
+import { moveSlice, type Slice } from './partition-moves';
+import { partitionedTarget, targetCheck } from './partitioned-target';
+import { planMoves, verifyNotHot } from './rebalance-partitions';
+import { sandboxResult } from './sandbox-checks';
+
+interface Snapshot {
+  placement_key: string;
+  placement: RowPlacement;
+}
+
+/**
+ * drain_hot_partition: empties the hot partition at once, its rows spread evenly over all the
+ * others (one hash slice per partition), without sampling between moves. Faster and blunter than
+ * rebalance_partitions. Every row's placement is recorded first; the compensation puts each back.
+ */
+export const drainHotPartition: Strategy<Pool> = {
+  descriptor: strategyByName('drain_hot_partition')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    const t = await partitionedTarget(ctx);
+    const hot = ctx.problem.class === 'HotspotCongestion' ? ctx.problem.partition_ids[0] : undefined;
+    return sandboxResult(
+      'prerequisites',
+      [
+        targetCheck(t),
+        { name: 'hot_partition_named', passed: hot !== undefined, detail: hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion` },
+      ],
+      started,
+    );
+  },
+
+  async plan(ctx) {
+    return planMoves(ctx, 'drain_hot_partition');
+  },
+
+  async execute(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    const hot = Number(plan.params.hot);
+    const cold = plan.params.cold as number[];
+    const moves: { slice: Slice; moved: number }[] = [];
+    await withClient(ctx.db, async (c) => {
+      for (let i = 0; i < cold.length && !ctx.signal.aborted; i++) {
+        const slice: Slice = { from: hot, to: cold[i]!, lo: Math.floor((100 * i) / cold.length), hi: Math.floor((100 * (i + 1)) / cold.length) };
+        ctx.heartbeat({ slice });
+        moves.push({ slice, moved: await moveSlice(c, snap.placement_key, snap.placement, slice) });
+      }
+    });
+    const moved = moves.reduce((n, m) => n + m.moved, 0);
+    return {
+      success: moved > 0,
+      actions_taken: moves.length,
+      improvement: 0,
+      ...(moved > 0 ? {} : { error: 'the hot partition had no rows to move' }),
+      metadata: { moves, recorded_rows: await placementSize(ctx.db, snap.placement_key) },
+    };
+  },
+
+  async verify(ctx, plan) {
+    return verifyNotHot(ctx, plan);
+  },
+
+  async compensate(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    await restorePlacement(ctx.db, snap.placement_key, snap.placement, null);
+  },
+};
