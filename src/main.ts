@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ensureDemoCollection } from './demo/demo-collection';
+import { ensureVectorCollection } from './demo/vector-collection';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
 import { Client, Connection } from '@temporalio/client';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     if (applied.length) say(`selfheal: applied migrations ${applied.join(', ')}`);
     const demo = await ensureDemoCollection(pool);
     say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
+    const vectors = await ensureVectorCollection(pool);
+    say(`selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (IVF-style: 4 partitions, centroids, archive)`);
     const bundle = await writeWorkflowBundle(join(DATA_DIR, 'build', 'workflow-bundle.js'));
     const { worker } = await createSelfhealWorker({ address: stack.temporalAddress, namespace, taskQueue, pool, workflowBundlePath: bundle });
     // One guardian per collection; an existing one (from the last run) is kept.

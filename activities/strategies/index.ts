@@ -14,6 +14,7 @@ import { rebuildCentroids } from './rebuild-centroids';
 import { throttleIngestion } from './throttle-ingestion';
 import { evictColdData } from './evict-cold-data';
 import { drainHotPartition } from './drain-hot-partition';
+import { tuneWorkMem } from './tune-work-mem';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
@@ -30,6 +31,7 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   throttle_ingestion: throttleIngestion,
   evict_cold_data: evictColdData,
   drain_hot_partition: drainHotPartition,
+  tune_work_mem: tuneWorkMem,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

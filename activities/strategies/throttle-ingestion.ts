@@ -118,7 +118,7 @@ async function topWriter(ctx: StrategyContext<Pool>): Promise<{ role: string; se
     const { rows } = await ctx.db.query<{ role: string; n: number }>(
       `SELECT a.usename::text AS role, count(DISTINCT a.pid)::int AS n
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_roles r ON r.oid = a.usesysid
-        WHERE l.relation IN (SELECT relid FROM pg_partition_tree($1)) AND l.mode = 'RowExclusiveLock' AND l.granted
+        WHERE l.relation IN (SELECT relid FROM pg_partition_tree($1) UNION SELECT $1::oid) AND l.mode = 'RowExclusiveLock' AND l.granted
           AND NOT r.rolsuper AND a.usename <> current_user AND a.datname = current_database()
         GROUP BY a.usename`,
       [ctx.collection.table_oid],

@@ -64,6 +64,16 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     }
   }
 
+  if (has('memory')) {
+    const m = stats.memory;
+    return {
+      class: 'MemoryPressure',
+      // Temp-file writes as a share of the warning rate: over 100 spills more than the collection may.
+      current_usage_pct: Math.round((100 * m.temp_bytes_per_s) / Math.max(1, config.temp_spill_warn_bytes_per_s)),
+      largest_consumers: m.consumers.map((c) => [`${c.role}: ${c.query}`, c.bytes] as [string, number]),
+    };
+  }
+
   if ((kinds.get('dependency') ?? 0) > 0) {
     const jobs = contendingJobs(stats.maintenance, config);
     if (jobs.length > 0) {

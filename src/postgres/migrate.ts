@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-collections-and-attempts';
 import * as m003 from './migrations/003-statistics-extensions';
 import * as m004 from './migrations/004-approval-abort-rollback';
 import * as m005 from './migrations/005-partition-load-and-placement';
+import * as m006 from './migrations/006-sensor-counters';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 3, name: 'statistics-extensions', sql: m003.sql },
   { id: 4, name: 'approval-abort-rollback', sql: m004.sql },
   { id: 5, name: 'partition-load-and-placement', sql: m005.sql },
+  { id: 6, name: 'sensor-counters', sql: m006.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

@@ -10,6 +10,8 @@ import { readPartitionLayout } from './partitions';
 import type { Queryable } from './queryable';
 import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
+import { counterRate } from './counter-rate';
+import { readTempBytes, readTempConsumers, readWorkMemBytes } from './temp-spill';
 
 export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds'>;
 
@@ -27,11 +29,14 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
   const runaway_queries = await readRunawayQueries(db, oid, settings.runaway_query_seconds);
   const connections = await readConnectionUsage(db);
   const layout = await readPartitionLayout(db, oid);
+  const consumers = await readTempConsumers(db);
+  const workMem = await readWorkMemBytes(db);
   // The load window may wait for counters; that wait is not the sensor's cost.
   const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
   const loadStarted = process.hrtime.bigint();
   const load = layout ? await measurePartitionLoad(db, collection.id, oid) : null;
-  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - (load ? Math.max(0, load.waited_ms) : 0);
+  const spill = await counterRate(db, collection.id, 'temp_bytes', () => readTempBytes(db));
+  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - (load ? Math.max(0, load.waited_ms) : 0) - spill.waited_ms;
   const costMs = probeMs + Math.max(0, loadMs);
   return {
     collection: collection.name,
@@ -42,6 +47,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
     runaway_queries,
     connections,
     partitioning: layout && load ? { ...layout, partitions: load.partitions, window_ms: load.window_ms } : null,
+    memory: { temp_bytes_per_s: spill.per_s, window_ms: spill.window_ms, work_mem_bytes: workMem, consumers },
     sampled_at: new Date().toISOString(),
     sample_cost_ms: Math.round(costMs * 100) / 100,
   };

@@ -22,10 +22,11 @@ export async function readTableStats(db: Queryable, tableOid: number): Promise<T
   // A partitioned parent has no storage: its age, row estimate and changes are its leaves'.
   const { rows } = await db.query<TableStats>(
     `WITH leaves AS (
+        -- pg_partition_tree has no rows for a table outside any partition tree: add the table itself.
         SELECT l.oid, l.reltuples, l.relfrozenxid, l.reltoastrelid, s.n_mod_since_analyze
-          FROM pg_partition_tree($1) pt JOIN pg_class l ON l.oid = pt.relid
+          FROM (SELECT relid FROM pg_partition_tree($1) WHERE isleaf UNION SELECT $1::oid) pt JOIN pg_class l ON l.oid = pt.relid
           LEFT JOIN pg_stat_all_tables s ON s.relid = l.oid
-         WHERE pt.isleaf AND l.relkind IN ('r', 'm'))
+         WHERE l.relkind IN ('r', 'm'))
      SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name,
             coalesce(s.n_live_tup, 0)::float8 AS live_tuples, coalesce(s.n_dead_tup, 0)::float8 AS dead_tuples,
             c.reloptions,

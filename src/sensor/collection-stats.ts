@@ -85,6 +85,15 @@ export const partitioningSchema = z.object({
 });
 export type PartitioningStats = z.infer<typeof partitioningSchema>;
 
+/** Sorts and hashes spilling to disk: the signal PostgreSQL gives of memory too small for the work. */
+export const memoryStatsSchema = z.object({
+  temp_bytes_per_s: z.number(),
+  window_ms: z.number(),
+  work_mem_bytes: z.number(),
+  consumers: z.array(z.object({ pid: z.number().int(), role: z.string(), superuser: z.boolean(), bytes: z.number(), query: z.string() })),
+});
+export type MemoryStats = z.infer<typeof memoryStatsSchema>;
+
 export const collectionStatsSchema = z.object({
   collection: z.string(),
   table: z.object({
@@ -106,6 +115,7 @@ export const collectionStatsSchema = z.object({
   connections: connectionUsageSchema,
   /** Null for a plain table. */
   partitioning: partitioningSchema.nullable(),
+  memory: memoryStatsSchema,
   sampled_at: z.string(),
   /** Wall time the sample took: the sensor's own cost. */
   sample_cost_ms: z.number().nonnegative(),

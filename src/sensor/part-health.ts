@@ -1,5 +1,5 @@
 import type { HealingConfig } from '../domain/healing-config';
-import type { BlockingChain, ConnectionUsage, PartitionLoadStats, RunawayQuery } from './collection-stats';
+import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery } from './collection-stats';
 import type { TableStats } from '../probes/table-stats';
 
 /**
@@ -70,4 +70,9 @@ export function sizeRatio(p: PartitionLoadStats, all: PartitionLoadStats[]): num
 export function centroidHealth(p: PartitionLoadStats, all: PartitionLoadStats[], c: Pick<HealingConfig, 'centroid_skew_ratio'>): number {
   const r = sizeRatio(p, all);
   return r <= c.centroid_skew_ratio ? 1 : c.centroid_skew_ratio / r;
+}
+
+/** Full health while temp-file writes stay under the warning rate. */
+export function memoryHealth(m: MemoryStats, c: Pick<HealingConfig, 'temp_spill_warn_bytes_per_s'>): number {
+  return m.temp_bytes_per_s <= c.temp_spill_warn_bytes_per_s ? 1 : c.temp_spill_warn_bytes_per_s / m.temp_bytes_per_s;
 }

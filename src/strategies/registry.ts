@@ -59,6 +59,16 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     description: 'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
   },
   {
+    name: 'tune_work_mem',
+    handles: ['MemoryPressure'],
+    impact: 0.2,
+    estimated_duration_seconds: 15,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['read_only', 'prerequisites'],
+    description: "raise work_mem for the role whose sorts spill most (ALTER ROLE … IN DATABASE … SET, capped by max_work_mem_bytes); its previous setting is restored on rollback",
+  },
+  {
     name: 'throttle_ingestion',
     handles: ['HotspotCongestion', 'MemoryPressure'],
     impact: 0.4,

@@ -61,7 +61,7 @@ describe('selfheal CLI against a running system', () => {
     expect(await cli('history', '--since', 'yesterday')).toMatchObject({ code: 2, err: expect.stringMatching(/--since takes/) });
     expect(await cli('history', '--limit', '0')).toMatchObject({ code: 2, err: expect.stringMatching(/limit/) });
     expect(await cli('history', '--frobnicate', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --frobnicate/) });
-    expect(await cli('drill', 'DiskFull', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/drills exist for: IndexFragmentation/) });
+    expect(await cli('drill', 'DiskFull', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/drills exist for: HotspotCongestion/) });
     expect(await cli('explode')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "explode"/) });
     const json = await cli('trigger', 'no_such_collection', '--json');
     expect(JSON.parse(json.out)).toEqual({ error: 'no collection named "no_such_collection" (register it first)' });

@@ -3,6 +3,7 @@ import { drillBlockingChain } from '../../src/drills/blocking-chain';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { drillInvalidIndex } from '../../src/drills/invalid-index';
 import { drillMaintenanceContention } from '../../src/drills/maintenance-contention';
+import { drillMemoryPressure } from '../../src/drills/memory-pressure';
 import { drillRunawayQuery } from '../../src/drills/runaway-query';
 import { drillStaleStatistics } from '../../src/drills/stale-statistics';
 import { drillWraparoundRisk } from '../../src/drills/wraparound-risk';
@@ -31,6 +32,10 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
   it('WraparoundRisk: transaction IDs consumed past the warning age → freeze_table', async () => {
     const config = { xid_age_warn: 100_000, xid_age_critical: 400_000 };
     await runGuardianDrill(sys, { class: 'WraparoundRisk', strategy: 'freeze_table' }, config, (c) => drillWraparoundRisk(sys.db.pool, c, parseHealingConfig(config)));
+  });
+
+  it('MemoryPressure: a role with work_mem = 1MB keeps running sorts that spill → tune_work_mem', async () => {
+    await runGuardianDrill(sys, { class: 'MemoryPressure', strategy: 'tune_work_mem' }, {}, (c) => drillMemoryPressure(sys.db.pool, sys.db.url, c));
   });
 
   it('StaleStatistics: autoanalyze off and 60 % of the rows changed → analyze_table', async () => {

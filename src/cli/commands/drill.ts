@@ -3,11 +3,14 @@ import { collectionNameSchema, getCollection, type Collection } from '../../post
 import { loadHealingConfig } from '../../postgres/outcome-store';
 import type { Pool } from '../../postgres/pool';
 import { drillBlockingChain } from '../../drills/blocking-chain';
+import { drillCentroidSkew } from '../../drills/centroid-skew';
+import { drillHotspotCongestion } from '../../drills/hotspot-congestion';
 import { drillConnectionExhaustion } from '../../drills/connection-exhaustion';
 import type { DrillRun } from '../../drills/held-fault';
 import { drillIndexFragmentation } from '../../drills/index-fragmentation';
 import { drillInvalidIndex } from '../../drills/invalid-index';
 import { drillMaintenanceContention } from '../../drills/maintenance-contention';
+import { drillMemoryPressure } from '../../drills/memory-pressure';
 import { drillRunawayQuery } from '../../drills/runaway-query';
 import { drillStaleStatistics } from '../../drills/stale-statistics';
 import { drillWraparoundRisk } from '../../drills/wraparound-risk';
@@ -20,6 +23,8 @@ type Inject = (pool: Pool, databaseUrl: string, c: Collection, force: boolean) =
 
 /** One fault injection per problem class (postgres-notes.md recipes). */
 const DRILLS: Record<string, Inject> = {
+  HotspotCongestion: (pool, url, c, force) => drillHotspotCongestion(pool, url, c, { force }),
+  CentroidSkew: (pool, _url, c, force) => drillCentroidSkew(pool, c, { force }),
   IndexFragmentation: async (pool, _url, c, force) => ({
     problem_class: 'IndexFragmentation', collection: c.name, report: { ...(await drillIndexFragmentation(pool, c, { force })) }, held: null,
   }),
@@ -27,6 +32,7 @@ const DRILLS: Record<string, Inject> = {
     problem_class: 'InvalidIndex', collection: c.name, report: { ...(await drillInvalidIndex(pool, url, c, { force })) }, held: null,
   }),
   MaintenanceContention: (pool, _url, c, force) => drillMaintenanceContention(pool, c, { force }),
+  MemoryPressure: (pool, url, c, force) => drillMemoryPressure(pool, url, c, { force }),
   BlockingChain: (pool, url, c, force) => drillBlockingChain(pool, url, c, { force }),
   RunawayQuery: (pool, url, c, force) => drillRunawayQuery(pool, url, c, { force }),
   ConnectionExhaustion: (pool, url, c, force) => drillConnectionExhaustion(pool, url, c, { force }),

@@ -1,0 +1,126 @@
+import type { Pool } from '../../src/postgres/pool';
+import { quoteIdent, quoteLiteral } from '../../src/postgres/quote-ident';
+import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
+import { counterRate } from '../../src/probes/counter-rate';
+import type { Queryable } from '../../src/probes/queryable';
+import { readTempBytes, readTempConsumers, readWorkMemBytes } from '../../src/probes/temp-spill';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { sandboxResult, type Check } from './sandbox-checks';
+
+const POLLS = 20;
+const POLL_MS = 100;
+/** A sort needs a few times its spilled size in memory; give it that much. */
+const HEADROOM = 4;
+
+interface Snapshot {
+  role: string;
+  database: string;
+  /** work_mem set for the role in this database before, or null when none was. */
+  previous: string | null;
+}
+
+/**
+ * tune_work_mem: the role whose sorts and hashes spill most gets a larger work_mem in this database
+ * (ALTER ROLE … IN DATABASE … SET), sized from what its statements spilled and capped by
+ * max_work_mem_bytes (it applies per sort node, per session). New sessions of the role take it.
+ * Reversible: the role's previous setting (pg_db_role_setting) is restored exactly, or RESET.
+ */
+export const tuneWorkMem: Strategy<Pool> = {
+  descriptor: strategyByName('tune_work_mem')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    const top = await topSpiller(ctx);
+    const checks: Check[] = [];
+    if (!top) {
+      checks.push({ name: 'spilling_role', passed: false, detail: 'no ordinary role other than the controller is spilling to temp files now (or pg_ls_tmpdir is not allowed: grant pg_monitor)' });
+      return sandboxResult('prerequisites', checks, started);
+    }
+    const target = await targetBytes(ctx, top.bytes);
+    try {
+      await inRolledBackTransaction(ctx.db, async (c) => c.query(`ALTER ROLE ${quoteIdent(top.role)} IN DATABASE ${quoteIdent(await dbName(c))} SET work_mem = ${quoteLiteral(`${Math.floor(target / 1024)}kB`)}`));
+      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${top.role} SET work_mem = ${Math.floor(target / 1024)}kB ran and was rolled back` });
+    } catch (err) {
+      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${top.role} failed: ${(err as Error).message}` });
+    }
+    return sandboxResult('read_only', checks, started);
+  },
+
+  async plan(ctx) {
+    const top = await topSpiller(ctx);
+    if (!top) throw new Error('no ordinary role is spilling to temp files now');
+    const database = await dbName(ctx.db);
+    const rate = await counterRate(ctx.db, ctx.collection.id, 'temp_bytes', () => readTempBytes(ctx.db));
+    return {
+      strategy: 'tune_work_mem',
+      params: { role: top.role, work_mem_kb: Math.floor((await targetBytes(ctx, top.bytes)) / 1024) },
+      snapshot: { role: top.role, database, previous: await previousSetting(ctx.db, top.role, database) },
+      before: { temp_bytes_per_s: rate.per_s, largest_spill_bytes: top.bytes },
+    };
+  },
+
+  async execute(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    const kb = Math.trunc(Number(plan.params.work_mem_kb));
+    await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)} SET work_mem = ${quoteLiteral(`${kb}kB`)}`);
+    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous } };
+  },
+
+  async verify(ctx, plan) {
+    const rate = await counterRate(ctx.db, ctx.collection.id, 'temp_bytes', () => readTempBytes(ctx.db));
+    const before = Number(plan.before.temp_bytes_per_s);
+    return {
+      verified: rate.per_s <= ctx.config.temp_spill_warn_bytes_per_s,
+      after: { temp_bytes_per_s: rate.per_s },
+      detail: `temp-file writes ${mb(before)} → ${mb(rate.per_s)} MB/s (warning above ${mb(ctx.config.temp_spill_warn_bytes_per_s)}); ${String(plan.params.role)} work_mem ${String(plan.params.work_mem_kb)} kB`,
+    };
+  },
+
+  async compensate(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    const now = await previousSetting(ctx.db, snap.role, snap.database);
+    if (now === snap.previous) return;
+    const target = `ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)}`;
+    await ctx.db.query(snap.previous === null ? `${target} RESET work_mem` : `${target} SET work_mem = ${quoteLiteral(snap.previous)}`);
+  },
+};
+
+function mb(b: number): string {
+  return (b / 1048576).toFixed(1);
+}
+
+async function dbName(db: Queryable): Promise<string> {
+  return (await db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+}
+
+/** work_mem the role has in this database now (pg_db_role_setting), or null. */
+async function previousSetting(db: Queryable, role: string, database: string): Promise<string | null> {
+  const { rows } = await db.query<{ v: string | null }>(
+    `SELECT (SELECT split_part(x, '=', 2) FROM unnest(s.setconfig) x WHERE x LIKE 'work_mem=%') AS v
+       FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase
+      WHERE r.rolname = $1 AND d.datname = $2`,
+    [role, database],
+  );
+  return rows[0]?.v ?? null;
+}
+
+async function targetBytes(ctx: StrategyContext<Pool>, spilled: number): Promise<number> {
+  const current = await readWorkMemBytes(ctx.db);
+  return Math.min(ctx.config.max_work_mem_bytes, Math.max(current * HEADROOM, spilled * HEADROOM));
+}
+
+/** The ordinary role (not the controller's) seen holding the most temp-file bytes over a short window. */
+async function topSpiller(ctx: StrategyContext<Pool>): Promise<{ role: string; bytes: number } | null> {
+  const me = (await ctx.db.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
+  const best = new Map<string, number>();
+  for (let i = 0; i < POLLS; i++) {
+    for (const c of await readTempConsumers(ctx.db)) {
+      if (c.superuser || c.role === me || c.role === '') continue;
+      best.set(c.role, Math.max(best.get(c.role) ?? 0, c.bytes));
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const top = [...best.entries()].sort((a, b) => b[1] - a[1])[0];
+  return top ? { role: top[0], bytes: top[1] } : null;
+}

@@ -1,0 +1,57 @@
+import type { Collection } from '../postgres/collections';
+import type { Pool } from '../postgres/pool';
+import { quoteIdent } from '../postgres/quote-ident';
+import { requireDrillTarget } from './demo-guard';
+import { drillSession, ensureDrillRole } from './drill-role';
+import type { DrillRun } from './held-fault';
+
+/** postgres-notes: a sort of 1.2M md5 strings spills 49 MB with work_mem=1MB; this one spills ~15 MB. */
+const SORT = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT x FROM (SELECT md5(g::text) AS x FROM generate_series(1, 400000) g ORDER BY 1) s LIMIT 1`;
+
+function sortMethod(plan: unknown): string {
+  const text = JSON.stringify(plan);
+  return /"Sort Method":"([^"]+)"/.exec(text)?.[1] ?? 'unknown';
+}
+
+/**
+ * Fault injection for MemoryPressure: a reporting role is configured with work_mem = 1MB in this
+ * database (the misconfiguration), and `sessions` clients keep running a large sort, each on a new
+ * connection as a short-lived app would, so every sort spills to temp files. Held until released;
+ * `cleared` resolves once a sort runs in memory again.
+ */
+export async function drillMemoryPressure(pool: Pool, databaseUrl: string, c: Collection, opts: { force?: boolean; sessions?: number } = {}): Promise<DrillRun> {
+  await requireDrillTarget(pool, c, opts.force, 'runs spilling sorts as a drill role');
+  const role = await ensureDrillRole(pool, databaseUrl, c);
+  const db = (await pool.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+  await pool.query(`ALTER ROLE ${quoteIdent(role.role)} IN DATABASE ${quoteIdent(db)} SET work_mem = '1MB'`);
+  let stopped = false;
+  let inMemory!: () => void;
+  const cleared = new Promise<void>((r) => (inMemory = r));
+  const loops = Array.from({ length: opts.sessions ?? 2 }, async (_, i) => {
+    while (!stopped) {
+      const s = await drillSession(role, `selfheal drill: spilling sort ${i + 1}`).catch(() => null);
+      if (!s) return;
+      try {
+        const r = await s.query(SORT);
+        if (!sortMethod(r.rows[0]).startsWith('external')) inMemory();
+      } catch {
+        // terminated or cancelled: the next round connects again
+      } finally {
+        await s.end().catch(() => undefined);
+      }
+    }
+  });
+  return {
+    problem_class: 'MemoryPressure',
+    collection: c.name,
+    report: { role: role.role, work_mem: '1MB', sessions: opts.sessions ?? 2 },
+    held: {
+      cleared,
+      release: async () => {
+        if (stopped) return;
+        stopped = true;
+        await Promise.all(loops);
+      },
+    },
+  };
+}

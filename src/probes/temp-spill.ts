@@ -1,0 +1,40 @@
+import type { Queryable } from './queryable';
+
+export interface TempConsumer {
+  pid: number;
+  role: string;
+  superuser: boolean;
+  bytes: number;
+  query: string;
+}
+
+/** Bytes this database has written to temp files since the statistics reset (sorts and hashes that spilled). */
+export async function readTempBytes(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ b: number }>('SELECT temp_bytes::float8 AS b FROM pg_stat_database WHERE datname = current_database()');
+  return rows[0]?.b ?? 0;
+}
+
+/**
+ * Sessions of this database holding temp files now, largest first (file names carry the pid).
+ * pg_ls_tmpdir needs superuser or pg_monitor: without it the list is empty, the rate still works.
+ */
+export async function readTempConsumers(db: Queryable): Promise<TempConsumer[]> {
+  try {
+    const { rows } = await db.query<TempConsumer>(
+      `SELECT a.pid, coalesce(a.usename::text, '') AS role, coalesce(r.rolsuper, false) AS superuser, sum(f.size)::float8 AS bytes, left(coalesce(a.query, ''), 200) AS query
+         FROM pg_ls_tmpdir() f
+         JOIN pg_stat_activity a ON a.pid = substring(f.name FROM '^pgsql_tmp(\\d+)')::int
+         LEFT JOIN pg_roles r ON r.oid = a.usesysid
+        WHERE a.datname = current_database()
+        GROUP BY a.pid, a.usename, r.rolsuper, a.query ORDER BY sum(f.size) DESC LIMIT 5`,
+    );
+    return rows;
+  } catch {
+    return [];
+  }
+}
+
+export async function readWorkMemBytes(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ b: number }>("SELECT (setting::float8 * 1024) AS b FROM pg_settings WHERE name = 'work_mem'");
+  return rows[0]?.b ?? 4 * 1024 * 1024;
+}
