@@ -15,6 +15,8 @@ import { throttleIngestion } from './throttle-ingestion';
 import { evictColdData } from './evict-cold-data';
 import { drainHotPartition } from './drain-hot-partition';
 import { tuneWorkMem } from './tune-work-mem';
+import { capSlotWal } from './cap-slot-wal';
+import { dropReplicationSlot } from './drop-replication-slot';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
@@ -32,6 +34,8 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   evict_cold_data: evictColdData,
   drain_hot_partition: drainHotPartition,
   tune_work_mem: tuneWorkMem,
+  cap_slot_wal: capSlotWal,
+  drop_replication_slot: dropReplicationSlot,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

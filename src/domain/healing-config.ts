@@ -57,6 +57,10 @@ export const healingConfigSchema = z
     temp_spill_warn_bytes_per_s: z.number().min(0).default(8 * 1024 * 1024),
     /** The most tune_work_mem gives one role (per sort or hash node, per session). */
     max_work_mem_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+    /** An inactive replication slot retaining more WAL than this is a problem. */
+    slot_retained_warn_bytes: z.number().min(0).default(1024 * 1024 * 1024),
+    /** What cap_slot_wal sets max_slot_wal_keep_size to, in MB (-1 would be unlimited). */
+    slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
     /** Cap for scale_replicas. */
     max_replicas: z.number().int().min(1).max(1000).default(10),
   })

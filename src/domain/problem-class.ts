@@ -18,6 +18,7 @@ export const PROBLEM_CLASS_NAMES = [
   'ConnectionExhaustion',
   'WraparoundRisk',
   'StaleStatistics',
+  'SlotRetention',
 ] as const;
 
 export const problemClassNameSchema = z.enum(PROBLEM_CLASS_NAMES);
@@ -115,6 +116,13 @@ export const staleStatisticsSchema = z.object({
   reltuples: z.number(),
 });
 
+/** An inactive replication slot keeps WAL the server would otherwise recycle, until the disk fills. */
+export const slotRetentionSchema = z.object({
+  class: z.literal('SlotRetention'),
+  slot_names: z.array(z.string()),
+  retained_bytes: z.number(),
+});
+
 export const unknownProblemSchema = z.object({
   class: z.literal('Unknown'),
   witness_summary: z.string(),
@@ -134,6 +142,7 @@ export const problemClassSchema = z.discriminatedUnion('class', [
   connectionExhaustionSchema,
   wraparoundRiskSchema,
   staleStatisticsSchema,
+  slotRetentionSchema,
 ]);
 
 export type ProblemClass = z.infer<typeof problemClassSchema>;

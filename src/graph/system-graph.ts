@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Part kinds of a collection's system graph. */
 export const nodeKindSchema = z.enum([
   'table', 'partition', 'index', 'maintenance', 'workload', 'replica', 'centroid', 'memory',
-  'sessions', 'connections', 'xid', 'statistics',
+  'sessions', 'connections', 'xid', 'statistics', 'slots',
 ]);
 export type NodeKind = z.infer<typeof nodeKindSchema>;
 
@@ -11,7 +11,7 @@ export type NodeKind = z.infer<typeof nodeKindSchema>;
 export const edgeKindSchema = z.enum([
   'access', 'index_link', 'dependency', 'partition_link', 'replication', 'centroid', 'memory',
   // The parts PostgreSQL operators get paged for, beyond the seed's.
-  'lock', 'query', 'connection', 'freeze', 'statistics',
+  'lock', 'query', 'connection', 'freeze', 'statistics', 'slot',
 ]);
 export type EdgeKind = z.infer<typeof edgeKindSchema>;
 

@@ -11,6 +11,7 @@ import type { Queryable } from './queryable';
 import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
 import { counterRate } from './counter-rate';
+import { readReplicationSlots } from './replication-slots';
 import { readTempBytes, readTempConsumers, readWorkMemBytes } from './temp-spill';
 
 export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds'>;
@@ -31,6 +32,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
   const layout = await readPartitionLayout(db, oid);
   const consumers = await readTempConsumers(db);
   const workMem = await readWorkMemBytes(db);
+  const slots = await readReplicationSlots(db);
   // The load window may wait for counters; that wait is not the sensor's cost.
   const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
   const loadStarted = process.hrtime.bigint();
@@ -48,6 +50,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
     connections,
     partitioning: layout && load ? { ...layout, partitions: load.partitions, window_ms: load.window_ms } : null,
     memory: { temp_bytes_per_s: spill.per_s, window_ms: spill.window_ms, work_mem_bytes: workMem, consumers },
+    slots,
     sampled_at: new Date().toISOString(),
     sample_cost_ms: Math.round(costMs * 100) / 100,
   };

@@ -1,7 +1,7 @@
 import { edge, type GraphEdge, type GraphNode, type SystemGraph } from '../graph/system-graph';
 import type { HealingConfig } from '../domain/healing-config';
 import type { CollectionStats, IndexStats, MaintenanceJob } from './collection-stats';
-import { centroidHealth, connectionHealth, memoryHealth, freezeHealth, lockHealth, partitionHealth, queryHealth, statisticsHealth } from './part-health';
+import { centroidHealth, connectionHealth, memoryHealth, slotHealth, freezeHealth, lockHealth, partitionHealth, queryHealth, statisticsHealth } from './part-health';
 
 /** Density of a freshly built btree leaf level (default fillfactor 90). */
 export const HEALTHY_LEAF_DENSITY = 90;
@@ -9,7 +9,7 @@ export const HEALTHY_LEAF_DENSITY = 90;
 export type GraphSettings = Pick<
   HealingConfig,
   | 'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio'
-  | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio' | 'temp_spill_warn_bytes_per_s'
+  | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio' | 'temp_spill_warn_bytes_per_s' | 'slot_retained_warn_bytes'
 >;
 
 export const WORKLOAD = 'workload';
@@ -20,6 +20,7 @@ export const CONNECTIONS = 'connections';
 export const XID = 'xid';
 export const STATISTICS = 'statistics';
 export const MEMORY = 'memory';
+export const SLOTS = 'slots';
 export const tableNode = (oid: number): string => `table:${oid}`;
 export const indexNode = (oid: number): string => `index:${oid}`;
 export const partitionNode = (oid: number): string => `partition:${oid}`;
@@ -83,6 +84,7 @@ export function buildSystemGraph(stats: CollectionStats, settings: GraphSettings
   between(XID, 'xid', 'transaction-ID horizon', 'freeze', freezeHealth(stats.table, settings));
   between(STATISTICS, 'statistics', 'planner statistics', 'statistics', statisticsHealth(stats.table, settings));
   between(MEMORY, 'memory', 'sort and hash memory', 'memory', memoryHealth(stats.memory, settings));
+  between(SLOTS, 'slots', 'WAL retained by replication slots', 'slot', slotHealth(stats.slots, settings));
   // Partitions hang off their parent and serve clients directly; each is one centroid's list, which
   // clients probe first. Load weakens a partition, row skew its centroid.
   const parts = stats.partitioning?.partitions ?? [];

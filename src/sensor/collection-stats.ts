@@ -94,6 +94,15 @@ export const memoryStatsSchema = z.object({
 });
 export type MemoryStats = z.infer<typeof memoryStatsSchema>;
 
+export const slotStatsSchema = z.object({
+  slot_name: z.string(),
+  slot_type: z.string(),
+  active: z.boolean(),
+  retained_bytes: z.number(),
+  wal_status: z.string().nullable(),
+});
+export type SlotStats = z.infer<typeof slotStatsSchema>;
+
 export const collectionStatsSchema = z.object({
   collection: z.string(),
   table: z.object({
@@ -116,6 +125,8 @@ export const collectionStatsSchema = z.object({
   /** Null for a plain table. */
   partitioning: partitioningSchema.nullable(),
   memory: memoryStatsSchema,
+  /** The server's replication slots: WAL an inactive one retains fills the disk. */
+  slots: z.array(slotStatsSchema),
   sampled_at: z.string(),
   /** Wall time the sample took: the sensor's own cost. */
   sample_cost_ms: z.number().nonnegative(),

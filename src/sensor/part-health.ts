@@ -1,5 +1,5 @@
 import type { HealingConfig } from '../domain/healing-config';
-import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery } from './collection-stats';
+import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery, SlotStats } from './collection-stats';
 import type { TableStats } from '../probes/table-stats';
 
 /**
@@ -75,4 +75,14 @@ export function centroidHealth(p: PartitionLoadStats, all: PartitionLoadStats[],
 /** Full health while temp-file writes stay under the warning rate. */
 export function memoryHealth(m: MemoryStats, c: Pick<HealingConfig, 'temp_spill_warn_bytes_per_s'>): number {
   return m.temp_bytes_per_s <= c.temp_spill_warn_bytes_per_s ? 1 : c.temp_spill_warn_bytes_per_s / m.temp_bytes_per_s;
+}
+
+/** Inactive slots holding WAL beyond the warning size; an active one is a standby's, not a leak. */
+export function retainingSlots(slots: SlotStats[], c: Pick<HealingConfig, 'slot_retained_warn_bytes'>): SlotStats[] {
+  return slots.filter((s) => !s.active && s.wal_status !== 'lost' && s.retained_bytes > c.slot_retained_warn_bytes);
+}
+
+export function slotHealth(slots: SlotStats[], c: Pick<HealingConfig, 'slot_retained_warn_bytes'>): number {
+  const worst = Math.max(0, ...retainingSlots(slots, c).map((s) => s.retained_bytes));
+  return worst === 0 ? 1 : c.slot_retained_warn_bytes / worst;
 }

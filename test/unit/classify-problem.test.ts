@@ -25,6 +25,7 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
     partitioning: null,
     memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [] },
+    slots: [],
     sampled_at: '2026-01-01T00:00:00Z',
     sample_cost_ms: 1,
     ...over,

@@ -12,6 +12,7 @@ import { drillInvalidIndex } from '../../drills/invalid-index';
 import { drillMaintenanceContention } from '../../drills/maintenance-contention';
 import { drillMemoryPressure } from '../../drills/memory-pressure';
 import { drillRunawayQuery } from '../../drills/runaway-query';
+import { drillSlotRetention } from '../../drills/slot-retention';
 import { drillStaleStatistics } from '../../drills/stale-statistics';
 import { drillWraparoundRisk } from '../../drills/wraparound-risk';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -38,6 +39,7 @@ const DRILLS: Record<string, Inject> = {
   ConnectionExhaustion: (pool, url, c, force) => drillConnectionExhaustion(pool, url, c, { force }),
   WraparoundRisk: async (pool, _url, c, force) => drillWraparoundRisk(pool, c, await loadHealingConfig(pool, c.name), { force }),
   StaleStatistics: (pool, _url, c, force) => drillStaleStatistics(pool, c, { force }),
+  SlotRetention: (pool, _url, c, force) => drillSlotRetention(pool, c, { force }),
 };
 const NAMES = Object.keys(DRILLS);
 

@@ -1,4 +1,6 @@
 import { drillConnectionExhaustion } from '../../src/drills/connection-exhaustion';
+import { drillSlotRetention } from '../../src/drills/slot-retention';
+import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
@@ -7,10 +9,11 @@ import { startPrivatePostgres, type PrivatePostgres } from '../support/private-p
 import { startTestWorker, type TestWorker } from '../support/test-system';
 
 /**
- * Connection slots are server-wide, so this drill gets a PostgreSQL of its own with 30 slots: filling
- * the shared test server would break every other test.
+ * Connection slots, replication slots and ALTER SYSTEM are server-wide, so these drills get a
+ * PostgreSQL of their own (30 connection slots): on the shared test server they would break
+ * every other test.
  */
-describe('drill: ConnectionExhaustion on a server of its own', () => {
+describe('server-wide drills (connections, replication slots) on a server of their own', () => {
   let pg: PrivatePostgres;
   const sys = {} as { db: { pool: Pool; url: string }; w: TestWorker };
 
@@ -43,5 +46,18 @@ describe('drill: ConnectionExhaustion on a server of its own', () => {
     // The role is capped below what it held, so its pool cannot fill the server again.
     expect(rows[0].l).toBeGreaterThanOrEqual(1);
     expect(rows[0].l).toBeLessThan(usable);
+  });
+
+  it('an abandoned replication slot holding WAL → cap_slot_wal caps max_slot_wal_keep_size and the slot lets its WAL go', async () => {
+    let slot = '';
+    await runGuardianDrill(sys, { class: 'SlotRetention', strategy: 'cap_slot_wal' }, { slot_retained_warn_bytes: 16 * 1024 * 1024, slot_wal_keep_size_mb: 8 }, async (c) => {
+      const run = await drillSlotRetention(sys.db.pool, c, { mb: 48 });
+      slot = String(run.report.slot);
+      expect(Number(run.report.retained_bytes)).toBeGreaterThan(16 * 1024 * 1024);
+      return run;
+    });
+    expect((await sys.db.pool.query('SHOW max_slot_wal_keep_size')).rows[0].max_slot_wal_keep_size).toBe('8MB');
+    const s = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
+    expect(s.wal_status).toBe('lost');
   });
 });

@@ -1,0 +1,53 @@
+import type { Pool } from '../../src/postgres/pool';
+import { readReplicationSlots } from '../../src/probes/replication-slots';
+import { retainingSlots } from '../../src/sensor/part-health';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy } from '../../src/strategies/strategy';
+import { sandboxResult } from './sandbox-checks';
+
+/**
+ * drop_replication_slot: drops the inactive slots that retain WAL past the warning size. Irreversible
+ * (a standby or consumer that needed the slot must be rebuilt), so it needs approval by default;
+ * an active slot is never dropped.
+ */
+export const dropReplicationSlot: Strategy<Pool> = {
+  descriptor: strategyByName('drop_replication_slot')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
+    const { rows } = await ctx.db.query<{ ok: boolean }>('SELECT rolsuper OR rolreplication AS ok FROM pg_roles WHERE rolname = current_user');
+    return sandboxResult(
+      'prerequisites',
+      [
+        { name: 'can_drop_slots', passed: rows[0]?.ok === true, detail: rows[0]?.ok ? 'superuser or REPLICATION' : 'dropping slots needs superuser or the REPLICATION attribute' },
+        { name: 'slots_to_drop', passed: slots.length > 0, detail: slots.length ? slots.map((s) => s.slot_name).join(', ') : 'no inactive slot retains too much WAL' },
+      ],
+      started,
+    );
+  },
+
+  async plan(ctx) {
+    const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
+    return { strategy: 'drop_replication_slot', params: { slots: slots.map((s) => s.slot_name) }, snapshot: null, before: { slots } };
+  },
+
+  async execute(ctx, plan) {
+    const dropped: string[] = [];
+    for (const name of plan.params.slots as string[]) {
+      ctx.heartbeat({ slot: name });
+      // Only while still inactive: a consumer that came back keeps its slot.
+      const { rows } = await ctx.db.query<{ d: boolean }>(
+        'SELECT pg_drop_replication_slot(slot_name) IS NULL AS d FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+        [name],
+      );
+      if (rows.length) dropped.push(name);
+    }
+    return { success: dropped.length > 0, actions_taken: dropped.length, improvement: 0, ...(dropped.length ? {} : { error: 'no slot was dropped (gone or active again)' }), metadata: { dropped } };
+  },
+
+  async verify(ctx) {
+    const left = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
+    return { verified: left.length === 0, after: { retaining: left }, detail: left.length ? `still retaining: ${left.map((s) => s.slot_name).join(', ')}` : 'no slot retains WAL past the warning size' };
+  },
+};
