@@ -6,6 +6,7 @@ import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
+import { completeSandbox } from './scratch-sandbox';
 
 /**
  * analyze_table: ANALYZE the collection's table so the planner's row estimates match the data again.
@@ -17,7 +18,10 @@ export const analyzeTable: Strategy<Pool> = {
 
   async sandbox(ctx) {
     const started = Date.now();
-    return sandboxResult('prerequisites', [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)], started);
+    const checks = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
+    if (!checks[0]!.passed) return sandboxResult('prerequisites', checks, started);
+    checks.push(await completeSandbox(ctx, analyzeTable.descriptor.estimated_duration_seconds, (c, scratch) => c.query(`ANALYZE ${scratch}`).then(() => undefined)));
+    return sandboxResult('complete', checks, started);
   },
 
   async plan(ctx) {

@@ -6,6 +6,7 @@ import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
+import { completeSandbox } from './scratch-sandbox';
 
 /**
  * freeze_table: VACUUM (FREEZE) the collection's table, which marks every visible row frozen and
@@ -19,18 +20,17 @@ export const freezeTable: Strategy<Pool> = {
   async sandbox(ctx) {
     const started = Date.now();
     const vacuums = (await readMaintenanceJobs(ctx.db, ctx.collection.table_oid)).filter((j) => j.job_type === 'vacuum' || j.job_type === 'autovacuum');
-    return sandboxResult(
-      'prerequisites',
-      [
-        await checkCanAlterTable(ctx.db, ctx.collection.table_oid),
-        {
-          name: 'no_vacuum_running',
-          passed: vacuums.length === 0,
-          detail: vacuums.length ? `a vacuum already runs on the table (pid ${vacuums.map((j) => j.pid).join(', ')}): ours would wait for it` : 'no vacuum runs on the table',
-        },
-      ],
-      started,
-    );
+    const checks = [
+      await checkCanAlterTable(ctx.db, ctx.collection.table_oid),
+      {
+        name: 'no_vacuum_running',
+        passed: vacuums.length === 0,
+        detail: vacuums.length ? `a vacuum already runs on the table (pid ${vacuums.map((j) => j.pid).join(', ')}): ours would wait for it` : 'no vacuum runs on the table',
+      },
+    ];
+    if (checks.some((c) => !c.passed)) return sandboxResult('prerequisites', checks, started);
+    checks.push(await completeSandbox(ctx, freezeTable.descriptor.estimated_duration_seconds, (c, scratch) => c.query(`VACUUM (FREEZE) ${scratch}`).then(() => undefined)));
+    return sandboxResult('complete', checks, started);
   },
 
   async plan(ctx) {

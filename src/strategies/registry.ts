@@ -35,7 +35,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     estimated_duration_seconds: 120,
     reversible: false,
     requires_approval: false,
-    sandbox_levels: ['prerequisites'],
+    sandbox_levels: ['complete', 'prerequisites'],
     description: 'REINDEX INDEX CONCURRENTLY the fragmented btree indexes, most fragmented first',
   },
   {
@@ -155,7 +155,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     estimated_duration_seconds: 300,
     reversible: false,
     requires_approval: false,
-    sandbox_levels: ['prerequisites'],
+    sandbox_levels: ['complete', 'prerequisites'],
     description: "VACUUM (FREEZE) the collection's table so its relfrozenxid age falls to about zero",
   },
   {
@@ -165,7 +165,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     estimated_duration_seconds: 60,
     reversible: false,
     requires_approval: false,
-    sandbox_levels: ['prerequisites'],
+    sandbox_levels: ['complete', 'prerequisites'],
     description: "ANALYZE the collection's table so the planner's estimates match the data again",
   },
 ].map((s) => strategyDescriptorSchema.parse(s));

@@ -61,8 +61,8 @@ describe('compact_indexes on a real bloated index', () => {
     expect(before.avg_leaf_density).toBeLessThan(25);
     expect(after.avg_leaf_density).toBeGreaterThan(80);
     expect(after.size_bytes).toBeLessThan(before.size_bytes / 2);
-    expect(row.sandbox).toMatchObject({ passed: true, level: 'prerequisites' });
-    expect(row.strategy_params.sandbox.checks.map((c: { name: string }) => c.name)).toEqual(['can_alter_table', 'targets_exist', 'no_old_snapshots']);
+    expect(row.sandbox).toMatchObject({ passed: true, level: 'complete' });
+    expect(row.strategy_params.sandbox.checks.map((c: { name: string }) => c.name)).toEqual(['can_alter_table', 'targets_exist', 'no_old_snapshots', 'complete_run']);
 
     // Each phase by name for the Temporal UI: search attributes, activity and timer summaries.
     const desc = await handle.describe();
