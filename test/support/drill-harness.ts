@@ -45,7 +45,8 @@ export async function runGuardianDrill(
       `the guardian to heal the ${expected.class} drill`,
       async () => {
         const { rows } = await sys.db.pool.query(
-          `SELECT a.status, a.problem_class, a.strategy_name, a.reason, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda
+          `SELECT a.status, a.problem_class, a.strategy_name, a.reason, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
+                  (o.system_metrics->>'sample_cost_ms')::float8 AS sample_cost_ms
              FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
              LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
             WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id LIMIT 1`,
@@ -67,6 +68,7 @@ export async function runGuardianDrill(
       initial_lambda: attempt.initial_lambda,
       final_lambda: attempt.final_lambda,
       check_interval_s: DRILL_CHECK_INTERVAL,
+      sample_cost_ms: attempt.sample_cost_ms,
     };
     recordDrill(m);
     expect({ status: attempt.status, class: attempt.problem_class, strategy: attempt.strategy_name, verified: attempt.verified, reason: attempt.reason }).toEqual({
