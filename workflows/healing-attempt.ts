@@ -14,7 +14,7 @@ import type { Activities, PreparedAttempt, StrategyStepInput } from '../activiti
 import { mustFinishOptions, NON_RETRYABLE_TYPES, quickOptions } from './activity-options';
 import type { FinishAttempt } from '../src/postgres/outcome-store';
 import { classifyProblem } from '../src/classifier/classify-problem';
-import { healingConfigSchema, type HealingConfig, type HealingConfigInput } from '../src/domain/healing-config';
+import { healingConfigSchema, storedHealingConfigSchema, type HealingConfig, type HealingConfigInput } from '../src/domain/healing-config';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { ProblemClass } from '../src/domain/problem-class';
 import { failedResult, type RemediationResult } from '../src/domain/remediation-result';
@@ -117,7 +117,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     [{ collection: input.collection, trigger: input.trigger }],
   );
   status.attempt_id = prepared.attempt_id;
-  const config: HealingConfig = healingConfigSchema.parse({ ...prepared.config, ...(input.config ?? {}) });
+  // Stored configuration may carry keys from a newer selfheal: dropped; this attempt's overrides must be known.
+  const config: HealingConfig = healingConfigSchema.parse({ ...storedHealingConfigSchema.parse(prepared.config), ...(input.config ?? {}) });
 
   // What the record step needs, filled in as the attempt goes.
   let problem: ProblemClass | null = null;

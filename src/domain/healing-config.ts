@@ -5,74 +5,81 @@ import { problemClassNameSchema } from './problem-class';
  * HealingConfig of seed 002 (durations in seconds), plus the settings selfheal needs to run it.
  * Unknown keys are refused so a typo never silently falls back to a default.
  */
-export const healingConfigSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    min_healing_interval: z.number().int().min(0).max(7 * 86400).default(300),
-    max_attempts_per_window: z.number().int().min(1).max(1000).default(3),
-    attempt_window: z.number().int().min(1).max(30 * 86400).default(3600),
-    max_auto_heal_impact: z.number().min(0).max(1).default(0.5),
-    require_approval: z.array(problemClassNameSchema).default([]),
-    require_approval_strategies: z.array(z.string().min(1)).default(['scale_replicas']),
-    learning_enabled: z.boolean().default(true),
-    /** How long an attempt waits for approve/reject before it is Deferred. */
-    approval_timeout: z.number().int().min(1).max(30 * 86400).default(3600),
-    /** After this many attempts in a row that did not raise λ, auto-healing stops for a person. */
-    ineffective_after: z.number().int().min(1).max(100).default(3),
-    /** Guardian sampling interval (seed 003: check_interval). */
-    check_interval: z.number().int().min(1).max(86400).default(60),
-    /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
-    stabilization_wait: z.number().min(0).max(86400).default(10),
-    /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
-    min_lambda_improvement: z.number().min(1).max(10).default(1.1),
-    /** λ / baseline below this is stress, below critical_ratio critical. */
-    stress_ratio: z.number().gt(0).max(1).default(0.9),
-    critical_ratio: z.number().gt(0).max(1).default(0.6),
-    /** Btree indexes this large or larger are measured with pgstatindex. */
-    index_candidate_min_bytes: z.number().int().min(0).default(1024 * 1024),
-    /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
-    index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
-    /** Maintenance running this long counts as contention even when it blocks nobody. */
-    maintenance_long_running_seconds: z.number().min(0).max(86400).default(300),
-    /** Sessions waiting on a lock this long count as blocked (a moment's wait is not a chain). */
-    blocked_session_min_seconds: z.number().min(0).max(86400).default(5),
-    /** A statement on the collection running this long is runaway. */
-    runaway_query_seconds: z.number().min(1).max(7 * 86400).default(300),
-    /** Client sessions above this share of the usable connections weaken the connection part. */
-    connection_stress_pct: z.number().min(1).max(99).default(80),
-    /** Sessions idle this long are what limit_role_connections may close. */
-    idle_connection_seconds: z.number().min(0).max(86400).default(300),
-    /** age(relfrozenxid) where wraparound risk starts, and where it is critical (check_postgres-like). */
-    xid_age_warn: z.number().int().min(1000).max(2_000_000_000).default(500_000_000),
-    xid_age_critical: z.number().int().min(1000).max(2_100_000_000).default(1_200_000_000),
-    /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
-    stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
-    /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
-    hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
-    /** …once the collection does at least this many row operations per second. */
-    hotspot_min_ops_per_second: z.number().min(0).default(20),
-    /** A partition (centroid list) with this many times the mean rows is skewed. */
-    centroid_skew_ratio: z.number().gt(1).max(1000).default(2),
-    /** Temp-file writes (spilled sorts and hashes) above this rate are MemoryPressure. */
-    temp_spill_warn_bytes_per_s: z.number().min(0).default(8 * 1024 * 1024),
-    /** The most tune_work_mem gives one role (per sort or hash node, per session). */
-    max_work_mem_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
-    /** An inactive replication slot retaining more WAL than this is a problem. */
-    slot_retained_warn_bytes: z.number().min(0).default(1024 * 1024 * 1024),
-    /** What cap_slot_wal sets max_slot_wal_keep_size to, in MB (-1 would be unlimited). */
-    slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
-    /** Cap for scale_replicas. */
-    max_replicas: z.number().int().min(1).max(1000).default(10),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.critical_ratio > c.stress_ratio) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['critical_ratio'], message: 'critical_ratio must not exceed stress_ratio' });
-    }
-    if (c.xid_age_critical <= c.xid_age_warn) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['xid_age_critical'], message: 'xid_age_critical must exceed xid_age_warn' });
-    }
-  });
+const healingConfigObject = z.object({
+  enabled: z.boolean().default(true),
+  min_healing_interval: z.number().int().min(0).max(7 * 86400).default(300),
+  max_attempts_per_window: z.number().int().min(1).max(1000).default(3),
+  attempt_window: z.number().int().min(1).max(30 * 86400).default(3600),
+  max_auto_heal_impact: z.number().min(0).max(1).default(0.5),
+  require_approval: z.array(problemClassNameSchema).default([]),
+  require_approval_strategies: z.array(z.string().min(1)).default(['scale_replicas']),
+  learning_enabled: z.boolean().default(true),
+  /** How long an attempt waits for approve/reject before it is Deferred. */
+  approval_timeout: z.number().int().min(1).max(30 * 86400).default(3600),
+  /** After this many attempts in a row that did not raise λ, auto-healing stops for a person. */
+  ineffective_after: z.number().int().min(1).max(100).default(3),
+  /** Guardian sampling interval (seed 003: check_interval). */
+  check_interval: z.number().int().min(1).max(86400).default(60),
+  /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
+  stabilization_wait: z.number().min(0).max(86400).default(10),
+  /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
+  min_lambda_improvement: z.number().min(1).max(10).default(1.1),
+  /** λ / baseline below this is stress, below critical_ratio critical. */
+  stress_ratio: z.number().gt(0).max(1).default(0.9),
+  critical_ratio: z.number().gt(0).max(1).default(0.6),
+  /** Btree indexes this large or larger are measured with pgstatindex. */
+  index_candidate_min_bytes: z.number().int().min(0).default(1024 * 1024),
+  /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
+  index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
+  /** Maintenance running this long counts as contention even when it blocks nobody. */
+  maintenance_long_running_seconds: z.number().min(0).max(86400).default(300),
+  /** Sessions waiting on a lock this long count as blocked (a moment's wait is not a chain). */
+  blocked_session_min_seconds: z.number().min(0).max(86400).default(5),
+  /** A statement on the collection running this long is runaway. */
+  runaway_query_seconds: z.number().min(1).max(7 * 86400).default(300),
+  /** Client sessions above this share of the usable connections weaken the connection part. */
+  connection_stress_pct: z.number().min(1).max(99).default(80),
+  /** Sessions idle this long are what limit_role_connections may close. */
+  idle_connection_seconds: z.number().min(0).max(86400).default(300),
+  /** age(relfrozenxid) where wraparound risk starts, and where it is critical (check_postgres-like). */
+  xid_age_warn: z.number().int().min(1000).max(2_000_000_000).default(500_000_000),
+  xid_age_critical: z.number().int().min(1000).max(2_100_000_000).default(1_200_000_000),
+  /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
+  stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
+  /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
+  hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
+  /** …once the collection does at least this many row operations per second. */
+  hotspot_min_ops_per_second: z.number().min(0).default(20),
+  /** A partition (centroid list) with this many times the mean rows is skewed. */
+  centroid_skew_ratio: z.number().gt(1).max(1000).default(2),
+  /** Temp-file writes (spilled sorts and hashes) above this rate are MemoryPressure. */
+  temp_spill_warn_bytes_per_s: z.number().min(0).default(8 * 1024 * 1024),
+  /** The most tune_work_mem gives one role (per sort or hash node, per session). */
+  max_work_mem_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+  /** An inactive replication slot retaining more WAL than this is a problem. */
+  slot_retained_warn_bytes: z.number().min(0).default(1024 * 1024 * 1024),
+  /** What cap_slot_wal sets max_slot_wal_keep_size to, in MB (-1 would be unlimited). */
+  slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
+  /** Cap for scale_replicas. */
+  max_replicas: z.number().int().min(1).max(1000).default(10),
+});
+
+function crossChecks(c: z.infer<typeof healingConfigObject>, ctx: z.RefinementCtx): void {
+  if (c.critical_ratio > c.stress_ratio) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['critical_ratio'], message: 'critical_ratio must not exceed stress_ratio' });
+  }
+  if (c.xid_age_critical <= c.xid_age_warn) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['xid_age_critical'], message: 'xid_age_critical must exceed xid_age_warn' });
+  }
+}
+
+export const healingConfigSchema = healingConfigObject.strict().superRefine(crossChecks);
+
+/**
+ * The same, but dropping keys it does not know: for configuration a newer selfheal loaded, read by
+ * older workflow code while workers are upgraded one by one.
+ */
+export const storedHealingConfigSchema = healingConfigObject.strip().superRefine(crossChecks);
 
 export type HealingConfig = z.infer<typeof healingConfigSchema>;
 export type HealingConfigInput = z.input<typeof healingConfigSchema>;

@@ -1,3 +1,4 @@
+import { healingConfigSchema, storedHealingConfigSchema } from '../../src/domain/healing-config';
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
 
 describe('HealingConfig', () => {
@@ -26,5 +27,14 @@ describe('HealingConfig', () => {
     expect(c.min_healing_interval).toBe(10);
     expect(c.require_approval).toEqual(['IndexFragmentation']);
     expect(c.max_attempts_per_window).toBe(3);
+  });
+});
+
+describe('stored configuration from a newer selfheal', () => {
+  it('is read without the keys this version does not know, while typed input still refuses them', () => {
+    const stored = { ...healingConfigSchema.parse({}), knob_from_the_future: 3 };
+    expect(storedHealingConfigSchema.parse(stored)).toEqual(healingConfigSchema.parse({}));
+    expect(() => healingConfigSchema.parse(stored)).toThrow(/knob_from_the_future/);
+    expect(() => storedHealingConfigSchema.parse({ stress_ratio: 0.5, critical_ratio: 0.7 })).toThrow(/critical_ratio must not exceed/);
   });
 });
