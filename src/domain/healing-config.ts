@@ -46,6 +46,8 @@ const healingConfigObject = z.object({
   xid_age_critical: z.number().int().min(1000).max(2_100_000_000).default(1_200_000_000),
   /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
   stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
+  /** …and the last ANALYZE is at least this old: autovacuum gets its chance first (naptime 60 s). */
+  stale_statistics_min_age_seconds: z.number().min(0).max(30 * 86400).default(300),
   /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
   hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
   /** …once the collection does at least this many row operations per second. */

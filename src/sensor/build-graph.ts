@@ -8,7 +8,7 @@ export const HEALTHY_LEAF_DENSITY = 90;
 
 export type GraphSettings = Pick<
   HealingConfig,
-  | 'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio'
+  | 'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'
   | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio' | 'temp_spill_warn_bytes_per_s' | 'slot_retained_warn_bytes'
 >;
 

@@ -44,9 +44,18 @@ export function staleStatisticsThreshold(t: Pick<TableStats, 'reltuples'>, c: Pi
   return c.stale_statistics_ratio * Math.max(t.reltuples, 1000);
 }
 
-export function statisticsHealth(t: Pick<TableStats, 'reltuples' | 'mods_since_analyze'>, c: Pick<HealingConfig, 'stale_statistics_ratio'>): number {
+/**
+ * Stale when the changes pass the threshold and the last ANALYZE is old enough that autovacuum has
+ * had its chance: a busy table that autovacuum keeps analyzing is not stale.
+ */
+export function statisticsHealth(
+  t: Pick<TableStats, 'reltuples' | 'mods_since_analyze' | 'analyzed_age_seconds'>,
+  c: Pick<HealingConfig, 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'>,
+): number {
   const threshold = staleStatisticsThreshold(t, c);
-  return t.mods_since_analyze <= threshold ? 1 : threshold / t.mods_since_analyze;
+  if (t.mods_since_analyze <= threshold) return 1;
+  if (t.analyzed_age_seconds !== null && t.analyzed_age_seconds < c.stale_statistics_min_age_seconds) return 1;
+  return threshold / t.mods_since_analyze;
 }
 
 /** A partition's load over the mean of all partitions; 0 while the collection is nearly idle. */

@@ -39,7 +39,7 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
   });
 
   it('StaleStatistics: autoanalyze off and 60 % of the rows changed → analyze_table', async () => {
-    await runGuardianDrill(sys, { class: 'StaleStatistics', strategy: 'analyze_table' }, {}, (c) => drillStaleStatistics(sys.db.pool, c));
+    await runGuardianDrill(sys, { class: 'StaleStatistics', strategy: 'analyze_table' }, { stale_statistics_min_age_seconds: 0 }, (c) => drillStaleStatistics(sys.db.pool, c));
   });
 });
 

@@ -7,13 +7,7 @@ import { vectorCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
 import { useCliSystem } from '../support/test-harness';
 
-/**
- * The seed's partition and centroid classes on an IVF-style partitioned collection. The hot writers
- * change rows thousands of times a second, which also makes the leaves' statistics stale by the 20 %
- * rule until autovacuum analyzes them; on a loaded CI machine that can lag, so tests that are about
- * the hotspot raise stale_statistics_ratio.
- */
-const HOT = { stale_statistics_ratio: 100 };
+/** The seed's partition and centroid classes on an IVF-style partitioned collection. */
 describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   const sys = useCliSystem('parts');
   const placement = async (name: string) =>
@@ -22,7 +16,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
     (await sys.db.pool.query(`SELECT partition_id, count(*)::int AS n FROM public.${name} GROUP BY 1 ORDER BY 1`)).rows.map((r) => r.n);
 
   it('HotspotCongestion drill: writers on one partition → the guardian runs rebalance_partitions, which moves rows in increments until it is not hot', async () => {
-    const { attempt } = await runGuardianDrill(sys, { class: 'HotspotCongestion', strategy: 'rebalance_partitions' }, HOT, (c) =>
+    const { attempt } = await runGuardianDrill(sys, { class: 'HotspotCongestion', strategy: 'rebalance_partitions' }, {}, (c) =>
       drillHotspotCongestion(sys.db.pool, sys.db.url, c), 0, vectorCollection);
     expect(attempt.problem_class).toBe('HotspotCongestion');
   });
@@ -60,7 +54,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   });
 
   it('throttle_ingestion (manual) halves the ingest role\'s writers under stress and restores its exact limit on rollback', async () => {
-    const name = await vectorCollection(sys.db.pool, { ...HOT, stabilization_wait: 0, check_interval: 3600 }, 2000);
+    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 }, 2000);
     const run = await drillHotspotCongestion(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, name), { sessions: 4 });
     try {
       const role = String(run.report.role);
@@ -79,7 +73,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   });
 
   it('drain_hot_partition (manual) empties the hot partition, its rows spread over the others', async () => {
-    const name = await vectorCollection(sys.db.pool, { ...HOT, stabilization_wait: 0, check_interval: 3600 }, 2000);
+    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 }, 2000);
     const run = await drillHotspotCongestion(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, name));
     try {
       const drained = await (await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'drain_hot_partition' })).result();

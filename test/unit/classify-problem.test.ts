@@ -16,7 +16,7 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     collection: 'c',
     table: {
       oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
-      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
+      last_analyzed_at: null, analyzed_age_seconds: 3600, xid_age: 1000, freeze_max_age: 200_000_000,
     },
     indexes,
     maintenance,
@@ -128,7 +128,11 @@ describe('classifyProblem', () => {
     const s = integrityOf(stale, config);
     expect(s.cut_side).toEqual(['statistics']);
     expect(classifyProblem(s, config)).toMatchObject({ class: 'StaleStatistics', mods_since_analyze: 90_000, reltuples: 100_000 });
+    // Analyzed a minute ago: autovacuum is keeping up, so it is not stale yet.
+    stale.table.analyzed_age_seconds = 60;
+    expect(integrityOf(stale, config).state).toBe('normal');
     // 20 % of the table changed is still fresh.
+    stale.table.analyzed_age_seconds = 3600;
     stale.table.mods_since_analyze = 20_000;
     expect(integrityOf(stale, config).state).toBe('normal');
   });
