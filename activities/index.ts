@@ -4,6 +4,7 @@ import { healingConfigSchema, type HealingConfig } from '../src/domain/healing-c
 import { integrityStateSchema } from '../src/domain/integrity-state';
 import { problemClassSchema } from '../src/domain/problem-class';
 import type { RemediationResult } from '../src/domain/remediation-result';
+import type { KubeConfigSource } from '../src/kubernetes/kube-config';
 import { collectionNameSchema, getCollection, type Collection } from '../src/postgres/collections';
 import * as store from '../src/postgres/outcome-store';
 import type { Pool } from '../src/postgres/pool';
@@ -16,6 +17,8 @@ import { strategyImplementation } from './strategies';
 
 export interface ActivityDeps {
   pool: Pool;
+  /** Kubernetes credentials for strategies that scale deployments; loaded when first needed. */
+  kube?: KubeConfigSource;
 }
 
 const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100) });
@@ -43,7 +46,7 @@ export interface PreparedAttempt {
  * Every side effect of a healing attempt. Each activity validates its input, is safe to run twice
  * (retries), and heartbeats while it runs long.
  */
-export function createActivities({ pool }: ActivityDeps) {
+export function createActivities({ pool, kube }: ActivityDeps) {
   async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
     const c = await getCollection(pool, name);
     if (c.table_oid === null) throw new Error(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist`);
@@ -62,6 +65,7 @@ export function createActivities({ pool }: ActivityDeps) {
       signal: ctx.cancellationSignal,
       budgetMs,
       attemptKey: ctx.info.workflowExecution?.workflowId ?? `activity/${ctx.info.activityId}`,
+      ...(kube ? { kube } : {}),
     };
   }
 

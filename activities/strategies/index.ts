@@ -17,6 +17,7 @@ import { drainHotPartition } from './drain-hot-partition';
 import { tuneWorkMem } from './tune-work-mem';
 import { capSlotWal } from './cap-slot-wal';
 import { dropReplicationSlot } from './drop-replication-slot';
+import { scaleReplicas } from './scale-replicas';
 
 /** The code behind each registered descriptor. */
 const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
@@ -36,6 +37,7 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   tune_work_mem: tuneWorkMem,
   cap_slot_wal: capSlotWal,
   drop_replication_slot: dropReplicationSlot,
+  scale_replicas: scaleReplicas,
 };
 
 export function strategyImplementation(name: string): Strategy<Pool> {

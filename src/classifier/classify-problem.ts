@@ -2,7 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import type { EdgeKind, GraphEdge } from '../graph/system-graph';
 import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
-import { centroidHealth, connectionUsagePct, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio } from '../sensor/part-health';
+import { centroidHealth, connectionUsagePct, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio, stalestParts } from '../sensor/part-health';
 import type { IntegritySample } from '../sensor/integrity-sample';
 
 /** An edge whose measured health is this far below full counts as weak. */
@@ -148,7 +148,9 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     if (slots.length > 0) return { class: 'SlotRetention', slot_names: slots.map((s) => s.slot_name), retained_bytes: Math.max(...slots.map((s) => s.retained_bytes)) };
   }
   if (has('statistics')) {
-    return { class: 'StaleStatistics', relations: [stats.table.name], mods_since_analyze: stats.table.mods_since_analyze, reltuples: stats.table.reltuples };
+    const stale = stalestParts(stats.table, config);
+    const worst = stale[0];
+    if (worst) return { class: 'StaleStatistics', relations: stale.map((p) => p.name), mods_since_analyze: worst.mods_since_analyze, reltuples: worst.reltuples };
   }
 
   return { class: 'Unknown', witness_summary: summarizeWitnesses(weak.length > 0 ? weak : sample.witness_edges) };

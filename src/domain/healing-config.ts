@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { problemClassNameSchema } from './problem-class';
 
+/** A Kubernetes name that is a DNS-1123 label (namespaces, deployments here). */
+const dns1123Label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lowercase letters, digits and -, starting and ending alphanumeric');
+
 /**
  * HealingConfig of seed 002 (durations in seconds), plus the settings selfheal needs to run it.
  * Unknown keys are refused so a typo never silently falls back to a default.
@@ -64,6 +67,12 @@ const healingConfigObject = z.object({
   slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
   /** Cap for scale_replicas. */
   max_replicas: z.number().int().min(1).max(1000).default(10),
+  /** Namespace of the deployment scale_replicas scales. */
+  k8s_namespace: dns1123Label.default('default'),
+  /** The read-serving deployment scale_replicas scales (seed: ruvector-read). */
+  k8s_read_deployment: dns1123Label.default('ruvector-read'),
+  /** How long scale_replicas waits for the new replicas to be ready, in seconds. */
+  replica_ready_timeout: z.number().int().min(1).max(3600).default(300),
 });
 
 function crossChecks(c: z.infer<typeof healingConfigObject>, ctx: z.RefinementCtx): void {

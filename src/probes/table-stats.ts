@@ -1,5 +1,13 @@
 import type { Queryable } from './queryable';
 
+export interface PartAnalysis {
+  name: string;
+  reltuples: number;
+  mods_since_analyze: number;
+  /** Seconds since it was last analyzed; null if never. */
+  analyzed_age_seconds: number | null;
+}
+
 export interface TableStats {
   oid: number;
   name: string;
@@ -11,8 +19,8 @@ export interface TableStats {
   /** Rows changed since the last ANALYZE: what stale statistics are made of. */
   mods_since_analyze: number;
   last_analyzed_at: string | null;
-  /** Seconds since the least recently analyzed part (the table, or its oldest leaf) was analyzed; null if never. */
-  analyzed_age_seconds: number | null;
+  /** Per part with storage (the table, or each leaf partition): what staleness is judged on. */
+  analysis: PartAnalysis[];
   /** age(relfrozenxid) of the table or its TOAST table, whichever is older: wraparound distance. */
   xid_age: number;
   /** Age at which autovacuum forces an anti-wraparound vacuum here (reloption or server setting). */
@@ -25,7 +33,7 @@ export async function readTableStats(db: Queryable, tableOid: number): Promise<T
   const { rows } = await db.query<TableStats>(
     `WITH leaves AS (
         -- pg_partition_tree has no rows for a table outside any partition tree: add the table itself.
-        SELECT l.oid, l.reltuples, l.relfrozenxid, l.reltoastrelid, s.n_mod_since_analyze,
+        SELECT l.oid, l.reltuples, l.relfrozenxid, l.reltoastrelid, coalesce(s.n_mod_since_analyze, 0) AS n_mod_since_analyze,
                greatest(s.last_analyze, s.last_autoanalyze) AS analyzed_at
           FROM (SELECT relid FROM pg_partition_tree($1) WHERE isleaf UNION SELECT $1::oid) pt JOIN pg_class l ON l.oid = pt.relid
           LEFT JOIN pg_stat_all_tables s ON s.relid = l.oid
@@ -37,15 +45,15 @@ export async function readTableStats(db: Queryable, tableOid: number): Promise<T
             CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(n_mod_since_analyze), 0) FROM leaves)
                  ELSE coalesce(s.n_mod_since_analyze, 0) END::float8 AS mods_since_analyze,
             to_char(greatest(s.last_analyze, s.last_autoanalyze) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_analyzed_at,
-            CASE WHEN bool_or_never.never THEN NULL
-                 ELSE extract(epoch FROM now() - bool_or_never.oldest)::float8 END AS analyzed_age_seconds,
+            (SELECT coalesce(json_agg(json_build_object(
+                       'name', oid::regclass::text, 'reltuples', greatest(reltuples, -1)::float8, 'mods_since_analyze', n_mod_since_analyze::float8,
+                       'analyzed_age_seconds', extract(epoch FROM now() - analyzed_at)::float8) ORDER BY oid), '[]'::json) FROM leaves) AS analysis,
             coalesce((SELECT max(greatest(age(l.relfrozenxid), coalesce(age(lt.relfrozenxid), 0)))
                         FROM leaves l LEFT JOIN pg_class lt ON lt.oid = l.reltoastrelid), 0)::float8 AS xid_age,
             coalesce((SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) o WHERE o LIKE 'autovacuum_freeze_max_age=%'),
                      current_setting('autovacuum_freeze_max_age'))::float8 AS freeze_max_age
        FROM pg_class c
        LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-       CROSS JOIN (SELECT coalesce(bool_or(analyzed_at IS NULL), true) AS never, min(analyzed_at) AS oldest FROM leaves) bool_or_never
       WHERE c.oid = $1`,
     [tableOid],
   );

@@ -114,7 +114,7 @@ export const collectionStatsSchema = z.object({
     reltuples: z.number(),
     mods_since_analyze: z.number(),
     last_analyzed_at: z.string().nullable(),
-    analyzed_age_seconds: z.number().nullable(),
+    analysis: z.array(z.object({ name: z.string(), reltuples: z.number(), mods_since_analyze: z.number(), analyzed_age_seconds: z.number().nullable() })),
     xid_age: z.number(),
     freeze_max_age: z.number(),
   }),

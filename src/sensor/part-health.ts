@@ -1,6 +1,6 @@
 import type { HealingConfig } from '../domain/healing-config';
 import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery, SlotStats } from './collection-stats';
-import type { TableStats } from '../probes/table-stats';
+import type { PartAnalysis, TableStats } from '../probes/table-stats';
 
 /**
  * Health, 0–1, of the parts beyond tables and indexes, each from one measured figure, so that λ falls
@@ -40,22 +40,30 @@ export function freezeHealth(t: Pick<TableStats, 'xid_age'>, c: Pick<HealingConf
 }
 
 /** Rows changed since ANALYZE above which statistics are stale (postgres-notes: 20 % of at least 1000 rows). */
-export function staleStatisticsThreshold(t: Pick<TableStats, 'reltuples'>, c: Pick<HealingConfig, 'stale_statistics_ratio'>): number {
+export function staleStatisticsThreshold(t: Pick<PartAnalysis, 'reltuples'>, c: Pick<HealingConfig, 'stale_statistics_ratio'>): number {
   return c.stale_statistics_ratio * Math.max(t.reltuples, 1000);
 }
 
+type StaleSettings = Pick<HealingConfig, 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'>;
+
 /**
- * Stale when the changes pass the threshold and the last ANALYZE is old enough that autovacuum has
- * had its chance: a busy table that autovacuum keeps analyzing is not stale.
+ * One part (the table, or a leaf partition) is stale when its changes pass the threshold and its
+ * last ANALYZE is old enough that autovacuum has had its chance: a busy part that autovacuum keeps
+ * analyzing is not stale.
  */
-export function statisticsHealth(
-  t: Pick<TableStats, 'reltuples' | 'mods_since_analyze' | 'analyzed_age_seconds'>,
-  c: Pick<HealingConfig, 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'>,
-): number {
-  const threshold = staleStatisticsThreshold(t, c);
-  if (t.mods_since_analyze <= threshold) return 1;
-  if (t.analyzed_age_seconds !== null && t.analyzed_age_seconds < c.stale_statistics_min_age_seconds) return 1;
-  return threshold / t.mods_since_analyze;
+export function partStatisticsHealth(p: PartAnalysis, c: StaleSettings): number {
+  const threshold = staleStatisticsThreshold(p, c);
+  if (p.mods_since_analyze <= threshold) return 1;
+  if (p.analyzed_age_seconds !== null && p.analyzed_age_seconds < c.stale_statistics_min_age_seconds) return 1;
+  return threshold / p.mods_since_analyze;
+}
+
+export function stalestParts(t: Pick<TableStats, 'analysis'>, c: StaleSettings): PartAnalysis[] {
+  return t.analysis.filter((p) => partStatisticsHealth(p, c) < 1).sort((a, b) => partStatisticsHealth(a, c) - partStatisticsHealth(b, c));
+}
+
+export function statisticsHealth(t: Pick<TableStats, 'analysis'>, c: StaleSettings): number {
+  return Math.min(1, ...t.analysis.map((p) => partStatisticsHealth(p, c)));
 }
 
 /** A partition's load over the mean of all partitions; 0 while the collection is nearly idle. */

@@ -168,6 +168,16 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     sandbox_levels: ['complete', 'prerequisites'],
     description: "ANALYZE the collection's table so the planner's estimates match the data again",
   },
+  {
+    name: 'scale_replicas',
+    handles: ['HotspotCongestion'],
+    impact: 0.2,
+    estimated_duration_seconds: 300,
+    reversible: true,
+    requires_approval: true,
+    sandbox_levels: ['prerequisites'],
+    description: 'scale the read deployment (k8s_read_deployment) to ceil(1.5 × replicas), capped by max_replicas, and wait until every replica is ready; scaled back to the previous count on rollback',
+  },
 ].map((s) => strategyDescriptorSchema.parse(s));
 
 export function strategyByName(name: string): StrategyDescriptor | undefined {

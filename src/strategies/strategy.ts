@@ -4,6 +4,7 @@ import type { IntegrityState } from '../domain/integrity-state';
 import type { ProblemClass } from '../domain/problem-class';
 import type { RemediationResult } from '../domain/remediation-result';
 import { sandboxLevelSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
+import type { KubeConfigSource } from '../kubernetes/kube-config';
 
 /** What a sandbox test found: the cheapest real check that the action can succeed here. */
 export const sandboxResultSchema = z.object({
@@ -46,6 +47,8 @@ export interface StrategyContext<Db> {
   budgetMs: number;
   /** Names this attempt's saved state (e.g. row placements) so compensation finds it: the workflow id. */
   attemptKey: string;
+  /** Kubernetes credentials, loaded on first use; absent or throwing when the worker has none. */
+  kube?: KubeConfigSource;
 }
 
 /** A strategy as code: the descriptor plus how it sandboxes, plans, executes, verifies and compensates. */

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
 import type { Pool } from '../postgres/pool';
 import { WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -12,6 +13,8 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   /** Time activities get to finish when the worker shuts down. */
   shutdownGraceTime?: string;
+  /** Kubernetes credentials; default: in-cluster or kubeconfig, loaded when a strategy first needs them. */
+  kube?: KubeConfigSource;
 }
 
 export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -20,7 +23,7 @@ export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worke
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: createActivities({ pool: opts.pool }),
+    activities: createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig() }),
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
   });

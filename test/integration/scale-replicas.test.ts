@@ -1,7 +1,296 @@
-it('probe', () => {
-  const gm = (process as any).getBuiltinModule;
-  console.log('gbm', typeof gm);
-  const req = gm('node:module').createRequire(__filename);
-  const k = req('@kubernetes/client-node');
-  console.log(typeof k.AppsV1Api, typeof k.KubeConfig, new k.KubeConfig() instanceof k.KubeConfig);
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scaleReplicas, scaleTarget } from '../../activities/strategies/scale-replicas';
+import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
+import { clientNode } from '../../src/kubernetes/client-node';
+import { kubeConfigForServer, lazyKubeConfig, loadKubeConfig, type KubeConfigSource } from '../../src/kubernetes/kube-config';
+import type { Pool } from '../../src/postgres/pool';
+import type { StrategyContext } from '../../src/strategies/strategy';
+import { startFakeKubernetes, type FakeKubernetes } from '../support/fake-kubernetes';
+import { waitFor } from '../support/test-system';
+
+const NS = 'selfheal-test';
+const NAME = 'ruvector-read';
+
+/** scale_replicas never touches PostgreSQL: any use of the pool fails the test. */
+const noDatabase = new Proxy({} as Pool, {
+  get: (_t, prop) => {
+    throw new Error(`scale_replicas used the database (pool.${String(prop)})`);
+  },
+});
+
+interface TestContext extends StrategyContext<Pool> {
+  beats: unknown[];
+}
+
+function context(
+  kube: KubeConfigSource | undefined,
+  config: HealingConfigInput = {},
+  opts: { budgetMs?: number; signal?: AbortSignal } = {},
+): TestContext {
+  const beats: unknown[] = [];
+  return {
+    db: noDatabase,
+    collection: { id: 1, name: 'scale', table_schema: 'public', table_name: 'scale', table_oid: 1 },
+    problem: { class: 'HotspotCongestion' } as StrategyContext<Pool>['problem'],
+    state: 'stress',
+    config: parseHealingConfig({ k8s_namespace: NS, k8s_read_deployment: NAME, ...config }),
+    heartbeat: (d) => beats.push(d),
+    signal: opts.signal ?? new AbortController().signal,
+    budgetMs: opts.budgetMs ?? 60_000,
+    attemptKey: 'test/scale',
+    ...(kube ? { kube } : {}),
+    beats,
+  };
+}
+
+const scalePath = `/apis/apps/v1/namespaces/${NS}/deployments/${NAME}/scale`;
+
+describe('scale_replicas against a Kubernetes API server', () => {
+  let fake: FakeKubernetes;
+  let kube: KubeConfigSource;
+
+  beforeEach(async () => {
+    fake = await startFakeKubernetes({ podReadyMs: 150 });
+    const kc = kubeConfigForServer(fake.url, { token: 'test-token' });
+    kube = () => kc;
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  const spec = () => fake.deployment(NAME, NS).spec.replicas;
+  const status = () => fake.deployment(NAME, NS).status;
+
+  it('follows the seed rule: ceil(1.5 × replicas), capped by max_replicas', () => {
+    expect([1, 2, 4, 7, 8, 10].map((n) => scaleTarget(n, 10))).toEqual([2, 3, 6, 10, 10, 10]);
+  });
+
+  it('scales 4 → 6, waits until all 6 are ready, verifies; the compensation restores 4, and a second one writes nothing', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    const ctx = context(kube);
+
+    const sandbox = await scaleReplicas.sandbox(ctx);
+    expect(sandbox).toMatchObject({ passed: true, level: 'prerequisites' });
+    expect(sandbox.checks.map((c) => [c.name, c.passed])).toEqual([
+      ['kube_credentials', true], ['deployment_readable', true], ['below_max_replicas', true], ['deployment_ready', true], ['can_scale', true],
+    ]);
+    // The dry run reached the server with the target, and stored nothing.
+    expect(fake.requests.filter((r) => r.query.dryRun === 'All')).toEqual([
+      expect.objectContaining({ method: 'PUT', path: scalePath, status: 200, body: expect.objectContaining({ spec: { replicas: 6 } }) }),
+    ]);
+    expect(fake.writes()).toEqual([]);
+    expect(spec()).toBe(4);
+    // The token of the KubeConfig is what the server saw.
+    expect(new Set(fake.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer test-token']));
+
+    const plan = await scaleReplicas.plan(ctx);
+    expect(plan).toEqual({
+      strategy: 'scale_replicas',
+      params: { target: 6 },
+      snapshot: { namespace: NS, deployment: NAME, previous_replicas: 4 },
+      before: { replicas: 4, ready: 4 },
+    });
+
+    const result = await scaleReplicas.execute(ctx, plan);
+    expect(result).toMatchObject({ success: true, actions_taken: 1, improvement: 0.5, metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 6, write_conflicts: 0 } });
+    // It returned only once the rollout was over: the server says so now, without any waiting here.
+    expect(status()).toMatchObject({ observedGeneration: 2, replicas: 6, updatedReplicas: 6, readyReplicas: 6, availableReplicas: 6 });
+    expect(fake.writes()).toEqual([
+      expect.objectContaining({
+        method: 'PUT', path: scalePath, contentType: 'application/json', query: { fieldManager: 'selfheal' },
+        body: expect.objectContaining({ kind: 'Scale', spec: { replicas: 6 }, metadata: expect.objectContaining({ resourceVersion: expect.any(String) }) }),
+      }),
+    ]);
+    // It heartbeat on every poll, and saw the rollout unfinished at first.
+    const rollouts = ctx.beats.map((b) => (b as { rollout?: string }).rollout).filter(Boolean);
+    expect(rollouts.length).toBeGreaterThanOrEqual(2);
+    expect(rollouts[0]).not.toBe('6 of 6 ready (6 updated, 6 available)');
+    expect(rollouts.at(-1)).toBe('6 of 6 ready (6 updated, 6 available)');
+
+    expect(await scaleReplicas.verify(ctx, plan)).toMatchObject({ verified: true, after: { replicas: 6, ready: 6 } });
+
+    await scaleReplicas.compensate!(ctx, plan);
+    expect(spec()).toBe(4);
+    expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4, availableReplicas: 4 });
+    expect(fake.writes().map((w) => (w.body as { spec: unknown }).spec)).toEqual([{ replicas: 6 }, { replicas: 4 }]);
+
+    const requestsBefore = fake.requests.length;
+    await scaleReplicas.compensate!(ctx, plan);
+    expect(fake.requests.slice(requestsBefore).map((r) => r.method)).not.toContain('PUT');
+    expect(fake.requests.slice(requestsBefore).map((r) => r.method)).not.toContain('PATCH');
+    expect(fake.writes()).toHaveLength(2);
+    expect(spec()).toBe(4);
+  });
+
+  it('caps at max_replicas: 8 → 10; at 10 the sandbox fails and nothing is written', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 8 });
+    const ctx = context(kube, { max_replicas: 10 });
+    expect((await scaleReplicas.sandbox(ctx)).passed).toBe(true);
+    const plan = await scaleReplicas.plan(ctx);
+    expect(plan.params).toEqual({ target: 10 });
+    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({ success: true, metadata: { previous_replicas: 8, new_replicas: 10 } });
+    expect(spec()).toBe(10);
+    expect(status().readyReplicas).toBe(10);
+
+    const writes = fake.writes().length;
+    const sandbox = await scaleReplicas.sandbox(ctx);
+    expect(sandbox.passed).toBe(false);
+    expect(sandbox.checks.find((c) => !c.passed)).toEqual({ name: 'below_max_replicas', passed: false, detail: 'already at max_replicas: 10 replicas, max_replicas 10' });
+    // Executing anyway (a plan taken at the cap) does nothing.
+    const atCap = await scaleReplicas.plan(ctx);
+    expect(await scaleReplicas.execute(ctx, atCap)).toMatchObject({ success: false, actions_taken: 0, error: expect.stringMatching(/^nothing to scale: .* has 10 replicas, target 10/) });
+    expect(fake.writes()).toHaveLength(writes);
+    expect(spec()).toBe(10);
+  });
+
+  it('a deployment that never gets ready: execute fails within replica_ready_timeout, saying what is not ready; the compensation restores 4', async () => {
+    // Pods past the fifth never become ready (say, an image that cannot be pulled).
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4, maxReady: 5 });
+    const ctx = context(kube, { replica_ready_timeout: 1 });
+    expect((await scaleReplicas.sandbox(ctx)).passed).toBe(true);
+    const plan = await scaleReplicas.plan(ctx);
+
+    const started = Date.now();
+    const result = await scaleReplicas.execute(ctx, plan);
+    const took = Date.now() - started;
+    expect(result).toMatchObject({ success: false, actions_taken: 1, metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 5 } });
+    expect(result.error).toMatch(/^deployment selfheal-test\/ruvector-read scaled 4 → 6, not ready after 1\.\d s: 5 of 6 ready \(6 updated, 5 available\): 1 not ready$/);
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(2500);
+    expect(spec()).toBe(6);
+
+    expect(await scaleReplicas.verify(ctx, plan)).toMatchObject({ verified: false, after: { replicas: 6, ready: 5 } });
+    await scaleReplicas.compensate!(ctx, plan);
+    expect(spec()).toBe(4);
+    expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4 });
+    expect(fake.writes().map((w) => (w.body as { spec: unknown }).spec)).toEqual([{ replicas: 6 }, { replicas: 4 }]);
+  });
+
+  it('a missing deployment fails the sandbox, and so do missing credentials, each saying so', async () => {
+    const missing = await scaleReplicas.sandbox(context(kube));
+    expect(missing.passed).toBe(false);
+    expect(missing.checks).toEqual([
+      expect.objectContaining({ name: 'kube_credentials', passed: true, detail: `API server ${fake.url}` }),
+      { name: 'deployment_readable', passed: false, detail: 'deployment selfheal-test/ruvector-read not found' },
+    ]);
+
+    const noClient = await scaleReplicas.sandbox(context(undefined));
+    expect(noClient.passed).toBe(false);
+    expect(noClient.checks).toEqual([
+      { name: 'kube_credentials', passed: false, detail: 'no Kubernetes credentials: this worker was started without a Kubernetes client' },
+    ]);
+
+    // What a worker without kubeconfig and outside a cluster gets from its default loader.
+    const home = mkdtempSync(join(tmpdir(), 'selfheal-home-'));
+    try {
+      const noKubeconfig = await scaleReplicas.sandbox(context(lazyKubeConfig(() => loadKubeConfig({}, home))));
+      expect(noKubeconfig.checks).toEqual([
+        { name: 'kube_credentials', passed: false, detail: `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${join(home, '.kube', 'config')}` },
+      ]);
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('finds credentials in a kubeconfig file and uses its token', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'selfheal-kube-'));
+    try {
+      const file = join(dir, 'config');
+      writeFileSync(file, JSON.stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'fake',
+        clusters: [{ name: 'fake', cluster: { server: fake.url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'fake', user: { token: 'from-kubeconfig' } }],
+        contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
+      }));
+      const sandbox = await scaleReplicas.sandbox(context(lazyKubeConfig(() => loadKubeConfig({ KUBECONFIG: file }, dir))));
+      expect(sandbox.passed).toBe(true);
+      expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')?.detail).toBe('2 → 3 replicas (max_replicas 10)');
+      expect(fake.requests.map((r) => r.authorization)).toEqual(fake.requests.map(() => 'Bearer from-kubeconfig'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without the right to scale, the sandbox fails on the server-side dry run with the API server\'s reason', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    fake.forbidWrites(true);
+    const sandbox = await scaleReplicas.sandbox(context(kube));
+    expect(sandbox.passed).toBe(false);
+    expect(sandbox.checks.filter((c) => !c.passed)).toEqual([
+      {
+        name: 'can_scale',
+        passed: false,
+        detail: expect.stringMatching(/^server-side dry run refused: 403 Forbidden: .*cannot update resource "deployments\/scale"/),
+      },
+    ]);
+    expect(spec()).toBe(4);
+  });
+
+  it('cancellation stops the wait at once, even mid-request; the compensation then restores the previous count', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4, maxReady: 5 });
+    const controller = new AbortController();
+    const ctx = context(kube, { replica_ready_timeout: 120 }, { signal: controller.signal });
+    const plan = await scaleReplicas.plan(ctx);
+
+    const running = scaleReplicas.execute(ctx, plan);
+    const settled = running.then(() => 'resolved', (e: Error) => e.message);
+    await waitFor('the scale write', async () => fake.writes().length === 1, 10_000, 20);
+    // The API server turns slow: the next poll hangs until the cancellation cuts it.
+    fake.setLatency(30_000);
+    await waitFor('a poll held by the server', async () => fake.inFlight() > 0, 10_000, 20);
+    const abortedAt = Date.now();
+    controller.abort(new Error('cancelled by the test'));
+    expect(await settled).toBe('cancelled by the test');
+    expect(Date.now() - abortedAt).toBeLessThan(500);
+    expect(spec()).toBe(6);
+
+    fake.setLatency(0);
+    await scaleReplicas.compensate!(context(kube, { replica_ready_timeout: 120 }), plan);
+    expect(spec()).toBe(4);
+    expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4 });
+  });
+
+  it('someone else scaling after the plan is left alone, by execute and by the compensation', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    const ctx = context(kube);
+    const plan = await scaleReplicas.plan(ctx);
+
+    // A person scales to 5 with a merge patch. client-node 1.x sends a PATCH as JSON Patch unless
+    // the Content-Type is set through per-request options.
+    const k8s = clientNode();
+    const api = kube().makeApiClient(k8s.AppsV1Api);
+    await api.patchNamespacedDeploymentScale(
+      { name: NAME, namespace: NS, body: { spec: { replicas: 5 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    // Without them: application/json-patch+json, whatever the body.
+    await api.patchNamespacedDeploymentScale({ name: NAME, namespace: NS, body: [{ op: 'test', path: '/spec/replicas', value: 5 }] });
+    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => [r.contentType, r.status])).toEqual([
+      ['application/merge-patch+json', 200],
+      ['application/json-patch+json', 200],
+    ]);
+    const writes = fake.writes().length;
+
+    const result = await scaleReplicas.execute(ctx, plan);
+    expect(result).toMatchObject({ success: false, actions_taken: 0, metadata: { previous_replicas: 4, new_replicas: 5 } });
+    expect(result.error).toBe('deployment selfheal-test/ruvector-read has 5 replicas, not the 4 planned: someone else scaled it; left as it is');
+    await scaleReplicas.compensate!(ctx, plan);
+    expect(fake.writes()).toHaveLength(writes);
+    expect(spec()).toBe(5);
+  });
+
+  it('a write that loses a race (409 Conflict) is read and decided again', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    const ctx = context(kube);
+    const plan = await scaleReplicas.plan(ctx);
+    fake.conflictNextWrites(2);
+    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({ success: true, metadata: { new_replicas: 6, write_conflicts: 2 } });
+    expect(fake.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([409, 409, 200]);
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path === scalePath)).toHaveLength(3); // read again before each try
+    expect(spec()).toBe(6);
+  });
 });

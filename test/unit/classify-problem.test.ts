@@ -16,7 +16,8 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     collection: 'c',
     table: {
       oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
-      last_analyzed_at: null, analyzed_age_seconds: 3600, xid_age: 1000, freeze_max_age: 200_000_000,
+      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
+      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600 }],
     },
     indexes,
     maintenance,
@@ -124,16 +125,23 @@ describe('classifyProblem', () => {
     old.table.xid_age = 250_000;
     expect(classifyProblem(integrityOf(old, c), c)).toMatchObject({ class: 'WraparoundRisk', xid_age: 250_000 });
     const stale = stats([index(10, 90)]);
-    stale.table.mods_since_analyze = 90_000;
+    const part = stale.table.analysis[0]!;
+    part.mods_since_analyze = 90_000;
     const s = integrityOf(stale, config);
     expect(s.cut_side).toEqual(['statistics']);
-    expect(classifyProblem(s, config)).toMatchObject({ class: 'StaleStatistics', mods_since_analyze: 90_000, reltuples: 100_000 });
+    expect(classifyProblem(s, config)).toMatchObject({ class: 'StaleStatistics', relations: ['t'], mods_since_analyze: 90_000, reltuples: 100_000 });
     // Analyzed a minute ago: autovacuum is keeping up, so it is not stale yet.
-    stale.table.analyzed_age_seconds = 60;
+    part.analyzed_age_seconds = 60;
     expect(integrityOf(stale, config).state).toBe('normal');
     // 20 % of the table changed is still fresh.
-    stale.table.analyzed_age_seconds = 3600;
-    stale.table.mods_since_analyze = 20_000;
+    part.analyzed_age_seconds = 3600;
+    part.mods_since_analyze = 20_000;
+    expect(integrityOf(stale, config).state).toBe('normal');
+    // Partitions are judged one by one: a busy leaf analyzed a minute ago is fine beside a quiet old one.
+    stale.table.analysis = [
+      { name: 'p0', reltuples: 5000, mods_since_analyze: 40_000, analyzed_age_seconds: 60 },
+      { name: 'p1', reltuples: 5000, mods_since_analyze: 0, analyzed_age_seconds: 86_400 },
+    ];
     expect(integrityOf(stale, config).state).toBe('normal');
   });
 
