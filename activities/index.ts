@@ -65,7 +65,7 @@ export function createActivities({ pool, kube }: ActivityDeps) {
       signal: ctx.cancellationSignal,
       budgetMs,
       attemptKey: ctx.info.workflowExecution?.workflowId ?? `activity/${ctx.info.activityId}`,
-      ...(kube ? { kube } : {}),
+      kube,
     };
   }
 

@@ -158,7 +158,7 @@ export function describeKubeError(err: unknown): string {
 
 /** Per-request options that abort the HTTP request itself with the signal. */
 function withSignal(signal?: AbortSignal): ConfigurationOptions | undefined {
-  if (!signal || true) return undefined;
+  if (!signal) return undefined;
   const { Observable } = clientNode();
   const setSignal: ObservableMiddleware = {
     pre: (ctx) => {

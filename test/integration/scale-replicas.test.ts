@@ -249,6 +249,12 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(spec()).toBe(6);
 
     fake.setLatency(0);
+    // Half-scaled and stuck: no new attempt may start from here.
+    const stuck = await scaleReplicas.sandbox(context(kube));
+    expect(stuck.passed).toBe(false);
+    expect(stuck.checks.find((c) => c.name === 'deployment_ready')).toEqual({
+      name: 'deployment_ready', passed: false, detail: '5 of 6 ready (6 updated, 5 available): 1 not ready (a rollout is still in progress)',
+    });
     await scaleReplicas.compensate!(context(kube, { replica_ready_timeout: 120 }), plan);
     expect(spec()).toBe(4);
     expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4 });
