@@ -1,5 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
+import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
+import { qualifiedName } from '../../src/postgres/quote-ident';
 import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
@@ -50,6 +52,8 @@ export const drainHotPartition: Strategy<Pool> = {
         ctx.heartbeat({ slice });
         moves.push({ slice, moved: await moveSlice(c, snap.placement_key, snap.placement, slice) });
       }
+      // Rows changed partitions: the planner's statistics of every leaf follow them now.
+      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
     });
     const moved = moves.reduce((n, m) => n + m.moved, 0);
     return {
@@ -67,6 +71,9 @@ export const drainHotPartition: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    await restorePlacement(ctx.db, snap.placement_key, snap.placement, null);
+    await withClient(ctx.db, async (c) => {
+      await restorePlacement(c, snap.placement_key, snap.placement, null);
+      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
+    });
   },
 };

@@ -1,5 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
+import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
+import { qualifiedName } from '../../src/postgres/quote-ident';
 import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
 import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
@@ -69,6 +71,8 @@ export const rebalancePartitions: Strategy<Pool> = {
         steps.push({ slice, moved, lambda: now.lambda, hot_ratio: ratio, undone: false });
         if (ratio <= ctx.config.hotspot_load_ratio) break;
       }
+      // Rows changed partitions: the planner's statistics of every leaf follow them now.
+      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
     });
     const last = steps.at(-1);
     return {
@@ -86,7 +90,10 @@ export const rebalancePartitions: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    await restorePlacement(ctx.db, snap.placement_key, snap.placement, null);
+    await withClient(ctx.db, async (c) => {
+      await restorePlacement(c, snap.placement_key, snap.placement, null);
+      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
+    });
   },
 };
 
