@@ -2,13 +2,11 @@ import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import { qualifiedName } from '../../src/postgres/quote-ident';
-import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
+import { placementSize, type RowPlacement } from '../../src/postgres/placement-snapshot';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
 import { moveSlice, type Slice } from './partition-moves';
-import { partitionedTarget, targetCheck } from './partitioned-target';
-import { planMoves, verifyNotHot } from './rebalance-partitions';
-import { sandboxResult } from './sandbox-checks';
+import { planMoves, putRowsBack, sandboxHotspotMove, verifyNotHot } from './rebalance-partitions';
 
 interface Snapshot {
   placement_key: string;
@@ -24,17 +22,7 @@ export const drainHotPartition: Strategy<Pool> = {
   descriptor: strategyByName('drain_hot_partition')!,
 
   async sandbox(ctx) {
-    const started = Date.now();
-    const t = await partitionedTarget(ctx);
-    const hot = ctx.problem.class === 'HotspotCongestion' ? ctx.problem.partition_ids[0] : undefined;
-    return sandboxResult(
-      'prerequisites',
-      [
-        targetCheck(t),
-        { name: 'hot_partition_named', passed: hot !== undefined, detail: hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion` },
-      ],
-      started,
-    );
+    return sandboxHotspotMove(ctx);
   },
 
   async plan(ctx) {
@@ -70,10 +58,6 @@ export const drainHotPartition: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
-    await withClient(ctx.db, async (c) => {
-      await restorePlacement(c, snap.placement_key, snap.placement, null);
-      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
-    });
+    await putRowsBack(ctx, plan);
   },
 };

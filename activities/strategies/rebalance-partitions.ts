@@ -7,7 +7,7 @@ import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 import { loadRatio } from '../../src/sensor/part-health';
 import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
+import type { SandboxResult, Strategy, StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
 import { moveSlice, undoSlice, type Slice } from './partition-moves';
 import { partitionedTarget, targetCheck } from './partitioned-target';
 import { sandboxResult } from './sandbox-checks';
@@ -31,17 +31,7 @@ export const rebalancePartitions: Strategy<Pool> = {
   descriptor: strategyByName('rebalance_partitions')!,
 
   async sandbox(ctx) {
-    const started = Date.now();
-    const t = await partitionedTarget(ctx);
-    const hot = ctx.problem.class === 'HotspotCongestion' ? ctx.problem.partition_ids[0] : undefined;
-    return sandboxResult(
-      'prerequisites',
-      [
-        targetCheck(t),
-        { name: 'hot_partition_named', passed: hot !== undefined, detail: hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion` },
-      ],
-      started,
-    );
+    return sandboxHotspotMove(ctx);
   },
 
   async plan(ctx) {
@@ -89,11 +79,7 @@ export const rebalancePartitions: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
-    await withClient(ctx.db, async (c) => {
-      await restorePlacement(c, snap.placement_key, snap.placement, null);
-      await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
-    });
+    await putRowsBack(ctx, plan);
   },
 };
 
@@ -101,6 +87,30 @@ function hotRatio(sample: ReturnType<typeof integrityOf>, hot: number, ctx: Stra
   const parts = sample.stats.partitioning?.partitions ?? [];
   const p = parts.find((x) => x.value === hot);
   return p ? loadRatio(p, parts, ctx.config) : 0;
+}
+
+/** What both partition movers check first: a partitioned collection and a hot partition to move rows from. */
+export async function sandboxHotspotMove(ctx: StrategyContext<Pool>): Promise<SandboxResult> {
+  const started = Date.now();
+  const t = await partitionedTarget(ctx);
+  const hot = ctx.problem.class === 'HotspotCongestion' ? ctx.problem.partition_ids[0] : undefined;
+  return sandboxResult(
+    'prerequisites',
+    [
+      targetCheck(t),
+      { name: 'hot_partition_named', passed: hot !== undefined, detail: hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion` },
+    ],
+    started,
+  );
+}
+
+/** Both movers' compensation: every recorded row back in its partition, statistics refreshed. */
+export async function putRowsBack(ctx: StrategyContext<Pool>, plan: StrategyPlan): Promise<void> {
+  const snap = plan.snapshot as unknown as Snapshot;
+  await withClient(ctx.db, async (c) => {
+    await restorePlacement(c, snap.placement_key, snap.placement, null);
+    await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
+  });
 }
 
 /** The plan both partition movers share: the hot partition, the others coldest first, and where placements are kept. */
