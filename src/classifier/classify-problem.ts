@@ -2,7 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import type { EdgeKind, GraphEdge } from '../graph/system-graph';
 import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
-import { centroidHealth, connectionUsagePct, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio, stalestParts } from '../sensor/part-health';
+import { centroidHealth, connectionUsagePct, replicaHealth, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio, stalestParts } from '../sensor/part-health';
 import type { IntegritySample } from '../sensor/integrity-sample';
 
 /** An edge whose measured health is this far below full counts as weak. */
@@ -64,6 +64,18 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     }
   }
 
+  if (has('replication')) {
+    const lagging = stats.replicas.filter((r) => replicaHealth(r, config) < 1).sort((a, b) => b.replay_gap_bytes - a.replay_gap_bytes);
+    if (lagging.length > 0) {
+      return {
+        class: 'ReplicationLag',
+        replica_ids: lagging.map((r) => r.pid),
+        replica_names: lagging.map((r) => r.application_name),
+        lag_seconds: Math.max(0, ...lagging.map((r) => r.replay_lag_seconds ?? 0)),
+        lag_bytes: lagging[0]!.replay_gap_bytes,
+      };
+    }
+  }
   if (has('memory')) {
     const m = stats.memory;
     return {

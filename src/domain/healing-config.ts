@@ -65,6 +65,8 @@ const healingConfigObject = z.object({
   slot_retained_warn_bytes: z.number().min(0).default(1024 * 1024 * 1024),
   /** What cap_slot_wal sets max_slot_wal_keep_size to, in MB (-1 would be unlimited). */
   slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
+  /** A standby this many bytes of WAL behind in replay is lagging. */
+  replication_lag_warn_bytes: z.number().min(0).default(16 * 1024 * 1024),
   /** Cap for scale_replicas. */
   max_replicas: z.number().int().min(1).max(1000).default(10),
   /** Namespace of the deployment scale_replicas scales. */

@@ -41,10 +41,13 @@ export const centroidSkewSchema = z.object({
   size_cv: z.number().default(0),
 });
 
+/** replica_ids are the walsender pids; the gap is measured in bytes, the seconds are as reported. */
 export const replicationLagSchema = z.object({
   class: z.literal('ReplicationLag'),
   replica_ids: z.array(z.number().int()),
+  replica_names: z.array(z.string()).default([]),
   lag_seconds: z.number(),
+  lag_bytes: z.number().default(0),
 });
 
 export const maintenanceContentionSchema = z.object({

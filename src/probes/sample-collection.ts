@@ -12,6 +12,7 @@ import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
 import { counterRate } from './counter-rate';
 import { readReplicationSlots } from './replication-slots';
+import { readStandbys } from './standbys';
 import { readTempBytes, readTempConsumers, readWorkMemBytes } from './temp-spill';
 
 export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds'>;
@@ -33,6 +34,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
   const consumers = await readTempConsumers(db);
   const workMem = await readWorkMemBytes(db);
   const slots = await readReplicationSlots(db);
+  const replicas = await readStandbys(db);
   // The load window may wait for counters; that wait is not the sensor's cost.
   const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
   const loadStarted = process.hrtime.bigint();
@@ -51,6 +53,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
     partitioning: layout && load ? { ...layout, partitions: load.partitions, window_ms: load.window_ms } : null,
     memory: { temp_bytes_per_s: spill.per_s, window_ms: spill.window_ms, work_mem_bytes: workMem, consumers },
     slots,
+    replicas,
     sampled_at: new Date().toISOString(),
     sample_cost_ms: Math.round(costMs * 100) / 100,
   };

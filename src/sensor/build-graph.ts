@@ -1,7 +1,7 @@
 import { edge, type GraphEdge, type GraphNode, type SystemGraph } from '../graph/system-graph';
 import type { HealingConfig } from '../domain/healing-config';
 import type { CollectionStats, IndexStats, MaintenanceJob } from './collection-stats';
-import { centroidHealth, connectionHealth, memoryHealth, slotHealth, freezeHealth, lockHealth, partitionHealth, queryHealth, statisticsHealth } from './part-health';
+import { centroidHealth, connectionHealth, memoryHealth, replicaHealth, slotHealth, freezeHealth, lockHealth, partitionHealth, queryHealth, statisticsHealth } from './part-health';
 
 /** Density of a freshly built btree leaf level (default fillfactor 90). */
 export const HEALTHY_LEAF_DENSITY = 90;
@@ -9,7 +9,7 @@ export const HEALTHY_LEAF_DENSITY = 90;
 export type GraphSettings = Pick<
   HealingConfig,
   | 'maintenance_long_running_seconds' | 'connection_stress_pct' | 'xid_age_warn' | 'xid_age_critical' | 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'
-  | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio' | 'temp_spill_warn_bytes_per_s' | 'slot_retained_warn_bytes'
+  | 'hotspot_load_ratio' | 'hotspot_min_ops_per_second' | 'centroid_skew_ratio' | 'temp_spill_warn_bytes_per_s' | 'slot_retained_warn_bytes' | 'replication_lag_warn_bytes'
 >;
 
 export const WORKLOAD = 'workload';
@@ -25,6 +25,7 @@ export const tableNode = (oid: number): string => `table:${oid}`;
 export const indexNode = (oid: number): string => `index:${oid}`;
 export const partitionNode = (oid: number): string => `partition:${oid}`;
 export const centroidNode = (oid: number): string => `centroid:${oid}`;
+export const replicaNode = (pid: number): string => `replica:${pid}`;
 
 /** Health of an index from its leaf density; an unmeasured index is taken as healthy, an invalid one as dead. */
 export function indexHealth(ix: IndexStats): number {
@@ -85,6 +86,13 @@ export function buildSystemGraph(stats: CollectionStats, settings: GraphSettings
   between(STATISTICS, 'statistics', 'planner statistics', 'statistics', statisticsHealth(stats.table, settings));
   between(MEMORY, 'memory', 'sort and hash memory', 'memory', memoryHealth(stats.memory, settings));
   between(SLOTS, 'slots', 'WAL retained by replication slots', 'slot', slotHealth(stats.slots, settings));
+  // Each standby follows the table through replication and serves clients' reads.
+  for (const r of stats.replicas) {
+    const id = replicaNode(r.pid);
+    const h = replicaHealth(r, settings);
+    nodes.push({ id, kind: 'replica', label: `standby ${r.application_name || r.pid}`, health: h });
+    edges.push(edge(t, id, 'replication', 1, h), edge(WORKLOAD, id, 'access', 1, h));
+  }
   // Partitions hang off their parent and serve clients directly; each is one centroid's list, which
   // clients probe first. Load weakens a partition, row skew its centroid.
   const parts = stats.partitioning?.partitions ?? [];

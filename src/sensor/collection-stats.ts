@@ -103,6 +103,15 @@ export const slotStatsSchema = z.object({
 });
 export type SlotStats = z.infer<typeof slotStatsSchema>;
 
+export const standbyStatsSchema = z.object({
+  pid: z.number().int(),
+  application_name: z.string(),
+  state: z.string(),
+  replay_gap_bytes: z.number(),
+  replay_lag_seconds: z.number().nullable(),
+});
+export type StandbyStats = z.infer<typeof standbyStatsSchema>;
+
 export const collectionStatsSchema = z.object({
   collection: z.string(),
   table: z.object({
@@ -128,6 +137,8 @@ export const collectionStatsSchema = z.object({
   memory: memoryStatsSchema,
   /** The server's replication slots: WAL an inactive one retains fills the disk. */
   slots: z.array(slotStatsSchema),
+  /** Streaming standbys of the server, as the primary sees them. */
+  replicas: z.array(standbyStatsSchema),
   sampled_at: z.string(),
   /** Wall time the sample took: the sensor's own cost. */
   sample_cost_ms: z.number().nonnegative(),

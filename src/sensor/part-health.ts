@@ -1,5 +1,5 @@
 import type { HealingConfig } from '../domain/healing-config';
-import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery, SlotStats } from './collection-stats';
+import type { BlockingChain, ConnectionUsage, MemoryStats, PartitionLoadStats, RunawayQuery, SlotStats, StandbyStats } from './collection-stats';
 import type { PartAnalysis, TableStats } from '../probes/table-stats';
 
 /**
@@ -102,4 +102,9 @@ export function retainingSlots(slots: SlotStats[], c: Pick<HealingConfig, 'slot_
 export function slotHealth(slots: SlotStats[], c: Pick<HealingConfig, 'slot_retained_warn_bytes'>): number {
   const worst = Math.max(0, ...retainingSlots(slots, c).map((s) => s.retained_bytes));
   return worst === 0 ? 1 : c.slot_retained_warn_bytes / worst;
+}
+
+/** A standby's health from its replay gap in bytes. */
+export function replicaHealth(r: StandbyStats, c: Pick<HealingConfig, 'replication_lag_warn_bytes'>): number {
+  return r.replay_gap_bytes <= c.replication_lag_warn_bytes ? 1 : c.replication_lag_warn_bytes / r.replay_gap_bytes;
 }

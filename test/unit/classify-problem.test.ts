@@ -27,6 +27,7 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     partitioning: null,
     memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [] },
     slots: [],
+    replicas: [],
     sampled_at: '2026-01-01T00:00:00Z',
     sample_cost_ms: 1,
     ...over,
@@ -178,5 +179,21 @@ describe('classifyProblem', () => {
     const s = integrityOf(partitioned([part(0, 230_000, 0), part(1, 25_000, 0), part(2, 25_000, 0), part(3, 17_500, 0)]), config);
     expect(s.state).not.toBe('normal');
     expect(classifyProblem(s, config)).toMatchObject({ class: 'CentroidSkew', centroid_ids: [0], skew_factor: 3.1 });
+  });
+
+  it('a standby far behind in replay (bytes) is ReplicationLag, naming it', () => {
+    const s = integrityOf(
+      stats([index(10, 90)], [], {
+        replicas: [
+          { pid: 70, application_name: 'standby_a', state: 'streaming', replay_gap_bytes: 28 * 1024 * 1024 * 2, replay_lag_seconds: 0.355 },
+          { pid: 71, application_name: 'standby_b', state: 'streaming', replay_gap_bytes: 0, replay_lag_seconds: null },
+        ],
+      }),
+      config,
+    );
+    expect(s.cut_side).toEqual(['replica:70']);
+    expect(classifyProblem(s, config)).toEqual({
+      class: 'ReplicationLag', replica_ids: [70], replica_names: ['standby_a'], lag_seconds: 0.355, lag_bytes: 56 * 1024 * 1024,
+    });
   });
 });
