@@ -19,6 +19,8 @@ export interface ActivityDeps {
   pool: Pool;
   /** Kubernetes credentials for strategies that scale deployments; loaded when first needed. */
   kube?: KubeConfigSource;
+  /** Standbys the strategies may connect to (resume_wal_replay). */
+  standbyUrls?: string[];
 }
 
 const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100) });
@@ -46,7 +48,7 @@ export interface PreparedAttempt {
  * Every side effect of a healing attempt. Each activity validates its input, is safe to run twice
  * (retries), and heartbeats while it runs long.
  */
-export function createActivities({ pool, kube }: ActivityDeps) {
+export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
   async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
     const c = await getCollection(pool, name);
     if (c.table_oid === null) throw new Error(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist`);
@@ -66,6 +68,7 @@ export function createActivities({ pool, kube }: ActivityDeps) {
       budgetMs,
       attemptKey: ctx.info.workflowExecution?.workflowId ?? `activity/${ctx.info.activityId}`,
       kube,
+      standbyUrls: standbyUrls ?? [],
     };
   }
 

@@ -16,6 +16,7 @@ import { evictColdData } from './evict-cold-data';
 import { drainHotPartition } from './drain-hot-partition';
 import { tuneWorkMem } from './tune-work-mem';
 import { capSlotWal } from './cap-slot-wal';
+import { resumeWalReplay } from './resume-wal-replay';
 import { dropReplicationSlot } from './drop-replication-slot';
 import { scaleReplicas } from './scale-replicas';
 
@@ -36,6 +37,7 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   drain_hot_partition: drainHotPartition,
   tune_work_mem: tuneWorkMem,
   cap_slot_wal: capSlotWal,
+  resume_wal_replay: resumeWalReplay,
   drop_replication_slot: dropReplicationSlot,
   scale_replicas: scaleReplicas,
 };

@@ -119,6 +119,16 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     description: 'drop the inactive slots that retain WAL past the warning size; never an active one',
   },
   {
+    name: 'resume_wal_replay',
+    handles: ['ReplicationLag'],
+    impact: 0.1,
+    estimated_duration_seconds: 60,
+    reversible: false,
+    requires_approval: false,
+    sandbox_levels: ['prerequisites'],
+    description: 'resume WAL replay on a standby whose replay was paused, and wait until the primary sees it caught up',
+  },
+  {
     name: 'terminate_blocking_root',
     handles: ['BlockingChain'],
     impact: 0.4,

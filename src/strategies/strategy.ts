@@ -49,6 +49,11 @@ export interface StrategyContext<Db> {
   attemptKey: string;
   /** Kubernetes credentials, loaded on first use; absent or throwing when the worker has none. */
   kube?: KubeConfigSource;
+  /**
+   * Connection URLs of the standbys, given to the worker (SELFHEAL_STANDBY_URLS), never to a workflow:
+   * they carry credentials, and workflow inputs are stored in history.
+   */
+  standbyUrls?: string[];
 }
 
 /** A strategy as code: the descriptor plus how it sandboxes, plans, executes, verifies and compensates. */

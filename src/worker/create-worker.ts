@@ -15,6 +15,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** Kubernetes credentials; default: in-cluster or kubeconfig, loaded when a strategy first needs them. */
   kube?: KubeConfigSource;
+  /** Standby URLs; default: SELFHEAL_STANDBY_URLS, comma-separated. */
+  standbyUrls?: string[];
 }
 
 export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -23,9 +25,13 @@ export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worke
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig() }),
+    activities: createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig(), standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv() }),
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
   });
   return { worker, connection };
+}
+
+function standbyUrlsFromEnv(): string[] {
+  return (process.env.SELFHEAL_STANDBY_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
 }

@@ -72,7 +72,7 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue, running the shared workflow bundle against the test database. */
-export async function startTestWorker(pool: Pool): Promise<TestWorker> {
+export async function startTestWorker(pool: Pool, opts: { standbyUrls?: string[] } = {}): Promise<TestWorker> {
   quietRuntime();
   const stack = testStack();
   const taskQueue = uniqueName('tq');
@@ -83,6 +83,7 @@ export async function startTestWorker(pool: Pool): Promise<TestWorker> {
     pool,
     workflowBundlePath: stack.workflowBundle,
     shutdownGraceTime: '2 seconds',
+    standbyUrls: opts.standbyUrls ?? [],
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: stack.temporalAddress });
