@@ -11,6 +11,7 @@ import { drillIndexFragmentation } from '../../drills/index-fragmentation';
 import { drillInvalidIndex } from '../../drills/invalid-index';
 import { drillMaintenanceContention } from '../../drills/maintenance-contention';
 import { drillMemoryPressure } from '../../drills/memory-pressure';
+import { drillReplicationLag } from '../../drills/replication-lag';
 import { drillRunawayQuery } from '../../drills/runaway-query';
 import { drillSlotRetention } from '../../drills/slot-retention';
 import { drillStaleStatistics } from '../../drills/stale-statistics';
@@ -40,6 +41,11 @@ const DRILLS: Record<string, Inject> = {
   WraparoundRisk: async (pool, _url, c, force) => drillWraparoundRisk(pool, c, await loadHealingConfig(pool, c.name), { force }),
   StaleStatistics: (pool, _url, c, force) => drillStaleStatistics(pool, c, { force }),
   SlotRetention: (pool, _url, c, force) => drillSlotRetention(pool, c, { force }),
+  ReplicationLag: (pool, _url, c, force) => {
+    const standby = (process.env.SELFHEAL_STANDBY_URLS ?? '').split(',')[0]?.trim();
+    if (!standby) throw new UsageError('the ReplicationLag drill pauses replay on a standby: set SELFHEAL_STANDBY_URLS to its URL');
+    return drillReplicationLag(pool, standby, c, { force });
+  },
 };
 const NAMES = Object.keys(DRILLS);
 
