@@ -17,6 +17,7 @@ import { drainHotPartition } from './drain-hot-partition';
 import { tuneWorkMem } from './tune-work-mem';
 import { capSlotWal } from './cap-slot-wal';
 import { resumeWalReplay } from './resume-wal-replay';
+import { setRoleTimeouts } from './set-role-timeouts';
 import { dropReplicationSlot } from './drop-replication-slot';
 import { scaleReplicas } from './scale-replicas';
 
@@ -38,6 +39,7 @@ const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
   tune_work_mem: tuneWorkMem,
   cap_slot_wal: capSlotWal,
   resume_wal_replay: resumeWalReplay,
+  set_role_timeouts: setRoleTimeouts,
   drop_replication_slot: dropReplicationSlot,
   scale_replicas: scaleReplicas,
 };

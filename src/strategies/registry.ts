@@ -148,6 +148,17 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     sandbox_levels: ['prerequisites'],
     description: 'pg_cancel_backend the statements on the collection running past runaway_query_seconds; the sessions stay',
   },
+  // After the acute levers: a role setting reaches only new sessions, so it prevents, not heals.
+  {
+    name: 'set_role_timeouts',
+    handles: ['BlockingChain', 'RunawayQuery'],
+    impact: 0.1,
+    estimated_duration_seconds: 10,
+    reversible: true,
+    requires_approval: false,
+    sandbox_levels: ['read_only', 'prerequisites'],
+    description: "the reversible lever: idle_in_transaction_session_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored",
+  },
   {
     name: 'limit_role_connections',
     handles: ['ConnectionExhaustion'],

@@ -7,9 +7,12 @@ import { drillMemoryPressure } from '../../src/drills/memory-pressure';
 import { drillRunawayQuery } from '../../src/drills/runaway-query';
 import { drillStaleStatistics } from '../../src/drills/stale-statistics';
 import { drillWraparoundRisk } from '../../src/drills/wraparound-risk';
-import { TEST_ROWS } from '../support/collections';
+import { TEST_ROWS, testCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
-import { useWorkerSystem } from '../support/test-harness';
+import { useCliSystem, useWorkerSystem } from '../support/test-harness';
+import { drillSession, ensureDrillRole } from '../../src/drills/drill-role';
+import { getCollection } from '../../src/postgres/collections';
+import { startHealingAttempt } from '../../src/temporal/start-attempt';
 
 /**
  * One drill per class, healed by the guardian on its own: the fault is injected for real, the
@@ -60,5 +63,35 @@ describe('drills: the seed classes on a plain table', () => {
     // The vacuum counts as contention after 1 s; it is measured from when it has run that long.
     await runGuardianDrill(sys, { class: 'MaintenanceContention', strategy: 'pause_maintenance' }, { maintenance_long_running_seconds: 1 }, (c) =>
       drillMaintenanceContention(sys.db.pool, c), 1000);
+  });
+});
+
+describe('set_role_timeouts: the reversible lever for lock chains and runaway statements', () => {
+  const sys = useCliSystem('timeouts');
+
+  it('gives the root\'s role idle_in_transaction_session_timeout for its new sessions, and rollback restores the role exactly', async () => {
+    const name = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, blocked_session_min_seconds: 0, idle_connection_seconds: 30 });
+    const c = await getCollection(sys.db.pool, name);
+    const run = await drillBlockingChain(sys.db.pool, sys.db.url, c);
+    // A fresh password for the drill role: its running sessions keep theirs.
+    const role = await ensureDrillRole(sys.db.pool, sys.db.url, c);
+    const newSession = async () => {
+      const s = await drillSession(role, 'timeouts test');
+      try {
+        return (await s.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout;
+      } finally {
+        await s.end();
+      }
+    };
+    try {
+      const outcome = await (await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'set_role_timeouts' })).result();
+      expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'set_role_timeouts', verified: true });
+      expect(await newSession()).toBe('30s');
+      const rb = await sys.cli('rollback', name, '--json');
+      expect({ code: rb.code, err: rb.err }).toEqual({ code: 0, err: '' });
+      expect(await newSession()).toBe('0');
+    } finally {
+      await run.held?.release();
+    }
   });
 });

@@ -1,0 +1,112 @@
+import type { Pool } from '../../src/postgres/pool';
+import { quoteIdent, quoteLiteral } from '../../src/postgres/quote-ident';
+import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
+import type { Queryable } from '../../src/probes/queryable';
+import { readBlockingChains } from '../../src/probes/blocking-chains';
+import { readRunawayQueries } from '../../src/probes/runaway-queries';
+import { sessionChains } from '../../src/sensor/part-health';
+import { strategyByName } from '../../src/strategies/registry';
+import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { sandboxResult, type Check } from './sandbox-checks';
+
+/** The timeout each class calls for: idle transactions for lock chains, long statements for runaway ones. */
+const SETTING = { BlockingChain: 'idle_in_transaction_session_timeout', RunawayQuery: 'statement_timeout' } as const;
+
+interface Snapshot {
+  role: string;
+  database: string;
+  setting: string;
+  /** The role's value in this database before (pg_db_role_setting), or null when it had none. */
+  previous: string | null;
+}
+
+/**
+ * set_role_timeouts: the reversible lever for BlockingChain and RunawayQuery. The role behind the
+ * chain's root (or the runaway statement) gets idle_in_transaction_session_timeout (or
+ * statement_timeout) in this database, so its next sessions cannot hold locks idle, or run, past it.
+ * Preventive: sessions already running keep their settings, so it does not end the incident at hand;
+ * its own measure is a new session of the role seeing the timeout. The previous setting is restored
+ * exactly on rollback.
+ */
+export const setRoleTimeouts: Strategy<Pool> = {
+  descriptor: strategyByName('set_role_timeouts')!,
+
+  async sandbox(ctx) {
+    const started = Date.now();
+    const target = await findTarget(ctx);
+    const checks: Check[] = [];
+    if (!target) {
+      checks.push({ name: 'offending_role', passed: false, detail: `no ordinary role behind a ${ctx.problem.class} now` });
+      return sandboxResult('prerequisites', checks, started);
+    }
+    try {
+      await inRolledBackTransaction(ctx.db, (c) => c.query(alter(target.role, target.database, target.setting, value(ctx))));
+      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${target.role} SET ${target.setting} = ${value(ctx)} ran and was rolled back` });
+    } catch (err) {
+      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${target.role} failed: ${(err as Error).message}` });
+    }
+    return sandboxResult('read_only', checks, started);
+  },
+
+  async plan(ctx) {
+    const target = await findTarget(ctx);
+    if (!target) throw new Error(`no ordinary role behind a ${ctx.problem.class} now`);
+    const snapshot: Snapshot = { ...target, previous: await roleSetting(ctx.db, target.role, target.database, target.setting) };
+    return { strategy: 'set_role_timeouts', params: { role: target.role, setting: target.setting, value: value(ctx) }, snapshot: { ...snapshot }, before: { previous: snapshot.previous } };
+  },
+
+  async execute(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    await ctx.db.query(alter(snap.role, snap.database, snap.setting, String(plan.params.value)));
+    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, setting: snap.setting, value: plan.params.value, previous: snap.previous } };
+  },
+
+  async verify(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    const stored = await roleSetting(ctx.db, snap.role, snap.database, snap.setting);
+    return {
+      verified: stored === String(plan.params.value),
+      after: { stored },
+      detail: `${snap.role} in ${snap.database}: ${snap.setting} ${snap.previous ?? '(none)'} → ${stored ?? '(none)'}; takes effect for its new sessions`,
+    };
+  },
+
+  async compensate(ctx, plan) {
+    const snap = plan.snapshot as unknown as Snapshot;
+    if ((await roleSetting(ctx.db, snap.role, snap.database, snap.setting)) === snap.previous) return;
+    const target = `ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)}`;
+    await ctx.db.query(snap.previous === null ? `${target} RESET ${snap.setting}` : `${target} SET ${snap.setting} = ${quoteLiteral(snap.previous)}`);
+  },
+};
+
+function value(ctx: StrategyContext<Pool>): string {
+  return ctx.problem.class === 'RunawayQuery' ? `${Math.round(ctx.config.runaway_query_seconds)}s` : `${Math.max(1, Math.round(ctx.config.idle_connection_seconds))}s`;
+}
+
+function alter(role: string, database: string, setting: string, v: string): string {
+  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${setting} = ${quoteLiteral(v)}`;
+}
+
+async function roleSetting(db: Queryable, role: string, database: string, setting: string): Promise<string | null> {
+  const { rows } = await db.query<{ v: string | null }>(
+    `SELECT (SELECT substr(x, length($3) + 2) FROM unnest(s.setconfig) x WHERE x LIKE $3 || '=%') AS v
+       FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase
+      WHERE r.rolname = $1 AND d.datname = $2`,
+    [role, database, setting],
+  );
+  return rows[0]?.v ?? null;
+}
+
+/** The ordinary role at the root of the chain, or running the runaway statement, and the setting it needs. */
+async function findTarget(ctx: StrategyContext<Pool>): Promise<{ role: string; database: string; setting: string } | null> {
+  const database = (await ctx.db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+  if (ctx.problem.class === 'BlockingChain') {
+    const roots = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds)).filter((c) => !c.root_superuser && c.root_user);
+    return roots[0] ? { role: roots[0].root_user, database, setting: SETTING.BlockingChain } : null;
+  }
+  if (ctx.problem.class === 'RunawayQuery') {
+    const q = (await readRunawayQueries(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds)).filter((r) => !r.superuser && r.user_name);
+    return q[0] ? { role: q[0].user_name, database, setting: SETTING.RunawayQuery } : null;
+  }
+  return null;
+}
