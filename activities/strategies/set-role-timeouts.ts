@@ -9,21 +9,18 @@ import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
-/** The timeout each class calls for: idle transactions for lock chains, long statements for runaway ones. */
-const SETTING = { BlockingChain: 'idle_in_transaction_session_timeout', RunawayQuery: 'statement_timeout' } as const;
-
 interface Snapshot {
   role: string;
   database: string;
-  setting: string;
-  /** The role's value in this database before (pg_db_role_setting), or null when it had none. */
-  previous: string | null;
+  /** Each setting with the role's value in this database before (pg_db_role_setting), or null when it had none. */
+  settings: { name: string; value: string; previous: string | null }[];
 }
 
 /**
  * set_role_timeouts: the reversible lever for BlockingChain and RunawayQuery. The role behind the
- * chain's root (or the runaway statement) gets idle_in_transaction_session_timeout (or
- * statement_timeout) in this database, so its next sessions cannot hold locks idle, or run, past it.
+ * chain's root gets idle_in_transaction_session_timeout and lock_timeout in this database (the role
+ * of a runaway statement, statement_timeout), so its next sessions cannot hold locks idle, queue on
+ * them, or run, past it.
  * Preventive: sessions already running keep their settings, so it does not end the incident at hand;
  * its own measure is a new session of the role seeing the timeout. The previous setting is restored
  * exactly on rollback.
@@ -40,8 +37,10 @@ export const setRoleTimeouts: Strategy<Pool> = {
       return sandboxResult('prerequisites', checks, started);
     }
     try {
-      await inRolledBackTransaction(ctx.db, (c) => c.query(alter(target.role, target.database, target.setting, value(ctx))));
-      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${target.role} SET ${target.setting} = ${value(ctx)} ran and was rolled back` });
+      await inRolledBackTransaction(ctx.db, async (c) => {
+        for (const [name, v] of target.settings) await c.query(alter(target.role, target.database, name, v));
+      });
+      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')} ran and was rolled back` });
     } catch (err) {
       checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${target.role} failed: ${(err as Error).message}` });
     }
@@ -51,40 +50,52 @@ export const setRoleTimeouts: Strategy<Pool> = {
   async plan(ctx) {
     const target = await findTarget(ctx);
     if (!target) throw new Error(`no ordinary role behind a ${ctx.problem.class} now`);
-    const snapshot: Snapshot = { ...target, previous: await roleSetting(ctx.db, target.role, target.database, target.setting) };
-    return { strategy: 'set_role_timeouts', params: { role: target.role, setting: target.setting, value: value(ctx) }, snapshot: { ...snapshot }, before: { previous: snapshot.previous } };
+    const settings: Snapshot['settings'] = [];
+    for (const [name, v] of target.settings) settings.push({ name, value: v, previous: await roleSetting(ctx.db, target.role, target.database, name) });
+    const snapshot: Snapshot = { role: target.role, database: target.database, settings };
+    return { strategy: 'set_role_timeouts', params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) }, snapshot: { ...snapshot }, before: { settings } };
   },
 
   async execute(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    await ctx.db.query(alter(snap.role, snap.database, snap.setting, String(plan.params.value)));
-    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, setting: snap.setting, value: plan.params.value, previous: snap.previous } };
+    for (const x of snap.settings) await ctx.db.query(alter(snap.role, snap.database, x.name, x.value));
+    return { success: true, actions_taken: snap.settings.length, improvement: 0, metadata: { role: snap.role, settings: snap.settings } };
   },
 
   async verify(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    const stored = await roleSetting(ctx.db, snap.role, snap.database, snap.setting);
+    const now = await Promise.all(snap.settings.map(async (x) => ({ ...x, stored: await roleSetting(ctx.db, snap.role, snap.database, x.name) })));
     return {
-      verified: stored === String(plan.params.value),
-      after: { stored },
-      detail: `${snap.role} in ${snap.database}: ${snap.setting} ${snap.previous ?? '(none)'} → ${stored ?? '(none)'}; takes effect for its new sessions`,
+      verified: now.every((x) => x.stored === x.value),
+      after: { settings: now },
+      detail: `${snap.role} in ${snap.database}: ${now.map((x) => `${x.name} ${x.previous ?? '(none)'} → ${x.stored ?? '(none)'}`).join(', ')}; takes effect for its new sessions`,
     };
   },
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    if ((await roleSetting(ctx.db, snap.role, snap.database, snap.setting)) === snap.previous) return;
     const target = `ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)}`;
-    await ctx.db.query(snap.previous === null ? `${target} RESET ${snap.setting}` : `${target} SET ${snap.setting} = ${quoteLiteral(snap.previous)}`);
+    for (const x of snap.settings) {
+      if ((await roleSetting(ctx.db, snap.role, snap.database, x.name)) === x.previous) continue;
+      await ctx.db.query(x.previous === null ? `${target} RESET ${quoteIdent(x.name)}` : `${target} SET ${quoteIdent(x.name)} = ${quoteLiteral(x.previous)}`);
+    }
   },
 };
 
-function value(ctx: StrategyContext<Pool>): string {
-  return ctx.problem.class === 'RunawayQuery' ? `${Math.round(ctx.config.runaway_query_seconds)}s` : `${Math.max(1, Math.round(ctx.config.idle_connection_seconds))}s`;
+/**
+ * What each class calls for (postgres-notes): a lock chain, idle transactions cut short and waits
+ * that give up instead of queueing; a runaway statement, a statement timeout.
+ */
+function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {
+  if (ctx.problem.class === 'RunawayQuery') return [['statement_timeout', `${Math.round(ctx.config.runaway_query_seconds)}s`]];
+  return [
+    ['idle_in_transaction_session_timeout', `${Math.max(1, Math.round(ctx.config.idle_connection_seconds))}s`],
+    ['lock_timeout', `${Math.max(1, Math.round(ctx.config.blocked_session_min_seconds))}s`],
+  ];
 }
 
 function alter(role: string, database: string, setting: string, v: string): string {
-  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${setting} = ${quoteLiteral(v)}`;
+  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${quoteIdent(setting)} = ${quoteLiteral(v)}`;
 }
 
 async function roleSetting(db: Queryable, role: string, database: string, setting: string): Promise<string | null> {
@@ -97,16 +108,16 @@ async function roleSetting(db: Queryable, role: string, database: string, settin
   return rows[0]?.v ?? null;
 }
 
-/** The ordinary role at the root of the chain, or running the runaway statement, and the setting it needs. */
-async function findTarget(ctx: StrategyContext<Pool>): Promise<{ role: string; database: string; setting: string } | null> {
+/** The ordinary role at the root of the chain, or running the runaway statement, and the settings it needs. */
+async function findTarget(ctx: StrategyContext<Pool>): Promise<{ role: string; database: string; settings: [string, string][] } | null> {
   const database = (await ctx.db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
   if (ctx.problem.class === 'BlockingChain') {
     const roots = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds)).filter((c) => !c.root_superuser && c.root_user);
-    return roots[0] ? { role: roots[0].root_user, database, setting: SETTING.BlockingChain } : null;
+    return roots[0] ? { role: roots[0].root_user, database, settings: settingsFor(ctx) } : null;
   }
   if (ctx.problem.class === 'RunawayQuery') {
     const q = (await readRunawayQueries(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds)).filter((r) => !r.superuser && r.user_name);
-    return q[0] ? { role: q[0].user_name, database, setting: SETTING.RunawayQuery } : null;
+    return q[0] ? { role: q[0].user_name, database, settings: settingsFor(ctx) } : null;
   }
   return null;
 }

@@ -157,7 +157,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
-    description: "the reversible lever: idle_in_transaction_session_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored",
+    description: "the reversible lever: idle_in_transaction_session_timeout and lock_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored",
   },
   {
     name: 'limit_role_connections',

@@ -69,7 +69,7 @@ describe('drills: the seed classes on a plain table', () => {
 describe('set_role_timeouts: the reversible lever for lock chains and runaway statements', () => {
   const sys = useCliSystem('timeouts');
 
-  it('gives the root\'s role idle_in_transaction_session_timeout for its new sessions, and rollback restores the role exactly', async () => {
+  it('gives the root\'s role idle_in_transaction_session_timeout and lock_timeout for its new sessions, and rollback restores the role exactly', async () => {
     const name = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, blocked_session_min_seconds: 0, idle_connection_seconds: 30 });
     const c = await getCollection(sys.db.pool, name);
     const run = await drillBlockingChain(sys.db.pool, sys.db.url, c);
@@ -78,7 +78,8 @@ describe('set_role_timeouts: the reversible lever for lock chains and runaway st
     const newSession = async () => {
       const s = await drillSession(role, 'timeouts test');
       try {
-        return (await s.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout;
+        const idle = (await s.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout;
+        return `${idle} ${(await s.query('SHOW lock_timeout')).rows[0].lock_timeout}`;
       } finally {
         await s.end();
       }
@@ -86,10 +87,10 @@ describe('set_role_timeouts: the reversible lever for lock chains and runaway st
     try {
       const outcome = await (await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'set_role_timeouts' })).result();
       expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'set_role_timeouts', verified: true });
-      expect(await newSession()).toBe('30s');
+      expect(await newSession()).toBe('30s 1s');
       const rb = await sys.cli('rollback', name, '--json');
       expect({ code: rb.code, err: rb.err }).toEqual({ code: 0, err: '' });
-      expect(await newSession()).toBe('0');
+      expect(await newSession()).toBe('0 0');
     } finally {
       await run.held?.release();
     }
