@@ -13,8 +13,9 @@ export interface WorkerChild {
 
 /** Starts a worker process on the task queue and resolves once it polls. */
 export async function startWorkerChild(taskQueue: string, databaseUrl: string, address = testStack().temporalAddress): Promise<WorkerChild> {
-  const tsx = require.resolve('tsx/cli', { paths: [ROOT] });
-  const child: ChildProcess = spawn(process.execPath, [tsx, resolve(__dirname, 'worker-process.ts'), address, taskQueue, databaseUrl, testStack().workflowBundle], {
+  // The TypeScript loader in this very process (not the tsx CLI, which runs the script in a child of
+  // its own): SIGKILL must reach the worker itself, or a killed test leaves the worker running.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'worker-process.ts'), address, taskQueue, databaseUrl, testStack().workflowBundle], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
