@@ -2,7 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import type { EdgeKind, GraphEdge } from '../graph/system-graph';
 import { contendingJobs, fragmentationPct } from '../sensor/build-graph';
-import { centroidHealth, connectionUsagePct, replicaHealth, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio, stalestParts } from '../sensor/part-health';
+import { centroidHealth, connectionUsagePct, replicaHealth, loadRatio, partitionHealth, retainingSlots, sessionChains, sizeRatio, spillPressure, stalestParts } from '../sensor/part-health';
 import type { IntegritySample } from '../sensor/integrity-sample';
 
 /** An edge whose measured health is this far below full counts as weak. */
@@ -80,8 +80,8 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
     const m = stats.memory;
     return {
       class: 'MemoryPressure',
-      // Temp-file writes as a share of the warning rate: over 100 spills more than the collection may.
-      current_usage_pct: Math.round((100 * m.temp_bytes_per_s) / Math.max(1, config.temp_spill_warn_bytes_per_s)),
+      // Spill pressure as a share of the warning level: over 100 spills more than the collection may.
+      current_usage_pct: Math.round((100 * spillPressure(m)) / Math.max(1, config.temp_spill_warn_bytes_per_s)),
       largest_consumers: m.consumers.map((c) => [`${c.role}: ${c.query}`, c.bytes] as [string, number]),
     };
   }

@@ -57,7 +57,7 @@ const healingConfigObject = z.object({
   hotspot_min_ops_per_second: z.number().min(0).default(20),
   /** A partition (centroid list) with this many times the mean rows is skewed. */
   centroid_skew_ratio: z.number().gt(1).max(1000).default(2),
-  /** Temp-file writes (spilled sorts and hashes) above this rate are MemoryPressure. */
+  /** Temp-file writes per second (spilled sorts and hashes), or temp files in use, above this are MemoryPressure. */
   temp_spill_warn_bytes_per_s: z.number().min(0).default(8 * 1024 * 1024),
   /** The most tune_work_mem gives one role (per sort or hash node, per session). */
   max_work_mem_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),

@@ -89,9 +89,19 @@ export function centroidHealth(p: PartitionLoadStats, all: PartitionLoadStats[],
   return r <= c.centroid_skew_ratio ? 1 : c.centroid_skew_ratio / r;
 }
 
-/** Full health while temp-file writes stay under the warning rate. */
+/**
+ * Spill pressure: temp bytes written per second over the window, or temp files held right now,
+ * whichever is larger. The rate counts a spill only once its sort ends, which a short window can
+ * miss; the files in use show it while it runs.
+ */
+export function spillPressure(m: MemoryStats): number {
+  return Math.max(m.temp_bytes_per_s, m.consumers.reduce((n, c) => n + c.bytes, 0));
+}
+
+/** Full health while the spill pressure stays under the warning level. */
 export function memoryHealth(m: MemoryStats, c: Pick<HealingConfig, 'temp_spill_warn_bytes_per_s'>): number {
-  return m.temp_bytes_per_s <= c.temp_spill_warn_bytes_per_s ? 1 : c.temp_spill_warn_bytes_per_s / m.temp_bytes_per_s;
+  const p = spillPressure(m);
+  return p <= c.temp_spill_warn_bytes_per_s ? 1 : c.temp_spill_warn_bytes_per_s / p;
 }
 
 /** Inactive slots holding WAL beyond the warning size; an active one is a standby's, not a leak. */
