@@ -114,7 +114,17 @@ const WRITER_POLL_MS = 50;
  */
 async function topWriter(ctx: StrategyContext<Pool>): Promise<{ role: string; sessions: SessionRef[] } | null> {
   const seen = new Map<string, number>();
-  for (let i = 0; i < WRITER_POLLS; i++) {
+  // First the sessions whose current or last statement writes to the table: no timing involved.
+  const { rows: writers } = await ctx.db.query<{ role: string; n: number }>(
+    `SELECT a.usename::text AS role, count(*)::int AS n
+       FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+      WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND NOT r.rolsuper AND a.usename <> current_user
+        AND a.query ~* '^\\s*(insert|update|delete|copy|merge)\\M' AND position($1 IN a.query) > 0
+      GROUP BY a.usename`,
+    [ctx.collection.table_name],
+  );
+  for (const r of writers) seen.set(r.role, r.n * WRITER_POLLS);
+  for (let i = 0; i < WRITER_POLLS && seen.size === 0; i++) {
     const { rows } = await ctx.db.query<{ role: string; n: number }>(
       `SELECT a.usename::text AS role, count(DISTINCT a.pid)::int AS n
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_roles r ON r.oid = a.usesysid
