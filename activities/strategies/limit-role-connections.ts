@@ -1,8 +1,8 @@
 import type { Pool } from '../../src/postgres/pool';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
+import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { quoteIdent } from '../../src/postgres/quote-ident';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
-import type { Queryable } from '../../src/probes/queryable';
 import { connectionUsagePct } from '../../src/sensor/part-health';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
@@ -103,16 +103,11 @@ export const limitRoleConnections: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    const now = await currentLimit(ctx.db, snap.role);
+    const now = await readConnectionLimit(ctx.db, snap.role);
     if (now === null || now === snap.connection_limit) return;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} CONNECTION LIMIT ${Math.trunc(snap.connection_limit)}`);
   },
 };
-
-async function currentLimit(db: Queryable, role: string): Promise<number | null> {
-  const { rows } = await db.query<{ l: number }>('SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = $1', [role]);
-  return rows[0]?.l ?? null;
-}
 
 /** The role to limit, its new limit, and which idle sessions to close. */
 async function proposal(ctx: StrategyContext<Pool>): Promise<{ params: Params; snapshot: Snapshot; excess: number } | null> {
@@ -131,5 +126,5 @@ async function proposal(ctx: StrategyContext<Pool>): Promise<{ params: Params; s
       ORDER BY a.state_change LIMIT $3`,
     [top.role, ctx.config.idle_connection_seconds, excess],
   );
-  return { params: { role: top.role, limit, close: rows }, snapshot: { role: top.role, connection_limit: (await currentLimit(ctx.db, top.role)) ?? -1 }, excess };
+  return { params: { role: top.role, limit, close: rows }, snapshot: { role: top.role, connection_limit: (await readConnectionLimit(ctx.db, top.role)) ?? -1 }, excess };
 }

@@ -1,7 +1,6 @@
 import type { Pool } from '../../src/postgres/pool';
-import { quoteIdent, quoteLiteral } from '../../src/postgres/quote-ident';
+import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
-import type { Queryable } from '../../src/probes/queryable';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
 import { sessionChains } from '../../src/sensor/part-health';
@@ -38,7 +37,7 @@ export const setRoleTimeouts: Strategy<Pool> = {
     }
     try {
       await inRolledBackTransaction(ctx.db, async (c) => {
-        for (const [name, v] of target.settings) await c.query(alter(target.role, target.database, name, v));
+        for (const [name, v] of target.settings) await c.query(setRoleSettingSql(target.role, target.database, name, v));
       });
       checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')} ran and was rolled back` });
     } catch (err) {
@@ -51,20 +50,20 @@ export const setRoleTimeouts: Strategy<Pool> = {
     const target = await findTarget(ctx);
     if (!target) throw new Error(`no ordinary role behind a ${ctx.problem.class} now`);
     const settings: Snapshot['settings'] = [];
-    for (const [name, v] of target.settings) settings.push({ name, value: v, previous: await roleSetting(ctx.db, target.role, target.database, name) });
+    for (const [name, v] of target.settings) settings.push({ name, value: v, previous: await readRoleSetting(ctx.db, target.role, target.database, name) });
     const snapshot: Snapshot = { role: target.role, database: target.database, settings };
     return { strategy: 'set_role_timeouts', params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) }, snapshot: { ...snapshot }, before: { settings } };
   },
 
   async execute(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    for (const x of snap.settings) await ctx.db.query(alter(snap.role, snap.database, x.name, x.value));
+    for (const x of snap.settings) await ctx.db.query(setRoleSettingSql(snap.role, snap.database, x.name, x.value));
     return { success: true, actions_taken: snap.settings.length, improvement: 0, metadata: { role: snap.role, settings: snap.settings } };
   },
 
   async verify(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    const now = await Promise.all(snap.settings.map(async (x) => ({ ...x, stored: await roleSetting(ctx.db, snap.role, snap.database, x.name) })));
+    const now = await Promise.all(snap.settings.map(async (x) => ({ ...x, stored: await readRoleSetting(ctx.db, snap.role, snap.database, x.name) })));
     return {
       verified: now.every((x) => x.stored === x.value),
       after: { settings: now },
@@ -74,11 +73,7 @@ export const setRoleTimeouts: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    const target = `ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)}`;
-    for (const x of snap.settings) {
-      if ((await roleSetting(ctx.db, snap.role, snap.database, x.name)) === x.previous) continue;
-      await ctx.db.query(x.previous === null ? `${target} RESET ${quoteIdent(x.name)}` : `${target} SET ${quoteIdent(x.name)} = ${quoteLiteral(x.previous)}`);
-    }
+    for (const x of snap.settings) await restoreRoleSetting(ctx.db, snap.role, snap.database, x.name, x.previous);
   },
 };
 
@@ -94,23 +89,9 @@ function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {
   ];
 }
 
-function alter(role: string, database: string, setting: string, v: string): string {
-  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${quoteIdent(setting)} = ${quoteLiteral(v)}`;
-}
-
-async function roleSetting(db: Queryable, role: string, database: string, setting: string): Promise<string | null> {
-  const { rows } = await db.query<{ v: string | null }>(
-    `SELECT (SELECT substr(x, length($3) + 2) FROM unnest(s.setconfig) x WHERE x LIKE $3 || '=%') AS v
-       FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase
-      WHERE r.rolname = $1 AND d.datname = $2`,
-    [role, database, setting],
-  );
-  return rows[0]?.v ?? null;
-}
-
 /** The ordinary role at the root of the chain, or running the runaway statement, and the settings it needs. */
 async function findTarget(ctx: StrategyContext<Pool>): Promise<{ role: string; database: string; settings: [string, string][] } | null> {
-  const database = (await ctx.db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+  const database = await currentDatabase(ctx.db);
   if (ctx.problem.class === 'BlockingChain') {
     const roots = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds)).filter((c) => !c.root_superuser && c.root_user);
     return roots[0] ? { role: roots[0].root_user, database, settings: settingsFor(ctx) } : null;

@@ -1,7 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { quoteIdent } from '../../src/postgres/quote-ident';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
-import type { Queryable } from '../../src/probes/queryable';
+import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { measureWriteRate } from '../../src/probes/write-rate';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
@@ -55,7 +55,7 @@ export const throttleIngestion: Strategy<Pool> = {
       strategy: 'throttle_ingestion',
       // Newest sessions close first: the oldest are likeliest to be mid-batch.
       params: { role: w.role, throttle_pct: pct, limit, close: w.sessions.slice(limit) },
-      snapshot: { role: w.role, connection_limit: await currentLimit(ctx.db, w.role) },
+      snapshot: { role: w.role, connection_limit: (await readConnectionLimit(ctx.db, w.role)) ?? -1 },
       before: { sessions: w.sessions.length, writes_per_s: rate },
     };
   },
@@ -90,18 +90,13 @@ export const throttleIngestion: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    if ((await currentLimit(ctx.db, snap.role)) === snap.connection_limit) return;
+    if (((await readConnectionLimit(ctx.db, snap.role)) ?? -1) === snap.connection_limit) return;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} CONNECTION LIMIT ${Math.trunc(snap.connection_limit)}`);
   },
 };
 
 function newLimit(sessions: number, pct: number): number {
   return Math.max(1, Math.floor((sessions * (100 - pct)) / 100));
-}
-
-async function currentLimit(db: Queryable, role: string): Promise<number> {
-  const { rows } = await db.query<{ l: number }>('SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = $1', [role]);
-  return rows[0]?.l ?? -1;
 }
 
 /** Polls over this window: a writer holds its lock only while a statement runs. */

@@ -1,8 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
-import { quoteIdent, quoteLiteral } from '../../src/postgres/quote-ident';
+import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { counterRate } from '../../src/probes/counter-rate';
-import type { Queryable } from '../../src/probes/queryable';
 import { readTempBytes, readTempConsumers, readWorkMemBytes } from '../../src/probes/temp-spill';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
@@ -39,7 +38,7 @@ export const tuneWorkMem: Strategy<Pool> = {
     }
     const target = await targetBytes(ctx, top.bytes);
     try {
-      await inRolledBackTransaction(ctx.db, async (c) => c.query(`ALTER ROLE ${quoteIdent(top.role)} IN DATABASE ${quoteIdent(await dbName(c))} SET work_mem = ${quoteLiteral(`${Math.floor(target / 1024)}kB`)}`));
+      await inRolledBackTransaction(ctx.db, async (c) => c.query(setRoleSettingSql(top.role, await currentDatabase(c), 'work_mem', `${Math.floor(target / 1024)}kB`)));
       checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${top.role} SET work_mem = ${Math.floor(target / 1024)}kB ran and was rolled back` });
     } catch (err) {
       checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${top.role} failed: ${(err as Error).message}` });
@@ -50,12 +49,12 @@ export const tuneWorkMem: Strategy<Pool> = {
   async plan(ctx) {
     const top = await topSpiller(ctx);
     if (!top) throw new Error('no ordinary role is spilling to temp files now');
-    const database = await dbName(ctx.db);
+    const database = await currentDatabase(ctx.db);
     const rate = await counterRate(ctx.db, ctx.collection.id, 'temp_bytes', () => readTempBytes(ctx.db));
     return {
       strategy: 'tune_work_mem',
       params: { role: top.role, work_mem_kb: Math.floor((await targetBytes(ctx, top.bytes)) / 1024) },
-      snapshot: { role: top.role, database, previous: await previousSetting(ctx.db, top.role, database) },
+      snapshot: { role: top.role, database, previous: await readRoleSetting(ctx.db, top.role, database, 'work_mem') },
       before: { temp_bytes_per_s: rate.per_s, largest_spill_bytes: top.bytes },
     };
   },
@@ -63,7 +62,7 @@ export const tuneWorkMem: Strategy<Pool> = {
   async execute(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
     const kb = Math.trunc(Number(plan.params.work_mem_kb));
-    await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)} SET work_mem = ${quoteLiteral(`${kb}kB`)}`);
+    await ctx.db.query(setRoleSettingSql(snap.role, snap.database, 'work_mem', `${kb}kB`));
     return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous } };
   },
 
@@ -79,30 +78,12 @@ export const tuneWorkMem: Strategy<Pool> = {
 
   async compensate(ctx, plan) {
     const snap = plan.snapshot as unknown as Snapshot;
-    const now = await previousSetting(ctx.db, snap.role, snap.database);
-    if (now === snap.previous) return;
-    const target = `ALTER ROLE ${quoteIdent(snap.role)} IN DATABASE ${quoteIdent(snap.database)}`;
-    await ctx.db.query(snap.previous === null ? `${target} RESET work_mem` : `${target} SET work_mem = ${quoteLiteral(snap.previous)}`);
+    await restoreRoleSetting(ctx.db, snap.role, snap.database, 'work_mem', snap.previous);
   },
 };
 
 function mb(b: number): string {
   return (b / 1048576).toFixed(1);
-}
-
-async function dbName(db: Queryable): Promise<string> {
-  return (await db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
-}
-
-/** work_mem the role has in this database now (pg_db_role_setting), or null. */
-async function previousSetting(db: Queryable, role: string, database: string): Promise<string | null> {
-  const { rows } = await db.query<{ v: string | null }>(
-    `SELECT (SELECT split_part(x, '=', 2) FROM unnest(s.setconfig) x WHERE x LIKE 'work_mem=%') AS v
-       FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase
-      WHERE r.rolname = $1 AND d.datname = $2`,
-    [role, database],
-  );
-  return rows[0]?.v ?? null;
 }
 
 async function targetBytes(ctx: StrategyContext<Pool>, spilled: number): Promise<number> {
