@@ -249,6 +249,9 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(spec()).toBe(6);
 
     fake.setLatency(0);
+    // The rollout goes on after the cancellation (2 of 6 may still be starting on a slow run):
+    // wait for it to stall at the deployment's 5 ready pods before judging the next attempt.
+    await waitFor('the rollout to stall at 5 ready', async () => status().observedGeneration === 2 && status().readyReplicas === 5, 10_000, 20);
     // Half-scaled and stuck: no new attempt may start from here.
     const stuck = await scaleReplicas.sandbox(context(kube));
     expect(stuck.passed).toBe(false);
