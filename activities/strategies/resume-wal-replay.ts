@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Pool } from '../../src/postgres/pool';
+import { readStandbySelf, standbyNameOnPrimary } from '../../src/probes/standby-identity';
 import { readStandbys } from '../../src/probes/standbys';
 import { replicaHealth } from '../../src/sensor/part-health';
 import { strategyByName } from '../../src/strategies/registry';
@@ -27,21 +28,15 @@ async function onStandby<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
   }
 }
 
-/** What each configured standby says of itself; unreachable ones are left out with the reason. */
+/** What each configured standby says of itself, under the name the primary shows for it; unreachable ones are left out with the reason. */
 async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: StandbyState[]; errors: string[] }> {
   const states: StandbyState[] = [];
   const errors: string[] = [];
+  const primaryView = await readStandbys(ctx.db);
   for (const [index, url] of (ctx.standbyUrls ?? []).entries()) {
     try {
-      states.push(
-        await onStandby(url, async (c) => {
-          const { rows } = await c.query<{ name: string; rec: boolean; pause: string }>(
-            `SELECT current_setting('cluster_name') AS name, pg_is_in_recovery() AS rec,
-                    CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'not in recovery' END AS pause`,
-          );
-          return { index, name: rows[0]!.name, in_recovery: rows[0]!.rec, pause_state: rows[0]!.pause };
-        }),
-      );
+      const self = await onStandby(url, readStandbySelf);
+      states.push({ index, name: standbyNameOnPrimary(self, primaryView), in_recovery: self.in_recovery, pause_state: self.pause_state });
     } catch (err) {
       errors.push(`standby ${index + 1}: ${(err as Error).message}`);
     }

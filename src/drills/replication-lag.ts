@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Collection } from '../postgres/collections';
 import type { Pool } from '../postgres/pool';
 import { qualifiedName, quoteIdent } from '../postgres/quote-ident';
+import { readStandbySelf, standbyNameOnPrimary } from '../probes/standby-identity';
 import { readStandbys } from '../probes/standbys';
 import { requireDrillTarget } from './demo-guard';
 import { waitUntil, type DrillRun } from './held-fault';
@@ -18,7 +19,7 @@ export async function drillReplicationLag(pool: Pool, standbyUrl: string, c: Col
   await standby.connect();
   let name = '';
   try {
-    name = (await standby.query<{ n: string }>("SELECT current_setting('cluster_name') AS n")).rows[0]!.n;
+    name = standbyNameOnPrimary(await readStandbySelf(standby), await readStandbys(pool));
     await standby.query('SELECT pg_wal_replay_pause()');
   } finally {
     await standby.end().catch(() => undefined);

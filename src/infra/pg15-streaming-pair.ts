@@ -67,9 +67,10 @@ export async function startStreamingPair(): Promise<StreamingPair> {
   const primaryUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${pPort}/postgres`;
   await waitReady(primaryUrl, async () => true);
   await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(pPort), '-U', 'postgres', '-D', standby, '-R', '-C', '-S', standbyName, '-X', 'stream', '--no-sync']);
-  // -R wrote primary_conninfo; name the standby so the primary can tell it apart.
+  // -R wrote primary_conninfo; name the standby so the primary can tell it apart. Its cluster_name
+  // differs on purpose: selfheal must find it by its slot, not by what it calls itself.
   await asPostgres('pg_ctl', ['-D', standby, '-l', `${standby}.log`, '-w', '-t', '60', '-o',
-    [...common, '-c', `port=${sPort}`, '-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1', '-c', `cluster_name=${standbyName}`,
+    [...common, '-c', `port=${sPort}`, '-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1', '-c', 'cluster_name=pg15_standby',
       '-c', `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=${standbyName}'`].join(' '), 'start']);
   const standbyUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${sPort}/postgres`;
   await waitReady(primaryUrl, async (c) => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name = $1", [standbyName])).rows.length > 0);

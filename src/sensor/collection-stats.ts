@@ -106,6 +106,8 @@ export type SlotStats = z.infer<typeof slotStatsSchema>;
 export const standbyStatsSchema = z.object({
   pid: z.number().int(),
   application_name: z.string(),
+  /** The physical slot the standby streams from, when it uses one: its sure identity. */
+  slot_name: z.string().nullable().default(null),
   state: z.string(),
   replay_gap_bytes: z.number(),
   replay_lag_seconds: z.number().nullable(),

@@ -1,13 +1,14 @@
 import { resumeWalReplay } from '../../activities/strategies/resume-wal-replay';
 import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
 import { drillReplicationLag } from '../../src/drills/replication-lag';
-import { startStreamingPair, type StreamingPair } from '../../src/infra/pg15-streaming-pair';
+import type { StreamingPair } from '../../src/infra/pg15-streaming-pair';
 import { getCollection } from '../../src/postgres/collections';
 import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { readStandbys } from '../../src/probes/standbys';
 import { testCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
+import { startHeldStreamingPair } from '../support/streaming-pair';
 import { startTestWorker, type TestWorker } from '../support/test-system';
 
 /**
@@ -19,7 +20,7 @@ describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming stan
   const sys = {} as { db: { pool: Pool; url: string }; w: TestWorker };
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
+    pair = await startHeldStreamingPair();
     const pool = createPool(pair.primaryUrl, 5);
     await migrate(pool);
     sys.db = { pool, url: pair.primaryUrl };
@@ -32,7 +33,7 @@ describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming stan
   });
 
   it('replay paused on the standby while the primary writes → the guardian resumes it and sees it catch up', async () => {
-    expect((await readStandbys(sys.db.pool)).map((r) => [r.application_name, r.state])).toEqual([[pair.standbyName, 'streaming']]);
+    expect((await readStandbys(sys.db.pool)).map((r) => [r.application_name, r.slot_name, r.state])).toEqual([[pair.standbyName, pair.standbyName, 'streaming']]);
     let gap = 0;
     await runGuardianDrill(sys, { class: 'ReplicationLag', strategy: 'resume_wal_replay' }, { replication_lag_warn_bytes: 4 * 1024 * 1024 }, async (c) => {
       const run = await drillReplicationLag(sys.db.pool, pair.standbyUrl, c);

@@ -185,8 +185,8 @@ describe('classifyProblem', () => {
     const s = integrityOf(
       stats([index(10, 90)], [], {
         replicas: [
-          { pid: 70, application_name: 'standby_a', state: 'streaming', replay_gap_bytes: 28 * 1024 * 1024 * 2, replay_lag_seconds: 0.355 },
-          { pid: 71, application_name: 'standby_b', state: 'streaming', replay_gap_bytes: 0, replay_lag_seconds: null },
+          { pid: 70, application_name: 'standby_a', slot_name: null, state: 'streaming', replay_gap_bytes: 28 * 1024 * 1024 * 2, replay_lag_seconds: 0.355 },
+          { pid: 71, application_name: 'standby_b', slot_name: null, state: 'streaming', replay_gap_bytes: 0, replay_lag_seconds: null },
         ],
       }),
       config,
