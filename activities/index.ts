@@ -23,8 +23,15 @@ export interface ActivityDeps {
   standbyUrls?: string[];
 }
 
-const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100) });
-const sampleInput = z.object({ collection: collectionNameSchema, config: healingConfigSchema });
+const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100), detected_at: z.string().datetime({ offset: true }).optional() });
+const sampleInput = z.object({
+  collection: collectionNameSchema,
+  config: healingConfigSchema,
+  /** Rates count only readings after this: the verification after a change. */
+  rates_after: z.string().datetime({ offset: true }).optional(),
+  /** The guardian's periodic sample: never wait for a rate window (the next sample is one interval away). */
+  periodic: z.boolean().optional(),
+});
 const weightsInput = z.object({ days: z.number().int().min(1).max(365), learning_enabled: z.boolean() });
 const stepInput = z.object({
   strategy: z.string().min(1),
@@ -80,7 +87,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         const info = Context.current().info.workflowExecution;
         if (!info) throw new Error('prepareAttempt runs only inside a workflow');
         const c = await getCollection(pool, input.collection);
-        const attemptId = await store.openAttempt(pool, { workflow_id: info.workflowId, run_id: info.runId, collection_id: c.id, trigger: input.trigger });
+        const attemptId = await store.openAttempt(pool, { workflow_id: info.workflowId, run_id: info.runId, collection_id: c.id, trigger: input.trigger, detected_at: input.detected_at ?? null });
         return { attempt_id: attemptId, collection_id: c.id, config: await store.loadHealingConfig(pool, input.collection) };
       });
     },
@@ -99,7 +106,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       return classified(async () => {
         const input = sampleInput.parse(raw);
         const c = await liveCollection(input.collection);
-        const stats = await sampleCollection(pool, c, input.config);
+        const stats = await sampleCollection(pool, c, input.config, { ...(input.rates_after ? { after: input.rates_after } : {}), ...(input.periodic ? { noWait: true } : {}) });
         return integrityOf(stats, input.config);
       });
     },

@@ -39,6 +39,8 @@ export interface GuardianCarried {
   state: IntegrityState | 'unknown';
   attempts: AttemptRecord[];
   needs_person: string | null;
+  /** When a sample first saw the state leave normal (the sample's own time); null while normal. */
+  degraded_since?: string | null;
 }
 
 export interface GuardianInput {
@@ -54,7 +56,7 @@ const MAX_REMEMBERED_ATTEMPTS = 50;
 const MAX_ITERATIONS_PER_RUN = 500;
 
 /**
- * One per collection, long-running: samples integrity every check_interval, tracks
+ * One per collection, long-running: samples integrity every check_interval (start to start), tracks
  * normal/stress/critical with hysteresis, and starts healing attempts as child workflows when it
  * degrades, within cooldowns (durable timers), attempts per window, and the ineffective-healing stop.
  */
@@ -119,7 +121,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     wake = true;
   };
 
-  const startAttempt = async (req: TriggerRequest & { by: string }): Promise<TriggerAnswer> => {
+  const startAttempt = async (req: TriggerRequest & { by: string; detected_at?: string }): Promise<TriggerAnswer> => {
     starting = true;
     try {
       const workflowId = healingAttemptWorkflowId(input.collection);
@@ -127,7 +129,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       try {
         child = await startChild(healingAttempt, {
           workflowId,
-          args: [{ collection: input.collection, trigger: req.by, ...(req.strategy ? { strategy: req.strategy } : {}), ...(req.params ? { params: req.params } : {}), ...(req.dry_run ? { dry_run: true } : {}) }],
+          args: [{ collection: input.collection, trigger: req.by, ...(req.detected_at ? { detected_at: req.detected_at } : {}), ...(req.strategy ? { strategy: req.strategy } : {}), ...(req.params ? { params: req.params } : {}), ...(req.dry_run ? { dry_run: true } : {}) }],
           // The attempt finishes (and compensates) even if its guardian is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: COLLECTION_SA, value: input.collection }],
@@ -214,23 +216,26 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
   }
 
   for (let i = 0; ; i++) {
+    const sampleStartedMs = Date.now();
     if (s.enabled && s.config.enabled) {
       try {
         const sample = await acts.sampleIntegrity.executeWithOptions(
           { startToCloseTimeout: '1 minute', summary: `sense: sample integrity of ${input.collection}`, retry: { maximumAttempts: 2 } },
-          [{ collection: input.collection, config: s.config }],
+          [{ collection: input.collection, config: s.config, periodic: true }],
         );
         lambda = sample.lambda;
         baseline = sample.baseline_lambda;
         lastSampleAt = new Date().toISOString();
         lastError = null;
         s.state = baseline > 0 ? nextIntegrityState(s.state, lambda / baseline, s.config) : 'normal';
+        if (s.state === 'normal') s.degraded_since = null;
+        else s.degraded_since ??= sample.stats.sampled_at;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
       }
       if (s.state !== 'normal' && s.state !== 'unknown' && !active && !starting) {
         const gate = healingGate(s, Date.now(), s.config, false);
-        if (gate.ok) await startAttempt({ by: 'guardian' });
+        if (gate.ok) await startAttempt({ by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) });
       }
     }
     show();
@@ -238,14 +243,16 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       await condition(() => !starting);
       await continueAsNew<typeof collectionGuardian>({ collection: input.collection, carried: s });
     }
-    // Sleep to the next sample, or to the end of a cooldown that holds back a needed attempt;
+    // Sleep to the next sample, check_interval after this one began (so a slow sample does not
+    // stretch the period), or to the end of a cooldown that holds back a needed attempt;
     // a trigger, a new configuration or a finished attempt wakes it early.
-    let waitMs = s.config.check_interval * 1000;
+    let waitMs = s.config.check_interval * 1000 - (Date.now() - sampleStartedMs);
     const cd = cooldownUntil(s, s.config);
-    if (s.state !== 'normal' && cd !== null && cd > Date.now()) waitMs = Math.min(waitMs, cd - Date.now());
+    const coolingDown = s.state !== 'normal' && cd !== null && cd > Date.now() && cd - Date.now() < waitMs;
+    if (coolingDown) waitMs = cd - Date.now();
     wake = false;
     await condition(() => wake, Math.max(1, waitMs), {
-      summary: cd !== null && cd > Date.now() && waitMs < s.config.check_interval * 1000 ? `cooldown: until ${new Date(cd).toISOString()}` : `next sample in ${Math.round(waitMs / 1000)} s`,
+      summary: coolingDown ? `cooldown: until ${new Date(cd).toISOString()}` : `next sample in ${Math.round(Math.max(1, waitMs) / 1000)} s`,
     });
   }
 }

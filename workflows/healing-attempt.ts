@@ -39,6 +39,8 @@ export interface HealingAttemptInput {
   collection: string;
   /** Who started it: manual, guardian, execute, … */
   trigger: string;
+  /** When the guardian's sample first saw the collection degraded (ISO); absent for manual attempts. */
+  detected_at?: string;
   /** Overrides on top of the stored configuration, for this attempt only. */
   config?: HealingConfigInput;
   /** Manual execution (ruvector_healing_execute): this strategy instead of the selected one. */
@@ -114,7 +116,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   enter('prepare', `opening the attempt for collection \`${input.collection}\``);
   const prepared: PreparedAttempt = await acts.prepareAttempt.executeWithOptions(
     { ...quickOptions, summary: 'prepare: open the attempt record and load configuration' },
-    [{ collection: input.collection, trigger: input.trigger }],
+    [{ collection: input.collection, trigger: input.trigger, ...(input.detected_at ? { detected_at: input.detected_at } : {}) }],
   );
   status.attempt_id = prepared.attempt_id;
   // Stored configuration may carry keys from a newer selfheal: dropped; this attempt's overrides must be known.
@@ -284,6 +286,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         result = failedResult(describeFailure(err));
       }
       const executed: RemediationResult = result;
+      // Rates (temp bytes, partition load) at verification count only what happened from here on.
+      const executedAt = new Date().toISOString();
       if (!executed.success) await runCleanup(step, planned);
 
       // Stabilize: a durable timer, so a crash here resumes the wait rather than restarting it.
@@ -297,7 +301,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       enter('verify', `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${chosen.name}'s own measure`);
       const final: IntegritySample = await acts.sampleIntegrity.executeWithOptions(
         { ...quickOptions, summary: 'verify: sample integrity again' },
-        [{ collection: input.collection, config }],
+        [{ collection: input.collection, config, rates_after: executedAt }],
       );
       status.final_lambda = final.lambda;
       const verdict: StrategyVerdict = await acts.verifyStrategy.executeWithOptions(

@@ -49,8 +49,8 @@ export const rebalancePartitions: Strategy<Pool> = {
         const slice: Slice = { from: hot, to: cold[k % cold.length]!, lo: k * STEP_PCT, hi: Math.min(MAX_SHARE_PCT, (k + 1) * STEP_PCT) };
         ctx.heartbeat({ step: k + 1, slice });
         const moved = await moveSlice(c, snap.placement_key, snap.placement, slice);
-        // Measure again: the sampler waits out its load window, so the load is the load after the move.
-        const now = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config), ctx.config);
+        // Measure again over a load window that starts after the move: the load is the load after it.
+        const now = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }), ctx.config);
         ctx.heartbeat({ step: k + 1, lambda: now.lambda });
         const ratio = hotRatio(now, hot, ctx);
         if (now.lambda < 0.9 * initial.lambda) {
@@ -133,7 +133,7 @@ export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): P
 /** Measured again over a fresh load window: the hot partition carries no more than hotspot_load_ratio × the mean. */
 export async function verifyNotHot(ctx: StrategyContext<Pool>, plan: StrategyPlan) {
   const hot = Number(plan.params.hot);
-  const sample = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config), ctx.config);
+  const sample = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }), ctx.config);
   const ratio = hotRatio(sample, hot, ctx);
   const parts = sample.stats.partitioning?.partitions ?? [];
   return {

@@ -1,8 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
-import { counterRate } from '../../src/probes/counter-rate';
-import { readTempBytes, readTempConsumers, readWorkMemBytes } from '../../src/probes/temp-spill';
+import { readTempConsumers, readWorkMemBytes, tempSpillRate } from '../../src/probes/temp-spill';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
@@ -50,7 +49,7 @@ export const tuneWorkMem: Strategy<Pool> = {
     const top = await topSpiller(ctx);
     if (!top) throw new Error('no ordinary role is spilling to temp files now');
     const database = await currentDatabase(ctx.db);
-    const rate = await counterRate(ctx.db, ctx.collection.id, 'temp_bytes', () => readTempBytes(ctx.db));
+    const rate = await tempSpillRate(ctx.db, ctx.collection.id);
     return {
       strategy: 'tune_work_mem',
       params: { role: top.role, work_mem_kb: Math.floor((await targetBytes(ctx, top.bytes)) / 1024) },
@@ -67,7 +66,8 @@ export const tuneWorkMem: Strategy<Pool> = {
   },
 
   async verify(ctx, plan) {
-    const rate = await counterRate(ctx.db, ctx.collection.id, 'temp_bytes', () => readTempBytes(ctx.db));
+    // Only what was written since the new setting took effect.
+    const rate = await tempSpillRate(ctx.db, ctx.collection.id, { after: new Date().toISOString() });
     const before = Number(plan.before.temp_bytes_per_s);
     return {
       verified: rate.per_s <= ctx.config.temp_spill_warn_bytes_per_s,

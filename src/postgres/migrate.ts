@@ -6,6 +6,8 @@ import * as m003 from './migrations/003-statistics-extensions';
 import * as m004 from './migrations/004-approval-abort-rollback';
 import * as m005 from './migrations/005-partition-load-and-placement';
 import * as m006 from './migrations/006-sensor-counters';
+import * as m007 from './migrations/007-attempt-detected-at';
+import * as m008 from './migrations/008-counter-windows';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -15,6 +17,8 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 4, name: 'approval-abort-rollback', sql: m004.sql },
   { id: 5, name: 'partition-load-and-placement', sql: m005.sql },
   { id: 6, name: 'sensor-counters', sql: m006.sql },
+  { id: 7, name: 'attempt-detected-at', sql: m007.sql },
+  { id: 8, name: 'counter-windows', sql: m008.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

@@ -8,15 +8,17 @@ export interface OpenAttemptInput {
   run_id: string;
   collection_id: number;
   trigger: string;
+  /** When the guardian first saw the degradation that led to this attempt. */
+  detected_at: string | null;
 }
 
 /** Creates the attempt's row, or returns the one a retry of this step made already. */
 export async function openAttempt(pool: Pool, a: OpenAttemptInput): Promise<number> {
   const { rows } = await pool.query<{ id: number }>(
-    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger) VALUES ($1, $2, $3, $4)
+    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, detected_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (workflow_id, run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
      RETURNING id`,
-    [a.workflow_id, a.run_id, a.collection_id, a.trigger],
+    [a.workflow_id, a.run_id, a.collection_id, a.trigger, a.detected_at],
   );
   return rows[0]!.id;
 }

@@ -10,15 +10,21 @@ import { readPartitionLayout } from './partitions';
 import type { Queryable } from './queryable';
 import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
-import { counterRate } from './counter-rate';
 import { readReplicationSlots } from './replication-slots';
 import { readStandbys } from './standbys';
-import { readTempBytes, readTempConsumers, readWorkMemBytes } from './temp-spill';
+import { readTempConsumers, readWorkMemBytes, tempSpillRate } from './temp-spill';
+import type { WindowOptions } from './counter-window';
 
 export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds'>;
 
 /** One sample of everything the sensor weighs, with its own cost measured. */
-export async function sampleCollection(db: Queryable, collection: Collection, settings: SamplerSettings): Promise<CollectionStats> {
+export async function sampleCollection(
+  db: Queryable,
+  collection: Collection,
+  settings: SamplerSettings,
+  /** How rates are windowed: after a change, or (periodic samples) without waiting. */
+  window: WindowOptions = {},
+): Promise<CollectionStats> {
   if (collection.table_oid === null) {
     throw new Error(`collection ${collection.name}: table ${collection.table_schema}.${collection.table_name} does not exist`);
   }
@@ -35,12 +41,13 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
   const workMem = await readWorkMemBytes(db);
   const slots = await readReplicationSlots(db);
   const replicas = await readStandbys(db);
-  // The load window may wait for counters; that wait is not the sensor's cost.
+  // The state was read now; the load window may wait for counters, and that wait is not the sensor's cost.
+  const sampledAt = new Date().toISOString();
   const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
   const loadStarted = process.hrtime.bigint();
-  const load = layout ? await measurePartitionLoad(db, collection.id, oid) : null;
-  const spill = await counterRate(db, collection.id, 'temp_bytes', () => readTempBytes(db));
-  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - (load ? Math.max(0, load.waited_ms) : 0) - spill.waited_ms;
+  // Side by side: when both must wait for their windows (a first sample), they wait together.
+  const [load, spill] = await Promise.all([layout ? measurePartitionLoad(db, collection.id, oid, window) : null, tempSpillRate(db, collection.id, window)]);
+  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - Math.max(load?.waited_ms ?? 0, spill.waited_ms);
   const costMs = probeMs + Math.max(0, loadMs);
   return {
     collection: collection.name,
@@ -54,7 +61,7 @@ export async function sampleCollection(db: Queryable, collection: Collection, se
     memory: { temp_bytes_per_s: spill.per_s, window_ms: spill.window_ms, work_mem_bytes: workMem, consumers },
     slots,
     replicas,
-    sampled_at: new Date().toISOString(),
+    sampled_at: sampledAt,
     sample_cost_ms: Math.round(costMs * 100) / 100,
   };
 }

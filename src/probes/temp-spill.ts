@@ -1,3 +1,4 @@
+import { counterWindow, type WindowOptions } from './counter-window';
 import type { Queryable } from './queryable';
 
 export interface TempConsumer {
@@ -37,4 +38,10 @@ export async function readTempConsumers(db: Queryable): Promise<TempConsumer[]> 
 export async function readWorkMemBytes(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ b: number }>("SELECT (setting::float8 * 1024) AS b FROM pg_settings WHERE name = 'work_mem'");
   return rows[0]?.b ?? 4 * 1024 * 1024;
+}
+
+/** This database's temp-file write rate (bytes/s) between two samples of the collection. */
+export async function tempSpillRate(db: Queryable, collectionId: number, opts: WindowOptions = {}): Promise<{ per_s: number; window_ms: number; waited_ms: number }> {
+  const r = await counterWindow(db, collectionId, 'temp_bytes', async () => ({ temp_bytes: await readTempBytes(db) }), opts);
+  return { per_s: r.per_s.get('temp_bytes') ?? 0, window_ms: r.window_ms, waited_ms: r.waited_ms };
 }
