@@ -1,7 +1,7 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack } from '../../src/infra/stack';
 import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
+import { holdUntilReleased, runHolder } from './hold-until-released';
 
 /**
  * The servers every test shares: an in-memory Temporal dev server and a throwaway embedded
@@ -19,30 +19,15 @@ async function main(): Promise<void> {
     }),
     writeWorkflowBundle(join(dir, 'workflow-bundle.js')),
   ]);
-  const stop = async () => {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
+  const info = {
+    temporalAddress: stack.temporalAddress,
+    uiUrl: stack.uiUrl,
+    databaseUrl: stack.databaseUrl,
+    postgresPort: Number(new URL(stack.databaseUrl).port),
+    workflowBundle: bundle,
+    startedInMs: Date.now() - t0,
   };
-  process.stdin.on('end', () => void stop());
-  process.stdin.resume();
-  process.on('SIGTERM', () => void stop());
-  // Written whole, then renamed: the setup polls for this file and must never read half of it.
-  writeFileSync(
-    `${infoFile}.tmp`,
-    JSON.stringify({
-      temporalAddress: stack.temporalAddress,
-      uiUrl: stack.uiUrl,
-      databaseUrl: stack.databaseUrl,
-      postgresPort: Number(new URL(stack.databaseUrl).port),
-      workflowBundle: bundle,
-      startedInMs: Date.now() - t0,
-    }),
-  );
-  renameSync(`${infoFile}.tmp`, infoFile);
+  holdUntilReleased(dir, infoFile, info, () => stack.stop());
 }
 
-main().catch((err) => {
-  console.error('test stack failed:', err);
-  process.exit(1);
-});
+runHolder('test stack', main);
