@@ -8,6 +8,7 @@ import * as m005 from './migrations/005-partition-load-and-placement';
 import * as m006 from './migrations/006-sensor-counters';
 import * as m007 from './migrations/007-attempt-detected-at';
 import * as m008 from './migrations/008-counter-windows';
+import * as m009 from './migrations/009-condition-since';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 6, name: 'sensor-counters', sql: m006.sql },
   { id: 7, name: 'attempt-detected-at', sql: m007.sql },
   { id: 8, name: 'counter-windows', sql: m008.sql },
+  { id: 9, name: 'condition-since', sql: m009.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

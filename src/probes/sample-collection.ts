@@ -10,12 +10,14 @@ import { readPartitionLayout } from './partitions';
 import type { Queryable } from './queryable';
 import { readRunawayQueries } from './runaway-queries';
 import { readTableStats } from './table-stats';
+import { conditionSince } from './condition-since';
+import { staleStatisticsThreshold } from '../sensor/part-health';
 import { readReplicationSlots } from './replication-slots';
 import { readStandbys } from './standbys';
 import { readTempConsumers, readWorkMemBytes, tempSpillRate } from './temp-spill';
 import type { WindowOptions } from './counter-window';
 
-export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds'>;
+export type SamplerSettings = Pick<HealingConfig, 'index_candidate_min_bytes' | 'blocked_session_min_seconds' | 'runaway_query_seconds' | 'stale_statistics_ratio'>;
 
 /** One sample of everything the sensor weighs, with its own cost measured. */
 export async function sampleCollection(
@@ -31,6 +33,10 @@ export async function sampleCollection(
   const oid = collection.table_oid;
   const started = process.hrtime.bigint();
   const table = await readTableStats(db, oid);
+  // How long each part has been past the stale threshold: autovacuum gets its chance first.
+  const staleFor = await conditionSince(db, collection.id, 'stale_statistics',
+    table.analysis.filter((p) => p.mods_since_analyze > staleStatisticsThreshold(p, settings)).map((p) => p.name));
+  table.analysis = table.analysis.map((p) => ({ ...p, stale_for_seconds: staleFor.get(p.name) ?? 0 }));
   const indexes = await readIndexStats(db, oid, settings.index_candidate_min_bytes);
   const maintenance = await readMaintenanceJobs(db, oid);
   const blocking_chains = await readBlockingChains(db, oid, settings.blocked_session_min_seconds);

@@ -125,7 +125,17 @@ export const collectionStatsSchema = z.object({
     reltuples: z.number(),
     mods_since_analyze: z.number(),
     last_analyzed_at: z.string().nullable(),
-    analysis: z.array(z.object({ name: z.string(), reltuples: z.number(), mods_since_analyze: z.number(), analyzed_age_seconds: z.number().nullable() })),
+    analysis: z.array(
+      z.object({
+        name: z.string(),
+        reltuples: z.number(),
+        mods_since_analyze: z.number(),
+        analyzed_age_seconds: z.number().nullable(),
+        // Absent in samples recorded before they were measured.
+        autoanalyze_due: z.boolean().default(false),
+        stale_for_seconds: z.number().nullable().default(null),
+      }),
+    ),
     xid_age: z.number(),
     freeze_max_age: z.number(),
   }),

@@ -47,14 +47,21 @@ export function staleStatisticsThreshold(t: Pick<PartAnalysis, 'reltuples'>, c: 
 type StaleSettings = Pick<HealingConfig, 'stale_statistics_ratio' | 'stale_statistics_min_age_seconds'>;
 
 /**
- * One part (the table, or a leaf partition) is stale when its changes pass the threshold and its
- * last ANALYZE is old enough that autovacuum has had its chance: a busy part that autovacuum keeps
- * analyzing is not stale.
+ * One part (the table, or a leaf partition) is stale when its changes pass the threshold and
+ * autovacuum will not fix that by itself: it is off for the part or its own threshold is higher,
+ * or it is due but the part has stayed stale for stale_statistics_min_age_seconds. A part taking
+ * heavy writes right now (a hotspot) is due for autoanalyze, not stale. Without a sample history
+ * (a one-off reading), the age of the last ANALYZE stands in for how long it has been stale.
  */
 export function partStatisticsHealth(p: PartAnalysis, c: StaleSettings): number {
   const threshold = staleStatisticsThreshold(p, c);
   if (p.mods_since_analyze <= threshold) return 1;
-  if (p.analyzed_age_seconds !== null && p.analyzed_age_seconds < c.stale_statistics_min_age_seconds) return 1;
+  const minAge = c.stale_statistics_min_age_seconds;
+  if (p.stale_for_seconds === null) {
+    if (p.analyzed_age_seconds !== null && p.analyzed_age_seconds < minAge) return 1;
+  } else if (p.autoanalyze_due && p.stale_for_seconds < minAge) {
+    return 1;
+  }
   return threshold / p.mods_since_analyze;
 }
 

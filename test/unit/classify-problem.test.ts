@@ -17,7 +17,7 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
     table: {
       oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
       last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
-      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600 }],
+      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600, autoanalyze_due: false, stale_for_seconds: null }],
     },
     indexes,
     maintenance,
@@ -140,10 +140,22 @@ describe('classifyProblem', () => {
     expect(integrityOf(stale, config).state).toBe('normal');
     // Partitions are judged one by one: a busy leaf analyzed a minute ago is fine beside a quiet old one.
     stale.table.analysis = [
-      { name: 'p0', reltuples: 5000, mods_since_analyze: 40_000, analyzed_age_seconds: 60 },
-      { name: 'p1', reltuples: 5000, mods_since_analyze: 0, analyzed_age_seconds: 86_400 },
+      { name: 'p0', reltuples: 5000, mods_since_analyze: 40_000, analyzed_age_seconds: 60, autoanalyze_due: false, stale_for_seconds: null },
+      { name: 'p1', reltuples: 5000, mods_since_analyze: 0, analyzed_age_seconds: 86_400, autoanalyze_due: false, stale_for_seconds: null },
     ];
     expect(integrityOf(stale, config).state).toBe('normal');
+
+    // With a sample history, what counts is how long it has been stale, and whether autovacuum will come.
+    const hot = stale.table.analysis[0]!;
+    Object.assign(hot, { analyzed_age_seconds: 86_400, autoanalyze_due: true, stale_for_seconds: 10 });
+    // A leaf taking heavy writes right now (a hotspot) is due for autoanalyze: not stale, however old its last ANALYZE.
+    expect(integrityOf(stale, config).state).toBe('normal');
+    // Still stale after stale_statistics_min_age_seconds: autovacuum had its chance.
+    hot.stale_for_seconds = config.stale_statistics_min_age_seconds + 1;
+    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({ class: 'StaleStatistics', relations: ['p0'] });
+    // Autoanalyze off (or its threshold above the changes): stale from the first sample.
+    Object.assign(hot, { analyzed_age_seconds: 60, autoanalyze_due: false, stale_for_seconds: 0 });
+    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({ class: 'StaleStatistics', relations: ['p0'] });
   });
 
   it('long-running maintenance that blocks sessions is MaintenanceContention with its job types and queue depth', () => {
