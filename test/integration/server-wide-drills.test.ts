@@ -4,6 +4,9 @@ import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
+import { getCollection } from '../../src/postgres/collections';
+import { startHealingAttempt } from '../../src/temporal/start-attempt';
+import { testCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startTestWorker, type TestWorker } from '../support/test-system';
@@ -59,5 +62,27 @@ describe('server-wide drills (connections, replication slots) on a server of the
     expect((await sys.db.pool.query('SHOW max_slot_wal_keep_size')).rows[0].max_slot_wal_keep_size).toBe('8MB');
     const s = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
     expect(s.wal_status).toBe('lost');
+  });
+
+  it('an abandoned slot dropped on a person\'s request (`selfheal execute … drop_replication_slot`): the slot and the WAL it held are gone', async () => {
+    // The cap set by the test before would invalidate this slot first: this one must keep its WAL.
+    await sys.db.pool.query('ALTER SYSTEM RESET max_slot_wal_keep_size');
+    await sys.db.pool.query('SELECT pg_reload_conf()');
+    const name = await testCollection(sys.db.pool, { slot_retained_warn_bytes: 16 * 1024 * 1024, stabilization_wait: 1, check_interval: 3600 });
+    const run = await drillSlotRetention(sys.db.pool, await getCollection(sys.db.pool, name), { mb: 48 });
+    const slot = String(run.report.slot);
+    const before = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
+    expect({ wal_status: before.wal_status, held_mb: before.retained_bytes > 32 * 1024 * 1024 }).toEqual({ wal_status: 'reserved', held_mb: true });
+
+    const handle = await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'drop_replication_slot' });
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'drop_replication_slot', verified: true, problem: { class: 'SlotRetention' } });
+    expect((await readReplicationSlots(sys.db.pool)).map((x) => x.slot_name)).not.toContain(slot);
+    // Recorded as done and irreversible: nothing to roll back.
+    const { rows } = await sys.db.pool.query(
+      `SELECT o.strategy_name, o.verified, o.success FROM ruvector.healing_outcomes o JOIN ruvector.collections c ON c.id = o.collection_id WHERE c.name = $1`,
+      [name],
+    );
+    expect(rows).toEqual([{ strategy_name: 'drop_replication_slot', verified: true, success: true }]);
   });
 });

@@ -26,6 +26,14 @@ describe('strategy registry', () => {
     expect(needsApproval(s, 'IndexFragmentation', parseHealingConfig({ require_approval: ['IndexFragmentation'] }))).toBe(true);
   });
 
+  it('the irreversible slot drop and the replica scale-out wait for a person by default; the reversible WAL cap does not', () => {
+    expect(needsApproval(strategyByName('drop_replication_slot')!, 'SlotRetention', DEFAULT_HEALING_CONFIG)).toBe(true);
+    expect(needsApproval(strategyByName('scale_replicas')!, 'HotspotCongestion', DEFAULT_HEALING_CONFIG)).toBe(true);
+    expect(needsApproval(strategyByName('cap_slot_wal')!, 'SlotRetention', DEFAULT_HEALING_CONFIG)).toBe(false);
+    // With no weights learned, the reversible lever is chosen first.
+    expect(selectStrategy('SlotRetention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('cap_slot_wal');
+  });
+
   it('describes every strategy with the seed names and sane figures', () => {
     for (const s of STRATEGIES) {
       expect(s.impact).toBeGreaterThanOrEqual(0);
