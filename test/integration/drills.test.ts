@@ -24,17 +24,21 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
 
   it('BlockingChain: an idle-in-transaction root with two sessions queued behind it → terminate_blocking_root', async () => {
     await runGuardianDrill(sys, { class: 'BlockingChain', strategy: 'terminate_blocking_root' }, { blocked_session_min_seconds: 1 }, (c) =>
-      drillBlockingChain(sys.db.pool, sys.db.url, c), 1000);
+      drillBlockingChain(sys.db.pool, sys.db.url, c), { detectableAfterMs: 1000 });
   });
 
   it('RunawayQuery: an endless statement on the table → cancel_runaway_query', async () => {
     await runGuardianDrill(sys, { class: 'RunawayQuery', strategy: 'cancel_runaway_query' }, { runaway_query_seconds: 2 }, (c) =>
-      drillRunawayQuery(sys.db.pool, sys.db.url, c), 2000);
+      drillRunawayQuery(sys.db.pool, sys.db.url, c), { detectableAfterMs: 2000 });
   });
 
   it('WraparoundRisk: transaction IDs consumed past the warning age → freeze_table', async () => {
     const config = { xid_age_warn: 100_000, xid_age_critical: 400_000 };
-    await runGuardianDrill(sys, { class: 'WraparoundRisk', strategy: 'freeze_table' }, config, (c) => drillWraparoundRisk(sys.db.pool, c, parseHealingConfig(config)));
+    // The burn packs hours of transactions into a second, the age rising all the while: a freeze
+    // during it is outrun at once. The guardian starts watching once the table is old.
+    await runGuardianDrill(sys, { class: 'WraparoundRisk', strategy: 'freeze_table' }, config, (c) => drillWraparoundRisk(sys.db.pool, c, parseHealingConfig(config)), {
+      watchAfterInject: true,
+    });
   });
 
   it('MemoryPressure: a role with work_mem = 1MB keeps running sorts that spill → tune_work_mem', async () => {
@@ -62,7 +66,7 @@ describe('drills: the seed classes on a plain table', () => {
   it('MaintenanceContention: autovacuum throttled to a crawl on a table with dead rows → pause_maintenance', async () => {
     // The vacuum counts as contention after 1 s; it is measured from when it has run that long.
     await runGuardianDrill(sys, { class: 'MaintenanceContention', strategy: 'pause_maintenance' }, { maintenance_long_running_seconds: 1 }, (c) =>
-      drillMaintenanceContention(sys.db.pool, c), 1000);
+      drillMaintenanceContention(sys.db.pool, c), { detectableAfterMs: 1000 });
   });
 });
 

@@ -17,7 +17,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
 
   it('HotspotCongestion drill: writers on one partition → the guardian runs rebalance_partitions, which moves rows in increments until it is not hot', async () => {
     const { attempt } = await runGuardianDrill(sys, { class: 'HotspotCongestion', strategy: 'rebalance_partitions' }, {}, (c) =>
-      drillHotspotCongestion(sys.db.pool, sys.db.url, c), 0, vectorCollection);
+      drillHotspotCongestion(sys.db.pool, sys.db.url, c), { makeCollection: vectorCollection });
     expect(attempt.problem_class).toBe('HotspotCongestion');
   });
 
@@ -26,7 +26,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
     await runGuardianDrill(sys, { class: 'CentroidSkew', strategy: 'rebuild_centroids' }, {}, (c) => {
       name = c.name;
       return drillCentroidSkew(sys.db.pool, c, { factor: 4 });
-    }, 0, vectorCollection);
+    }, { makeCollection: vectorCollection });
     const sizes = await listSizes(name);
     expect(Math.max(...sizes) / (sizes.reduce((a, b) => a + b, 0) / sizes.length)).toBeLessThan(1.2);
   });

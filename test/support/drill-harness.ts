@@ -20,26 +20,36 @@ export interface DrillExpectation {
   strategy: string;
 }
 
+export interface DrillOptions {
+  /** The fault counts only this long after the injection returns (a lock wait, a statement's run time). */
+  detectableAfterMs?: number;
+  /** A collection of another shape than the plain demo table; returns its name. */
+  makeCollection?: (pool: Pool, config: HealingConfigInput) => Promise<string>;
+  /**
+   * Start the guardian only once the fault is in place, for an injection that compresses hours into
+   * seconds and keeps moving the fault while it runs; detection is then measured from the start.
+   */
+  watchAfterInject?: boolean;
+}
+
 /**
  * Injects a fault into a fresh collection watched by its guardian and waits for the guardian to heal
- * it on its own; returns what was measured and records it for the drill table. `detectableAfterMs`:
- * the fault counts only after this long (a lock wait, a statement's run time).
+ * it on its own; returns what was measured and records it for the drill table.
  */
 export async function runGuardianDrill(
   sys: { db: { pool: Pool }; w: TestWorker },
   expected: DrillExpectation,
   config: HealingConfigInput,
   inject: (c: Collection) => Promise<DrillRun>,
-  detectableAfterMs = 0,
-  /** A collection of another shape than the plain demo table; returns its name. */
-  makeCollection?: (pool: Pool, config: HealingConfigInput) => Promise<string>,
+  opts: DrillOptions = {},
 ): Promise<{ measurement: DrillMeasurement; attempt: Record<string, any> }> {
   const full: HealingConfigInput = { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config };
-  const name = makeCollection ? await makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
+  const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
-  await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
+  if (!opts.watchAfterInject) await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
   const run = await inject(c);
-  const detectableAt = Date.now() + detectableAfterMs;
+  const detectableAt = Date.now() + (opts.detectableAfterMs ?? 0);
+  if (opts.watchAfterInject) await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
   try {
     const attempt = await waitFor(
       `the guardian to heal the ${expected.class} drill`,
