@@ -39,7 +39,9 @@ describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming stan
       const run = await drillReplicationLag(sys.db.pool, pair.standbyUrl, c);
       gap = Number(run.report.replay_gap_bytes);
       return run;
-    });
+      // The burst writes tens of MB in a second and the drill confirms the gap itself: the guardian
+      // starts watching once it has.
+    }, { watchAfterInject: true });
     expect(gap).toBeGreaterThan(4 * 1024 * 1024);
     const after = (await readStandbys(sys.db.pool))[0]!;
     expect(after.replay_gap_bytes).toBeLessThanOrEqual(4 * 1024 * 1024);

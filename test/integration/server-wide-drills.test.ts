@@ -58,7 +58,8 @@ describe('server-wide drills (connections, replication slots) on a server of the
       slot = String(run.report.slot);
       expect(Number(run.report.retained_bytes)).toBeGreaterThan(16 * 1024 * 1024);
       return run;
-    });
+      // 48 MB of WAL in a second, measured by the drill when done: the guardian starts watching then.
+    }, { watchAfterInject: true });
     expect((await sys.db.pool.query('SHOW max_slot_wal_keep_size')).rows[0].max_slot_wal_keep_size).toBe('8MB');
     const s = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
     expect(s.wal_status).toBe('lost');
