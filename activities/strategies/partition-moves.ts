@@ -28,6 +28,7 @@ export async function moveSlice(c: PoolClient, key: string, p: RowPlacement, s: 
     await savePlacement(c, key, p, where, [s.from, s.lo, s.hi]);
     const r = await c.query(`UPDATE ${t} t SET ${k} = $1 WHERE ${where}`, [s.to, s.from, s.lo, s.hi]);
     await c.query('COMMIT');
+    await flushOwnCounts(c);
     return r.rowCount ?? 0;
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
@@ -45,5 +46,16 @@ export async function undoSlice(c: PoolClient, key: string, p: RowPlacement, s: 
         AND t.${k} = $3 AND ${bucket(p)} >= $4 AND ${bucket(p)} < $5`,
     [key, s.from, s.to, s.lo, s.hi],
   );
+  await flushOwnCounts(c);
   return r.rowCount ?? 0;
+}
+
+/**
+ * A backend reports its row counts up to 10 s after a transaction (at most once a second): the
+ * move's own deletes and inserts would land inside the load window measured after it and make the
+ * partition it filled look hot. Flushed now, they fall before that window opens.
+ */
+async function flushOwnCounts(c: PoolClient): Promise<void> {
+  await c.query('SELECT pg_stat_force_next_flush()');
+  await c.query('SELECT 1');
 }

@@ -69,7 +69,13 @@ export const rebalancePartitions: Strategy<Pool> = {
       success: steps.some((s) => !s.undone && s.moved > 0),
       actions_taken: steps.filter((s) => !s.undone).length,
       improvement: last && initial.lambda > 0 ? (last.lambda - initial.lambda) / initial.lambda : 0,
-      ...(steps.some((s) => !s.undone && s.moved > 0) ? {} : { error: 'no increment helped: nothing moved, or the first move made λ worse and was undone' }),
+      ...(steps.some((s) => !s.undone && s.moved > 0)
+        ? {}
+        : {
+            error: `no increment helped (λ ${initial.lambda.toFixed(3)} before): ${
+              steps.map((s) => `${s.moved} rows to partition ${s.slice.to}, λ ${s.lambda.toFixed(3)}, hot ${s.hot_ratio.toFixed(1)}×${s.undone ? ', undone' : ''}`).join('; ') || 'nothing to move'
+            }`,
+          }),
       metadata: { steps, initial_lambda: initial.lambda, recorded_rows: await placementSize(ctx.db, snap.placement_key) },
     };
   },
