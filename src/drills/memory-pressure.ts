@@ -3,10 +3,13 @@ import type { Pool } from '../postgres/pool';
 import { quoteIdent } from '../postgres/quote-ident';
 import { requireDrillTarget } from './demo-guard';
 import { drillSession, ensureDrillRole } from './drill-role';
-import type { DrillRun } from './held-fault';
+import { waitUntil, type DrillRun } from './held-fault';
 
-/** postgres-notes: a sort of 1.2M md5 strings spills 49 MB with work_mem=1MB; this one spills ~15 MB. */
-const SORT = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT x FROM (SELECT md5(g::text) AS x FROM generate_series(1, 400000) g ORDER BY 1) s LIMIT 1`;
+/**
+ * postgres-notes: a sort of 1.2M md5 strings spills 49 MB with work_mem=1MB; this one spills ~15 MB.
+ * Counted, not LIMITed: a LIMIT above it would make it a top-N heapsort that never spills.
+ */
+const SORT = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM (SELECT md5(g::text) AS x FROM generate_series(1, 400000) g ORDER BY 1) s`;
 
 function sortMethod(plan: unknown): string {
   const text = JSON.stringify(plan);
@@ -16,8 +19,9 @@ function sortMethod(plan: unknown): string {
 /**
  * Fault injection for MemoryPressure: a reporting role is configured with work_mem = 1MB in this
  * database (the misconfiguration), and `sessions` clients keep running a large sort, each on a new
- * connection as a short-lived app would, so every sort spills to temp files. Held until released;
- * `cleared` resolves once a sort runs in memory again.
+ * connection as a short-lived app would, so every sort spills to temp files. Returns once the first
+ * sort has spilled (the fault is there from then on, not from when the sorts began); held until
+ * released, and `cleared` resolves once a sort runs in memory again.
  */
 export async function drillMemoryPressure(pool: Pool, databaseUrl: string, c: Collection, opts: { force?: boolean; sessions?: number } = {}): Promise<DrillRun> {
   await requireDrillTarget(pool, c, opts.force, 'runs spilling sorts as a drill role');
@@ -27,31 +31,39 @@ export async function drillMemoryPressure(pool: Pool, databaseUrl: string, c: Co
   let stopped = false;
   let inMemory!: () => void;
   const cleared = new Promise<void>((r) => (inMemory = r));
+  let spilled = false;
   const loops = Array.from({ length: opts.sessions ?? 2 }, async (_, i) => {
     while (!stopped) {
       const s = await drillSession(role, `selfheal drill: spilling sort ${i + 1}`).catch(() => null);
       if (!s) return;
+      let method = 'none';
       try {
-        const r = await s.query(SORT);
-        if (!sortMethod(r.rows[0]).startsWith('external')) inMemory();
+        method = sortMethod((await s.query(SORT)).rows[0]);
       } catch {
         // terminated or cancelled: the next round connects again
       } finally {
+        // A backend's temp-file counts reach pg_stat_database by its exit at the latest.
         await s.end().catch(() => undefined);
       }
+      if (method.startsWith('external')) spilled = true;
+      else if (method !== 'none') inMemory();
     }
   });
+  const release = async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(loops);
+  };
+  try {
+    await waitUntil('the first sort to spill to temp files', async () => spilled, 60_000);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return {
     problem_class: 'MemoryPressure',
     collection: c.name,
     report: { role: role.role, work_mem: '1MB', sessions: opts.sessions ?? 2 },
-    held: {
-      cleared,
-      release: async () => {
-        if (stopped) return;
-        stopped = true;
-        await Promise.all(loops);
-      },
-    },
+    held: { cleared, release },
   };
 }
