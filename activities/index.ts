@@ -8,10 +8,12 @@ import type { KubeConfigSource } from '../src/kubernetes/kube-config';
 import { collectionNameSchema, getCollection, type Collection } from '../src/postgres/collections';
 import * as store from '../src/postgres/outcome-store';
 import type { Pool } from '../src/postgres/pool';
+import { serverIdentity } from '../src/postgres/server-identity';
 import { sampleCollection } from '../src/probes/sample-collection';
 import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
 import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
+import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
 import { classified } from './activity-errors';
 import { strategyImplementation } from './strategies';
 
@@ -124,6 +126,24 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       return classified(async () => {
         const input = stepInput.parse(raw);
         return strategyImplementation(input.strategy).sandbox(await strategyContext(input));
+      });
+    },
+
+    /**
+     * What the strategy would change beyond the collection, as the id of the lease an attempt holds
+     * on it; null when the strategy changes nothing shared or finds nothing to change now.
+     */
+    async findSharedTarget(raw: StrategyStepInput): Promise<{ lease_id: string; target: string } | null> {
+      return classified(async () => {
+        const input = stepInput.parse(raw);
+        const s = strategyImplementation(input.strategy);
+        const kind = s.descriptor.shared_target;
+        if (!kind || !s.sharedTarget) return null;
+        const name = await s.sharedTarget(await strategyContext(input));
+        if (name === null) return null;
+        // A deployment is shared across servers; everything else belongs to one PostgreSQL server.
+        const scope = kind === 'deployment' ? 'kubernetes' : await serverIdentity(pool);
+        return { lease_id: sharedTargetLeaseWorkflowId(scope, kind, name), target: `${kind} ${name}` };
       });
     },
 

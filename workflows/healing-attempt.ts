@@ -9,6 +9,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, PreparedAttempt, StrategyStepInput } from '../activities';
 import { mustFinishOptions, NON_RETRYABLE_TYPES, quickOptions } from './activity-options';
@@ -34,6 +35,7 @@ import {
   type Decision,
   type DecisionInput,
 } from './attempt-messages';
+import { takeLease, type Lease } from './shared-target-lease';
 
 export interface HealingAttemptInput {
   collection: string;
@@ -134,6 +136,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   const compensationErrors: string[] = [];
   let compensationsRan = false;
   let cleanedUp: string[] = [];
+  let lease: Extract<Lease, { held: true }> | null = null;
 
   const record = async (f: Omit<FinishAttempt, 'attempt_id' | 'approval'>): Promise<number | null> => {
     enter('record', `${f.status}: ${f.reason ?? ''}`);
@@ -221,6 +224,20 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       status.strategy = chosen.name;
       upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.name }]);
       const step: StrategyStepInput = { strategy: chosen.name, collection: input.collection, problem, state: initial.state, config };
+
+      // What other collections share (a role, a server's slots, a deployment) is changed by one attempt
+      // at a time: its lease is held from before approval to the end, compensation included.
+      if (chosen.shared_target && !input.dry_run) {
+        const shared = await acts.findSharedTarget.executeWithOptions(
+          { ...quickOptions, summary: `lease: what ${chosen.name} changes beyond ${input.collection}` },
+          [step],
+        );
+        if (shared) {
+          const l = await takeLease(shared.lease_id, { workflow_id: workflowInfo().workflowId, collection: input.collection, attempt_id: prepared.attempt_id, target: shared.target });
+          if (!l.held) return finishEarly('Deferred', l.reason);
+          lease = l;
+        }
+      }
 
       // Approval: wait for a person, up to the timeout; a manual execution is itself the person's decision.
       if (!input.dry_run && !input.strategy && needsApproval(chosen, problem.class, config)) {
@@ -401,6 +418,9 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     });
     enter('done', reason);
     return { kind: 'Aborted', problem: pr, strategy: s?.name ?? null, reason, compensated, attempt_id: prepared.attempt_id, outcome_id: outcomeId };
+  } finally {
+    // Taken inside the attempt's scope: TypeScript does not see the assignment there.
+    await (lease as Extract<Lease, { held: true }> | null)?.release().catch((err) => log.warn('lease release failed', { error: describeFailure(err) }));
   }
 }
 

@@ -24,6 +24,11 @@ const RELOAD_WAIT_MS = 5000;
 export const capSlotWal: Strategy<Pool> = {
   descriptor: strategyByName('cap_slot_wal')!,
 
+  // Capping and dropping both act on the WAL the slots retain: one of them at a time.
+  async sharedTarget() {
+    return 'replication_slots';
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);

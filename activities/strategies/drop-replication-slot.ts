@@ -13,6 +13,10 @@ import { sandboxResult } from './sandbox-checks';
 export const dropReplicationSlot: Strategy<Pool> = {
   descriptor: strategyByName('drop_replication_slot')!,
 
+  async sharedTarget() {
+    return 'replication_slots';
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);

@@ -35,6 +35,10 @@ const SETTLE_MS = 5000;
 export const limitRoleConnections: Strategy<Pool> = {
   descriptor: strategyByName('limit_role_connections')!,
 
+  async sharedTarget(ctx) {
+    return (await proposal(ctx))?.params.role ?? null;
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const p = await proposal(ctx);

@@ -53,6 +53,10 @@ async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: Stan
 export const resumeWalReplay: Strategy<Pool> = {
   descriptor: strategyByName('resume_wal_replay')!,
 
+  async sharedTarget() {
+    return 'replay';
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const { states, errors } = await standbyStates(ctx);

@@ -38,6 +38,11 @@ export function scaleTarget(current: number, maxReplicas: number): number {
 export const scaleReplicas: Strategy<Pool> = {
   descriptor: strategyByName('scale_replicas')!,
 
+  async sharedTarget(ctx) {
+    const ref = refOf(ctx.config);
+    return `${ref.namespace}/${ref.name}`;
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const checks: Check[] = [];

@@ -27,6 +27,10 @@ interface Snapshot {
 export const setRoleTimeouts: Strategy<Pool> = {
   descriptor: strategyByName('set_role_timeouts')!,
 
+  async sharedTarget(ctx) {
+    return (await findTarget(ctx))?.role ?? null;
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const target = await findTarget(ctx);

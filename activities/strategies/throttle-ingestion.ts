@@ -27,6 +27,10 @@ export function throttlePct(state: string): number {
 export const throttleIngestion: Strategy<Pool> = {
   descriptor: strategyByName('throttle_ingestion')!,
 
+  async sharedTarget(ctx) {
+    return (await topWriter(ctx))?.role ?? null;
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const w = await topWriter(ctx);

@@ -27,6 +27,10 @@ interface Snapshot {
 export const tuneWorkMem: Strategy<Pool> = {
   descriptor: strategyByName('tune_work_mem')!,
 
+  async sharedTarget(ctx) {
+    return (await topSpiller(ctx))?.role ?? null;
+  },
+
   async sandbox(ctx) {
     const started = Date.now();
     const top = await topSpiller(ctx);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { problemClassNameSchema } from './problem-class';
 
 export const SANDBOX_LEVELS = ['complete', 'read_only', 'prerequisites'] as const;
+/** role: a role's settings or connection limit; server: a server-wide setting or slot; standbys; deployment: a Kubernetes deployment. */
+export const SHARED_TARGETS = ['role', 'server', 'standbys', 'deployment'] as const;
+
 export const sandboxLevelSchema = z.enum(SANDBOX_LEVELS);
 export type SandboxLevel = z.infer<typeof sandboxLevelSchema>;
 
@@ -15,6 +18,11 @@ export const strategyDescriptorSchema = z.object({
   reversible: z.boolean(),
   requires_approval: z.boolean(),
   sandbox_levels: z.array(sandboxLevelSchema).min(1),
+  /**
+   * What it changes beyond its own collection, which other collections' attempts may want to change
+   * too: an attempt holds a lease on that target (one attempt at a time) from before approval to its end.
+   */
+  shared_target: z.enum(SHARED_TARGETS).optional(),
   description: z.string(),
 });
 export type StrategyDescriptor = z.infer<typeof strategyDescriptorSchema>;

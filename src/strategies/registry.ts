@@ -66,6 +66,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
+    shared_target: 'role',
     description: "raise work_mem for the role whose sorts spill most (ALTER ROLE … IN DATABASE … SET, capped by max_work_mem_bytes); its previous setting is restored on rollback",
   },
   {
@@ -76,6 +77,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
+    shared_target: 'role',
     description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
   },
   {
@@ -106,6 +108,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    shared_target: 'server',
     description: 'ALTER SYSTEM SET max_slot_wal_keep_size (slot_wal_keep_size_mb) + reload + CHECKPOINT: a slot past the cap is invalidated and its WAL recycled; the setting is restored on rollback',
   },
   {
@@ -116,6 +119,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: false,
     requires_approval: true,
     sandbox_levels: ['prerequisites'],
+    shared_target: 'server',
     description: 'drop the inactive slots that retain WAL past the warning size; never an active one',
   },
   {
@@ -126,6 +130,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: false,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    shared_target: 'standbys',
     description: 'resume WAL replay on a standby whose replay was paused, and wait until the primary sees it caught up',
   },
   {
@@ -157,6 +162,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
+    shared_target: 'role',
     description: "the reversible lever: idle_in_transaction_session_timeout and lock_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored",
   },
   {
@@ -167,6 +173,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
+    shared_target: 'role',
     description: "cap the connection limit of the role holding the most sessions and close its long-idle sessions; the previous limit is restored on rollback",
   },
   {
@@ -197,6 +204,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: true,
     sandbox_levels: ['prerequisites'],
+    shared_target: 'deployment',
     description: 'scale the read deployment (k8s_read_deployment) to ceil(1.5 × replicas), capped by max_replicas, and wait until every replica is ready; scaled back to the previous count on rollback',
   },
 ].map((s) => strategyDescriptorSchema.parse(s));

@@ -68,6 +68,12 @@ export interface Strategy<Db> {
    * have one too). Idempotent; returns what it removed.
    */
   cleanup?(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<string[]>;
+  /**
+   * Names what it would change beyond the collection (a role, a standby set…), within the kind its
+   * descriptor's shared_target gives; null when there is nothing to change now. Present exactly when
+   * the descriptor has a shared_target.
+   */
+  sharedTarget?(ctx: StrategyContext<Db>): Promise<string | null>;
   /** Present only on reversible strategies; must be idempotent. */
   compensate?(ctx: StrategyContext<Db>, plan: StrategyPlan): Promise<void>;
 }

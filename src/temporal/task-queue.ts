@@ -6,3 +6,11 @@ export const DEFAULT_NAMESPACE = 'default';
 export function healingAttemptWorkflowId(collection: string): string {
   return `healing-attempt/${collection}`;
 }
+
+/**
+ * One attempt at a time per shared target (a role, the slots of a server, a deployment): the lease
+ * workflow's id names the target, so a second attempt's start of it fails while the first holds it.
+ */
+export function sharedTargetLeaseWorkflowId(scope: string, kind: string, name: string): string {
+  return `healing-lease/${scope}/${kind}/${name}`;
+}

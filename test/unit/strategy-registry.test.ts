@@ -1,6 +1,7 @@
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
 import { needsApproval, selectStrategy, STRATEGIES, strategyByName } from '../../src/strategies/registry';
 import { computeWeights } from '../../src/strategies/weights';
+import { strategyImplementation } from '../../activities/strategies';
 
 describe('strategy registry', () => {
   it('selects the strategy that handles the class within the impact cap', () => {
@@ -42,6 +43,16 @@ describe('strategy registry', () => {
     }
     expect(strategyByName('compact_indexes')).toMatchObject({ impact: 0.5, reversible: false });
     expect(strategyByName('pause_maintenance')).toMatchObject({ impact: 0.1, reversible: true });
+  });
+
+  it('a strategy names what it shares with other collections exactly when its descriptor says it changes something shared', () => {
+    const shared = STRATEGIES.map((d) => ({ name: d.name, kind: d.shared_target ?? null, names_target: typeof strategyImplementation(d.name).sharedTarget === 'function' }));
+    expect(shared.filter((s) => (s.kind !== null) !== s.names_target)).toEqual([]);
+    // Role settings and connection limits, the server's slots, the standbys and the deployment are shared; a table is not.
+    expect(Object.fromEntries(shared.filter((s) => s.kind).map((s) => [s.name, s.kind]))).toEqual({
+      tune_work_mem: 'role', throttle_ingestion: 'role', set_role_timeouts: 'role', limit_role_connections: 'role',
+      cap_slot_wal: 'server', drop_replication_slot: 'server', resume_wal_replay: 'standbys', scale_replicas: 'deployment',
+    });
   });
 });
 

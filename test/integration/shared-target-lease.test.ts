@@ -1,0 +1,84 @@
+import { drillMemoryPressure } from '../../src/drills/memory-pressure';
+import { getCollection } from '../../src/postgres/collections';
+import { readRoleSetting } from '../../src/postgres/role-settings';
+import { startHealingAttempt } from '../../src/temporal/start-attempt';
+import { abortUpdate, approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
+import type { healingAttempt } from '../../workflows/healing-attempt';
+import { testCollection } from '../support/collections';
+import { useWorkerSystem } from '../support/test-harness';
+import { waitFor } from '../support/test-system';
+import type { WorkflowHandle } from '@temporalio/client';
+
+/**
+ * Two collections in one database see the same spilling role (temp files are counted per database):
+ * both guardians would change that role's work_mem. One attempt holds the role's lease; the other
+ * defers and changes nothing.
+ */
+describe('shared targets: one attempt at a time changes what collections share', () => {
+  const sys = useWorkerSystem('lease');
+  const config = { require_approval_strategies: ['tune_work_mem'], stabilization_wait: 1, check_interval: 3600 };
+
+  async function awaitingApproval(handle: WorkflowHandle<typeof healingAttempt>) {
+    return waitFor('the approval phase', async () => {
+      const s = await handle.query(attemptStatusQuery);
+      return s.awaiting_approval ? s : undefined;
+    });
+  }
+
+  async function leaseStatus(leaseId: string): Promise<string> {
+    return (await sys.w.client.workflow.getHandle(leaseId).describe()).status.name;
+  }
+
+  it('a second collection\'s attempt on the same role is Deferred and changes nothing; the first heals and its lease ends with it', async () => {
+    const a = await testCollection(sys.db.pool, config);
+    const b = await testCollection(sys.db.pool, config);
+    const run = await drillMemoryPressure(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, a));
+    const role = String(run.report.role);
+    const db = (await sys.db.pool.query('SELECT current_database() AS d')).rows[0].d as string;
+    try {
+      const first = await startHealingAttempt(sys.w.client, { collection: a, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      const waiting = await awaitingApproval(first);
+      expect(waiting.strategy).toBe('tune_work_mem');
+
+      const second = await startHealingAttempt(sys.w.client, { collection: b, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      const deferred = await second.result();
+      expect(deferred).toMatchObject({ kind: 'Deferred', problem: { class: 'MemoryPressure' } });
+      const reason = deferred.kind === 'Deferred' ? deferred.reason : '';
+      expect(reason).toMatch(new RegExp(`another attempt is changing role ${role}`));
+      const leaseId = /lease `([^`]+)`/.exec(reason)![1]!;
+      expect(await leaseStatus(leaseId)).toBe('RUNNING');
+      // The deferred attempt planned nothing and left the role as the drill set it.
+      expect(await readRoleSetting(sys.db.pool, role, db, 'work_mem')).toBe('1MB');
+      const { rows } = await sys.db.pool.query("SELECT status, plan FROM ruvector.healing_attempts WHERE workflow_id = $1 AND status <> 'running'", [second.workflowId]);
+      expect(rows).toEqual([{ status: 'Deferred', plan: null }]);
+
+      await first.executeUpdate(approveUpdate, { args: [{ action_id: waiting.attempt_id!, by: 'test' }] });
+      expect(await first.result()).toMatchObject({ kind: 'Completed', strategy: 'tune_work_mem', verified: true });
+      expect(await readRoleSetting(sys.db.pool, role, db, 'work_mem')).not.toBe('1MB');
+      // Released by the holder's signal before the holder closed: completed, not terminated with it.
+      expect(await leaseStatus(leaseId)).toBe('COMPLETED');
+    } finally {
+      await run.held?.release();
+    }
+  });
+
+  it('an aborted holder releases the lease, and the next attempt on that role takes it', async () => {
+    const a = await testCollection(sys.db.pool, config);
+    const b = await testCollection(sys.db.pool, config);
+    const run = await drillMemoryPressure(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, a));
+    try {
+      const first = await startHealingAttempt(sys.w.client, { collection: a, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      const waiting = await awaitingApproval(first);
+      await first.executeUpdate(abortUpdate, { args: [{ action_id: waiting.attempt_id!, by: 'test' }] });
+      expect(await first.result()).toMatchObject({ kind: 'Aborted' });
+
+      const next = await startHealingAttempt(sys.w.client, { collection: b, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      const st = await awaitingApproval(next);
+      expect(st.strategy).toBe('tune_work_mem');
+      await next.executeUpdate(rejectUpdate, { args: [{ action_id: st.attempt_id!, by: 'test' }] });
+      expect(await next.result()).toMatchObject({ kind: 'Deferred', reason: 'rejected by test' });
+    } finally {
+      await run.held?.release();
+    }
+  });
+});
