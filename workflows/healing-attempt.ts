@@ -180,6 +180,49 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     ).removed;
   };
 
+  /** An attempt that did not run to its verdict: cleanup, compensation and record, none of it cancellable. */
+  const endUnfinished = async (
+    kind: 'Aborted' | 'Failed',
+    reason: string,
+    extraParams: Record<string, unknown>,
+  ): Promise<{ problem: ProblemClass | null; strategy: string | null; compensated: boolean; outcome_id: number | null }> => {
+    // Assigned inside the attempt's scope: TypeScript does not see those assignments here.
+    const s = strategy as StrategyDescriptor | null;
+    const p = plan as StrategyPlan | null;
+    const r = result as RemediationResult | null;
+    const pr = problem as ProblemClass | null;
+    const init = initial as IntegritySample | null;
+    if (executeStarted && s && p && pr && init && !r?.success) {
+      await runCleanup({ strategy: s.name, collection: input.collection, problem: pr, state: init.state, config }, p);
+    }
+    await runCompensations(kind === 'Aborted' ? 'aborted' : 'failed');
+    const compensated = compensationsRan && compensationErrors.length === 0;
+    const now = new Date().toISOString();
+    const outcomeId = await record({
+      status: kind,
+      problem_class: pr?.class ?? null,
+      strategy_name: s?.name ?? null,
+      reason,
+      sandbox: sandbox ?? null,
+      compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: p?.snapshot ?? null } : null,
+      plan: null,
+      // An outcome row only when the strategy acted: the weights learn what strategies did.
+      outcome:
+        executeStarted && s && pr && init
+          ? {
+              problem_class: pr.class, problem_details: pr, strategy_name: s.name,
+              strategy_params: p ? { ...p.params, ...extraParams } : extraParams, started_at: startedAt, completed_at: now,
+              duration_ms: Math.max(0, Date.parse(now) - Date.parse(startedAt)), success: r?.success ?? false, verified: false,
+              actions_taken: r?.actions_taken ?? 0, improvement_pct: null, error_message: reason,
+              initial_lambda: init.lambda, final_lambda: status.final_lambda, witness_edges: init.witness_edges,
+              system_metrics: { before: p?.before ?? null, cleaned_up: cleanedUp, compensation_errors: compensationErrors },
+            }
+          : null,
+    });
+    enter('done', reason);
+    return { problem: pr, strategy: s?.name ?? null, compensated, outcome_id: outcomeId };
+  };
+
   try {
     return await work.run(async () => {
       // Sense.
@@ -380,44 +423,21 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       };
     });
   } catch (err) {
-    if (!(isCancellation(err) && status.abort)) throw err;
-    // Aborted by a person: undo what was done, then record it, none of it cancellable.
-    const abort: Decision = status.abort;
-    const reason = `aborted by ${abort.by}${abort.comment ? `: ${abort.comment}` : ''} during ${status.phase}`;
-    const s = strategy as StrategyDescriptor | null;
-    const p = plan as StrategyPlan | null;
-    const r = result as RemediationResult | null;
-    const pr = problem as ProblemClass | null;
-    const init = initial as IntegritySample | null;
-    if (executeStarted && s && p && pr && init && !r?.success) {
-      await runCleanup({ strategy: s.name, collection: input.collection, problem: pr, state: init.state, config }, p);
+    if (isCancellation(err) && !status.abort) {
+      // Cancelled through Temporal (its UI or CLI) rather than `selfheal abort`: an abort all the same.
+      status.abort = { decision: 'aborted', by: 'a Temporal cancellation request', comment: null, at: new Date().toISOString() };
     }
-    await runCompensations('aborted');
-    const compensated = compensationsRan && compensationErrors.length === 0;
-    const now = new Date().toISOString();
-    const outcomeId = await record({
-      status: 'Aborted',
-      problem_class: pr?.class ?? null,
-      strategy_name: s?.name ?? null,
-      reason,
-      sandbox: sandbox ?? null,
-      compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: p?.snapshot ?? null } : null,
-      plan: null,
-      // An outcome row only when the strategy acted: the weights learn what strategies did.
-      outcome:
-        executeStarted && s && pr && init
-          ? {
-              problem_class: pr.class, problem_details: pr, strategy_name: s.name,
-              strategy_params: p ? { ...p.params, abort } : { abort }, started_at: startedAt, completed_at: now,
-              duration_ms: Math.max(0, Date.parse(now) - Date.parse(startedAt)), success: false, verified: false,
-              actions_taken: r?.actions_taken ?? 0, improvement_pct: null, error_message: reason,
-              initial_lambda: init.lambda, final_lambda: null, witness_edges: init.witness_edges,
-              system_metrics: { before: p?.before ?? null, cleaned_up: cleanedUp, compensation_errors: compensationErrors },
-            }
-          : null,
-    });
-    enter('done', reason);
-    return { kind: 'Aborted', problem: pr, strategy: s?.name ?? null, reason, compensated, attempt_id: prepared.attempt_id, outcome_id: outcomeId };
+    if (isCancellation(err) && status.abort) {
+      // Aborted by a person: undo what was done, then record it, none of it cancellable.
+      const abort: Decision = status.abort;
+      const reason = `aborted by ${abort.by}${abort.comment ? `: ${abort.comment}` : ''} during ${status.phase}`;
+      const end = await endUnfinished('Aborted', reason, { abort });
+      return { kind: 'Aborted', problem: end.problem, strategy: end.strategy, reason, compensated: end.compensated, attempt_id: prepared.attempt_id, outcome_id: end.outcome_id };
+    }
+    // A step kept failing after its retries: nothing is left half-done or uncompensated, the
+    // outcome is recorded, and the workflow still fails, as Temporal shows it.
+    await endUnfinished('Failed', `failed during ${status.phase}: ${describeFailure(err)}`, {});
+    throw err;
   } finally {
     // Taken inside the attempt's scope: TypeScript does not see the assignment there.
     await (lease as Extract<Lease, { held: true }> | null)?.release().catch((err) => log.warn('lease release failed', { error: describeFailure(err) }));

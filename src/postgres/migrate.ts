@@ -9,6 +9,7 @@ import * as m006 from './migrations/006-sensor-counters';
 import * as m007 from './migrations/007-attempt-detected-at';
 import * as m008 from './migrations/008-counter-windows';
 import * as m009 from './migrations/009-condition-since';
+import * as m010 from './migrations/010-failed-attempts';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 7, name: 'attempt-detected-at', sql: m007.sql },
   { id: 8, name: 'counter-windows', sql: m008.sql },
   { id: 9, name: 'condition-since', sql: m009.sql },
+  { id: 10, name: 'failed-attempts', sql: m010.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

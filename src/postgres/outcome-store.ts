@@ -45,7 +45,7 @@ export type OutcomeRow = z.infer<typeof outcomeRowSchema>;
 
 export const finishAttemptSchema = z.object({
   attempt_id: z.number().int(),
-  status: z.enum(['Completed', 'Deferred', 'NoStrategy', 'Aborted', 'DryRun']),
+  status: z.enum(['Completed', 'Deferred', 'NoStrategy', 'Aborted', 'DryRun', 'Failed']),
   problem_class: z.string().nullable(),
   strategy_name: z.string().nullable(),
   reason: z.string().nullable(),

@@ -1,0 +1,64 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { startHealingAttempt } from '../../src/temporal/start-attempt';
+import { attemptStatusQuery } from '../../workflows/attempt-messages';
+import { reloptionsOf, tableUnderSlowAutovacuum } from '../support/collections';
+import { scheduledActivities } from '../support/history-events';
+import { useWorkerSystem } from '../support/test-harness';
+import { waitFor } from '../support/test-system';
+
+/**
+ * An attempt that cannot finish normally still leaves nothing changed without its compensation
+ * and still records how it ended: a step that keeps failing, and a cancellation through Temporal.
+ */
+describe('an attempt that does not reach its verdict', () => {
+  const sys = useWorkerSystem('unfinished');
+
+  async function attemptRow(workflowId: string) {
+    const { rows } = await sys.db.pool.query(
+      `SELECT a.status, a.reason, a.compensation, o.success, o.verified, o.error_message
+         FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+        WHERE a.workflow_id = $1 ORDER BY a.id DESC LIMIT 1`,
+      [workflowId],
+    );
+    return rows[0];
+  }
+
+  it('verification that keeps failing after execute: the change is compensated, the attempt is recorded Failed, and the workflow fails', async () => {
+    const t = await tableUnderSlowAutovacuum(sys.db.pool);
+    const handle = await startHealingAttempt(sys.w.client, {
+      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+      config: { maintenance_long_running_seconds: 1, stabilization_wait: 2 },
+    });
+    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+
+    // Someone renames the table: the verification cannot find the collection's table, retry after retry.
+    await sys.db.pool.query(`ALTER TABLE public.${t.collection} RENAME TO ${t.collection}_away`);
+    await waitFor('the compensation to start', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000, 200);
+    // The compensation waits (it is retried until done) and the change still stands meanwhile.
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+    await sys.db.pool.query(`ALTER TABLE public.${t.collection}_away RENAME TO ${t.collection}`);
+
+    const err = await handle.result().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);
+    const row = await attemptRow(handle.workflowId);
+    expect(row).toMatchObject({ status: 'Failed', success: true, verified: false, compensation: { ran: true, compensated: true, errors: [] } });
+    expect(row.reason).toMatch(/^failed during verify: .*does not exist/);
+    expect(row.error_message).toBe(row.reason);
+    expect((await scheduledActivities(handle)).compensateStrategy).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cancelled through Temporal during stabilize: compensated and recorded as Aborted, like `selfheal abort`', async () => {
+    const t = await tableUnderSlowAutovacuum(sys.db.pool);
+    const handle = await startHealingAttempt(sys.w.client, {
+      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+      config: { maintenance_long_running_seconds: 1, stabilization_wait: 30 },
+    });
+    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    await handle.cancel();
+    expect(await handle.result()).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by a Temporal cancellation request during stabilize' });
+    expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);
+    expect(await attemptRow(handle.workflowId)).toMatchObject({ status: 'Aborted', success: true, verified: false });
+  });
+});
