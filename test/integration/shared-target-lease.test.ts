@@ -1,6 +1,7 @@
 import { drillMemoryPressure } from '../../src/drills/memory-pressure';
 import { getCollection } from '../../src/postgres/collections';
 import { readRoleSetting } from '../../src/postgres/role-settings';
+import { ensureGuardian, guardianWorkflowId } from '../../src/temporal/guardian-client';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { abortUpdate, approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
@@ -79,6 +80,42 @@ describe('shared targets: one attempt at a time changes what collections share',
       expect(await next.result()).toMatchObject({ kind: 'Deferred', reason: 'rejected by test' });
     } finally {
       await run.held?.release();
+    }
+  });
+
+  it('two guardians see one spilling role: it is healed once, and the other guardian\'s attempts change nothing', async () => {
+    const guarded = { check_interval: 2, stabilization_wait: 1, min_healing_interval: 0 };
+    const a = await testCollection(sys.db.pool, guarded);
+    const b = await testCollection(sys.db.pool, guarded);
+    for (const c of [a, b]) await ensureGuardian(sys.w.client, c, sys.w.taskQueue);
+    const run = await drillMemoryPressure(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, a));
+    try {
+      // Healed: the drill's sorts run in memory again.
+      await Promise.race([run.held!.cleared, new Promise((_, reject) => setTimeout(() => reject(new Error('not healed within 60 s')), 60_000))]);
+      await Promise.all([a, b].map((c) => sys.w.client.workflow.getHandle(guardianWorkflowId(c)).terminate('test finished')));
+      // An attempt outlives its guardian: let the last ones finish.
+      await waitFor('the last attempts to finish', async () => {
+        const r = await sys.db.pool.query(
+          `SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name IN ($1, $2) AND a.status = 'running'`,
+          [a, b],
+        );
+        return r.rows[0].n === 0 ? true : undefined;
+      }, 60_000);
+      const { rows } = await sys.db.pool.query(
+        `SELECT c.name, a.status, a.strategy_name, a.reason, a.plan IS NOT NULL AS planned
+           FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+          WHERE c.name IN ($1, $2) AND a.status <> 'running' ORDER BY a.id`,
+        [a, b],
+      );
+      const acted = rows.filter((r) => r.planned);
+      expect(acted.map((r) => ({ status: r.status, strategy: r.strategy_name, reason: r.reason }))).toEqual([{ status: 'Completed', strategy: 'tune_work_mem', reason: 'verified' }]);
+      // Every other attempt of either guardian ended without acting (the lease, or nothing left to heal).
+      expect(rows.filter((r) => !r.planned).every((r) => r.status === 'Deferred' || r.status === 'NoStrategy')).toBe(true);
+      // The other guardian saw the fault while it was being healed, and its attempt found the lease taken.
+      expect(rows.some((r) => r.status === 'Deferred' && /another attempt is changing role/.test(r.reason))).toBe(true);
+    } finally {
+      await run.held?.release();
+      await Promise.all([a, b].map((c) => sys.w.client.workflow.getHandle(guardianWorkflowId(c)).terminate('test finished').catch(() => undefined)));
     }
   });
 });
