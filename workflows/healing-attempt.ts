@@ -137,6 +137,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   let compensationsRan = false;
   let cleanedUp: string[] = [];
   let lease: Extract<Lease, { held: true }> | null = null;
+  let leaseTaken: { lease_id: string; target: string } | null = null;
 
   const record = async (f: Omit<FinishAttempt, 'attempt_id' | 'approval'>): Promise<number | null> => {
     enter('record', `${f.status}: ${f.reason ?? ''}`);
@@ -279,6 +280,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           const l = await takeLease(shared.lease_id, { workflow_id: workflowInfo().workflowId, collection: input.collection, attempt_id: prepared.attempt_id, target: shared.target });
           if (!l.held) return finishEarly('Deferred', l.reason);
           lease = l;
+          leaseTaken = shared;
         }
       }
 
@@ -318,7 +320,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         { ...quickOptions, summary: `plan: measure and snapshot before ${chosen.name}` },
         [step],
       );
-      plan = { ...p, params: { ...p.params, ...(input.params ?? {}) } };
+      plan = { ...p, params: { ...p.params, ...(input.params ?? {}) }, ...(leaseTaken ? { lease: leaseTaken } : {}) };
       const planned = plan;
       if (chosen.reversible) {
         compensations.push({

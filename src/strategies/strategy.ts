@@ -22,6 +22,8 @@ export const strategyPlanSchema = z.object({
   /** Compensation data; null for an irreversible strategy. */
   snapshot: z.record(z.unknown()).nullable(),
   before: z.record(z.unknown()),
+  /** The lease the attempt held on what other collections share: a rollback takes the same one. */
+  lease: z.object({ lease_id: z.string(), target: z.string() }).optional(),
 });
 export type StrategyPlan = z.infer<typeof strategyPlanSchema>;
 

@@ -5,6 +5,9 @@ import { ensureGuardian, guardianWorkflowId } from '../../src/temporal/guardian-
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { abortUpdate, approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
+import type { rollbackAttempt } from '../../workflows/rollback-attempt';
+import { releaseLeaseSignal, sharedTargetLease } from '../../workflows/shared-target-lease';
+import { healingAttemptWorkflowId } from '../../src/temporal/task-queue';
 import { testCollection } from '../support/collections';
 import { useWorkerSystem } from '../support/test-harness';
 import { waitFor } from '../support/test-system';
@@ -57,6 +60,20 @@ describe('shared targets: one attempt at a time changes what collections share',
       expect(await first.result()).toMatchObject({ kind: 'Completed', strategy: 'tune_work_mem', verified: true });
       expect(await readRoleSetting(sys.db.pool, role, db, 'work_mem')).not.toBe('1MB');
       // Released by the holder's signal before the holder closed: completed, not terminated with it.
+      expect(await leaseStatus(leaseId)).toBe('COMPLETED');
+
+      // A rollback of that change takes the same lease: refused while someone else holds it.
+      const other = await sys.w.client.workflow.start(sharedTargetLease, {
+        taskQueue: sys.w.taskQueue, workflowId: leaseId, args: [{ workflow_id: 'someone-else', collection: b, attempt_id: 0, target: `role ${role}` }],
+      });
+      const rollback = () =>
+        sys.w.client.workflow.execute<typeof rollbackAttempt>('rollbackAttempt', { taskQueue: sys.w.taskQueue, workflowId: healingAttemptWorkflowId(a), args: [{ collection: a, by: 'test' }] });
+      expect(await rollback()).toMatchObject({ kind: 'Refused', reason: expect.stringMatching(/another attempt is changing role/) });
+      expect(await readRoleSetting(sys.db.pool, role, db, 'work_mem')).not.toBe('1MB');
+      await other.signal(releaseLeaseSignal);
+      await other.result();
+      expect(await rollback()).toMatchObject({ kind: 'RolledBack', strategy: 'tune_work_mem' });
+      expect(await readRoleSetting(sys.db.pool, role, db, 'work_mem')).toBe('1MB');
       expect(await leaseStatus(leaseId)).toBe('COMPLETED');
     } finally {
       await run.held?.release();
