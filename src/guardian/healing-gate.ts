@@ -27,6 +27,34 @@ export function cooldownUntil(s: GateState, config: Pick<HealingConfig, 'min_hea
   return finished.length ? Math.max(...finished) + config.min_healing_interval * 1000 : null;
 }
 
+/** Ended without acting because it could not act (not a person's dry run). */
+const COULD_NOT_ACT = new Set(['Deferred', 'NoStrategy']);
+
+/** Consecutive finished attempts, newest first, that ended without acting; dry runs say nothing. */
+export function deferralStreak(attempts: AttemptRecord[]): number {
+  let n = 0;
+  for (const a of [...attempts].reverse()) {
+    if (a.outcome === 'DryRun') continue;
+    if (a.outcome === null || !COULD_NOT_ACT.has(a.outcome)) break;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * After attempts that could not act (deferred: sandbox failed, target leased, a person needed; no
+ * strategy), the next automatic one waits check_interval, doubling with each further such attempt,
+ * up to max(check_interval, min_healing_interval): a fault selfheal cannot fix is not retried in a
+ * tight loop, yet one that becomes fixable is tried again soon.
+ */
+export function deferralBackoffUntil(s: GateState, config: Pick<HealingConfig, 'check_interval' | 'min_healing_interval'>): number | null {
+  const n = deferralStreak(s.attempts);
+  const last = s.attempts[s.attempts.length - 1];
+  if (n === 0 || !last || last.finished_at_ms === null) return null;
+  const cap = Math.max(config.check_interval, config.min_healing_interval) * 1000;
+  return last.finished_at_ms + Math.min(config.check_interval * 1000 * 2 ** (n - 1), cap);
+}
+
 /** Attempts started within the window ending now. */
 export function attemptsInWindow(s: GateState, now: number, config: Pick<HealingConfig, 'attempt_window'>): AttemptRecord[] {
   return s.attempts.filter((a) => acted(a) && a.started_at_ms > now - config.attempt_window * 1000);
@@ -34,7 +62,8 @@ export function attemptsInWindow(s: GateState, now: number, config: Pick<Healing
 
 /**
  * Seed 002 should_auto_heal, the parts that span attempts: cooldown, attempts per window, and
- * (for automatic attempts) healing that keeps not working. A person's manual trigger skips the last.
+ * (for automatic attempts) healing that keeps not working and the backoff after attempts that could
+ * not act. A person's manual trigger skips the last two.
  */
 export function healingGate(s: GateState, now: number, config: HealingConfig, manual: boolean): GateAnswer {
   const cooldown = cooldownUntil(s, config);
@@ -51,6 +80,14 @@ export function healingGate(s: GateState, now: number, config: HealingConfig, ma
     };
   }
   if (!manual && s.needs_person) return { ok: false, reason: s.needs_person, until_ms: null };
+  const backoff = manual ? null : deferralBackoffUntil(s, config);
+  if (backoff !== null && now < backoff) {
+    return {
+      ok: false,
+      reason: `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ${new Date(backoff).toISOString()}`,
+      until_ms: backoff,
+    };
+  }
   return { ok: true };
 }
 

@@ -1,4 +1,4 @@
-import { guardianStatus, guardianWorkflowId, triggerHealing } from '../../src/temporal/guardian-client';
+import { ensureGuardian, guardianStatus, guardianWorkflowId, triggerHealing } from '../../src/temporal/guardian-client';
 import { configureUpdate, guardianStatusQuery, resumeUpdate, type TriggerAnswer } from '../../workflows/guardian-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
@@ -112,5 +112,26 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(answers.filter((a) => a.kind === 'Joined')).toHaveLength(7);
     await resultOf(answers[0]!);
     expect(await attemptsOf(collection)).toHaveLength(1);
+  });
+
+  it('a fault it cannot act on is not retried in a tight loop: check_interval, then doubling, up to min_healing_interval', async () => {
+    // Fragmented, but no strategy is allowed at this impact: every attempt ends NoStrategy.
+    const collection = await testCollection(sys.db.pool, { max_auto_heal_impact: 0.05, min_healing_interval: 8, stabilization_wait: 0, check_interval: 1 });
+    await bloat(sys.db.pool, collection);
+    await ensureGuardian(sys.w.client, collection, sys.w.taskQueue);
+    try {
+      await waitFor('four attempts', async () => ((await attemptsOf(collection)).length >= 4 ? true : undefined), 40_000, 200);
+    } finally {
+      await sys.w.client.workflow.getHandle(guardianWorkflowId(collection)).terminate('test finished');
+    }
+    const rows = (await sys.db.pool.query(
+      `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+        WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id`,
+      [collection],
+    )).rows;
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['NoStrategy']));
+    // From the end of the kth such attempt to the start of the next: at least 1, 2, 4 s (before: at once).
+    const gaps = rows.slice(1, 4).map((r, k) => (r.started_at.getTime() - rows[k]!.completed_at.getTime()) / 1000);
+    gaps.forEach((g, k) => expect(g).toBeGreaterThanOrEqual(2 ** k - 0.05));
   });
 });
