@@ -13,7 +13,7 @@ import type { Activities } from '../activities';
 import { DEFAULT_HEALING_CONFIG, healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { IntegrityState } from '../src/domain/integrity-state';
-import { attemptsInWindow, cooldownUntil, healingGate, ineffectiveStreak, type AttemptRecord } from '../src/guardian/healing-gate';
+import { attemptsInWindow, cooldownUntil, deferralBackoffUntil, healingGate, ineffectiveStreak, type AttemptRecord } from '../src/guardian/healing-gate';
 import { nextIntegrityState } from '../src/guardian/hysteresis';
 import { COLLECTION_SA } from '../src/temporal/search-attributes';
 import { healingAttemptWorkflowId } from '../src/temporal/task-queue';
@@ -81,6 +81,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
 
   const status = (): GuardianStatus => {
     const cd = cooldownUntil(s, s.config);
+    const bo = deferralBackoffUntil(s, s.config);
     return {
       collection: input.collection,
       enabled: s.enabled,
@@ -93,6 +94,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       active,
       last_healing: s.attempts.length ? s.attempts[s.attempts.length - 1]! : null,
       cooldown_until: cd !== null && cd > Date.now() ? new Date(cd).toISOString() : null,
+      backoff_until: bo !== null && bo > Date.now() ? new Date(bo).toISOString() : null,
       attempts_in_window: attemptsInWindow(s, Date.now(), s.config).length,
       needs_person: s.needs_person,
       config: s.config,
@@ -104,6 +106,7 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       `**${st.state}** λ ${lambda?.toFixed(3) ?? '?'} of ${baseline?.toFixed(3) ?? '?'}` +
         `${st.active ? ` — attempt running: ${st.active.workflow_id}` : ''}` +
         `${st.cooldown_until ? ` — cooling down until ${st.cooldown_until}` : ''}` +
+        `${st.backoff_until ? ` — the last attempts could not act: next automatic one after ${st.backoff_until}` : ''}` +
         `${s.enabled ? '' : ` — paused by ${s.paused_by}`}${s.needs_person ? ` — needs a person: ${s.needs_person}` : ''}`,
     );
   };

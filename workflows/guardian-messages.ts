@@ -35,6 +35,8 @@ export interface GuardianStatus {
   active: { workflow_id: string; run_id: string; trigger: string } | null;
   last_healing: AttemptRecord | null;
   cooldown_until: string | null;
+  /** After attempts that could not act: no automatic attempt before this (null when none waits). */
+  backoff_until: string | null;
   attempts_in_window: number;
   /** Set when auto-healing stopped because attempts kept not raising λ. */
   needs_person: string | null;

@@ -121,6 +121,9 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     await ensureGuardian(sys.w.client, collection, sys.w.taskQueue);
     try {
       await waitFor('four attempts', async () => ((await attemptsOf(collection)).length >= 4 ? true : undefined), 40_000, 200);
+      // Between attempts, status says when the next automatic one may start.
+      const until = await waitFor('the guardian to report its backoff', async () => (await status(collection)).backoff_until ?? undefined, 20_000, 100);
+      expect(Date.parse(until)).toBeGreaterThan(Date.now() - 1000);
     } finally {
       await sys.w.client.workflow.getHandle(guardianWorkflowId(collection)).terminate('test finished');
     }
