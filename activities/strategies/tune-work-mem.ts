@@ -66,7 +66,10 @@ export const tuneWorkMem: Strategy<Pool> = {
     const snap = plan.snapshot as unknown as Snapshot;
     const kb = Math.trunc(Number(plan.params.work_mem_kb));
     await ctx.db.query(setRoleSettingSql(snap.role, snap.database, 'work_mem', `${kb}kB`));
-    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous } };
+    // Statements already running keep the old work_mem and go on spilling: the verification must
+    // not count them against the change, so execute ends once they have (within a bound).
+    const waited = await untilOldStatementsEnd(ctx, snap.role, snap.database);
+    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous, ...waited } };
   },
 
   async verify(ctx, plan) {
@@ -85,6 +88,26 @@ export const tuneWorkMem: Strategy<Pool> = {
     await restoreRoleSetting(ctx.db, snap.role, snap.database, 'work_mem', snap.previous);
   },
 };
+
+/** At most this long (or half the budget) for the statements that began under the old setting. */
+const OLD_STATEMENTS_MAX_MS = 30_000;
+
+async function untilOldStatementsEnd(ctx: StrategyContext<Pool>, role: string, database: string): Promise<{ waited_ms: number; old_statements_left: number }> {
+  const started = Date.now();
+  const changedAt = (await ctx.db.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]!.t;
+  const deadline = started + Math.min(OLD_STATEMENTS_MAX_MS, ctx.budgetMs / 2);
+  for (;;) {
+    const { rows } = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE usename = $1 AND datname = $2 AND state = 'active' AND query_start < $3 AND pid <> pg_backend_pid()`,
+      [role, database, changedAt],
+    );
+    const left = rows[0]!.n;
+    if (left === 0 || Date.now() >= deadline || ctx.signal.aborted) return { waited_ms: Date.now() - started, old_statements_left: left };
+    ctx.heartbeat({ step: 'old statements', left });
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
 
 function mb(b: number): string {
   return (b / 1048576).toFixed(1);

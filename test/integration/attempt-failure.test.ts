@@ -23,14 +23,20 @@ describe('an attempt that does not reach its verdict', () => {
     return rows[0];
   }
 
-  it('verification that keeps failing after execute: the change is compensated, the attempt is recorded Failed, and the workflow fails', async () => {
+  /** pause_maintenance on a table under a slow autovacuum, executed and waiting out its stabilize timer. */
+  async function pausedAndStabilizing(stabilizationWait: number) {
     const t = await tableUnderSlowAutovacuum(sys.db.pool);
     const handle = await startHealingAttempt(sys.w.client, {
       collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
-      config: { maintenance_long_running_seconds: 1, stabilization_wait: 2 },
+      config: { maintenance_long_running_seconds: 1, stabilization_wait: stabilizationWait },
     });
     await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
+    return { t, handle };
+  }
+
+  it('verification that keeps failing after execute: the change is compensated, the attempt is recorded Failed, and the workflow fails', async () => {
+    const { t, handle } = await pausedAndStabilizing(2);
 
     // Someone renames the table: the verification cannot find the collection's table, retry after retry.
     await sys.db.pool.query(`ALTER TABLE public.${t.collection} RENAME TO ${t.collection}_away`);
@@ -50,12 +56,7 @@ describe('an attempt that does not reach its verdict', () => {
   });
 
   it('cancelled through Temporal during stabilize: compensated and recorded as Aborted, like `selfheal abort`', async () => {
-    const t = await tableUnderSlowAutovacuum(sys.db.pool);
-    const handle = await startHealingAttempt(sys.w.client, {
-      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
-      config: { maintenance_long_running_seconds: 1, stabilization_wait: 30 },
-    });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    const { t, handle } = await pausedAndStabilizing(30);
     await handle.cancel();
     expect(await handle.result()).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by a Temporal cancellation request during stabilize' });
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);

@@ -42,7 +42,14 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
   });
 
   it('MemoryPressure: a role with work_mem = 1MB keeps running sorts that spill → tune_work_mem', async () => {
-    await runGuardianDrill(sys, { class: 'MemoryPressure', strategy: 'tune_work_mem' }, {}, (c) => drillMemoryPressure(sys.db.pool, sys.db.url, c));
+    const { attempt } = await runGuardianDrill(sys, { class: 'MemoryPressure', strategy: 'tune_work_mem' }, {}, (c) => drillMemoryPressure(sys.db.pool, sys.db.url, c));
+    // The sorts that began under work_mem = 1MB had ended before the verification window opened.
+    const { rows } = await sys.db.pool.query(
+      `SELECT o.system_metrics->'result_metadata' AS m FROM ruvector.healing_outcomes o JOIN ruvector.healing_attempts a ON a.outcome_id = o.id WHERE a.id = $1`,
+      [attempt.id],
+    );
+    expect(rows[0].m).toMatchObject({ old_statements_left: 0, waited_ms: expect.any(Number) });
+    console.log(`tune_work_mem waited ${rows[0].m.waited_ms} ms for the statements begun under the old work_mem`);
   });
 
   it('StaleStatistics: autoanalyze off and 60 % of the rows changed → analyze_table', async () => {
