@@ -22,6 +22,9 @@ export async function testCollection(pool: Pool, config: HealingConfigInput = {}
 /** Bloats the collection's index for real; returns the leaf density after. */
 export async function bloat(pool: Pool, collection: string): Promise<number> {
   const report = await drillIndexFragmentation(pool, await getCollection(pool, collection), { refillTo: TEST_ROWS });
+  // The tests that follow assume a fragmented index: say so here if it is not.
+  expect(report.indexes[0]).toMatchObject({ density_after: expect.any(Number) });
+  expect(report.indexes[0]!.density_after!).toBeLessThan(40);
   return report.indexes[0]!.density_after!;
 }
 
