@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROBLEM_CLASS_NAMES, problemClassNameSchema } from '../../src/domain/problem-class';
 import { SANDBOX_LEVELS } from '../../src/domain/strategy-descriptor';
-import { STRATEGIES } from '../../src/strategies/registry';
+import { selectStrategy, STRATEGIES } from '../../src/strategies/registry';
 
 /** The README's tables are what operators read to decide what to allow: they must say what the registry does. */
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -20,6 +21,7 @@ function tableRows(first: string): string[][] {
 }
 
 const names = (cell: string): string[] => [...cell.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
+const className = (cell: string): string | undefined => /`([A-Za-z]+)`/.exec(cell)?.[1];
 
 describe('README tables match the strategy registry', () => {
   const strategies = tableRows('strategy');
@@ -38,10 +40,13 @@ describe('README tables match the strategy registry', () => {
     expect(sandbox!.split(' ')[0]).toBe(strongest.replace('_', '-'));
   });
 
-  it('lists, per class, the strategies that handle it in the registry order (first choice first)', () => {
-    for (const [cls, , strategyCell] of tableRows('class')) {
-      const name = /`([A-Za-z]+)`/.exec(cls!)![1]!;
-      expect([name, names(strategyCell!)]).toEqual([name, STRATEGIES.filter((s) => s.handles.includes(name as never)).map((s) => s.name)]);
+  it('lists every class once, each with the strategies that handle it in the order selection considers them (first choice first)', () => {
+    const classes = tableRows('class');
+    expect(classes.map(([cls]) => className(cls!)).sort()).toEqual([...PROBLEM_CLASS_NAMES].sort());
+    for (const [cls, , strategyCell] of classes) {
+      const name = problemClassNameSchema.parse(className(cls!));
+      const considered = selectStrategy(name, { max_auto_heal_impact: 1 }, {}).considered.map((c) => c.name);
+      expect([name, names(strategyCell!)]).toEqual([name, considered]);
     }
   });
 });
