@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
-import { UnknownCollectionError } from '../src/postgres/collections';
+import { COLLECTION_GONE } from '../src/domain/failure-types';
+import { UnknownCollectionError, UnwatchedCollectionError } from '../src/postgres/collections';
 import { isRetryablePgError, sqlstateOf } from '../src/postgres/sqlstate';
 
 /**
@@ -8,6 +9,14 @@ import { isRetryablePgError, sqlstateOf } from '../src/postgres/sqlstate';
  * collection, a PostgreSQL error whose SQLSTATE is not transient) into non-retryable failures, so
  * Temporal retries only what a retry can fix.
  */
+/** The collection's table is gone: no retry brings it back, and a guardian that sees it stops. */
+export class CollectionGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectionGoneError';
+  }
+}
+
 export async function classified<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -20,6 +29,9 @@ export function classify(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ZodError) {
     return ApplicationFailure.create({ message: `invalid input: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, type: 'InvalidInput', nonRetryable: true });
+  }
+  if (err instanceof UnwatchedCollectionError || err instanceof CollectionGoneError) {
+    return ApplicationFailure.create({ message: err.message, type: COLLECTION_GONE, nonRetryable: true });
   }
   if (err instanceof UnknownCollectionError) {
     return ApplicationFailure.create({ message: err.message, type: 'UnknownCollection', nonRetryable: true });

@@ -1,11 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import type { CollectionKind } from '../src/domain/collection-kind';
 import { healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
 import { integrityStateSchema } from '../src/domain/integrity-state';
 import { problemClassSchema } from '../src/domain/problem-class';
 import type { RemediationResult } from '../src/domain/remediation-result';
 import type { KubeConfigSource } from '../src/kubernetes/kube-config';
-import { collectionNameSchema, getCollection, type Collection } from '../src/postgres/collections';
+import { collectionNameSchema, getCollection, listCollections, type Collection } from '../src/postgres/collections';
+import { syncWatchedTables, type WatchSync } from '../src/postgres/sync-watched';
 import * as store from '../src/postgres/outcome-store';
 import type { Pool } from '../src/postgres/pool';
 import { serverIdentity } from '../src/postgres/server-identity';
@@ -14,7 +16,7 @@ import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sampl
 import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
 import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
-import { classified } from './activity-errors';
+import { classified, CollectionGoneError } from './activity-errors';
 import { strategyImplementation } from './strategies';
 
 export interface ActivityDeps {
@@ -51,6 +53,8 @@ export interface PreparedAttempt {
   attempt_id: number;
   collection_id: number;
   config: HealingConfig;
+  /** Absent in attempts recorded before collections had kinds. */
+  kind?: CollectionKind;
 }
 
 /**
@@ -60,7 +64,7 @@ export interface PreparedAttempt {
 export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
   async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
     const c = await getCollection(pool, name);
-    if (c.table_oid === null) throw new Error(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist`);
+    if (c.table_oid === null) throw new CollectionGoneError(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist (dropped, or renamed while unwatched)`);
     return c as Collection & { table_oid: number };
   }
 
@@ -90,7 +94,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         if (!info) throw new Error('prepareAttempt runs only inside a workflow');
         const c = await getCollection(pool, input.collection);
         const attemptId = await store.openAttempt(pool, { workflow_id: info.workflowId, run_id: info.runId, collection_id: c.id, trigger: input.trigger, detected_at: input.detected_at ?? null });
-        return { attempt_id: attemptId, collection_id: c.id, config: await store.loadHealingConfig(pool, input.collection) };
+        return { attempt_id: attemptId, collection_id: c.id, config: await store.loadHealingConfig(pool, input.collection), kind: c.kind };
       });
     },
 
@@ -110,6 +114,19 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         const c = await liveCollection(input.collection);
         const stats = await sampleCollection(pool, c, input.config, { ...(input.rates_after ? { after: input.rates_after } : {}), ...(input.periodic ? { noWait: true } : {}) });
         return integrityOf(stats, input.config);
+      });
+    },
+
+    /**
+     * The watcher's pass: renames followed, dropped tables unwatched (once), rule matches watched;
+     * returns every watched collection and the interval to the next pass.
+     */
+    async syncWatchedTables(): Promise<WatchSync & { database: string; collections: string[]; check_interval: number }> {
+      return classified(async () => {
+        const sync = await syncWatchedTables(pool);
+        const collections = (await listCollections(pool)).map((c) => c.name);
+        const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+        return { ...sync, database, collections, check_interval: (await store.loadHealingConfig(pool, '*')).check_interval };
       });
     },
 

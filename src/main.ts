@@ -1,76 +1,85 @@
 import { join } from 'node:path';
+import { parseWorkerEnv } from './config/worker-env';
 import { ensureDemoCollection } from './demo/demo-collection';
 import { ensureVectorCollection } from './demo/vector-collection';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
-import { Client, Connection } from '@temporalio/client';
-import { listCollections } from './postgres/collections';
 import { migrate } from './postgres/migrate';
-import { ensureGuardian } from './temporal/guardian-client';
 import { createPool } from './postgres/pool';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './temporal/task-queue';
-import { createSelfhealWorker } from './worker/create-worker';
+import { runWorker } from './worker/run-worker';
 import { writeWorkflowBundle } from './worker/workflow-bundle';
 
 /**
  * `npm start`: the whole system on embedded defaults. Temporal dev server (with UI) and PostgreSQL
- * keep their data under .data/, so a second start finds the attempts and outcomes again.
+ * keep their data under .data/, so a second start finds the attempts and outcomes again. Only this
+ * dev stack creates the demo collections; the production entry is `selfheal worker`.
  */
 async function main(): Promise<void> {
   const say = (l: string) => console.log(l);
   say('selfheal: starting Temporal and PostgreSQL…');
-  const stack = await startStack({
-    mode: 'persistent',
-    temporalPort: Number(process.env.SELFHEAL_TEMPORAL_PORT ?? 7233),
-    uiPort: Number(process.env.SELFHEAL_UI_PORT ?? 8233),
-    postgresPort: process.env.SELFHEAL_PG_PORT ? Number(process.env.SELFHEAL_PG_PORT) : 54329,
-  });
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
-  const taskQueue = process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  const pool = createPool(stack.databaseUrl);
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('\nselfheal: stopping…');
     removeRuntimeInfo();
-    await pool.end().catch(() => undefined);
-    await stack.stop();
+    await stack?.stop();
     say('selfheal: stopped.');
     process.exit(code);
   };
   try {
-    const applied = await migrate(pool);
-    if (applied.length) say(`selfheal: applied migrations ${applied.join(', ')}`);
-    const demo = await ensureDemoCollection(pool);
-    say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
-    const vectors = await ensureVectorCollection(pool);
-    say(`selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (IVF-style: 4 partitions, centroids, archive)`);
-    const bundle = await writeWorkflowBundle(join(DATA_DIR, 'build', 'workflow-bundle.js'));
-    const { worker } = await createSelfhealWorker({ address: stack.temporalAddress, namespace, taskQueue, pool, workflowBundlePath: bundle });
-    // One guardian per collection; an existing one (from the last run) is kept.
-    const connection = await Connection.connect({ address: stack.temporalAddress });
-    const client = new Client({ connection, namespace });
-    for (const c of await listCollections(pool)) await ensureGuardian(client, c.name, taskQueue);
-    await connection.close();
-    writeRuntimeInfo({
-      temporalAddress: stack.temporalAddress, namespace, taskQueue, databaseUrl: stack.databaseUrl,
-      uiUrl: process.env.SELFHEAL_UI_URL ?? stack.uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
+    stack = await startStack({
+      mode: 'persistent',
+      temporalPort: Number(process.env.SELFHEAL_TEMPORAL_PORT ?? 7233),
+      uiPort: Number(process.env.SELFHEAL_UI_PORT ?? 8233),
+      postgresPort: process.env.SELFHEAL_PG_PORT ? Number(process.env.SELFHEAL_PG_PORT) : 54329,
     });
-    say('');
-    say(`  Temporal UI:      ${process.env.SELFHEAL_UI_URL ?? stack.uiUrl ?? '(external server: open your Temporal UI)'}`);
-    say(`  Temporal server:  ${stack.temporalAddress} (namespace ${namespace}, task queue ${taskQueue})`);
-    say(`  PostgreSQL:       ${stack.databaseUrl.replace(/:[^:@/]*@/, ':****@')}`);
-    say('');
-    say('  Try, in another terminal:');
-    say('    npx selfheal drill IndexFragmentation demo   # bloat the demo index for real');
-    say('    npx selfheal trigger demo                    # heal now (the guardian would within a check interval)');
-    say('    npx selfheal history                         # what was done, and whether it was verified');
-    say('');
-    say('  Ctrl-C stops everything.');
-    process.once('SIGINT', () => worker.shutdown());
-    process.once('SIGTERM', () => worker.shutdown());
-    await worker.run();
+    const env = parseWorkerEnv({
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
+      SELFHEAL_TASK_QUEUE: process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+      DATABASE_URL: stack.databaseUrl,
+    });
+    const uiUrl = process.env.SELFHEAL_UI_URL ?? stack.uiUrl;
+    const pool = createPool(stack.databaseUrl, 2);
+    try {
+      const applied = await migrate(pool);
+      if (applied.length) say(`selfheal: applied migrations ${applied.join(', ')}`);
+      const demo = await ensureDemoCollection(pool);
+      say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
+      const vectors = await ensureVectorCollection(pool);
+      say(`selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (kind ivf: 4 partitions, centroids, archive)`);
+    } finally {
+      await pool.end().catch(() => undefined);
+    }
+    const bundle = await writeWorkflowBundle(join(DATA_DIR, 'build', 'workflow-bundle.js'));
+    await runWorker({
+      env,
+      workflowBundlePath: bundle,
+      log: say,
+      onReady: () => {
+        writeRuntimeInfo({
+          temporalAddress: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SELFHEAL_TASK_QUEUE,
+          databaseUrl: env.DATABASE_URL, uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
+        });
+        say('');
+        say(`  Temporal UI:      ${uiUrl ?? '(external server: open your Temporal UI)'}`);
+        say(`  Temporal server:  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
+        say(`  PostgreSQL:       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':****@')}`);
+        say('');
+        say('  Try, in another terminal:');
+        say('    npx selfheal list                            # the watched collections');
+        say('    npx selfheal drill IndexFragmentation demo   # bloat the demo index for real');
+        say('    npx selfheal trigger demo                    # heal now (the guardian would within a check interval)');
+        say('    npx selfheal history                         # what was done, and whether it was verified');
+        say('    npx selfheal watch public.my_table           # guard a table of your own');
+        say('');
+        say('  Ctrl-C stops everything.');
+      },
+    });
     await stop(0);
   } catch (err) {
     console.error(`selfheal: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** Failures that a retry cannot fix (activities raise them as non-retryable types). */
-export const NON_RETRYABLE_TYPES = ['InvalidInput', 'UnknownCollection'];
+export const NON_RETRYABLE_TYPES = ['InvalidInput', 'UnknownCollection', 'CollectionGone'];
 
 /** Reads and records: short, retried a few times. */
 export const quickOptions: ActivityOptions = {

@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   ParentClosePolicy,
   condition,
   continueAsNew,
@@ -11,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DEFAULT_HEALING_CONFIG, healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
+import { COLLECTION_GONE } from '../src/domain/failure-types';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { IntegrityState } from '../src/domain/integrity-state';
 import { attemptsInWindow, cooldownUntil, deferralBackoffUntil, healingGate, ineffectiveStreak, type AttemptRecord } from '../src/guardian/healing-gate';
@@ -212,7 +215,14 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
   );
 
   if (!configLoaded) {
-    const stored = await acts.loadConfig.executeWithOptions({ startToCloseTimeout: '1 minute', summary: 'load configuration' }, [{ collection: input.collection }]);
+    let stored: HealingConfig;
+    try {
+      stored = await acts.loadConfig.executeWithOptions({ startToCloseTimeout: '1 minute', summary: 'load configuration' }, [{ collection: input.collection }]);
+    } catch (err) {
+      if (!collectionGone(err)) throw err;
+      setCurrentDetails(`stopped: ${goneReason(err)}`);
+      return;
+    }
     // A configure update that arrived meanwhile is newer than what was stored.
     if (!configLoaded) s.config = stored;
     configLoaded = true;
@@ -234,6 +244,11 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
         if (s.state === 'normal') s.degraded_since = null;
         else s.degraded_since ??= sample.stats.sampled_at;
       } catch (err) {
+        // Unwatched, or its table dropped: say so once and stop, rather than fail every interval.
+        if (collectionGone(err) && !active && !starting) {
+          setCurrentDetails(`stopped: ${goneReason(err)}`);
+          return;
+        }
         lastError = err instanceof Error ? err.message : String(err);
       }
       if (s.state !== 'normal' && s.state !== 'unknown' && !active && !starting) {
@@ -260,3 +275,11 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
   }
 }
 
+
+function collectionGone(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === COLLECTION_GONE;
+}
+
+function goneReason(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+}

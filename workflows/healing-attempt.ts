@@ -21,7 +21,7 @@ import type { ProblemClass } from '../src/domain/problem-class';
 import { failedResult, type RemediationResult } from '../src/domain/remediation-result';
 import type { StrategyDescriptor } from '../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../src/sensor/integrity-sample';
-import { needsApproval, selectStrategy, strategyByName } from '../src/strategies/registry';
+import { kindRefusalReason, needsApproval, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
 import {
@@ -253,6 +253,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       if (input.strategy) {
         strategy = strategyByName(input.strategy) ?? null;
         if (!strategy) return finishEarly('Deferred', `no strategy named ${input.strategy}`);
+        const refusal = kindRefusalReason(strategy, prepared.kind ?? null, problem.class);
+        if (refusal) return finishEarly('Deferred', refusal);
         if (!strategy.handles.includes(problem.class)) {
           return finishEarly('Deferred', `${strategy.name} handles ${strategy.handles.join(', ')}, but the problem now is ${problem.class}`);
         }
@@ -261,8 +263,12 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           { ...quickOptions, summary: 'select: load learned strategy weights' },
           [{ days: 30, learning_enabled: config.learning_enabled }],
         );
-        strategy = selectStrategy(problem.class, config, weights).strategy;
-        if (!strategy) return finishEarly('NoStrategy', `no strategy handles ${problem.class} within impact ${config.max_auto_heal_impact}`);
+        const selection = selectStrategy(problem.class, config, weights, prepared.kind ?? null);
+        strategy = selection.strategy;
+        if (!strategy) {
+          const why = selection.considered.map((c) => `${c.name}: ${c.reason}`).join('; ');
+          return finishEarly('NoStrategy', `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person`);
+        }
       }
       const chosen: StrategyDescriptor = strategy;
       status.strategy = chosen.name;

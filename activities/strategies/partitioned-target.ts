@@ -16,8 +16,12 @@ export interface PartitionedTarget {
  * when the collection is not like that.
  */
 export async function partitionedTarget(ctx: StrategyContext<Pool>): Promise<{ target: PartitionedTarget } | { reason: string }> {
-  const layout = await readPartitionLayout(ctx.db, ctx.collection.table_oid);
-  if (!layout) return { reason: `${ctx.collection.table_schema}.${ctx.collection.table_name} is not partitioned` };
+  // A table collection's partition key is the user's data: only a declared ivf collection's rows move.
+  if (ctx.collection.kind !== 'ivf') return { reason: `${ctx.collection.name} is a ${ctx.collection.kind} collection: its rows are never moved between partitions` };
+  const found = await readPartitionLayout(ctx.db, ctx.collection.table_oid);
+  if (!found) return { reason: `${ctx.collection.table_schema}.${ctx.collection.table_name} is not partitioned` };
+  // The centroids and archive are the ones the operator declared, not guessed from names.
+  const layout: PartitionLayout = { ...found, centroids_table: ctx.collection.centroids_table, archive_table: ctx.collection.archive_table };
   if (!layout.key) return { reason: 'the table is not LIST-partitioned on one column' };
   const { rows } = await ctx.db.query<{ col: string }>(
     `SELECT a.attname::text AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)

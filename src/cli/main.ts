@@ -12,12 +12,20 @@ import { pendingCommand } from './commands/pending';
 import { rollbackCommand } from './commands/rollback';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
+import { listCommand } from './commands/list';
+import { migrateCommand } from './commands/migrate';
+import { unwatchCommand } from './commands/unwatch';
+import { watchCommand } from './commands/watch';
+import { workerCommand } from './commands/worker';
 import { NotFoundError, RefusedError } from './errors';
 import { connectSystem, systemSettings, type SystemHandles } from './system-connection';
 
 type Command = (args: ReturnType<typeof parseArgs>, sys: SystemHandles, out: (l: string) => void, argv: string[]) => Promise<CommandResult>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  watch: { run: watchCommand, help: 'watch <schema.table> [--as name] [--kind ivf --centroids t [--archive t]]   guard a table\n  watch --database [--include glob,…] [--exclude glob,…] [--min-size 1MB]     guard every matching table, now and later' },
+  unwatch: { run: unwatchCommand, help: 'unwatch <collection> | --rule <id>           stop guarding it (its history stays)' },
+  list: { run: listCommand, help: 'list [--all]                                 collections: table, kind, size, state, last sample' },
   status: { run: statusCommand, help: 'status [collection]                          integrity, guardian, attempts, cooldown' },
   history: { run: historyCommand, help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes' },
   trigger: { run: triggerCommand, help: 'trigger <collection> [--no-wait]             ask the guardian for an attempt and follow it' },
@@ -30,6 +38,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   configure: { run: configureCommand, help: 'configure <file|json> [--collection c]       change HealingConfig, applied live' },
   pause: { run: pauseResumeCommand('pause'), help: 'pause <collection> [--comment why]           stop auto-healing' },
   resume: { run: pauseResumeCommand('resume'), help: 'resume <collection>                          restart auto-healing (clears "needs a person")' },
+  migrate: { run: migrateCommand, help: 'migrate [--check]                            apply the store\'s migrations (the worker does at start)' },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
 };
 
@@ -39,6 +48,7 @@ const HELP = [
   'usage: selfheal <command> [options] [--json]',
   '',
   ...Object.values(COMMANDS).map((c) => `  ${c.help}`),
+  '  worker                                       run the production worker (environment: see README, Production)',
   '',
   'exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 not found, 4 deferred or not healed, 5 refused',
   'connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, else the system `npm start` runs',
@@ -50,6 +60,8 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
     io.out(HELP);
     return name ? EXIT.ok : EXIT.usage;
   }
+  // The worker runs until stopped and reads its whole environment itself.
+  if (name === 'worker') return workerCommand(rest, io);
   const cmd = COMMANDS[name];
   if (!cmd) {
     io.err(`selfheal: unknown command "${name}"\n\n${HELP}`);
@@ -58,7 +70,7 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
   let sys: SystemHandles | undefined;
   let json = false;
   try {
-    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force', 'dry-run']));
+    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check']));
     json = args.flags.json === true;
     sys = connectSystem(systemSettings());
     const result = await cmd.run(args, sys, json ? () => undefined : io.out, rest);

@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { readRuntimeInfo } from '../infra/runtime-file';
-import { migrate } from '../postgres/migrate';
+import { pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { createPool, type Pool } from '../postgres/pool';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../temporal/task-queue';
 
 export interface SystemSettings {
-  temporalAddress: string;
+  /** Null when only the database is known (enough for `migrate`); temporal() then says what is missing. */
+  temporalAddress: string | null;
   namespace: string;
   taskQueue: string;
   databaseUrl: string;
@@ -17,11 +18,11 @@ export function systemSettings(env: NodeJS.ProcessEnv = process.env): SystemSett
   const rt = readRuntimeInfo();
   const temporalAddress = env.TEMPORAL_ADDRESS ?? rt?.temporalAddress;
   const databaseUrl = env.DATABASE_URL ?? rt?.databaseUrl;
-  if (!temporalAddress || !databaseUrl) {
+  if (!databaseUrl) {
     throw new Error('selfheal is not running: start it with `npm start`, or set TEMPORAL_ADDRESS and DATABASE_URL');
   }
   return {
-    temporalAddress,
+    temporalAddress: temporalAddress ?? null,
     databaseUrl,
     namespace: env.TEMPORAL_NAMESPACE ?? rt?.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: env.SELFHEAL_TASK_QUEUE ?? rt?.taskQueue ?? DEFAULT_TASK_QUEUE,
@@ -46,12 +47,15 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
     async pool() {
       if (!pool) {
         pool = createPool(settings.databaseUrl, 4);
-        await migrate(pool);
+        // The worker (or `selfheal migrate`) changes the store; a command only checks it is current.
+        const pending = await pendingMigrations(pool);
+        if (pending.length) throw new StoreNotMigratedError(pending);
       }
       return pool;
     },
     async temporal() {
       if (!client) {
+        if (!settings.temporalAddress) throw new Error('no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev system with `npm start`');
         connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
         client = new Client({ connection, namespace: settings.namespace });
       }

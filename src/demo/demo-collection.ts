@@ -1,7 +1,8 @@
 import { withClient, type Pool } from '../postgres/pool';
 import { analyzeAfterWrites } from '../postgres/analyze-after-writes';
 import type { Queryable } from '../probes/queryable';
-import { registerCollection, type Collection } from '../postgres/collections';
+import type { Collection } from '../postgres/collections';
+import { watchTable } from '../postgres/watch-table';
 import { qualifiedName, quoteLiteral } from '../postgres/quote-ident';
 
 export const DEMO_MARK = 'selfheal demo table';
@@ -26,7 +27,7 @@ export async function ensureDemoCollection(pool: Pool, name = 'demo', schema = '
       await analyzeAfterWrites(db, t);
     });
   }
-  return registerCollection(pool, name, schema, table);
+  return (await watchTable(pool, { table: t, name, source: 'demo' })).collection;
 }
 
 export async function isDemoTable(pool: Pool, schema: string, table: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { withClient, type Pool } from '../postgres/pool';
 import { analyzeAfterWrites } from '../postgres/analyze-after-writes';
-import { registerCollection, type Collection } from '../postgres/collections';
+import type { Collection } from '../postgres/collections';
+import { watchTable } from '../postgres/watch-table';
 import { qualifiedName, quoteLiteral } from '../postgres/quote-ident';
 import { DEMO_MARK } from './demo-collection';
 
@@ -58,5 +59,6 @@ export async function ensureVectorCollection(
     });
   }
   await pool.query(`COMMENT ON TABLE ${t} IS ${quoteLiteral(DEMO_MARK)}`);
-  return registerCollection(pool, name, schema, table);
+  const declared = { centroids: qualifiedName(schema, `${table}_centroids`), archive: qualifiedName(schema, `${table}_archive`) };
+  return (await watchTable(pool, { table: t, name, kind: 'ivf', ...declared, source: 'demo' })).collection;
 }

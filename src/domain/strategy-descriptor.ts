@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { collectionKindSchema } from './collection-kind';
 import { problemClassNameSchema } from './problem-class';
 
 export const SANDBOX_LEVELS = ['complete', 'read_only', 'prerequisites'] as const;
@@ -23,6 +24,10 @@ export const strategyDescriptorSchema = z.object({
    * too: an attempt holds a lease on that target (one attempt at a time) from before approval to its end.
    */
   shared_target: z.enum(SHARED_TARGETS).optional(),
+  /** The kinds of collection it may act on: the row movers only where rows are declared movable (ivf). */
+  collection_kinds: z.array(collectionKindSchema).min(1).default(['table', 'ivf']),
+  /** Narrower kinds for one class it handles (a lever fit for one fault but not for another there). */
+  kinds_by_class: z.record(problemClassNameSchema, z.array(collectionKindSchema).min(1)).optional(),
   description: z.string(),
 });
 export type StrategyDescriptor = z.infer<typeof strategyDescriptorSchema>;

@@ -1,60 +1,77 @@
 import { z } from 'zod';
-import type { Pool } from './pool';
+import type { CollectionKind } from '../domain/collection-kind';
+import type { Queryable as Db } from './queryable';
 
 export const collectionNameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'a collection name is a letter or _ then up to 62 letters, digits, _ or -');
 
+
 export interface Collection {
   id: number;
   name: string;
+  kind: CollectionKind;
+  /** The table as it is named now (a rename is followed by its OID). */
   table_schema: string;
   table_name: string;
   /** OID of the table now, or null when it no longer exists. */
   table_oid: number | null;
+  /** ivf only: the declared centroids table (partition_id → centroid), and where cold rows go. */
+  centroids_table: string | null;
+  archive_table: string | null;
+  /** How it came to be watched: by a person, by a watch rule, or by the embedded demo. */
+  source: 'manual' | 'rule' | 'demo';
+  /** Null while watched. */
+  unwatched_at: string | null;
+  unwatch_reason: string | null;
 }
 
 export class UnknownCollectionError extends Error {
   constructor(name: string) {
-    super(`no collection named "${name}" (register it first)`);
+    super(`no collection named "${name}": \`selfheal list\` shows the watched ones, \`selfheal watch <schema.table> --as ${name}\` adds one`);
     this.name = 'UnknownCollectionError';
   }
 }
 
-export async function findCollection(pool: Pool, name: string): Promise<Collection | undefined> {
-  const { rows } = await pool.query<Collection>(
-    `SELECT id, name, table_schema, table_name,
-            to_regclass(format('%I.%I', table_schema, table_name))::oid::int8 AS table_oid
-       FROM ruvector.collections WHERE name = $1`,
-    [name],
-  );
+export class UnwatchedCollectionError extends Error {
+  constructor(c: Collection) {
+    super(`collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); \`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`);
+    this.name = 'UnwatchedCollectionError';
+  }
+}
+
+// The table is found by its OID first (so a rename is followed), else by its recorded name (a table
+// dropped and created again under the same name is the collection's table again).
+const SELECT_COLLECTIONS = `
+  SELECT c.id, c.name, c.kind, c.centroids_table, c.archive_table, c.source,
+         c.unwatched_at::text AS unwatched_at, c.unwatch_reason,
+         coalesce(n.nspname::text, c.table_schema) AS table_schema, coalesce(r.relname::text, c.table_name) AS table_name,
+         r.oid::int8 AS table_oid
+    FROM ruvector.collections c
+    LEFT JOIN pg_class r ON r.relkind IN ('r', 'p')
+         AND r.oid = coalesce((SELECT o.oid FROM pg_class o WHERE o.oid = c.table_oid),
+                              to_regclass(format('%I.%I', c.table_schema, c.table_name)))
+    LEFT JOIN pg_namespace n ON n.oid = r.relnamespace`;
+
+export async function findCollection(db: Db, name: string): Promise<Collection | undefined> {
+  const { rows } = await db.query<Collection>(`${SELECT_COLLECTIONS} WHERE c.name = $1`, [name]);
   return rows[0];
 }
 
-export async function getCollection(pool: Pool, name: string): Promise<Collection> {
-  const c = await findCollection(pool, name);
+/** A watched collection by name; an unknown or unwatched one is an error that says what to do. */
+export async function getCollection(db: Db, name: string): Promise<Collection> {
+  const c = await findCollection(db, name);
   if (!c) throw new UnknownCollectionError(name);
+  if (c.unwatched_at !== null) throw new UnwatchedCollectionError(c);
   return c;
 }
 
-/** Registers (or re-points) a collection at an existing table. */
-export async function registerCollection(pool: Pool, name: string, tableSchema: string, tableName: string): Promise<Collection> {
-  collectionNameSchema.parse(name);
-  const exists = await pool.query('SELECT to_regclass(format($1::text, $2::text, $3::text)) AS r', ['%I.%I', tableSchema, tableName]);
-  if (!exists.rows[0]?.r) throw new Error(`table ${tableSchema}.${tableName} does not exist`);
-  await pool.query(
-    `INSERT INTO ruvector.collections (name, table_schema, table_name) VALUES ($1, $2, $3)
-     ON CONFLICT (name) DO UPDATE SET table_schema = EXCLUDED.table_schema, table_name = EXCLUDED.table_name`,
-    [name, tableSchema, tableName],
-  );
-  return getCollection(pool, name);
+/** The watched collections, by name. */
+export async function listCollections(db: Db, opts: { includeUnwatched?: boolean } = {}): Promise<Collection[]> {
+  const { rows } = await db.query<Collection>(`${SELECT_COLLECTIONS} ${opts.includeUnwatched ? '' : 'WHERE c.unwatched_at IS NULL'} ORDER BY c.name`);
+  return rows;
 }
 
-export async function listCollections(pool: Pool): Promise<Collection[]> {
-  const { rows } = await pool.query<Collection>(
-    `SELECT id, name, table_schema, table_name,
-            to_regclass(format('%I.%I', table_schema, table_name))::oid::int8 AS table_oid
-       FROM ruvector.collections ORDER BY name`,
-  );
-  return rows;
+export async function recordWatchEvent(db: Db, collectionId: number, event: 'watched' | 'renamed' | 'unwatched', detail: string): Promise<void> {
+  await db.query('INSERT INTO ruvector.watch_events (collection_id, event, detail) VALUES ($1, $2, $3)', [collectionId, event, detail]);
 }

@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-attempt-detected-at';
 import * as m008 from './migrations/008-counter-windows';
 import * as m009 from './migrations/009-condition-since';
 import * as m010 from './migrations/010-failed-attempts';
+import * as m011 from './migrations/011-watching';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 8, name: 'counter-windows', sql: m008.sql },
   { id: 9, name: 'condition-since', sql: m009.sql },
   { id: 10, name: 'failed-attempts', sql: m010.sql },
+  { id: 11, name: 'watching', sql: m011.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.
@@ -45,4 +47,19 @@ export async function migrate(pool: Pool): Promise<number[]> {
     }
     return applied;
   });
+}
+
+/** Migrations this selfheal has that the store lacks (all of them when the store is new). */
+export async function pendingMigrations(pool: Pool): Promise<number[]> {
+  const exists = (await pool.query<{ t: string | null }>("SELECT to_regclass('ruvector.schema_migrations')::text AS t")).rows[0]?.t;
+  if (!exists) return MIGRATIONS.map((m) => m.id);
+  const done = new Set((await pool.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id));
+  return MIGRATIONS.filter((m) => !done.has(m.id)).map((m) => m.id);
+}
+
+export class StoreNotMigratedError extends Error {
+  constructor(pending: number[]) {
+    super(`the store (schema ruvector) lacks migrations ${pending.join(', ')}: run \`selfheal migrate\`, or start the worker, which applies them`);
+    this.name = 'StoreNotMigratedError';
+  }
 }

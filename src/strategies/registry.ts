@@ -1,3 +1,4 @@
+import type { CollectionKind } from '../domain/collection-kind';
 import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClassName } from '../domain/problem-class';
 import { strategyDescriptorSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
@@ -16,6 +17,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    collection_kinds: ['ivf'],
     description: 'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one that made it worse; every move recorded',
   },
   {
@@ -26,6 +28,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    collection_kinds: ['ivf'],
     description: 'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; previous centroids and placements kept',
   },
   {
@@ -78,6 +81,8 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
     shared_target: 'role',
+    // On a table collection a hotspot is the application's own traffic: a person or the read side decides.
+    kinds_by_class: { HotspotCongestion: ['ivf'] },
     description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
   },
   {
@@ -88,6 +93,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    collection_kinds: ['ivf'],
     description: 'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; moved back on rollback',
   },
   {
@@ -98,6 +104,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    collection_kinds: ['ivf'],
     description: "empty the hot partition at once, spreading its rows evenly over the others; every move recorded",
   },
   {
@@ -226,6 +233,8 @@ export function selectStrategy(
   problem: ProblemClassName,
   config: Pick<HealingConfig, 'max_auto_heal_impact'>,
   weights: StrategyWeights,
+  /** The collection's kind; null (attempts recorded before kinds) considers every strategy as then. */
+  kind: CollectionKind | null = null,
 ): Selection {
   const considered: Selection['considered'] = [];
   let best: StrategyDescriptor | null = null;
@@ -233,12 +242,13 @@ export function selectStrategy(
   for (const s of STRATEGIES) {
     if (!s.handles.includes(problem)) continue;
     const weight = weights[s.name] ?? 1;
-    const eligible = s.impact <= config.max_auto_heal_impact;
+    const kindRefusal = kindRefusalReason(s, kind, problem);
+    const eligible = kindRefusal === null && s.impact <= config.max_auto_heal_impact;
     considered.push({
       name: s.name,
       weight,
       eligible,
-      reason: eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}`,
+      reason: kindRefusal ?? (eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}`),
     });
     if (eligible && weight > bestWeight) {
       best = s;
@@ -246,6 +256,14 @@ export function selectStrategy(
     }
   }
   return { strategy: best, considered };
+}
+
+/** Why a strategy may not act on a collection of this kind, or null when it may. */
+export function kindRefusalReason(s: StrategyDescriptor, kind: CollectionKind | null, problem: ProblemClassName): string | null {
+  if (kind === null) return null;
+  const kinds = s.kinds_by_class?.[problem] ?? s.collection_kinds;
+  if (kinds.includes(kind)) return null;
+  return `${s.name} runs${s.kinds_by_class?.[problem] ? ` for ${problem}` : ''} only on ${kinds.join(' or ')} collections; this one is a ${kind} collection, whose rows and partition key are the user's data`;
 }
 
 /** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */

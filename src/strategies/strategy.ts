@@ -5,6 +5,7 @@ import type { ProblemClass } from '../domain/problem-class';
 import type { RemediationResult } from '../domain/remediation-result';
 import { sandboxLevelSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
 import type { KubeConfigSource } from '../kubernetes/kube-config';
+import type { Collection } from '../postgres/collections';
 
 /** What a sandbox test found: the cheapest real check that the action can succeed here. */
 export const sandboxResultSchema = z.object({
@@ -37,7 +38,7 @@ export type StrategyVerdict = z.infer<typeof strategyVerdictSchema>;
 /** What every strategy step receives. Activities fill it; tests can build one directly. */
 export interface StrategyContext<Db> {
   db: Db;
-  collection: { id: number; name: string; table_schema: string; table_name: string; table_oid: number };
+  collection: Collection & { table_oid: number };
   problem: ProblemClass;
   state: IntegrityState;
   config: HealingConfig;

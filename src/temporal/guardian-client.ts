@@ -2,10 +2,9 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { collectionGuardian } from '../../workflows/collection-guardian';
 import { guardianStatusQuery, triggerUpdate, type GuardianStatus, type TriggerAnswer, type TriggerRequest } from '../../workflows/guardian-messages';
 import { COLLECTION_SA } from './search-attributes';
+import { guardianWorkflowId } from './task-queue';
 
-export function guardianWorkflowId(collection: string): string {
-  return `guardian/${collection}`;
-}
+export { guardianWorkflowId };
 
 function guardianStart(collection: string, taskQueue: string) {
   return {

@@ -14,3 +14,12 @@ export function healingAttemptWorkflowId(collection: string): string {
 export function sharedTargetLeaseWorkflowId(scope: string, kind: string, name: string): string {
   return `healing-lease/${scope}/${kind}/${name}`;
 }
+
+/** The watcher of a database's tables: one per database, whatever the number of workers. */
+export function databaseWatcherWorkflowId(database: string): string {
+  return `watcher/${database}`;
+}
+
+export function guardianWorkflowId(collection: string): string {
+  return `guardian/${collection}`;
+}

@@ -1,11 +1,14 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
+import type { TemporalConnectionOptions } from '../config/temporal-connection';
 import type { Pool } from '../postgres/pool';
 import { WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface WorkerOptions {
   address: string;
+  /** TLS and API key for a cluster or Temporal Cloud; the address above is used with them. */
+  temporal?: Omit<TemporalConnectionOptions, 'address'>;
   namespace: string;
   taskQueue: string;
   pool: Pool;
@@ -20,7 +23,7 @@ export interface WorkerOptions {
 }
 
 export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ ...opts.temporal, address: opts.address });
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,

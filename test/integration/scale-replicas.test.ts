@@ -32,7 +32,10 @@ function context(
   const beats: unknown[] = [];
   return {
     db: noDatabase,
-    collection: { id: 1, name: 'scale', table_schema: 'public', table_name: 'scale', table_oid: 1 },
+    collection: {
+      id: 1, name: 'scale', kind: 'table', table_schema: 'public', table_name: 'scale', table_oid: 1,
+      centroids_table: null, archive_table: null, source: 'manual', unwatched_at: null, unwatch_reason: null,
+    },
     problem: { class: 'HotspotCongestion' } as StrategyContext<Pool>['problem'],
     state: 'stress',
     config: parseHealingConfig({ k8s_namespace: NS, k8s_read_deployment: NAME, ...config }),

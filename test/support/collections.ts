@@ -1,7 +1,8 @@
 import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
-import { getCollection, registerCollection } from '../../src/postgres/collections';
+import { getCollection } from '../../src/postgres/collections';
+import { watchTable } from '../../src/postgres/watch-table';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { storeHealingConfig } from '../../src/postgres/outcome-store';
 import { withClient, type Pool } from '../../src/postgres/pool';
@@ -57,7 +58,7 @@ export async function tableUnderSlowAutovacuum(pool: Pool, config: HealingConfig
     await analyzeAfterWrites(db, `public.${name}`);
     await db.query(`ALTER TABLE public.${name} RESET (autovacuum_enabled)`);
   });
-  const c = await registerCollection(pool, name, 'public', name);
+  const { collection: c } = await watchTable(pool, { table: `public.${name}`, name });
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
   const oid = c.table_oid!;
   await waitFor('a slow autovacuum on the table', async () => (await readMaintenanceJobs(pool, oid)).some((j) => j.is_autovacuum && j.running_seconds >= 1), 60_000, 200);

@@ -1,0 +1,35 @@
+import { userInfo } from 'node:os';
+import { z } from 'zod';
+import { collectionNameSchema } from '../../postgres/collections';
+import { deleteWatchRule } from '../../postgres/watch-rules';
+import { unwatchCollection } from '../../postgres/watch-table';
+import { guardianWorkflowId } from '../../temporal/guardian-client';
+import { onlyFlags, type ParsedArgs, UsageError } from '../args';
+import type { CommandResult } from '../command';
+import { NotFoundError } from '../errors';
+import type { SystemHandles } from '../system-connection';
+
+/**
+ * `selfheal unwatch <collection>`: its guardian stops; an attempt already running finishes (and
+ * compensates) on its own; attempts and outcomes stay on record. `--rule N` removes a watch rule.
+ */
+export async function unwatchCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+  onlyFlags(args, ['json', 'comment', 'rule']);
+  const pool = await sys.pool();
+  if (args.flags.rule !== undefined) {
+    if (args.positionals.length) throw new UsageError('usage: selfheal unwatch --rule <id>');
+    const id = z.coerce.number({ message: '--rule takes a rule id' }).int().positive().max(2 ** 31 - 1).parse(args.flags.rule);
+    if (!(await deleteWatchRule(pool, id))) throw new NotFoundError(`no watch rule ${id}: \`selfheal list --json\` shows the rules`);
+    out(`watch rule ${id} removed; the collections it watched stay watched (\`selfheal unwatch <collection>\` each)`);
+    return { data: { removed_rule: id }, exitCode: 0 };
+  }
+  if (args.positionals.length !== 1) throw new UsageError('usage: selfheal unwatch <collection> [--comment why] | selfheal unwatch --rule <id>');
+  const name = collectionNameSchema.parse(args.positionals[0]);
+  const comment = args.flags.comment === undefined ? undefined : z.string().max(500).parse(String(args.flags.comment));
+  const c = await unwatchCollection(pool, name, `unwatched by ${userInfo().username}${comment ? `: ${comment}` : ''}`);
+  const client = await sys.temporal();
+  // The guardian would stop at its next sample; cancelling it stops it now.
+  await client.workflow.getHandle(guardianWorkflowId(name)).cancel().catch(() => undefined);
+  out(`no longer watching ${c.table_schema}.${c.table_name} (collection "${c.name}"); its history stays`);
+  return { data: { collection: c }, exitCode: 0 };
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { temporalEnvSchema } from './temporal-connection';
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL: postgres://user:password@host:5432/database');
+
+/**
+ * Everything the production worker reads from its environment, checked at once so a typo stops it
+ * at start with every problem named, not on the first attempt.
+ */
+export const workerEnvSchema = temporalEnvSchema.and(
+  z.object({
+    /** The database to watch; the store (schema ruvector) lives in it. */
+    DATABASE_URL: postgresUrl,
+    SELFHEAL_TASK_QUEUE: z.string().min(1).max(200).default('selfheal'),
+    /** Standbys the worker may connect to (resume_wal_replay), comma-separated; never in workflow history. */
+    SELFHEAL_STANDBY_URLS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(postgresUrl)),
+    /** Where the Temporal UI is, for links in the CLI's answers. */
+    SELFHEAL_UI_URL: z.string().url().optional(),
+    /** Apply migrations at start (default); off when a deploy step runs `selfheal migrate` itself. */
+    SELFHEAL_MIGRATE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    /** Time activities get to finish on shutdown. */
+    SELFHEAL_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    SELFHEAL_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  }),
+);
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+/** Parses the environment; the error names every bad or missing setting and what it should be. */
+export function parseWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const r = workerEnvSchema.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message === 'Required' ? 'not set' : i.message}`);
+  throw new Error(`the worker's environment is not usable:\n${lines.join('\n')}`);
+}

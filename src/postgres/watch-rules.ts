@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Queryable } from './queryable';
+import { SYSTEM_SCHEMAS } from './watch-table';
+
+/**
+ * A glob over `schema.table` (`*` any run, `?` one character); without a dot it names tables in
+ * any schema. Names are matched as PostgreSQL spells them (case included).
+ */
+export const tableGlobSchema = z.string().min(1).max(200).regex(/^[^\0]+$/);
+
+export const watchRuleSchema = z
+  .object({
+    include: z.array(tableGlobSchema).min(1).max(50).default(['*.*']),
+    exclude: z.array(tableGlobSchema).max(50).default([]),
+    min_size_bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  })
+  .strict();
+export type WatchRule = z.infer<typeof watchRuleSchema> & { id?: number };
+
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+function matches(glob: string, schema: string, table: string): boolean {
+  return glob.includes('.') ? globToRegExp(glob).test(`${schema}.${table}`) : globToRegExp(glob).test(table);
+}
+
+export function ruleMatches(rule: Pick<WatchRule, 'include' | 'exclude' | 'min_size_bytes'>, t: { schema: string; name: string; size_bytes: number }): boolean {
+  return (
+    t.size_bytes >= rule.min_size_bytes &&
+    rule.include.some((g) => matches(g, t.schema, t.name)) &&
+    !rule.exclude.some((g) => matches(g, t.schema, t.name))
+  );
+}
+
+export interface UserTable {
+  oid: number;
+  schema: string;
+  name: string;
+  /** The table's size with its indexes and TOAST; a partitioned table's is its partitions'. */
+  size_bytes: number;
+}
+
+/** Every table a watch rule may pick: ordinary and partitioned tables outside system schemas, not partitions. */
+export async function listUserTables(db: Queryable): Promise<UserTable[]> {
+  const { rows } = await db.query<UserTable>(
+    `SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
+            (CASE WHEN c.relkind = 'p'
+                  THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)
+                  ELSE pg_total_relation_size(c.oid) END)::float8 AS size_bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp%' AND n.nspname NOT LIKE 'pg\\_toast%'
+      ORDER BY n.nspname, c.relname`,
+    [SYSTEM_SCHEMAS],
+  );
+  return rows;
+}
+
+export async function saveWatchRule(db: Queryable, rule: z.input<typeof watchRuleSchema>, by: string): Promise<WatchRule & { id: number }> {
+  const r = watchRuleSchema.parse(rule);
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO ruvector.watch_rules (include, exclude, min_size_bytes, created_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (include, exclude, min_size_bytes) DO UPDATE SET include = EXCLUDED.include RETURNING id`,
+    [r.include, r.exclude, r.min_size_bytes, by],
+  );
+  return { ...r, id: rows[0]!.id };
+}
+
+export async function listWatchRules(db: Queryable): Promise<(WatchRule & { id: number })[]> {
+  const { rows } = await db.query<WatchRule & { id: number }>('SELECT id, include, exclude, min_size_bytes::float8 AS min_size_bytes FROM ruvector.watch_rules ORDER BY id');
+  return rows;
+}
+
+export async function deleteWatchRule(db: Queryable, id: number): Promise<boolean> {
+  return ((await db.query('DELETE FROM ruvector.watch_rules WHERE id = $1', [id])).rowCount ?? 0) > 0;
+}

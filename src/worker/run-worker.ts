@@ -1,0 +1,76 @@
+import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import type { WorkerEnv } from '../config/worker-env';
+import { migrate, pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
+import { createPool, type Pool } from '../postgres/pool';
+import { ensureDatabaseWatcher } from '../temporal/watcher-client';
+import { createSelfhealWorker } from './create-worker';
+
+export interface RunWorkerOptions {
+  env: WorkerEnv;
+  /** A bundle written once (the embedded stack); without it the worker bundles at start. */
+  workflowBundlePath?: string;
+  log?: (line: string) => void;
+  /** Called once the worker polls its task queue. */
+  onReady?: (info: { database: string; pool: Pool }) => void | Promise<void>;
+}
+
+/** Says what to do when the database cannot be reached, instead of the driver's bare error. */
+async function connectDatabase(url: string, size: number): Promise<{ pool: Pool; database: string }> {
+  const pool = createPool(url, size);
+  try {
+    const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    return { pool, database };
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const safe = url.replace(/:[^:@/]*@/, ':****@');
+    throw new Error(`cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, that the server runs and that the role may connect`);
+  }
+}
+
+/**
+ * The production worker: migrations (unless SELFHEAL_MIGRATE=false), the database's watcher (which
+ * starts a guardian per watched collection), then workflows and activities on the task queue until
+ * SIGINT or SIGTERM. It creates no tables of its own beyond the store.
+ */
+export async function runWorker(opts: RunWorkerOptions): Promise<void> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const { env } = opts;
+  const temporal = temporalConnectionOptions(env);
+  const { pool, database } = await connectDatabase(env.DATABASE_URL, env.SELFHEAL_DB_POOL_SIZE);
+  try {
+    if (env.SELFHEAL_MIGRATE) {
+      const applied = await migrate(pool);
+      if (applied.length) log(`selfheal: applied migrations ${applied.join(', ')}`);
+    } else {
+      const pending = await pendingMigrations(pool);
+      if (pending.length) throw new StoreNotMigratedError(pending);
+    }
+    const { worker, connection: native } = await createSelfhealWorker({
+      address: temporal.address,
+      temporal,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.SELFHEAL_TASK_QUEUE,
+      pool,
+      standbyUrls: env.SELFHEAL_STANDBY_URLS,
+      shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
+      ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
+    });
+    const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
+    try {
+      await ensureDatabaseWatcher(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), database, env.SELFHEAL_TASK_QUEUE);
+    } finally {
+      await connection.close();
+    }
+    const stop = () => worker.shutdown();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const running = worker.run();
+    log(`selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
+    await opts.onReady?.({ database, pool });
+    await running;
+    await native.close().catch(() => undefined);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
