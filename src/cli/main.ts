@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { UnknownCollectionError } from '../postgres/collections';
+import { UnknownCollectionError, UnwatchedCollectionError } from '../postgres/collections';
 import { parseArgs, UsageError } from './args';
 import type { CommandResult } from './command';
 import { configureCommand } from './commands/configure';
@@ -89,7 +89,7 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
 function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: EXIT.usage };
   if (err instanceof ZodError) return { message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), code: EXIT.usage };
-  if (err instanceof UnknownCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
+  if (err instanceof UnknownCollectionError || err instanceof UnwatchedCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof RefusedError) return { message: err.message, code: EXIT.refused };
   // Temporal errors carry the reason in their cause chain (an update's failure, an activity's error).
   const parts: string[] = [];

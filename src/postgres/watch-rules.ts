@@ -42,13 +42,18 @@ export interface UserTable {
   size_bytes: number;
 }
 
+/** SQL for a table's size with its indexes and TOAST; a partitioned table's is its leaves'. */
+export function tableSizeSql(oid: string, relkind: string): string {
+  return `(CASE WHEN ${relkind} = 'p'
+                THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(${oid}) t WHERE t.isleaf)
+                ELSE pg_total_relation_size(${oid}) END)::float8`;
+}
+
 /** Every table a watch rule may pick: ordinary and partitioned tables outside system schemas, not partitions. */
 export async function listUserTables(db: Queryable): Promise<UserTable[]> {
   const { rows } = await db.query<UserTable>(
     `SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
-            (CASE WHEN c.relkind = 'p'
-                  THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)
-                  ELSE pg_total_relation_size(c.oid) END)::float8 AS size_bytes
+            ${tableSizeSql('c.oid', 'c.relkind')} AS size_bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
         AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp%' AND n.nspname NOT LIKE 'pg\\_toast%'

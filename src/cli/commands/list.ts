@@ -1,5 +1,5 @@
 import { listCollections } from '../../postgres/collections';
-import { listWatchRules } from '../../postgres/watch-rules';
+import { listWatchRules, tableSizeSql } from '../../postgres/watch-rules';
 import { guardianStatus } from '../../temporal/guardian-client';
 import type { GuardianStatus } from '../../../workflows/guardian-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -30,8 +30,8 @@ export async function listCommand(args: ParsedArgs, sys: SystemHandles, out: (l:
   const collections = await listCollections(pool, { includeUnwatched: args.flags.all === true });
   const sizes = new Map(
     (await pool.query<{ id: number; bytes: number | null }>(
-      `SELECT c.id, (SELECT sum(pg_total_relation_size(t.relid)) FROM pg_partition_tree(c.table_oid) t)::float8 AS bytes
-         FROM ruvector.collections c WHERE c.id = ANY($1::int[])`,
+      `SELECT c.id, ${tableSizeSql('r.oid', 'r.relkind')} AS bytes
+         FROM ruvector.collections c JOIN pg_class r ON r.oid = c.table_oid WHERE c.id = ANY($1::int[])`,
       [collections.map((c) => c.id)],
     )).rows.map((r) => [r.id, r.bytes]),
   );
