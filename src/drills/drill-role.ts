@@ -14,8 +14,12 @@ export interface DrillRole {
  * a fault made by a superuser could not be healed. One role per collection, so drills on two
  * collections never race on its password. It may read and write the collection's table.
  */
+export function drillRoleName(collection: string): string {
+  return `selfheal_drill_${collection}`.slice(0, 63);
+}
+
 export async function ensureDrillRole(pool: Pool, databaseUrl: string, c: Collection): Promise<DrillRole> {
-  const role = `selfheal_drill_${c.name}`.slice(0, 63);
+  const role = drillRoleName(c.name);
   const password = randomBytes(18).toString('base64url');
   await pool.query(
     `DO $$ BEGIN CREATE ROLE ${quoteIdent(role)} LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,

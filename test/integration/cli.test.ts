@@ -64,7 +64,7 @@ describe('selfheal CLI against a running system', () => {
     expect(await cli('drill', 'DiskFull', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/drills exist for: HotspotCongestion/) });
     expect(await cli('explode')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "explode"/) });
     const json = await cli('trigger', 'no_such_collection', '--json');
-    expect(JSON.parse(json.out)).toEqual({ error: 'no collection named "no_such_collection" (register it first)' });
+    expect(JSON.parse(json.out)).toEqual({ error: expect.stringMatching(/^no collection named "no_such_collection": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as no_such_collection` adds one$/) });
     expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
   });
 

@@ -22,6 +22,18 @@ import { startHealingAttempt } from '../../src/temporal/start-attempt';
 describe('drills: the guardian detects, classifies, heals and verifies each class', () => {
   const sys = useWorkerSystem('drills');
 
+  it('selfheal runs as the role deploy/sql/selfheal-role.sql makes: no superuser, and the tables are not its own', async () => {
+    const me = (await sys.db.appPool.query(
+      `SELECT current_user AS name, r.rolsuper, r.rolcreaterole, r.rolreplication, pg_has_role(current_user, 'pg_monitor', 'USAGE') AS monitor,
+              pg_has_role(current_user, 'pg_signal_backend', 'USAGE') AS signal
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    )).rows[0];
+    expect(me).toEqual({ name: 'selfheal_app', rolsuper: false, rolcreaterole: true, rolreplication: false, monitor: true, signal: true });
+    const c = await testCollection(sys.db.pool);
+    const owner = (await sys.db.pool.query(`SELECT relowner::regrole::text AS o FROM pg_class WHERE oid = to_regclass($1)`, [`public.${c}`])).rows[0].o;
+    expect(owner).toBe('app_owner');
+  });
+
   it('BlockingChain: an idle-in-transaction root with two sessions queued behind it → terminate_blocking_root', async () => {
     await runGuardianDrill(sys, { class: 'BlockingChain', strategy: 'terminate_blocking_root' }, { blocked_session_min_seconds: 1 }, (c) =>
       drillBlockingChain(sys.db.pool, sys.db.url, c), { detectableAfterMs: 1000 });

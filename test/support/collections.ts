@@ -1,5 +1,6 @@
 import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
+import { drillRoleName } from '../../src/drills/drill-role';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { getCollection } from '../../src/postgres/collections';
 import { watchTable } from '../../src/postgres/watch-table';
@@ -8,6 +9,7 @@ import { storeHealingConfig } from '../../src/postgres/outcome-store';
 import { withClient, type Pool } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import type { HealingConfigInput } from '../../src/domain/healing-config';
+import { grantRoleLevers } from './least-privilege';
 import { uniqueName, waitFor } from './test-system';
 
 export const TEST_ROWS = 100_000;
@@ -17,6 +19,7 @@ export async function testCollection(pool: Pool, config: HealingConfigInput = {}
   const name = uniqueName('c');
   await ensureDemoCollection(pool, name, 'public', name, TEST_ROWS);
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
+  await grantRoleLevers(pool, drillRoleName(name));
   return name;
 }
 
@@ -75,5 +78,6 @@ export async function vectorCollection(pool: Pool, config: HealingConfigInput = 
   const name = uniqueName('v');
   await ensureVectorCollection(pool, name, 'public', name, perList);
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
+  await grantRoleLevers(pool, drillRoleName(name));
   return name;
 }

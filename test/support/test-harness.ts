@@ -23,7 +23,8 @@ export function useWorkerSystem(prefix: string): WorkerSystem {
   const sys = {} as WorkerSystem;
   beforeAll(async () => {
     sys.db = await createTestDatabase(prefix);
-    sys.w = await startTestWorker(sys.db.pool);
+    // selfheal runs as its least-privilege role; the tests inject faults as the superuser.
+    sys.w = await startTestWorker(sys.db.appPool);
   });
   afterAll(async () => {
     await sys.w?.stop();

@@ -6,6 +6,7 @@ import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { quoteIdent } from '../../src/postgres/quote-ident';
 import { createSelfhealWorker } from '../../src/worker/create-worker';
+import { leastPrivilegeDatabase } from './least-privilege';
 
 export interface TestStack {
   temporalAddress: string;
@@ -28,8 +29,12 @@ export function uniqueName(prefix: string): string {
 
 export interface TestDatabase {
   name: string;
+  /** As the superuser: fixtures and fault injection. */
   url: string;
   pool: Pool;
+  /** As selfheal's least-privilege role (deploy/sql/selfheal-role.sql): what the worker uses. */
+  appUrl: string;
+  appPool: Pool;
   drop(): Promise<void>;
 }
 
@@ -47,12 +52,17 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   const url = new URL(stack.databaseUrl);
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), 10);
-  await migrate(pool);
+  const app = await leastPrivilegeDatabase(url.toString());
+  // The store is the role's: it migrates it, as the worker does in production.
+  await migrate(app.pool);
   return {
     name,
     url: url.toString(),
     pool,
+    appUrl: app.url,
+    appPool: app.pool,
     async drop() {
+      await app.pool.end();
       await pool.end();
       const a = new PgClient({ connectionString: stack.databaseUrl });
       await a.connect();
