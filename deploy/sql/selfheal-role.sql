@@ -58,6 +58,9 @@ SELECT format('GRANT pg_maintain TO %I', :'role') WHERE current_setting('server_
 -- The slot lever: cap_slot_wal sets max_slot_wal_keep_size, reloads and checkpoints.
 SELECT format('GRANT ALTER SYSTEM ON PARAMETER max_slot_wal_keep_size TO %I', :'role') WHERE current_setting('server_version_num')::int >= 150000 \gexec
 GRANT EXECUTE ON FUNCTION pg_reload_conf() TO :"role";
+-- …and reads postgresql.auto.conf's value, to restore it exactly on rollback.
+GRANT SELECT ON pg_file_settings TO :"role";
+GRANT EXECUTE ON FUNCTION pg_show_all_file_settings() TO :"role";
 SELECT format('GRANT pg_checkpoint TO %I', :'role') WHERE current_setting('server_version_num')::int >= 150000 \gexec
 \if :slot_levers
   ALTER ROLE :"role" REPLICATION;

@@ -9,6 +9,7 @@ import { readStandbys } from '../../src/probes/standbys';
 import { testCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
 import { startHeldStreamingPair } from '../support/streaming-pair';
+import { leastPrivilegeDatabase, standbyAsSelfheal, type LeastPrivilege } from '../support/least-privilege';
 import { startTestWorker, type TestWorker } from '../support/test-system';
 
 /**
@@ -17,18 +18,22 @@ import { startTestWorker, type TestWorker } from '../support/test-system';
  */
 describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming standby', () => {
   let pair: StreamingPair;
+  let app: LeastPrivilege;
   const sys = {} as { db: { pool: Pool; url: string }; w: TestWorker };
 
   beforeAll(async () => {
     pair = await startHeldStreamingPair();
     const pool = createPool(pair.primaryUrl, 5);
-    await migrate(pool);
+    // selfheal as its least-privilege role on the primary; the role and its grants replicate to the standby.
+    app = await leastPrivilegeDatabase(pair.primaryUrl, { poolSize: 5 });
+    await migrate(app.pool);
     sys.db = { pool, url: pair.primaryUrl };
-    sys.w = await startTestWorker(pool, { standbyUrls: [pair.standbyUrl] });
+    sys.w = await startTestWorker(app.pool, { standbyUrls: [standbyAsSelfheal(pair.standbyUrl)] });
   });
   afterAll(async () => {
     await sys.w?.stop();
     await sys.db?.pool.end();
+    await app?.pool.end();
     await pair?.stop();
   });
 

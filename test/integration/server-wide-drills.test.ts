@@ -9,6 +9,7 @@ import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { testCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
+import { leastPrivilegeDatabase, type LeastPrivilege } from '../support/least-privilege';
 import { startTestWorker, type TestWorker } from '../support/test-system';
 
 /**
@@ -18,19 +19,23 @@ import { startTestWorker, type TestWorker } from '../support/test-system';
  */
 describe('server-wide drills (connections, replication slots) on a server of their own', () => {
   let pg: PrivatePostgres;
+  let app: LeastPrivilege;
   const sys = {} as { db: { pool: Pool; url: string }; w: TestWorker };
 
   beforeAll(async () => {
     pg = await startPrivatePostgres({ max_connections: 30, fsync: 'off' });
     // The controller keeps its few connections open (postgres-notes: when slots run out, even a new superuser connection may be refused).
     const pool = createPool(pg.url, 4);
-    await migrate(pool);
+    // selfheal as its least-privilege role, with the slot levers (REPLICATION) this file drills.
+    app = await leastPrivilegeDatabase(pg.url, { slotLevers: true, poolSize: 4 });
+    await migrate(app.pool);
     sys.db = { pool, url: pg.url };
-    sys.w = await startTestWorker(pool);
+    sys.w = await startTestWorker(app.pool);
   });
   afterAll(async () => {
     await sys.w?.stop();
     await sys.db?.pool.end();
+    await app?.pool.end();
     await pg?.stop();
   });
 
