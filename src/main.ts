@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ensureDemoCollection } from './demo/demo-collection';
 import { ensureVectorCollection } from './demo/vector-collection';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
-import { DATA_DIR, startStack } from './infra/stack';
+import { DATA_DIR, startStack, type Stack } from './infra/stack';
 import { Client, Connection } from '@temporalio/client';
 import { listCollections } from './postgres/collections';
 import { migrate } from './postgres/migrate';
@@ -19,12 +19,19 @@ import { writeWorkflowBundle } from './worker/workflow-bundle';
 async function main(): Promise<void> {
   const say = (l: string) => console.log(l);
   say('selfheal: starting Temporal and PostgreSQL…');
-  const stack = await startStack({
-    mode: 'persistent',
-    temporalPort: Number(process.env.SELFHEAL_TEMPORAL_PORT ?? 7233),
-    uiPort: Number(process.env.SELFHEAL_UI_PORT ?? 8233),
-    postgresPort: process.env.SELFHEAL_PG_PORT ? Number(process.env.SELFHEAL_PG_PORT) : 54329,
-  });
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      mode: 'persistent',
+      temporalPort: Number(process.env.SELFHEAL_TEMPORAL_PORT ?? 7233),
+      uiPort: Number(process.env.SELFHEAL_UI_PORT ?? 8233),
+      postgresPort: process.env.SELFHEAL_PG_PORT ? Number(process.env.SELFHEAL_PG_PORT) : 54329,
+    });
+  } catch (err) {
+    // startStack stopped whatever it had started; the reason says what to change.
+    console.error(`selfheal: ${reasonOf(err)}`);
+    process.exit(1);
+  }
   const namespace = process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
   const taskQueue = process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   const pool = createPool(stack.databaseUrl);
@@ -73,9 +80,17 @@ async function main(): Promise<void> {
     await worker.run();
     await stop(0);
   } catch (err) {
-    console.error(`selfheal: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`selfheal: ${reasonOf(err)}`);
     await stop(1);
   }
 }
 
-void main();
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// Whatever escapes main is still said as a reason, never as a stack trace.
+main().catch((err) => {
+  console.error(`selfheal: ${reasonOf(err)}`);
+  process.exit(1);
+});
