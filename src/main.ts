@@ -75,8 +75,16 @@ async function main(): Promise<void> {
     say('    npx selfheal history                         # what was done, and whether it was verified');
     say('');
     say('  Ctrl-C stops everything.');
-    process.once('SIGINT', () => worker.shutdown());
-    process.once('SIGTERM', () => worker.shutdown());
+    // Kept for every signal, not once: Ctrl-C reaches this process twice (from the terminal and
+    // relayed by tsx), and the second must not kill it before it has stopped what it started.
+    let shuttingDown = false;
+    const shutdown = () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      worker.shutdown();
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
     await worker.run();
     await stop(0);
   } catch (err) {
