@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { embeddedPostgresBinaries, type PostgresBinaries } from './embedded-postgres-binaries';
 import { freePort } from './free-port';
@@ -16,6 +16,8 @@ export interface EmbeddedPostgresOptions {
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string | number>;
   log?: (line: string) => void;
+  /** Where the server's own output is appended (initdb's too), named when it fails. */
+  logFile?: string;
 }
 
 export interface RunningPostgres {
@@ -46,7 +48,7 @@ const BASE_SETTINGS: Record<string, string | number> = {
  * launcher cannot run binaries from anywhere but node_modules, so this starts them itself.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const log = opts.log ?? (() => undefined);
+  const log = withLogFile(opts.log ?? (() => undefined), opts.logFile);
   const user = postgresServerUser();
   let home: string | undefined;
   const homeOnce = () => (home ??= postgresHome(user!));
@@ -56,7 +58,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   removeStalePid(place.dataDir);
   if (!existsSync(join(place.dataDir, 'PG_VERSION'))) await initdb(bin, place.dataDir, user, log);
   const settings = { ...BASE_SETTINGS, ...opts.settings };
-  const server = await startServer(bin, place.dataDir, port, settings, user, log);
+  const server = await startServer(bin, place.dataDir, port, settings, user, log, opts.logFile);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -101,6 +103,7 @@ async function startServer(
   settings: Record<string, string | number>,
   user: ServerUser | undefined,
   log: (l: string) => void,
+  logFile: string | undefined,
 ): Promise<ServerProcess> {
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const child = spawnServerProcess(bin.postgres, args, dataDir, user, messageLocale());
@@ -123,9 +126,12 @@ async function startServer(
   } catch (err) {
     child.kill('SIGQUIT');
     await gone.catch(() => undefined);
-    const why = lastError(output()) ?? (err instanceof Error ? err.message : String(err));
-    const hint = /already in use/.test(why) ? ': stop what holds that port, or choose another (SELFHEAL_PG_PORT for npm start)' : '';
-    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}${hint}`);
+    const lines = output();
+    if (lines.some((l) => l.includes('Address already in use'))) {
+      throw new Error(`embedded PostgreSQL cannot listen on port ${port}, which something else holds: stop it, or choose another port (SELFHEAL_PG_PORT for npm start)`);
+    }
+    const why = lastError(lines) ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}${logFile ? ` (its log: ${logFile})` : ''}`);
   }
   return {
     async stop() {
@@ -170,6 +176,16 @@ function collectOutput(child: ChildProcess, log: (l: string) => void): () => str
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
   return () => lines;
+}
+
+function withLogFile(log: (l: string) => void, file: string | undefined): (l: string) => void {
+  if (!file) return log;
+  mkdirSync(dirname(file), { recursive: true });
+  const out = createWriteStream(file, { flags: 'a' });
+  return (line) => {
+    out.write(`${line}\n`);
+    log(line);
+  };
 }
 
 function lastError(lines: string[]): string | undefined {
