@@ -144,7 +144,7 @@ async function startServer(
   };
 }
 
-/** As the server user, from a directory it can enter (PostgreSQL's tools look up the working directory). */
+/** As the server user, from a directory it can enter (PostgreSQL's tools look up their working directory). */
 function spawnServerProcess(file: string, args: string[], dataDir: string, user: ServerUser | undefined, locale: string): ChildProcess {
   const child = spawn(file, args, {
     ...spawnIdentity(user),

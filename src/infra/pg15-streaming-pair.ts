@@ -23,7 +23,7 @@ export interface StreamingPair {
 
 /**
  * Runs a PostgreSQL binary as the system user postgres when we are root (it refuses to run as
- * root), from `cwd`: PostgreSQL 15's tools fail when they cannot read their working directory.
+ * root), from `cwd`, a directory that user can enter: from the checkout's it may not be able to.
  */
 async function asPostgres(cwd: string, bin: string, args: string[]): Promise<void> {
   const root = userInfo().uid === 0;
