@@ -56,9 +56,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const place = placeDataDir(opts.dataDir, user, homeOnce);
   const port = opts.port ?? (await freePort());
   removeStalePid(place.dataDir);
-  if (!existsSync(join(place.dataDir, 'PG_VERSION'))) await initdb(bin, place.dataDir, user, log);
   const settings = { ...BASE_SETTINGS, ...opts.settings };
-  const server = await startServer(bin, place.dataDir, port, settings, user, log, opts.logFile);
+  let server: ServerProcess;
+  try {
+    if (!existsSync(join(place.dataDir, 'PG_VERSION'))) await initdb(bin, place.dataDir, user, log);
+    server = await startServer(bin, place.dataDir, port, settings, user, log, opts.logFile);
+  } catch (err) {
+    if (!opts.persistent) place.remove(); // a throwaway server that never ran leaves nothing either
+    throw err;
+  }
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   let stopping: Promise<void> | undefined;
   const stop = () =>

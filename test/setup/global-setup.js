@@ -31,7 +31,9 @@ module.exports = async function globalSetup() {
         clearInterval(t);
         // The holder wrote its reason (one line, saying what to do) to the failure file.
         const failed = `${infoFile}.failed`;
-        reject(oneLine(existsSync(failed) ? readFileSync(failed, 'utf8') : `test stack exited with ${child.exitCode} before it was ready`));
+        const reason = existsSync(failed) ? readFileSync(failed, 'utf8') : `test stack exited with ${child.exitCode} before it was ready`;
+        rmSync(dir, { recursive: true, force: true });
+        reject(oneLine(reason));
       } else if (Date.now() - started > 600_000) {
         clearInterval(t);
         reject(oneLine('test stack not ready after 10 minutes: see the lines above'));
