@@ -87,4 +87,8 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// Whatever escapes main is still said as a reason, never as a stack trace.
+main().catch((err) => {
+  console.error(`selfheal: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

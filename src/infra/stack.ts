@@ -44,6 +44,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           persistent: opts.mode === 'persistent',
           port: opts.postgresPort,
           settings: opts.postgresSettings,
+          logFile: join(dataDir, 'logs', 'postgres.log'),
         });
     const tPromise = process.env.TEMPORAL_ADDRESS
       ? Promise.resolve(undefined)

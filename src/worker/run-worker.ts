@@ -62,9 +62,16 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     } finally {
       await connection.close();
     }
-    const stop = () => worker.shutdown();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // Kept for every signal, not once: Ctrl-C reaches this process twice (from the terminal and
+    // relayed by tsx), and the second must not kill it before it has stopped what it started.
+    let shuttingDown = false;
+    const stop = () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      worker.shutdown();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     const running = worker.run();
     log(`selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
     await opts.onReady?.({ database, pool });

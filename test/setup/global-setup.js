@@ -13,6 +13,7 @@ module.exports = async function globalSetup() {
   // Drill measurements of this run only: the drill table is rebuilt from them.
   rmSync(path.join(root, '.data', 'drills'), { recursive: true, force: true });
   rmSync(infoFile, { force: true });
+  rmSync(`${infoFile}.failed`, { force: true });
   const tsx = require.resolve('tsx/cli', { paths: [root] });
   const child = spawn(process.execPath, [tsx, path.join(__dirname, 'test-stack.ts'), dir, infoFile], {
     cwd: root,
@@ -28,10 +29,14 @@ module.exports = async function globalSetup() {
         resolve();
       } else if (child.exitCode !== null) {
         clearInterval(t);
-        reject(new Error(`test stack exited with ${child.exitCode} before it was ready`));
+        // The holder wrote its reason (one line, saying what to do) to the failure file.
+        const failed = `${infoFile}.failed`;
+        const reason = existsSync(failed) ? readFileSync(failed, 'utf8') : `test stack exited with ${child.exitCode} before it was ready`;
+        rmSync(dir, { recursive: true, force: true });
+        reject(oneLine(reason));
       } else if (Date.now() - started > 600_000) {
         clearInterval(t);
-        reject(new Error('test stack not ready after 10 minutes'));
+        reject(oneLine('test stack not ready after 10 minutes: see the lines above'));
       }
     }, 200);
   });
@@ -39,3 +44,10 @@ module.exports = async function globalSetup() {
   process.env.SELFHEAL_TEST_STACK = infoFile;
   console.log(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, PostgreSQL port ${info.postgresPort}`);
 };
+
+/** An error jest prints as its message alone: the reason is the news, not this file's stack. */
+function oneLine(message) {
+  const err = new Error(message);
+  err.stack = message;
+  return err;
+}

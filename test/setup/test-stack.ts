@@ -8,8 +8,7 @@ import { holdUntilReleased, runHolder } from './hold-until-released';
  * PostgreSQL (autovacuum wakes every second so maintenance drills are quick). Runs until its
  * stdin closes, then stops both and removes its data.
  */
-async function main(): Promise<void> {
-  const [dir, infoFile] = process.argv.slice(2) as [string, string];
+async function main(dir: string, infoFile: string): Promise<void> {
   const t0 = Date.now();
   const [stack, bundle] = await Promise.all([
     startStack({

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { failureFile } from '../setup/hold-until-released';
 
 export interface HeldChild<T> {
   info: T;
@@ -16,7 +17,8 @@ export interface HeldChild<T> {
 export async function startHeldChild<T>(script: string, args: string[], what: string, timeoutMs = 120_000): Promise<HeldChild<T>> {
   const root = resolve(__dirname, '..', '..');
   const dir = mkdtempSync(join(tmpdir(), 'selfheal-held-'));
-  // As root the servers run as the system user postgres, which must reach this directory.
+  // As root the servers run as the system user postgres; where it can reach this directory
+  // their data stays in it (else it goes to a stand-in: src/infra/postgres-data-location.ts).
   chmodSync(dir, 0o755);
   const infoFile = join(dir, 'info.json');
   const tsx = require.resolve('tsx/cli', { paths: [root] });
@@ -26,7 +28,10 @@ export async function startHeldChild<T>(script: string, args: string[], what: st
   });
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(infoFile)) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null) {
+      const failed = failureFile(infoFile);
+      throw new Error(existsSync(failed) ? readFileSync(failed, 'utf8') : `${what} exited with ${child.exitCode} before it was ready`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`${what} not ready after ${timeoutMs / 1000} s`);
