@@ -38,8 +38,10 @@ export function classify(err: unknown): unknown {
   }
   const code = sqlstateOf(err);
   if (code) {
+    // A missing right is the operator's to grant: say where the rights are listed.
+    const hint = code === '42501' ? ": selfheal's role lacks a right here (README, Least privilege; deploy/sql/selfheal-role.sql)" : '';
     return ApplicationFailure.create({
-      message: `${(err as Error).message} (SQLSTATE ${code})`,
+      message: `${(err as Error).message} (SQLSTATE ${code})${hint}`,
       type: `PgError:${code}`,
       nonRetryable: !isRetryablePgError(err),
     });

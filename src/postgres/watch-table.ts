@@ -115,6 +115,9 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     const t = await requireTable(db, req.table, 'table');
     const refused = unwatchableReason(t);
     if (refused) throw new WatchRefused(refused);
+    // The sensor reads the table through its schema: a role without USAGE there could never sample it.
+    const usage = (await db.query<{ ok: boolean; me: string }>('SELECT has_schema_privilege($1, \'USAGE\') AS ok, current_user::text AS me', [t.schema])).rows[0]!;
+    if (!usage.ok) throw new WatchRefused(`role ${usage.me} may not use schema ${t.schema}: GRANT USAGE ON SCHEMA ${t.schema} TO ${usage.me}`);
     let centroids: string | null = null;
     let archive: string | null = null;
     if (req.kind === 'ivf') {

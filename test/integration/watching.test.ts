@@ -29,7 +29,8 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     )).rows;
 
   beforeAll(async () => {
-    await sys.db.pool.query(`CREATE SCHEMA "${schema}"`);
+    // The application's schema and tables, owned by the application's role, as in production.
+    await sys.db.pool.query(`CREATE SCHEMA "${schema}" AUTHORIZATION app_owner`);
     await sys.db.pool.query(`CREATE TABLE ${q('Order Items')} (id bigint PRIMARY KEY, body text)`);
     await sys.db.pool.query(`INSERT INTO ${q('Order Items')} SELECT g, md5(g::text) FROM generate_series(1, 2000) g`);
     await sys.db.pool.query(`CREATE VIEW ${q('v_orders')} AS SELECT * FROM ${q('Order Items')}`);
