@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -57,6 +58,9 @@ const acts = proxyActivities<Activities>(quickOptions);
 const mustFinish = proxyActivities<Activities>(mustFinishOptions);
 
 class DecisionRefused extends Error {}
+
+/** Workflow versions (patched()): attempts begun before a change replay along the old path. */
+export const NEVER_WORSE_PATCH = 'verify-never-worse';
 
 /**
  * One durable healing attempt (seed 002's engine.heal):
@@ -371,7 +375,11 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         [{ ...step, plan: planned }],
       );
       const lambdaImproved = final.lambda > before.lambda && final.lambda >= config.min_lambda_improvement * before.lambda;
-      const verified = executed.success && (lambdaImproved || verdict.verified);
+      // Never worse: whatever the strategy's own measure says, an attempt after which λ fell is not
+      // verified, and is compensated like any other. (Attempts begun before this rule keep the old one.)
+      const lambdaFell = final.lambda < before.lambda && patched(NEVER_WORSE_PATCH);
+      const verified = executed.success && !lambdaFell && (lambdaImproved || verdict.verified);
+      const notVerifiedWhy = executed.error ?? (lambdaFell ? `λ fell from ${fmt(before.lambda)} to ${fmt(final.lambda)} (${verdict.detail})` : verdict.detail);
 
       // Compensate in reverse order; nothing may cancel it once started.
       if (!verified) await runCompensations('not verified');
@@ -384,7 +392,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         status: 'Completed',
         problem_class: problem.class,
         strategy_name: chosen.name,
-        reason: verified ? 'verified' : `not verified: ${executed.error ?? verdict.detail}`,
+        reason: verified ? 'verified' : `not verified: ${notVerifiedWhy}`,
         sandbox,
         compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: planned.snapshot } : null,
         plan: planned,
@@ -407,7 +415,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           system_metrics: {
             before: planned.before,
             after: verdict.after,
-            verification: { lambda_improved: lambdaImproved, strategy_verified: verdict.verified, detail: verdict.detail },
+            verification: { lambda_improved: lambdaImproved, lambda_fell: lambdaFell, strategy_verified: verdict.verified, detail: verdict.detail },
             baseline_lambda: before.baseline_lambda,
             state_before: before.state,
             state_after: final.state,
@@ -417,7 +425,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           },
         },
       });
-      enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${verdict.detail}`);
+      enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${notVerifiedWhy}`);
       log.info('healing attempt finished', { collection: input.collection, strategy: chosen.name, verified });
       return {
         kind: 'Completed', problem, strategy: chosen.name, result: { ...executed, improvement }, verified, compensated,
