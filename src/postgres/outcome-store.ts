@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { healingConfigSchema, type HealingConfig } from '../domain/healing-config';
+import { healingConfigSchema, withKnownStrategiesOnly, type HealingConfig } from '../domain/healing-config';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 
@@ -165,7 +165,8 @@ export async function loadHealingConfig(pool: Pool, collection: string): Promise
     [collection],
   );
   const merged = Object.assign({}, ...rows.map((r) => r.config));
-  return healingConfigSchema.parse(merged);
+  // A strategy name stored before names were checked never gated anything: dropped, not fatal.
+  return healingConfigSchema.parse(withKnownStrategiesOnly(merged));
 }
 
 export async function storeHealingConfig(pool: Pool, scope: string, config: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClassName } from '../domain/problem-class';
 import { strategyDescriptorSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
+import { STRATEGY_NAMES } from '../domain/strategy-names';
 
 /**
  * Every strategy selfheal knows, as pure descriptors (seed 002's registry). The code that acts
@@ -208,6 +209,14 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     description: 'scale the read deployment (k8s_read_deployment) to ceil(1.5 × replicas), capped by max_replicas, and wait until every replica is ready; scaled back to the previous count on rollback',
   },
 ].map((s) => strategyDescriptorSchema.parse(s));
+
+// The pure name list (what configuration is checked against) and the descriptors must agree.
+{
+  const names = STRATEGIES.map((s) => s.name);
+  if (names.length !== STRATEGY_NAMES.length || names.some((n, i) => n !== STRATEGY_NAMES[i])) {
+    throw new Error(`src/domain/strategy-names.ts lists ${STRATEGY_NAMES.join(', ')}, but the registry describes ${names.join(', ')}`);
+  }
+}
 
 export function strategyByName(name: string): StrategyDescriptor | undefined {
   return STRATEGIES.find((s) => s.name === name);
