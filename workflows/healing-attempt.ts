@@ -22,7 +22,7 @@ import type { ProblemClass } from '../src/domain/problem-class';
 import { failedResult, type RemediationResult } from '../src/domain/remediation-result';
 import type { StrategyDescriptor } from '../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../src/sensor/integrity-sample';
-import { needsApproval, selectStrategy, strategyByName } from '../src/strategies/registry';
+import { approvalReasons, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
 import {
@@ -61,6 +61,7 @@ class DecisionRefused extends Error {}
 
 /** Workflow versions (patched()): attempts begun before a change replay along the old path. */
 export const NEVER_WORSE_PATCH = 'verify-never-worse';
+export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
 
 /**
  * One durable healing attempt (seed 002's engine.heal):
@@ -72,7 +73,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   const startedAt = new Date().toISOString();
   const status: AttemptStatus = {
     collection: input.collection, attempt_id: null, phase: 'prepare', problem: null, strategy: null,
-    initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null,
+    initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null, approval_reason: null,
     approval: null, abort: null, phases: [],
   };
   const enter = (phase: AttemptPhase, details: string): void => {
@@ -265,8 +266,11 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           { ...quickOptions, summary: 'select: load learned strategy weights' },
           [{ days: 30, learning_enabled: config.learning_enabled }],
         );
-        strategy = selectStrategy(problem.class, config, weights).strategy;
-        if (!strategy) return finishEarly('NoStrategy', `no strategy handles ${problem.class} within impact ${config.max_auto_heal_impact}`);
+        const selection = selectStrategy(problem.class, config, weights);
+        // Above the impact cap it waits for a person (below); attempts begun before that ended NoStrategy.
+        const approveAboveCap = selection.above_impact_cap ? patched(APPROVE_ABOVE_IMPACT_CAP_PATCH) : true;
+        strategy = approveAboveCap ? selection.strategy : null;
+        if (!strategy) return finishEarly('NoStrategy', `no strategy handles ${problem.class}${approveAboveCap ? '' : ` within impact ${config.max_auto_heal_impact}`}`);
       }
       const chosen: StrategyDescriptor = strategy;
       status.strategy = chosen.name;
@@ -289,10 +293,12 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       }
 
       // Approval: wait for a person, up to the timeout; a manual execution is itself the person's decision.
-      if (!input.dry_run && !input.strategy && needsApproval(chosen, problem.class, config)) {
+      const approvalWhy = approvalReasons(chosen, problem.class, config);
+      if (!input.dry_run && !input.strategy && approvalWhy.length > 0) {
         status.awaiting_approval = true;
         status.approval_deadline = new Date(Date.now() + config.approval_timeout * 1000).toISOString();
-        enter('approval', `action ${prepared.attempt_id}: ${chosen.name} for ${problem.class} waits for approval until ${status.approval_deadline} (\`selfheal approve ${prepared.attempt_id}\`)`);
+        status.approval_reason = approvalWhy.join('; ');
+        enter('approval', `action ${prepared.attempt_id}: ${chosen.name} for ${problem.class} waits for approval until ${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`);
         const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {
           summary: `approval: wait up to ${config.approval_timeout} s for action ${prepared.attempt_id}`,
         });

@@ -225,12 +225,19 @@ export function strategyByName(name: string): StrategyDescriptor | undefined {
 export type StrategyWeights = Readonly<Record<string, number>>;
 
 export interface Selection {
+  /** Within the impact cap when one is; otherwise the best above it, which waits for a person. */
   strategy: StrategyDescriptor | null;
+  /** The chosen strategy's impact is above max_auto_heal_impact: it runs only once a person approves. */
+  above_impact_cap: boolean;
   /** Strategies that handle the class, with why each was or was not chosen. */
   considered: { name: string; weight: number; eligible: boolean; reason: string }[];
 }
 
-/** Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight (default 1). */
+/**
+ * Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight
+ * (default 1). When none is within the cap, the best of those above it, to wait for a person's
+ * approval (not dropped: the README's "impact above max_auto_heal_impact waits for a person").
+ */
 export function selectStrategy(
   problem: ProblemClassName,
   config: Pick<HealingConfig, 'max_auto_heal_impact'>,
@@ -239,6 +246,8 @@ export function selectStrategy(
   const considered: Selection['considered'] = [];
   let best: StrategyDescriptor | null = null;
   let bestWeight = Number.NEGATIVE_INFINITY;
+  let aboveCap: StrategyDescriptor | null = null;
+  let aboveCapWeight = Number.NEGATIVE_INFINITY;
   for (const s of STRATEGIES) {
     if (!s.handles.includes(problem)) continue;
     const weight = weights[s.name] ?? 1;
@@ -247,17 +256,31 @@ export function selectStrategy(
       name: s.name,
       weight,
       eligible,
-      reason: eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}`,
+      reason: eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`,
     });
     if (eligible && weight > bestWeight) {
       best = s;
       bestWeight = weight;
     }
+    if (!eligible && weight > aboveCapWeight) {
+      aboveCap = s;
+      aboveCapWeight = weight;
+    }
   }
-  return { strategy: best, considered };
+  return best ? { strategy: best, above_impact_cap: false, considered } : { strategy: aboveCap, above_impact_cap: aboveCap !== null, considered };
 }
 
 /** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */
 export function needsApproval(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): boolean {
-  return s.requires_approval || config.require_approval_strategies.includes(s.name) || config.require_approval.includes(problem);
+  return approvalReasons(s, problem, config).length > 0;
+}
+
+/** Why a person must approve it: empty when the strategy may run by itself. */
+export function approvalReasons(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): string[] {
+  const why: string[] = [];
+  if (s.requires_approval) why.push(`${s.name} always waits for approval`);
+  if (config.require_approval_strategies.includes(s.name)) why.push(`${s.name} is in require_approval_strategies`);
+  if (config.require_approval.includes(problem)) why.push(`${problem} is in require_approval`);
+  if (s.impact > config.max_auto_heal_impact) why.push(`impact ${s.impact} is above max_auto_heal_impact ${config.max_auto_heal_impact}`);
+  return why;
 }
