@@ -204,17 +204,37 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       });
     },
 
-    /** What `rollback` would undo, or why there is nothing it can undo. */
-    async loadRollbackTarget(raw: { collection: string }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string }> {
+    /**
+     * What `rollback` would undo (the last change that stands, or the one action a temporary hold
+     * names), or why there is nothing it can undo; `retry` when it can be undone later.
+     */
+    async loadRollbackTarget(raw: { collection: string; attempt_id?: number }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string; retry?: boolean }> {
       return classified(async () => {
-        const { collection } = z.object({ collection: collectionNameSchema }).parse(raw);
-        const target = await store.findRollbackTarget(pool, collection);
-        if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive().optional() }).strict().parse(raw);
+        let target: store.RollbackTarget | undefined;
+        if (attempt_id === undefined) {
+          target = await store.findRollbackTarget(pool, collection);
+          if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+        } else {
+          const found = await store.findStandingChange(pool, collection, attempt_id);
+          if (found.kind === 'undone') return { ok: false, reason: found.reason };
+          if (found.kind === 'covered') return { ok: false, reason: `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}: it is undone first`, retry: true };
+          target = found.target;
+        }
         const impl = strategyImplementation(target.strategy_name);
         if (!impl.descriptor.reversible || !impl.compensate) {
           return { ok: false, reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back` };
         }
         return { ok: true, target, reversible: true };
+      });
+    },
+
+    /** Whether the change of the action a temporary hold keeps still stands, is undone, or has a later one on top. */
+    async loadHoldTarget(raw: { collection: string; attempt_id: number }): Promise<{ kind: 'standing' } | { kind: 'undone'; reason: string } | { kind: 'covered'; by_attempt_id: number }> {
+      return classified(async () => {
+        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive() }).strict().parse(raw);
+        const found = await store.findStandingChange(pool, collection, attempt_id);
+        return found.kind === 'standing' ? { kind: 'standing' } : found;
       });
     },
 

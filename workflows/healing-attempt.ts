@@ -1,6 +1,8 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
   CancellationScope,
+  ParentClosePolicy,
   condition,
   isCancellation,
   log,
@@ -9,6 +11,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,6 +28,7 @@ import type { IntegritySample } from '../src/sensor/integrity-sample';
 import { approvalReasons, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
+import { temporaryHoldWorkflowId } from '../src/temporal/task-queue';
 import {
   abortUpdate,
   approveUpdate,
@@ -37,6 +41,7 @@ import {
   type DecisionInput,
 } from './attempt-messages';
 import { takeLease, type Lease } from './shared-target-lease';
+import { temporaryHold } from './temporary-hold';
 
 export interface HealingAttemptInput {
   collection: string;
@@ -62,6 +67,7 @@ class DecisionRefused extends Error {}
 /** Workflow versions (patched()): attempts begun before a change replay along the old path. */
 export const NEVER_WORSE_PATCH = 'verify-never-worse';
 export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
+export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
 
 /**
  * One durable healing attempt (seed 002's engine.heal):
@@ -431,11 +437,23 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           },
         },
       });
-      enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${notVerifiedWhy}`);
+      // A stopgap stands for temporary_hold only: an abandoned child named by the action restores it
+      // then, so this attempt (and the guardian waiting on it) ends now.
+      let temporaryUntil: string | null = null;
+      if (verified && chosen.temporary && patched(TEMPORARY_HOLD_PATCH)) {
+        temporaryUntil = await startTemporaryHold(input.collection, prepared.attempt_id, chosen.name, config.temporary_hold);
+      }
+      enter(
+        'done',
+        verified
+          ? `healed: ${verdict.detail}${temporaryUntil ? `; temporary: restored at ${temporaryUntil} by \`${temporaryHoldWorkflowId(input.collection, prepared.attempt_id)}\`` : ''}`
+          : `not healed${compensated ? ', compensated' : ''}: ${notVerifiedWhy}`,
+      );
       log.info('healing attempt finished', { collection: input.collection, strategy: chosen.name, verified });
       return {
         kind: 'Completed', problem, strategy: chosen.name, result: { ...executed, improvement }, verified, compensated,
         initial_lambda: before.lambda, final_lambda: final.lambda, attempt_id: prepared.attempt_id, outcome_id: outcomeId ?? 0,
+        ...(temporaryUntil ? { temporary_until: temporaryUntil } : {}),
       };
     });
   } catch (err) {
@@ -458,6 +476,29 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     // Taken inside the attempt's scope: TypeScript does not see the assignment there.
     await (lease as Extract<Lease, { held: true }> | null)?.release().catch((err) => log.warn('lease release failed', { error: describeFailure(err) }));
   }
+}
+
+/**
+ * Starts the hold that restores a verified temporary strategy's change after holdSeconds; returns
+ * when it will. Not cancellable: the attempt has recorded its outcome already.
+ */
+async function startTemporaryHold(collection: string, attemptId: number, strategyName: string, holdSeconds: number): Promise<string> {
+  const until = new Date(Date.now() + holdSeconds * 1000).toISOString();
+  try {
+    await CancellationScope.nonCancellable(() =>
+      startChild(temporaryHold, {
+        workflowId: temporaryHoldWorkflowId(collection, attemptId),
+        args: [{ collection, attempt_id: attemptId, strategy: strategyName, hold_seconds: holdSeconds }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: COLLECTION_SA, value: collection }],
+        staticSummary: `temporary hold: ${strategyName} on ${collection} (action ${attemptId}) restored after ${holdSeconds} s`,
+      }),
+    );
+  } catch (err) {
+    // Started already (this attempt's id names it): that hold restores it.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return until;
 }
 
 function describeFailure(err: unknown): string {

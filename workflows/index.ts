@@ -4,3 +4,4 @@ export { collectionGuardian } from './collection-guardian';
 export type { GuardianInput } from './collection-guardian';
 export { rollbackAttempt } from './rollback-attempt';
 export { sharedTargetLease } from './shared-target-lease';
+export { temporaryHold } from './temporary-hold';

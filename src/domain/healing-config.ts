@@ -29,6 +29,11 @@ const healingConfigObject = z.object({
   check_interval: z.number().int().min(1).max(86400).default(60),
   /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
   stabilization_wait: z.number().min(0).max(86400).default(10),
+  /**
+   * How long a verified temporary strategy's change stands (pause_maintenance, throttle_ingestion)
+   * before a durable hold restores the previous setting and records it, in seconds.
+   */
+  temporary_hold: z.number().int().min(1).max(7 * 86400).default(1800),
   /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
   min_lambda_improvement: z.number().min(1).max(10).default(1.1),
   /** λ / baseline below this is stress, below critical_ratio critical. */

@@ -23,6 +23,11 @@ export const strategyDescriptorSchema = z.object({
    * too: an attempt holds a lease on that target (one attempt at a time) from before approval to its end.
    */
   shared_target: z.enum(SHARED_TARGETS).optional(),
+  /**
+   * A stopgap, not a fix (autovacuum paused, ingestion throttled): once verified it stands for
+   * HealingConfig.temporary_hold seconds, then a durable hold restores the previous setting. Reversible.
+   */
+  temporary: z.boolean().optional(),
   description: z.string(),
-});
+}).refine((s) => !s.temporary || s.reversible, { message: 'a temporary strategy must be reversible: its hold restores the previous setting', path: ['temporary'] });
 export type StrategyDescriptor = z.infer<typeof strategyDescriptorSchema>;

@@ -47,6 +47,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    temporary: true,
     description: "disable autovacuum on the collection's table and cancel its running autovacuum workers",
   },
   {
@@ -79,6 +80,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     requires_approval: false,
     sandbox_levels: ['read_only', 'prerequisites'],
     shared_target: 'role',
+    temporary: true,
     description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
   },
   {

@@ -14,3 +14,8 @@ export function healingAttemptWorkflowId(collection: string): string {
 export function sharedTargetLeaseWorkflowId(scope: string, kind: string, name: string): string {
   return `healing-lease/${scope}/${kind}/${name}`;
 }
+
+/** The hold that restores a temporary strategy's change: one per attempt, named by its action id. */
+export function temporaryHoldWorkflowId(collection: string, attemptId: number): string {
+  return `healing-hold/${collection}/${attemptId}`;
+}

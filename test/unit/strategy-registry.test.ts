@@ -45,6 +45,13 @@ describe('strategy registry', () => {
     expect(selectStrategy('SlotRetention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('cap_slot_wal');
   });
 
+  it('the stopgaps are temporary (their hold restores them), and every temporary strategy is reversible', () => {
+    expect(STRATEGIES.filter((s) => s.temporary).map((s) => s.name)).toEqual(['pause_maintenance', 'throttle_ingestion']);
+    expect(STRATEGIES.filter((s) => s.temporary && !s.reversible)).toEqual([]);
+    expect(parseHealingConfig({}).temporary_hold).toBe(1800);
+    expect(() => parseHealingConfig({ temporary_hold: 0 })).toThrow(/temporary_hold/);
+  });
+
   it('describes every strategy with the seed names and sane figures', () => {
     for (const s of STRATEGIES) {
       expect(s.impact).toBeGreaterThanOrEqual(0);
