@@ -11,6 +11,7 @@ import type { Pool } from '../src/postgres/pool';
 import { serverIdentity } from '../src/postgres/server-identity';
 import { sampleCollection } from '../src/probes/sample-collection';
 import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
+import { parseStrategyParams } from '../src/strategies/strategy-params';
 import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
 import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
@@ -41,6 +42,8 @@ const stepInput = z.object({
   problem: problemClassSchema,
   state: integrityStateSchema,
   config: healingConfigSchema,
+  /** A person's parameters (manual execution), as text: validated against the strategy's schema. */
+  params: z.record(z.string(), z.string()).optional(),
 });
 const planInput = stepInput.extend({ plan: strategyPlanSchema });
 const executeInput = planInput.extend({ budget_ms: z.number().int().positive() });
@@ -66,12 +69,15 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
 
   async function strategyContext(input: z.infer<typeof stepInput>, budgetMs = 60_000): Promise<StrategyContext<Pool>> {
     const ctx = Context.current();
+    // Refused (non-retryable InvalidInput) before the strategy sees them.
+    const params = input.params === undefined ? undefined : parseStrategyParams(input.strategy, input.params);
     return {
       db: pool,
       collection: await liveCollection(input.collection),
       problem: input.problem,
       state: input.state,
       config: input.config,
+      ...(params ? { params } : {}),
       heartbeat: (d) => ctx.heartbeat(d),
       signal: ctx.cancellationSignal,
       budgetMs,

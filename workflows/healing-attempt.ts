@@ -27,6 +27,7 @@ import type { StrategyDescriptor } from '../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../src/sensor/integrity-sample';
 import { approvalReasons, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
+import { strategyParamsProblem } from '../src/strategies/strategy-params';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
 import { temporaryHoldWorkflowId } from '../src/temporal/task-queue';
 import {
@@ -68,6 +69,7 @@ class DecisionRefused extends Error {}
 export const NEVER_WORSE_PATCH = 'verify-never-worse';
 export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
 export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
+export const VALIDATE_PARAMS_PATCH = 'validate-strategy-params';
 
 /**
  * One durable healing attempt (seed 002's engine.heal):
@@ -267,6 +269,11 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         if (!strategy.handles.includes(problem.class)) {
           return finishEarly('Deferred', `${strategy.name} handles ${strategy.handles.join(', ')}, but the problem now is ${problem.class}`);
         }
+        // The guardian's validator refuses bad parameters; an attempt started otherwise is refused here.
+        const bad = strategyParamsProblem(strategy.name, input.params);
+        if (bad && patched(VALIDATE_PARAMS_PATCH)) return finishEarly('Deferred', `invalid parameters: ${bad}`);
+      } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
+        return finishEarly('Deferred', 'parameters are for a manual execution of a named strategy only');
       } else {
         const weights = await acts.loadStrategyWeights.executeWithOptions(
           { ...quickOptions, summary: 'select: load learned strategy weights' },
@@ -281,7 +288,10 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       const chosen: StrategyDescriptor = strategy;
       status.strategy = chosen.name;
       upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.name }]);
-      const step: StrategyStepInput = { strategy: chosen.name, collection: input.collection, problem, state: initial.state, config };
+      const step: StrategyStepInput = {
+        strategy: chosen.name, collection: input.collection, problem, state: initial.state, config,
+        ...(input.strategy && input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {}),
+      };
 
       // What other collections share (a role, a server's slots, a deployment) is changed by one attempt
       // at a time: its lease is held from before approval to the end, compensation included.
@@ -336,7 +346,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         { ...quickOptions, summary: `plan: measure and snapshot before ${chosen.name}` },
         [step],
       );
-      plan = { ...p, params: { ...p.params, ...(input.params ?? {}) }, ...(leaseTaken ? { lease: leaseTaken } : {}) };
+      // A person's parameters reached the strategy (step.params), validated; its plan holds what they made of them.
+      plan = { ...p, ...(leaseTaken ? { lease: leaseTaken } : {}) };
       const planned = plan;
       if (chosen.reversible) {
         compensations.push({
@@ -412,7 +423,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           problem_class: problem.class,
           problem_details: problem,
           strategy_name: chosen.name,
-          strategy_params: { ...planned.params, sandbox, trigger: input.trigger, approval: status.approval },
+          strategy_params: { ...planned.params, sandbox, trigger: input.trigger, approval: status.approval, ...(step.params ? { given_params: step.params } : {}) },
           started_at: startedAt,
           completed_at: completedAt,
           duration_ms: Math.max(0, Date.parse(completedAt) - Date.parse(startedAt)),
