@@ -52,7 +52,11 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
     },
     async temporal() {
       if (!client) {
-        connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
+        try {
+          connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
+        } catch (err) {
+          throw new Error(`cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running (\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`);
+        }
         client = new Client({ connection, namespace: settings.namespace });
       }
       return client;
