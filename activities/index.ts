@@ -13,6 +13,7 @@ import type { Pool } from '../src/postgres/pool';
 import { serverIdentity } from '../src/postgres/server-identity';
 import { sampleCollection } from '../src/probes/sample-collection';
 import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
+import { parseStrategyParams } from '../src/strategies/strategy-params';
 import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
 import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
@@ -43,6 +44,8 @@ const stepInput = z.object({
   problem: problemClassSchema,
   state: integrityStateSchema,
   config: healingConfigSchema,
+  /** A person's parameters (manual execution), as text: validated against the strategy's schema. */
+  params: z.record(z.string(), z.string()).optional(),
 });
 const planInput = stepInput.extend({ plan: strategyPlanSchema });
 const executeInput = planInput.extend({ budget_ms: z.number().int().positive() });
@@ -70,12 +73,15 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
 
   async function strategyContext(input: z.infer<typeof stepInput>, budgetMs = 60_000): Promise<StrategyContext<Pool>> {
     const ctx = Context.current();
+    // Refused (non-retryable InvalidInput) before the strategy sees them.
+    const params = input.params === undefined ? undefined : parseStrategyParams(input.strategy, input.params);
     return {
       db: pool,
       collection: await liveCollection(input.collection),
       problem: input.problem,
       state: input.state,
       config: input.config,
+      ...(params ? { params } : {}),
       heartbeat: (d) => ctx.heartbeat(d),
       signal: ctx.cancellationSignal,
       budgetMs,
@@ -221,17 +227,37 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       });
     },
 
-    /** What `rollback` would undo, or why there is nothing it can undo. */
-    async loadRollbackTarget(raw: { collection: string }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string }> {
+    /**
+     * What `rollback` would undo (the last change that stands, or the one action a temporary hold
+     * names), or why there is nothing it can undo; `retry` when it can be undone later.
+     */
+    async loadRollbackTarget(raw: { collection: string; attempt_id?: number }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string; retry?: boolean }> {
       return classified(async () => {
-        const { collection } = z.object({ collection: collectionNameSchema }).parse(raw);
-        const target = await store.findRollbackTarget(pool, collection);
-        if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive().optional() }).strict().parse(raw);
+        let target: store.RollbackTarget | undefined;
+        if (attempt_id === undefined) {
+          target = await store.findRollbackTarget(pool, collection);
+          if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+        } else {
+          const found = await store.findStandingChange(pool, collection, attempt_id);
+          if (found.kind === 'undone') return { ok: false, reason: found.reason };
+          if (found.kind === 'covered') return { ok: false, reason: `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}: it is undone first`, retry: true };
+          target = found.target;
+        }
         const impl = strategyImplementation(target.strategy_name);
         if (!impl.descriptor.reversible || !impl.compensate) {
           return { ok: false, reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back` };
         }
         return { ok: true, target, reversible: true };
+      });
+    },
+
+    /** Whether the change of the action a temporary hold keeps still stands, is undone, or has a later one on top. */
+    async loadHoldTarget(raw: { collection: string; attempt_id: number }): Promise<{ kind: 'standing' } | { kind: 'undone'; reason: string } | { kind: 'covered'; by_attempt_id: number }> {
+      return classified(async () => {
+        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive() }).strict().parse(raw);
+        const found = await store.findStandingChange(pool, collection, attempt_id);
+        return found.kind === 'standing' ? { kind: 'standing' } : found;
       });
     },
 

@@ -33,6 +33,8 @@ export interface AttemptStatus {
   final_lambda: number | null;
   awaiting_approval: boolean;
   approval_deadline: string | null;
+  /** Why it waits for a person: require_approval_strategies, require_approval, impact above the cap… */
+  approval_reason: string | null;
   approval: Decision | null;
   abort: Decision | null;
   /** Phases entered so far, in order, with workflow time. */

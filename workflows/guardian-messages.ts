@@ -1,6 +1,8 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { HealingConfig } from '../src/domain/healing-config';
+import { isStrategyName, unknownStrategyMessage } from '../src/domain/strategy-names';
+import { strategyParamsSchema } from '../src/strategies/strategy-params';
 import type { IntegrityState } from '../src/domain/integrity-state';
 import type { AttemptRecord } from '../src/guardian/healing-gate';
 
@@ -12,7 +14,23 @@ export const triggerRequestSchema = z
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.string().max(200)).optional(),
     dry_run: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // Refused before anything is written: a strategy that does not exist, or parameters it does not take.
+    if (r.strategy !== undefined && !isStrategyName(r.strategy)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['strategy'], message: unknownStrategyMessage(r.strategy) });
+      return;
+    }
+    if (r.params && Object.keys(r.params).length > 0) {
+      if (r.strategy === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['params'], message: 'parameters are for a manual execution of a named strategy only' });
+        return;
+      }
+      for (const issue of strategyParamsSchema(r.strategy).safeParse(r.params).error?.issues ?? []) {
+        ctx.addIssue({ ...issue, path: ['params', ...issue.path] } as z.IssueData);
+      }
+    }
+  });
 export type TriggerRequest = z.input<typeof triggerRequestSchema>;
 
 export type TriggerAnswer =

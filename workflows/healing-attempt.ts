@@ -1,13 +1,17 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
   CancellationScope,
+  ParentClosePolicy,
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,9 +25,11 @@ import type { ProblemClass } from '../src/domain/problem-class';
 import { failedResult, type RemediationResult } from '../src/domain/remediation-result';
 import type { StrategyDescriptor } from '../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../src/sensor/integrity-sample';
-import { kindRefusalReason, needsApproval, selectStrategy, strategyByName } from '../src/strategies/registry';
+import { approvalReasons, kindRefusalReason, selectStrategy, strategyByName } from '../src/strategies/registry';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../src/strategies/strategy';
+import { strategyParamsProblem } from '../src/strategies/strategy-params';
 import { COLLECTION_SA, PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
+import { temporaryHoldWorkflowId } from '../src/temporal/task-queue';
 import {
   abortUpdate,
   approveUpdate,
@@ -36,6 +42,7 @@ import {
   type DecisionInput,
 } from './attempt-messages';
 import { takeLease, type Lease } from './shared-target-lease';
+import { temporaryHold } from './temporary-hold';
 
 export interface HealingAttemptInput {
   collection: string;
@@ -58,6 +65,12 @@ const mustFinish = proxyActivities<Activities>(mustFinishOptions);
 
 class DecisionRefused extends Error {}
 
+/** Workflow versions (patched()): attempts begun before a change replay along the old path. */
+export const NEVER_WORSE_PATCH = 'verify-never-worse';
+export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
+export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
+export const VALIDATE_PARAMS_PATCH = 'validate-strategy-params';
+
 /**
  * One durable healing attempt (seed 002's engine.heal):
  * prepare → sense → classify → gate → select → [approval] → sandbox → execute → stabilize → verify
@@ -68,7 +81,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
   const startedAt = new Date().toISOString();
   const status: AttemptStatus = {
     collection: input.collection, attempt_id: null, phase: 'prepare', problem: null, strategy: null,
-    initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null,
+    initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null, approval_reason: null,
     approval: null, abort: null, phases: [],
   };
   const enter = (phase: AttemptPhase, details: string): void => {
@@ -258,13 +271,20 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         if (!strategy.handles.includes(problem.class)) {
           return finishEarly('Deferred', `${strategy.name} handles ${strategy.handles.join(', ')}, but the problem now is ${problem.class}`);
         }
+        // The guardian's validator refuses bad parameters; an attempt started otherwise is refused here.
+        const bad = strategyParamsProblem(strategy.name, input.params);
+        if (bad && patched(VALIDATE_PARAMS_PATCH)) return finishEarly('Deferred', `invalid parameters: ${bad}`);
+      } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
+        return finishEarly('Deferred', 'parameters are for a manual execution of a named strategy only');
       } else {
         const weights = await acts.loadStrategyWeights.executeWithOptions(
           { ...quickOptions, summary: 'select: load learned strategy weights' },
           [{ days: 30, learning_enabled: config.learning_enabled }],
         );
         const selection = selectStrategy(problem.class, config, weights, prepared.kind ?? null);
-        strategy = selection.strategy;
+        // Above the impact cap it waits for a person (below); attempts begun before that ended NoStrategy.
+        const approveAboveCap = selection.above_impact_cap ? patched(APPROVE_ABOVE_IMPACT_CAP_PATCH) : true;
+        strategy = approveAboveCap ? selection.strategy : null;
         if (!strategy) {
           const why = selection.considered.map((c) => `${c.name}: ${c.reason}`).join('; ');
           return finishEarly('NoStrategy', `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person`);
@@ -273,7 +293,10 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       const chosen: StrategyDescriptor = strategy;
       status.strategy = chosen.name;
       upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.name }]);
-      const step: StrategyStepInput = { strategy: chosen.name, collection: input.collection, problem, state: initial.state, config };
+      const step: StrategyStepInput = {
+        strategy: chosen.name, collection: input.collection, problem, state: initial.state, config,
+        ...(input.strategy && input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {}),
+      };
 
       // What other collections share (a role, a server's slots, a deployment) is changed by one attempt
       // at a time: its lease is held from before approval to the end, compensation included.
@@ -291,10 +314,12 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
       }
 
       // Approval: wait for a person, up to the timeout; a manual execution is itself the person's decision.
-      if (!input.dry_run && !input.strategy && needsApproval(chosen, problem.class, config)) {
+      const approvalWhy = approvalReasons(chosen, problem.class, config);
+      if (!input.dry_run && !input.strategy && approvalWhy.length > 0) {
         status.awaiting_approval = true;
         status.approval_deadline = new Date(Date.now() + config.approval_timeout * 1000).toISOString();
-        enter('approval', `action ${prepared.attempt_id}: ${chosen.name} for ${problem.class} waits for approval until ${status.approval_deadline} (\`selfheal approve ${prepared.attempt_id}\`)`);
+        status.approval_reason = approvalWhy.join('; ');
+        enter('approval', `action ${prepared.attempt_id}: ${chosen.name} for ${problem.class} waits for approval until ${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`);
         const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {
           summary: `approval: wait up to ${config.approval_timeout} s for action ${prepared.attempt_id}`,
         });
@@ -326,7 +351,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         { ...quickOptions, summary: `plan: measure and snapshot before ${chosen.name}` },
         [step],
       );
-      plan = { ...p, params: { ...p.params, ...(input.params ?? {}) }, ...(leaseTaken ? { lease: leaseTaken } : {}) };
+      // A person's parameters reached the strategy (step.params), validated; its plan holds what they made of them.
+      plan = { ...p, ...(leaseTaken ? { lease: leaseTaken } : {}) };
       const planned = plan;
       if (chosen.reversible) {
         compensations.push({
@@ -377,7 +403,11 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         [{ ...step, plan: planned }],
       );
       const lambdaImproved = final.lambda > before.lambda && final.lambda >= config.min_lambda_improvement * before.lambda;
-      const verified = executed.success && (lambdaImproved || verdict.verified);
+      // Never worse: whatever the strategy's own measure says, an attempt after which λ fell is not
+      // verified, and is compensated like any other. (Attempts begun before this rule keep the old one.)
+      const lambdaFell = final.lambda < before.lambda && patched(NEVER_WORSE_PATCH);
+      const verified = executed.success && !lambdaFell && (lambdaImproved || verdict.verified);
+      const notVerifiedWhy = executed.error ?? (lambdaFell ? `λ fell from ${fmt(before.lambda)} to ${fmt(final.lambda)} (${verdict.detail})` : verdict.detail);
 
       // Compensate in reverse order; nothing may cancel it once started.
       if (!verified) await runCompensations('not verified');
@@ -390,7 +420,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
         status: 'Completed',
         problem_class: problem.class,
         strategy_name: chosen.name,
-        reason: verified ? 'verified' : `not verified: ${executed.error ?? verdict.detail}`,
+        reason: verified ? 'verified' : `not verified: ${notVerifiedWhy}`,
         sandbox,
         compensation: compensations.length ? { ran: compensationsRan, compensated, errors: compensationErrors, snapshot: planned.snapshot } : null,
         plan: planned,
@@ -398,7 +428,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           problem_class: problem.class,
           problem_details: problem,
           strategy_name: chosen.name,
-          strategy_params: { ...planned.params, sandbox, trigger: input.trigger, approval: status.approval },
+          strategy_params: { ...planned.params, sandbox, trigger: input.trigger, approval: status.approval, ...(step.params ? { given_params: step.params } : {}) },
           started_at: startedAt,
           completed_at: completedAt,
           duration_ms: Math.max(0, Date.parse(completedAt) - Date.parse(startedAt)),
@@ -413,7 +443,7 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           system_metrics: {
             before: planned.before,
             after: verdict.after,
-            verification: { lambda_improved: lambdaImproved, strategy_verified: verdict.verified, detail: verdict.detail },
+            verification: { lambda_improved: lambdaImproved, lambda_fell: lambdaFell, strategy_verified: verdict.verified, detail: verdict.detail },
             baseline_lambda: before.baseline_lambda,
             state_before: before.state,
             state_after: final.state,
@@ -423,11 +453,23 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
           },
         },
       });
-      enter('done', verified ? `healed: ${verdict.detail}` : `not healed${compensated ? ', compensated' : ''}: ${verdict.detail}`);
+      // A stopgap stands for temporary_hold only: an abandoned child named by the action restores it
+      // then, so this attempt (and the guardian waiting on it) ends now.
+      let temporaryUntil: string | null = null;
+      if (verified && chosen.temporary && patched(TEMPORARY_HOLD_PATCH)) {
+        temporaryUntil = await startTemporaryHold(input.collection, prepared.attempt_id, chosen.name, config.temporary_hold);
+      }
+      enter(
+        'done',
+        verified
+          ? `healed: ${verdict.detail}${temporaryUntil ? `; temporary: restored at ${temporaryUntil} by \`${temporaryHoldWorkflowId(input.collection, prepared.attempt_id)}\`` : ''}`
+          : `not healed${compensated ? ', compensated' : ''}: ${notVerifiedWhy}`,
+      );
       log.info('healing attempt finished', { collection: input.collection, strategy: chosen.name, verified });
       return {
         kind: 'Completed', problem, strategy: chosen.name, result: { ...executed, improvement }, verified, compensated,
         initial_lambda: before.lambda, final_lambda: final.lambda, attempt_id: prepared.attempt_id, outcome_id: outcomeId ?? 0,
+        ...(temporaryUntil ? { temporary_until: temporaryUntil } : {}),
       };
     });
   } catch (err) {
@@ -450,6 +492,29 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     // Taken inside the attempt's scope: TypeScript does not see the assignment there.
     await (lease as Extract<Lease, { held: true }> | null)?.release().catch((err) => log.warn('lease release failed', { error: describeFailure(err) }));
   }
+}
+
+/**
+ * Starts the hold that restores a verified temporary strategy's change after holdSeconds; returns
+ * when it will. Not cancellable: the attempt has recorded its outcome already.
+ */
+async function startTemporaryHold(collection: string, attemptId: number, strategyName: string, holdSeconds: number): Promise<string> {
+  const until = new Date(Date.now() + holdSeconds * 1000).toISOString();
+  try {
+    await CancellationScope.nonCancellable(() =>
+      startChild(temporaryHold, {
+        workflowId: temporaryHoldWorkflowId(collection, attemptId),
+        args: [{ collection, attempt_id: attemptId, strategy: strategyName, hold_seconds: holdSeconds }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: COLLECTION_SA, value: collection }],
+        staticSummary: `temporary hold: ${strategyName} on ${collection} (action ${attemptId}) restored after ${holdSeconds} s`,
+      }),
+    );
+  } catch (err) {
+    // Started already (this attempt's id names it): that hold restores it.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return until;
 }
 
 function describeFailure(err: unknown): string {

@@ -5,3 +5,4 @@ export type { GuardianInput } from './collection-guardian';
 export { rollbackAttempt } from './rollback-attempt';
 export { sharedTargetLease } from './shared-target-lease';
 export { databaseWatcher } from './database-watcher';
+export { temporaryHold } from './temporary-hold';

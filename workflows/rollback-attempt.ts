@@ -9,11 +9,14 @@ import { takeLease } from './shared-target-lease';
 export interface RollbackInput {
   collection: string;
   by: string;
+  /** Undo this action's change (a temporary hold's restore); without it, the last change that stands. */
+  attempt_id?: number;
 }
 
 export type RollbackResult =
   | { kind: 'RolledBack'; attempt_id: number; rolled_back: number; strategy: string }
-  | { kind: 'Refused'; attempt_id: number; reason: string };
+  /** retry: refused for now (its target is leased, or a later change stands on it), not for good. */
+  | { kind: 'Refused'; attempt_id: number; reason: string; retry?: boolean };
 
 const acts = proxyActivities<Activities>(quickOptions);
 const mustFinish = proxyActivities<Activities>(mustFinishOptions);
@@ -27,23 +30,26 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
   const prepared = await acts.prepareAttempt.executeWithOptions({ ...quickOptions, summary: 'prepare: open the rollback record' }, [
     { collection: input.collection, trigger: `rollback by ${input.by}` },
   ]);
-  const found = await acts.loadRollbackTarget.executeWithOptions({ ...quickOptions, summary: 'select: the last change that still stands' }, [{ collection: input.collection }]);
-  const refuse = async (reason: string): Promise<RollbackResult> => {
+  const found = await acts.loadRollbackTarget.executeWithOptions(
+    { ...quickOptions, summary: input.attempt_id === undefined ? 'select: the last change that still stands' : `select: the change of action ${input.attempt_id}` },
+    [{ collection: input.collection, ...(input.attempt_id === undefined ? {} : { attempt_id: input.attempt_id }) }],
+  );
+  const refuse = async (reason: string, retry = false): Promise<RollbackResult> => {
     await acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: 'record: refused' }, [
       { attempt_id: prepared.attempt_id, status: 'Deferred', problem_class: null, strategy_name: null, reason: `rollback refused: ${reason}`, sandbox: null, compensation: null, outcome: null },
     ]);
     upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
     setCurrentDetails(`rollback refused: ${reason}`);
-    return { kind: 'Refused', attempt_id: prepared.attempt_id, reason };
+    return { kind: 'Refused', attempt_id: prepared.attempt_id, reason, ...(retry ? { retry } : {}) };
   };
-  if (!found.ok) return refuse(found.reason);
+  if (!found.ok) return refuse(found.reason, found.retry === true);
   const t = found.target;
   const plan = strategyPlanSchema.parse(t.plan);
   // What the change touched beyond the collection may be in another attempt's hands right now.
   const lease = plan.lease
     ? await takeLease(plan.lease.lease_id, { workflow_id: workflowInfo().workflowId, collection: input.collection, attempt_id: prepared.attempt_id, target: plan.lease.target })
     : null;
-  if (lease && !lease.held) return refuse(lease.reason);
+  if (lease && !lease.held) return refuse(lease.reason, true);
   try {
     return await undo();
   } finally {

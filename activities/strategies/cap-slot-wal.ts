@@ -4,7 +4,7 @@ import type { Queryable } from '../../src/probes/queryable';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { retainingSlots } from '../../src/sensor/part-health';
 import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy } from '../../src/strategies/strategy';
+import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
 interface Snapshot {
@@ -13,6 +13,11 @@ interface Snapshot {
 }
 
 const RELOAD_WAIT_MS = 5000;
+
+/** A person's cap (execute --param max_slot_wal_keep_size_mb=N), else slot_wal_keep_size_mb. */
+function capOf(ctx: StrategyContext<Pool>): number {
+  return ctx.params?.max_slot_wal_keep_size_mb ?? ctx.config.slot_wal_keep_size_mb;
+}
 
 /**
  * cap_slot_wal: sets max_slot_wal_keep_size (ALTER SYSTEM + reload) so no slot may hold more WAL
@@ -37,7 +42,8 @@ export const capSlotWal: Strategy<Pool> = {
               r.rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER') AS checkpoint
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
-    const capBytes = ctx.config.slot_wal_keep_size_mb * 1024 * 1024;
+    const capMb = capOf(ctx);
+    const capBytes = capMb * 1024 * 1024;
     const checks: Check[] = [
       { name: 'can_alter_system', passed: rows[0]?.alter === true, detail: rows[0]?.alter ? 'may ALTER SYSTEM SET max_slot_wal_keep_size' : 'needs superuser or GRANT ALTER SYSTEM ON PARAMETER max_slot_wal_keep_size' },
       { name: 'can_checkpoint', passed: rows[0]?.checkpoint === true, detail: rows[0]?.checkpoint ? 'may CHECKPOINT' : 'needs superuser or pg_checkpoint' },
@@ -45,7 +51,7 @@ export const capSlotWal: Strategy<Pool> = {
         name: 'cap_below_retention',
         passed: slots.some((s) => s.retained_bytes > capBytes),
         detail: slots.length
-          ? `${slots.map((s) => `${s.slot_name} retains ${(s.retained_bytes / 1048576).toFixed(0)} MB`).join(', ')}; cap ${ctx.config.slot_wal_keep_size_mb} MB`
+          ? `${slots.map((s) => `${s.slot_name} retains ${(s.retained_bytes / 1048576).toFixed(0)} MB`).join(', ')}; cap ${capMb} MB`
           : 'no inactive slot retains more than slot_retained_warn_bytes',
       },
     ];
@@ -56,7 +62,7 @@ export const capSlotWal: Strategy<Pool> = {
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
     return {
       strategy: 'cap_slot_wal',
-      params: { max_slot_wal_keep_size_mb: ctx.config.slot_wal_keep_size_mb },
+      params: { max_slot_wal_keep_size_mb: capOf(ctx) },
       snapshot: { previous: await alterSystemValue(ctx.db) },
       before: { slots },
     };

@@ -66,16 +66,19 @@ export const scaleReplicas: Strategy<Pool> = {
       return done();
     }
     const max = ctx.config.max_replicas;
-    const target = scaleTarget(d.replicas, max);
-    const canGrow = d.replicas >= 1 && target > d.replicas;
+    const target = targetOf(ctx, d.replicas);
+    const given = ctx.params?.target !== undefined;
+    const canGrow = d.replicas >= 1 && target > d.replicas && target <= max;
     checks.push({
       name: 'below_max_replicas',
       passed: canGrow,
       detail: canGrow
-        ? `${d.replicas} → ${target} replicas (max_replicas ${max})`
+        ? `${d.replicas} → ${target} replicas (max_replicas ${max}${given ? ', target given' : ''})`
         : d.replicas === 0
           ? 'scaled to zero: nothing to grow from'
-          : `already at max_replicas: ${d.replicas} replicas, max_replicas ${max}`,
+          : given
+            ? `the given target ${target} must be above the ${d.replicas} replicas now and at most max_replicas ${max}`
+            : `already at max_replicas: ${d.replicas} replicas, max_replicas ${max}`,
     });
     const ready = rolloutComplete(d);
     checks.push({ name: 'deployment_ready', passed: ready, detail: `${describeRollout(d)}${ready ? '' : ' (a rollout is still in progress)'}` });
@@ -101,7 +104,7 @@ export const scaleReplicas: Strategy<Pool> = {
     const snapshot: Snapshot = { namespace: ref.namespace, deployment: ref.name, previous_replicas: d.replicas };
     return {
       strategy: 'scale_replicas',
-      params: { target: scaleTarget(d.replicas, ctx.config.max_replicas) },
+      params: { target: targetOf(ctx, d.replicas) },
       snapshot,
       before: { replicas: d.replicas, ready: d.ready },
     };
@@ -190,6 +193,11 @@ export const scaleReplicas: Strategy<Pool> = {
     }
   },
 };
+
+/** A person's target (execute --param target=N), else the seed rule. */
+function targetOf(ctx: StrategyContext<Pool>, current: number): number {
+  return ctx.params?.target ?? scaleTarget(current, ctx.config.max_replicas);
+}
 
 function refOf(config: HealingConfig): DeploymentRef {
   return { namespace: config.k8s_namespace, name: config.k8s_read_deployment };

@@ -17,6 +17,7 @@ import { migrateCommand } from './commands/migrate';
 import { unwatchCommand } from './commands/unwatch';
 import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
+import { adviseDatabaseError } from './database-errors';
 import { NotFoundError, RefusedError } from './errors';
 import { connectSystem, systemSettings, type SystemHandles } from './system-connection';
 
@@ -86,11 +87,14 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
   }
 }
 
-function describeError(err: unknown): { message: string; code: number } {
+export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: EXIT.usage };
   if (err instanceof ZodError) return { message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), code: EXIT.usage };
   if (err instanceof UnknownCollectionError || err instanceof UnwatchedCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof RefusedError) return { message: err.message, code: EXIT.refused };
+  // PostgreSQL's own words (a SQLSTATE, a refused connection) become what to do about them.
+  const db = adviseDatabaseError(err);
+  if (db) return db;
   // Temporal errors carry the reason in their cause chain (an update's failure, an activity's error).
   const parts: string[] = [];
   for (let e: unknown = err; e instanceof Error && parts.length < 4; e = (e as { cause?: unknown }).cause) parts.push(e.message);

@@ -56,7 +56,11 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
     async temporal() {
       if (!client) {
         if (!settings.temporalAddress) throw new Error('no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev system with `npm start`');
-        connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
+        try {
+          connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
+        } catch (err) {
+          throw new Error(`cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running (\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`);
+        }
         client = new Client({ connection, namespace: settings.namespace });
       }
       return client;

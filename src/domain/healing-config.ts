@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { problemClassNameSchema } from './problem-class';
+import { isStrategyName, unknownStrategyMessage } from './strategy-names';
+
+/** A strategy selfheal knows: a typo would otherwise leave the strategy it meant ungated. */
+const strategyNameSchema = z.string().refine((n): boolean => isStrategyName(n), (n) => ({ message: unknownStrategyMessage(n) }));
 
 /** A Kubernetes name that is a DNS-1123 label (namespaces, deployments here). */
 const dns1123Label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lowercase letters, digits and -, starting and ending alphanumeric');
@@ -15,7 +19,7 @@ const healingConfigObject = z.object({
   attempt_window: z.number().int().min(1).max(30 * 86400).default(3600),
   max_auto_heal_impact: z.number().min(0).max(1).default(0.5),
   require_approval: z.array(problemClassNameSchema).default([]),
-  require_approval_strategies: z.array(z.string().min(1)).default(['scale_replicas']),
+  require_approval_strategies: z.array(strategyNameSchema).default(['scale_replicas']),
   learning_enabled: z.boolean().default(true),
   /** How long an attempt waits for approve/reject before it is Deferred. */
   approval_timeout: z.number().int().min(1).max(30 * 86400).default(3600),
@@ -25,6 +29,11 @@ const healingConfigObject = z.object({
   check_interval: z.number().int().min(1).max(86400).default(60),
   /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
   stabilization_wait: z.number().min(0).max(86400).default(10),
+  /**
+   * How long a verified temporary strategy's change stands (pause_maintenance, throttle_ingestion)
+   * before a durable hold restores the previous setting and records it, in seconds.
+   */
+  temporary_hold: z.number().int().min(1).max(7 * 86400).default(1800),
   /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
   min_lambda_improvement: z.number().min(1).max(10).default(1.1),
   /** λ / baseline below this is stress, below critical_ratio critical. */
@@ -92,7 +101,19 @@ export const healingConfigSchema = healingConfigObject.strict().superRefine(cros
  * The same, but dropping keys it does not know: for configuration a newer selfheal loaded, read by
  * older workflow code while workers are upgraded one by one.
  */
-export const storedHealingConfigSchema = healingConfigObject.strip().superRefine(crossChecks);
+export const storedHealingConfigSchema = z.preprocess(withKnownStrategiesOnly, healingConfigObject.strip().superRefine(crossChecks));
+
+/**
+ * Drops strategy names this version does not know from require_approval_strategies: names a newer
+ * selfheal added, or ones stored before names were checked (they never gated anything). Input a
+ * person gives is refused instead (healingConfigSchema).
+ */
+export function withKnownStrategiesOnly(stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return stored;
+  const names = (stored as Record<string, unknown>).require_approval_strategies;
+  if (!Array.isArray(names)) return stored;
+  return { ...stored, require_approval_strategies: names.filter((n) => typeof n === 'string' && isStrategyName(n)) };
+}
 
 export type HealingConfig = z.infer<typeof healingConfigSchema>;
 export type HealingConfigInput = z.input<typeof healingConfigSchema>;

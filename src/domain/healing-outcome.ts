@@ -15,6 +15,8 @@ export const healingOutcomeSchema = z.discriminatedUnion('kind', [
     final_lambda: z.number().nullable(),
     attempt_id: z.number().int(),
     outcome_id: z.number().int(),
+    /** A verified temporary strategy: when its hold restores the previous setting. */
+    temporary_until: z.string().optional(),
   }),
   z.object({
     kind: z.literal('Deferred'),

@@ -28,6 +28,11 @@ export const strategyDescriptorSchema = z.object({
   collection_kinds: z.array(collectionKindSchema).min(1).default(['table', 'ivf']),
   /** Narrower kinds for one class it handles (a lever fit for one fault but not for another there). */
   kinds_by_class: z.record(problemClassNameSchema, z.array(collectionKindSchema).min(1)).optional(),
+  /**
+   * A stopgap, not a fix (autovacuum paused, ingestion throttled): once verified it stands for
+   * HealingConfig.temporary_hold seconds, then a durable hold restores the previous setting. Reversible.
+   */
+  temporary: z.boolean().optional(),
   description: z.string(),
-});
+}).refine((s) => !s.temporary || s.reversible, { message: 'a temporary strategy must be reversible: its hold restores the previous setting', path: ['temporary'] });
 export type StrategyDescriptor = z.infer<typeof strategyDescriptorSchema>;

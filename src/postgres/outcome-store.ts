@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { healingConfigSchema, type HealingConfig } from '../domain/healing-config';
+import { healingConfigSchema, withKnownStrategiesOnly, type HealingConfig } from '../domain/healing-config';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 
@@ -165,7 +165,8 @@ export async function loadHealingConfig(pool: Pool, collection: string): Promise
     [collection],
   );
   const merged = Object.assign({}, ...rows.map((r) => r.config));
-  return healingConfigSchema.parse(merged);
+  // A strategy name stored before names were checked never gated anything: dropped, not fatal.
+  return healingConfigSchema.parse(withKnownStrategiesOnly(merged));
 }
 
 export async function storeHealingConfig(pool: Pool, scope: string, config: Record<string, unknown>): Promise<void> {
@@ -202,6 +203,38 @@ export async function findRollbackTarget(pool: Pool, collection: string): Promis
     [collection],
   );
   return rows[0];
+}
+
+/** Whether one attempt's change still stands: what a temporary hold checks before it restores it. */
+export type StandingChange =
+  | { kind: 'standing'; target: RollbackTarget }
+  /** Undone already: rolled back (by a person or a hold) or compensated; nothing left to restore. */
+  | { kind: 'undone'; reason: string }
+  /** A later attempt of the same strategy stands on top: its snapshot holds this one's change, so undo it first. */
+  | { kind: 'covered'; by_attempt_id: number };
+
+export async function findStandingChange(pool: Pool, collection: string, attemptId: number): Promise<StandingChange> {
+  const { rows } = await pool.query<RollbackTarget & { status: string; rolled_back_by: number | null; compensated: boolean; covered_by: number | null }>(
+    `SELECT a.id AS attempt_id, a.strategy_name, o.problem_details, a.plan, a.status, a.rolled_back_by,
+            coalesce((a.compensation->>'ran')::boolean, false) AS compensated,
+            to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS completed_at,
+            (SELECT min(b.id) FROM ruvector.healing_attempts b
+              WHERE b.collection_id = a.collection_id AND b.id > a.id AND b.strategy_name = a.strategy_name
+                AND b.status = 'Completed' AND b.plan IS NOT NULL AND b.rolled_back_by IS NULL
+                AND coalesce((b.compensation->>'ran')::boolean, false) = false) AS covered_by
+       FROM ruvector.healing_attempts a
+       JOIN ruvector.collections c ON c.id = a.collection_id
+       LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+      WHERE c.name = $1 AND a.id = $2`,
+    [collection, attemptId],
+  );
+  const a = rows[0];
+  if (!a) return { kind: 'undone', reason: `collection ${collection} has no action ${attemptId}` };
+  if (a.status !== 'Completed' || a.plan === null) return { kind: 'undone', reason: `action ${attemptId} changed nothing that stands (${a.status})` };
+  if (a.rolled_back_by !== null) return { kind: 'undone', reason: `action ${attemptId} was rolled back already, by action ${a.rolled_back_by}` };
+  if (a.compensated) return { kind: 'undone', reason: `action ${attemptId} was compensated when it ended` };
+  if (a.covered_by !== null) return { kind: 'covered', by_attempt_id: a.covered_by };
+  return { kind: 'standing', target: { attempt_id: a.attempt_id, strategy_name: a.strategy_name, problem_details: a.problem_details, plan: a.plan, completed_at: a.completed_at } };
 }
 
 /** Records a finished rollback on its own attempt row and on the attempt it undid, once. */

@@ -2,6 +2,7 @@ import type { CollectionKind } from '../domain/collection-kind';
 import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClassName } from '../domain/problem-class';
 import { strategyDescriptorSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
+import { STRATEGY_NAMES } from '../domain/strategy-names';
 
 /**
  * Every strategy selfheal knows, as pure descriptors (seed 002's registry). The code that acts
@@ -49,6 +50,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     reversible: true,
     requires_approval: false,
     sandbox_levels: ['prerequisites'],
+    temporary: true,
     description: "disable autovacuum on the collection's table and cancel its running autovacuum workers",
   },
   {
@@ -83,6 +85,7 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
     shared_target: 'role',
     // On a table collection a hotspot is the application's own traffic: a person or the read side decides.
     kinds_by_class: { HotspotCongestion: ['ivf'] },
+    temporary: true,
     description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
   },
   {
@@ -216,6 +219,14 @@ export const STRATEGIES: readonly StrategyDescriptor[] = [
   },
 ].map((s) => strategyDescriptorSchema.parse(s));
 
+// The pure name list (what configuration is checked against) and the descriptors must agree.
+{
+  const names = STRATEGIES.map((s) => s.name);
+  if (names.length !== STRATEGY_NAMES.length || names.some((n, i) => n !== STRATEGY_NAMES[i])) {
+    throw new Error(`src/domain/strategy-names.ts lists ${STRATEGY_NAMES.join(', ')}, but the registry describes ${names.join(', ')}`);
+  }
+}
+
 export function strategyByName(name: string): StrategyDescriptor | undefined {
   return STRATEGIES.find((s) => s.name === name);
 }
@@ -223,12 +234,19 @@ export function strategyByName(name: string): StrategyDescriptor | undefined {
 export type StrategyWeights = Readonly<Record<string, number>>;
 
 export interface Selection {
+  /** Within the impact cap when one is; otherwise the best above it, which waits for a person. */
   strategy: StrategyDescriptor | null;
+  /** The chosen strategy's impact is above max_auto_heal_impact: it runs only once a person approves. */
+  above_impact_cap: boolean;
   /** Strategies that handle the class, with why each was or was not chosen. */
   considered: { name: string; weight: number; eligible: boolean; reason: string }[];
 }
 
-/** Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight (default 1). */
+/**
+ * Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight
+ * (default 1). When none is within the cap, the best of those above it, to wait for a person's
+ * approval (not dropped: the README's "impact above max_auto_heal_impact waits for a person").
+ */
 export function selectStrategy(
   problem: ProblemClassName,
   config: Pick<HealingConfig, 'max_auto_heal_impact'>,
@@ -239,6 +257,8 @@ export function selectStrategy(
   const considered: Selection['considered'] = [];
   let best: StrategyDescriptor | null = null;
   let bestWeight = Number.NEGATIVE_INFINITY;
+  let aboveCap: StrategyDescriptor | null = null;
+  let aboveCapWeight = Number.NEGATIVE_INFINITY;
   for (const s of STRATEGIES) {
     if (!s.handles.includes(problem)) continue;
     const weight = weights[s.name] ?? 1;
@@ -248,14 +268,19 @@ export function selectStrategy(
       name: s.name,
       weight,
       eligible,
-      reason: kindRefusal ?? (eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}`),
+      reason: kindRefusal ?? (eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`),
     });
     if (eligible && weight > bestWeight) {
       best = s;
       bestWeight = weight;
     }
+    // Above the cap a person may approve it; a strategy barred for this kind of collection never runs.
+    if (!eligible && kindRefusal === null && weight > aboveCapWeight) {
+      aboveCap = s;
+      aboveCapWeight = weight;
+    }
   }
-  return { strategy: best, considered };
+  return best ? { strategy: best, above_impact_cap: false, considered } : { strategy: aboveCap, above_impact_cap: aboveCap !== null, considered };
 }
 
 /** Why a strategy may not act on a collection of this kind, or null when it may. */
@@ -268,5 +293,15 @@ export function kindRefusalReason(s: StrategyDescriptor, kind: CollectionKind | 
 
 /** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */
 export function needsApproval(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): boolean {
-  return s.requires_approval || config.require_approval_strategies.includes(s.name) || config.require_approval.includes(problem);
+  return approvalReasons(s, problem, config).length > 0;
+}
+
+/** Why a person must approve it: empty when the strategy may run by itself. */
+export function approvalReasons(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): string[] {
+  const why: string[] = [];
+  if (s.requires_approval) why.push(`${s.name} always waits for approval`);
+  if (config.require_approval_strategies.includes(s.name)) why.push(`${s.name} is in require_approval_strategies`);
+  if (config.require_approval.includes(problem)) why.push(`${problem} is in require_approval`);
+  if (s.impact > config.max_auto_heal_impact) why.push(`impact ${s.impact} is above max_auto_heal_impact ${config.max_auto_heal_impact}`);
+  return why;
 }

@@ -6,6 +6,7 @@ import type { RemediationResult } from '../domain/remediation-result';
 import { sandboxLevelSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
 import type { KubeConfigSource } from '../kubernetes/kube-config';
 import type { Collection } from '../postgres/collections';
+import type { StrategyParams } from './strategy-params';
 
 /** What a sandbox test found: the cheapest real check that the action can succeed here. */
 export const sandboxResultSchema = z.object({
@@ -42,6 +43,11 @@ export interface StrategyContext<Db> {
   problem: ProblemClass;
   state: IntegrityState;
   config: HealingConfig;
+  /**
+   * A person's parameters for a manual execution (`execute --param`), validated with the
+   * strategy's schema (strategy-params.ts); absent for an automatic attempt.
+   */
+  params?: StrategyParams;
   /** Reports progress; must be called at least every few seconds while work runs. */
   heartbeat: (details?: unknown) => void;
   /** Aborted when the attempt is cancelled: stop promptly and leave nothing half-done. */

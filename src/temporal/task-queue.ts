@@ -23,3 +23,8 @@ export function databaseWatcherWorkflowId(database: string): string {
 export function guardianWorkflowId(collection: string): string {
   return `guardian/${collection}`;
 }
+
+/** The hold that restores a temporary strategy's change: one per attempt, named by its action id. */
+export function temporaryHoldWorkflowId(collection: string, attemptId: number): string {
+  return `healing-hold/${collection}/${attemptId}`;
+}

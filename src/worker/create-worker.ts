@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
 import type { TemporalConnectionOptions } from '../config/temporal-connection';
 import type { Pool } from '../postgres/pool';
@@ -20,6 +20,8 @@ export interface WorkerOptions {
   kube?: KubeConfigSource;
   /** Standby URLs; default: SELFHEAL_STANDBY_URLS, comma-separated. */
   standbyUrls?: string[];
+  /** Replaces some activities (tests that steer one branch of a workflow); the rest are the real ones. */
+  activityOverrides?: (real: Activities) => Partial<Activities>;
 }
 
 export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -28,7 +30,7 @@ export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worke
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig(), standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv() }),
+    activities: withOverrides(createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig(), standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv() }), opts.activityOverrides),
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
   });
@@ -37,4 +39,8 @@ export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worke
 
 function standbyUrlsFromEnv(): string[] {
   return (process.env.SELFHEAL_STANDBY_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+}
+
+function withOverrides(real: Activities, overrides: WorkerOptions['activityOverrides']): Activities {
+  return overrides ? { ...real, ...overrides(real) } : real;
 }

@@ -71,6 +71,23 @@ describe('human approval', () => {
     expect(await cli('approve', String(actionId))).toMatchObject({ code: 5, err: expect.stringMatching(/already finished \(Deferred\)/) });
   });
 
+  it('a strategy above max_auto_heal_impact waits for a person instead of being dropped; approved, it runs', async () => {
+    // compact_indexes (impact 0.5) is the only strategy for IndexFragmentation, above this cap.
+    const { collection, handle, actionId } = await waitingAttempt({ require_approval_strategies: [], max_auto_heal_impact: 0.4 });
+    const st = await handle.query(attemptStatusQuery);
+    expect(st).toMatchObject({ phase: 'approval', strategy: 'compact_indexes', approval_reason: 'impact 0.5 is above max_auto_heal_impact 0.4' });
+    const pending = await cli('pending');
+    expect(pending.out).toContain(`action ${actionId}: ${collection} IndexFragmentation → compact_indexes`);
+    expect(pending.out).toContain('(impact 0.5 is above max_auto_heal_impact 0.4)');
+    expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
+
+    expect(await cli('approve', String(actionId), '--by', 'dana')).toMatchObject({ code: 0 });
+    expect(await handle.result()).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+    expect(await indexDensity(sys.db.pool, collection)).toBeGreaterThan(80);
+    const { rows } = await sys.db.pool.query('SELECT status, approval FROM ruvector.healing_attempts WHERE id = $1', [actionId]);
+    expect(rows[0]).toMatchObject({ status: 'Completed', approval: { decision: 'approved', by: 'dana' } });
+  });
+
   it('times out into Deferred when nobody decides', async () => {
     const { collection, handle } = await waitingAttempt({ approval_timeout: 2 });
     expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'approval timed out after 2 s' });

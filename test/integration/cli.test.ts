@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { describeError } from '../../src/cli/main';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
+import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { useCliSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
 
@@ -66,6 +68,73 @@ describe('selfheal CLI against a running system', () => {
     const json = await cli('trigger', 'no_such_collection', '--json');
     expect(JSON.parse(json.out)).toEqual({ error: expect.stringMatching(/^no collection named "no_such_collection": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as no_such_collection` adds one$/) });
     expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
+  });
+
+  it('validates every input before it reaches the database: action ids, limits, spans, dates', async () => {
+    const bigintMessage = /the action id is a whole number from 1 to 9223372036854775807 \(as `selfheal pending` lists them\), not "/;
+    for (const id of ['1e99', '9223372036854775808', '0', '-1', '7.5', '0x10', ' 7']) {
+      const r = await cli('approve', id);
+      expect(r).toMatchObject({ code: 2, err: expect.stringMatching(bigintMessage) });
+      expect(r.err).not.toMatch(/invalid input syntax|bigint/);
+    }
+    // Within bigint range, but past any id this system hands out: no such action, and no query.
+    expect(await cli('abort', '9223372036854775807')).toMatchObject({ code: 3, err: expect.stringMatching(/no action 9223372036854775807$/) });
+    expect(await cli('history', '--limit', 'abc')).toMatchObject({ code: 2, err: expect.stringMatching(/--limit takes a whole number from 1 to 10000, not "abc"/) });
+    expect(await cli('history', '--limit', '1e3')).toMatchObject({ code: 2, err: expect.stringMatching(/--limit takes a whole number/) });
+    for (const since of ['2026-02-30', '2026-13-01', '99999999999d', '2026-01-01T25:00:00Z', '1969-12-31']) {
+      expect(await cli('history', '--since', since)).toMatchObject({ code: 2, err: expect.stringMatching(/--since takes a span/) });
+    }
+    expect((await cli('history', '--since', '2026-01-31T12:00:00Z', '--json')).code).toBe(0);
+    expect(await cli('drill', 'RunawayQuery', collection, '--hold', '99999999d')).toMatchObject({ code: 2, err: expect.stringMatching(/--hold takes a span .* \(from 1s to 168h\)/) });
+    expect(await cli('pause', collection, '--by', 'x'.repeat(201))).toMatchObject({ code: 2, err: expect.stringMatching(/^selfheal pause: by: /) });
+  });
+
+  it('a drill checks its requirements against the collection first, and says which collections it applies to', async () => {
+    const vectors = uniqueName('clivec');
+    await ensureVectorCollection(sys.db.pool, vectors, 'public', vectors, 200);
+    const rowsOf = async (t: string) => (await sys.db.pool.query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n;
+    const before = await rowsOf(vectors);
+    const r = await cli('drill', 'IndexFragmentation', vectors);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`the IndexFragmentation drill does not apply to collection ${vectors} (public.${vectors}: it is partitioned): it needs a plain (not partitioned) table with a btree index`);
+    expect(r.err).toMatch(new RegExp(`It applies to: (.*, )?${collection}(,|$)`));
+    expect(r.err).not.toMatch(new RegExp(`It applies to: .*${vectors}`));
+    expect(r.err).not.toMatch(/column "payload"|does not exist/);
+    expect(await rowsOf(vectors)).toBe(before);
+
+    const hot = await cli('drill', 'HotspotCongestion', collection, '--json');
+    expect(hot.code).toBe(2);
+    expect(JSON.parse(hot.out).error).toMatch(new RegExp(`^the HotspotCongestion drill does not apply to collection ${collection} \\(public\\.${collection}: it is not LIST-partitioned\\): .* It applies to: (.*, )?${vectors}(,|$)`));
+    expect(await cli('drill', 'StaleStatistics', vectors)).toMatchObject({ code: 2, err: expect.stringMatching(/it is partitioned/) });
+  });
+
+  it('answers a PostgreSQL failure with what to do, not the driver\'s words', async () => {
+    const saved = process.env.DATABASE_URL;
+    try {
+      // Nothing listens there.
+      process.env.DATABASE_URL = 'postgres://selfheal@127.0.0.1:1/selfheal';
+      expect(await cli('history')).toMatchObject({ code: 1, err: 'selfheal history: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): is selfheal running (`npm start`)? Otherwise check DATABASE_URL' });
+
+      // A role with no rights on this database: which right is missing, and how to grant it.
+      const role = uniqueName('norights');
+      await sys.db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+      const url = new URL(saved!);
+      url.username = role;
+      url.password = 'pw';
+      process.env.DATABASE_URL = url.toString();
+      const denied = await cli('history');
+      expect(denied.code).toBe(5);
+      expect(denied.err).toMatch(/^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — the role in DATABASE_URL lacks .*: GRANT .* TO it/);
+    } finally {
+      process.env.DATABASE_URL = saved;
+    }
+    // An undefined table, as PostgreSQL reports it: a collection's table, or selfheal's own.
+    const err = async (sql: string) => sys.db.pool.query(sql).then(() => null, (e: unknown) => e);
+    expect(describeError(await err('SELECT * FROM public.no_such_table'))).toEqual({
+      code: 3,
+      message: 'PostgreSQL: relation "public.no_such_table" does not exist — table public.no_such_table does not exist: if it is a collection\'s table it was dropped; `selfheal list --all` shows what is watched, `selfheal watch <schema.table>` watches it again',
+    });
+    expect(describeError(await err('SELECT * FROM ruvector.no_such_table')).message).toMatch(/selfheal's own table ruvector\.no_such_table is missing: run `selfheal migrate`/);
   });
 
   it('runs as `selfheal` through its bin entry', () => {

@@ -115,8 +115,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   });
 
   it('a fault it cannot act on is not retried in a tight loop: check_interval, then doubling, up to min_healing_interval', async () => {
-    // Fragmented, but no strategy is allowed at this impact: every attempt ends NoStrategy.
-    const collection = await testCollection(sys.db.pool, { max_auto_heal_impact: 0.05, min_healing_interval: 8, stabilization_wait: 0, check_interval: 1 });
+    // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends Deferred.
+    const collection = await testCollection(sys.db.pool, { max_auto_heal_impact: 0.05, approval_timeout: 1, min_healing_interval: 8, stabilization_wait: 0, check_interval: 1 });
     await bloat(sys.db.pool, collection);
     await ensureGuardian(sys.w.client, collection, sys.w.taskQueue);
     try {
@@ -132,7 +132,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
         WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id`,
       [collection],
     )).rows;
-    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['NoStrategy']));
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['Deferred']));
     // From the end of the kth such attempt to the start of the next: at least 1, 2, 4 s (before: at once).
     const gaps = rows.slice(1, 4).map((r, k) => (r.started_at.getTime() - rows[k]!.completed_at.getTime()) / 1000);
     gaps.forEach((g, k) => expect(g).toBeGreaterThanOrEqual(2 ** k - 0.05));

@@ -1,4 +1,12 @@
-import { guardianStatus, guardianWorkflowId } from '../../src/temporal/guardian-client';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
+import { guardianStatus, guardianWorkflowId, triggerHealing } from '../../src/temporal/guardian-client';
+import { healingAttemptWorkflowId } from '../../src/temporal/task-queue';
+import type { healingAttempt } from '../../workflows/healing-attempt';
+import { scheduledActivities } from '../support/history-events';
 import { bloat, indexDensity, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';
 import { useCliSystem } from '../support/test-harness';
 
@@ -25,13 +33,55 @@ describe('manual execute, rollback and configure from the CLI', () => {
     expect(wrong.code).toBe(4);
     expect(JSON.parse(wrong.out).outcome.reason).toBe('pause_maintenance handles MaintenanceContention, but the problem now is IndexFragmentation');
 
-    const run = await cli('execute', collection, 'compact_indexes', '--param', 'note=by-hand', '--json');
+    // compact_indexes takes no parameters: refused before anything starts.
+    expect(await cli('execute', collection, 'compact_indexes', '--param', 'note=by-hand')).toMatchObject({
+      code: 2, err: expect.stringContaining('--param note: no parameter "note": compact_indexes takes no parameters'),
+    });
+    const run = await cli('execute', collection, 'compact_indexes', '--json');
     expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(run.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
     expect(await indexDensity(sys.db.pool, collection)).toBeGreaterThan(80);
 
     // compact_indexes cannot be undone: rollback refuses clearly.
     expect(await cli('rollback', collection)).toMatchObject({ code: 5, err: expect.stringMatching(/ran compact_indexes, which is irreversible/) });
+  });
+
+  it("execute --param is checked against the strategy's own parameter schema by the CLI, the guardian, the workflow and the activities", async () => {
+    const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 });
+    expect(await cli('pause', collection)).toMatchObject({ code: 0 });
+    const attempts = async () => (await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1', [collection])).rows[0].n;
+
+    // The CLI: an unknown parameter names the ones the strategy takes; a bad value says what it must be.
+    const unknown = await cli('execute', collection, 'scale_replicas', '--param', 'replicas=3', '--json');
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.out).error).toMatch(/^--param replicas: no parameter "replicas": scale_replicas takes target \(the replica count .*\)$/);
+    expect(await cli('execute', collection, 'scale_replicas', '--param', 'target=lots')).toMatchObject({ code: 2, err: expect.stringMatching(/--param target: target is a whole number from 1 to 1000 \(.*\), not "lots"/) });
+    expect(await cli('execute', collection, 'scale_replicas', '--param', 'target=3', '--param', 'target=4')).toMatchObject({ code: 2, err: expect.stringMatching(/--param target is given twice/) });
+    expect(await attempts()).toBe(0);
+
+    // The guardian's update validator, for a client that skips the CLI: refused, nothing started.
+    await expect(triggerHealing(sys.w.client, collection, sys.w.taskQueue, { by: 'api', strategy: 'compact_indexes', params: { note: 'x' } })).rejects.toThrow(WorkflowUpdateFailedError);
+    expect(await attempts()).toBe(0);
+
+    // An attempt started directly: refused by the workflow before it sandboxes or changes anything.
+    await bloat(sys.db.pool, collection);
+    const handle = await sys.w.client.workflow.start<typeof healingAttempt>('healingAttempt', {
+      taskQueue: sys.w.taskQueue, workflowId: healingAttemptWorkflowId(collection),
+      args: [{ collection, trigger: 'api', strategy: 'compact_indexes', params: { note: 'x' } }],
+    });
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'Deferred', reason: 'invalid parameters: no parameter "note": compact_indexes takes no parameters' });
+    expect(await scheduledActivities(handle)).not.toHaveProperty('sandboxTest');
+
+    // And the activities themselves refuse them, without retrying.
+    const acts = createActivities({ pool: sys.db.pool });
+    const step = {
+      strategy: 'scale_replicas', collection, state: 'stress' as const, config: DEFAULT_HEALING_CONFIG, params: { target: '0' },
+      problem: { class: 'HotspotCongestion' as const, partition_ids: [0], load_ratio: 3 },
+    };
+    const err = await new MockActivityEnvironment().run(acts.sandboxTest, step).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringContaining('target is a whole number from 1 to 1000') });
   });
 
   it('rollback undoes the last reversible change from its snapshot, once', async () => {

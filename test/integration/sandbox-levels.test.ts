@@ -1,3 +1,4 @@
+import { capSlotWal } from '../../activities/strategies/cap-slot-wal';
 import { limitRoleConnections } from '../../activities/strategies/limit-role-connections';
 import { completeSandbox } from '../../activities/strategies/scratch-sandbox';
 import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
@@ -5,6 +6,7 @@ import { drillSession, ensureDrillRole } from '../../src/drills/drill-role';
 import { getCollection } from '../../src/postgres/collections';
 import type { Pool } from '../../src/postgres/pool';
 import type { StrategyContext } from '../../src/strategies/strategy';
+import { parseStrategyParams } from '../../src/strategies/strategy-params';
 import { testCollection } from '../support/collections';
 import { useWorkerSystem } from '../support/test-harness';
 
@@ -52,5 +54,14 @@ describe('sandbox levels', () => {
     } finally {
       await Promise.all(sessions.map((s) => s.end()));
     }
+  });
+
+  it('cap_slot_wal plans the cap a person gives (execute --param), else slot_wal_keep_size_mb, changing nothing', async () => {
+    const ctx = await context(await testCollection(sys.db.pool));
+    const before = (await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0].setting;
+    const given = { ...ctx, params: parseStrategyParams('cap_slot_wal', { max_slot_wal_keep_size_mb: '64' }) };
+    expect((await capSlotWal.plan(given)).params).toEqual({ max_slot_wal_keep_size_mb: 64 });
+    expect((await capSlotWal.plan(ctx)).params).toEqual({ max_slot_wal_keep_size_mb: DEFAULT_HEALING_CONFIG.slot_wal_keep_size_mb });
+    expect((await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0].setting).toBe(before);
   });
 });

@@ -7,6 +7,7 @@ import { clientNode } from '../../src/kubernetes/client-node';
 import { kubeConfigForServer, lazyKubeConfig, loadKubeConfig, type KubeConfigSource } from '../../src/kubernetes/kube-config';
 import type { Pool } from '../../src/postgres/pool';
 import type { StrategyContext } from '../../src/strategies/strategy';
+import { parseStrategyParams } from '../../src/strategies/strategy-params';
 import { startFakeKubernetes, type FakeKubernetes } from '../support/fake-kubernetes';
 import { waitFor } from '../support/test-system';
 
@@ -27,7 +28,7 @@ interface TestContext extends StrategyContext<Pool> {
 function context(
   kube: KubeConfigSource | undefined,
   config: HealingConfigInput = {},
-  opts: { budgetMs?: number; signal?: AbortSignal } = {},
+  opts: { budgetMs?: number; signal?: AbortSignal; params?: Record<string, string> } = {},
 ): TestContext {
   const beats: unknown[] = [];
   return {
@@ -44,6 +45,8 @@ function context(
     budgetMs: opts.budgetMs ?? 60_000,
     attemptKey: 'test/scale',
     ...(kube ? { kube } : {}),
+    // As the activity hands them over: a person's text, validated by the strategy's schema.
+    ...(opts.params ? { params: parseStrategyParams('scale_replicas', opts.params) } : {}),
     beats,
   };
 }
@@ -146,6 +149,29 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(await scaleReplicas.execute(ctx, atCap)).toMatchObject({ success: false, actions_taken: 0, error: expect.stringMatching(/^nothing to scale: .* has 10 replicas, target 10/) });
     expect(fake.writes()).toHaveLength(writes);
     expect(spec()).toBe(10);
+  });
+
+  it("a person's --param target=N replaces the seed rule; above max_replicas or not above the current count, the sandbox fails and nothing is written", async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    const given = context(kube, { max_replicas: 10 }, { params: { target: '9' } });
+    const sandbox = await scaleReplicas.sandbox(given);
+    expect(sandbox.passed).toBe(true);
+    expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')!.detail).toBe('4 → 9 replicas (max_replicas 10, target given)');
+    const plan = await scaleReplicas.plan(given);
+    expect(plan.params).toEqual({ target: 9 });
+    expect(await scaleReplicas.execute(given, plan)).toMatchObject({ success: true, metadata: { previous_replicas: 4, new_replicas: 9 } });
+    expect(spec()).toBe(9);
+    await scaleReplicas.compensate!(given, plan);
+    expect(spec()).toBe(4);
+
+    const writes = fake.writes().length;
+    for (const target of ['11', '4']) {
+      const bad = await scaleReplicas.sandbox(context(kube, { max_replicas: 10 }, { params: { target } }));
+      expect(bad.checks.find((c) => !c.passed)).toEqual({
+        name: 'below_max_replicas', passed: false, detail: `the given target ${target} must be above the 4 replicas now and at most max_replicas 10`,
+      });
+    }
+    expect(fake.writes()).toHaveLength(writes);
   });
 
   it('a deployment that never gets ready: execute fails within replica_ready_timeout, saying what is not ready; the compensation restores 4', async () => {

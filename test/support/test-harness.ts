@@ -19,12 +19,12 @@ export interface WorkerSystem {
 }
 
 /** For a describe block: a fresh database on the shared PostgreSQL and a worker on its own task queue. */
-export function useWorkerSystem(prefix: string): WorkerSystem {
+export function useWorkerSystem(prefix: string, workerOptions: Parameters<typeof startTestWorker>[1] = {}): WorkerSystem {
   const sys = {} as WorkerSystem;
   beforeAll(async () => {
     sys.db = await createTestDatabase(prefix);
     // selfheal runs as its least-privilege role; the tests inject faults as the superuser.
-    sys.w = await startTestWorker(sys.db.appPool);
+    sys.w = await startTestWorker(sys.db.appPool, workerOptions);
   });
   afterAll(async () => {
     await sys.w?.stop();

@@ -5,8 +5,8 @@ import { Client as PgClient } from 'pg';
 import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { quoteIdent } from '../../src/postgres/quote-ident';
-import { createSelfhealWorker } from '../../src/worker/create-worker';
 import { leastPrivilegeDatabase } from './least-privilege';
+import { createSelfhealWorker, type WorkerOptions } from '../../src/worker/create-worker';
 
 export interface TestStack {
   temporalAddress: string;
@@ -82,7 +82,7 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue, running the shared workflow bundle against the test database. */
-export async function startTestWorker(pool: Pool, opts: { standbyUrls?: string[] } = {}): Promise<TestWorker> {
+export async function startTestWorker(pool: Pool, opts: { standbyUrls?: string[]; activityOverrides?: WorkerOptions['activityOverrides'] } = {}): Promise<TestWorker> {
   quietRuntime();
   const stack = testStack();
   const taskQueue = uniqueName('tq');
@@ -94,6 +94,7 @@ export async function startTestWorker(pool: Pool, opts: { standbyUrls?: string[]
     workflowBundlePath: stack.workflowBundle,
     shutdownGraceTime: '2 seconds',
     standbyUrls: opts.standbyUrls ?? [],
+    ...(opts.activityOverrides ? { activityOverrides: opts.activityOverrides } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: stack.temporalAddress });

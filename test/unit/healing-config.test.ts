@@ -1,4 +1,6 @@
 import { healingConfigSchema, storedHealingConfigSchema } from '../../src/domain/healing-config';
+import { STRATEGY_NAMES } from '../../src/domain/strategy-names';
+import { STRATEGIES } from '../../src/strategies/registry';
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
 
 describe('HealingConfig', () => {
@@ -22,6 +24,22 @@ describe('HealingConfig', () => {
     expect(() => parseHealingConfig({ stress_ratio: 0.5, critical_ratio: 0.7 })).toThrow(/critical_ratio/);
   });
 
+  it('refuses require_approval_strategies naming a strategy that does not exist, listing the known ones', () => {
+    for (const bad of ['drop_database; --', 'compact_index', '']) {
+      const r = healingConfigSchema.safeParse({ require_approval_strategies: ['compact_indexes', bad] });
+      expect(r.success).toBe(false);
+      const issues = r.success ? [] : r.error.issues;
+      expect(issues.map((i) => i.path)).toEqual([['require_approval_strategies', 1]]);
+      expect(issues[0]!.message).toMatch(new RegExp(`^no strategy "${bad.replace(/[-;]/g, '\\$&')}" \\(known: rebalance_partitions, rebuild_centroids, compact_indexes, .*, scale_replicas\\)$`));
+    }
+    // Every known name is accepted.
+    expect(parseHealingConfig({ require_approval_strategies: [...STRATEGY_NAMES] }).require_approval_strategies).toEqual([...STRATEGY_NAMES]);
+  });
+
+  it('the pure name list is exactly the registry\'s, in its order', () => {
+    expect(STRATEGIES.map((s) => s.name)).toEqual([...STRATEGY_NAMES]);
+  });
+
   it('keeps given values and fills the rest with defaults', () => {
     const c = parseHealingConfig({ min_healing_interval: 10, require_approval: ['IndexFragmentation'] });
     expect(c.min_healing_interval).toBe(10);
@@ -36,5 +54,11 @@ describe('stored configuration from a newer selfheal', () => {
     expect(storedHealingConfigSchema.parse(stored)).toEqual(healingConfigSchema.parse({}));
     expect(() => healingConfigSchema.parse(stored)).toThrow(/knob_from_the_future/);
     expect(() => storedHealingConfigSchema.parse({ stress_ratio: 0.5, critical_ratio: 0.7 })).toThrow(/critical_ratio must not exceed/);
+  });
+
+  it('drops strategy names it does not know (stored before names were checked, or by a newer selfheal) rather than failing', () => {
+    const stored = { require_approval_strategies: ['drop_database; --', 'compact_indexes', 'strategy_from_the_future'] };
+    expect(storedHealingConfigSchema.parse(stored).require_approval_strategies).toEqual(['compact_indexes']);
+    expect(() => healingConfigSchema.parse(stored)).toThrow(/no strategy \\"drop_database; --\\"/);
   });
 });

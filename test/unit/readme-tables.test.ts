@@ -38,6 +38,8 @@ describe('README tables match the strategy registry', () => {
     expect(approval!.replace(/\*/g, '').startsWith(s.requires_approval ? 'yes' : 'no')).toBe(true);
     const strongest = SANDBOX_LEVELS.find((l) => s.sandbox_levels.includes(l))!;
     expect(sandbox!.split(' ')[0]).toBe(strongest.replace('_', '-'));
+    // A temporary strategy's change is restored by its hold: the table says so, and only for those.
+    expect(reversible!.includes('temporary')).toBe(s.temporary === true);
   });
 
   it('lists every class once, each with the strategies that handle it in the order selection considers them (first choice first)', () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
-import { needsApproval, selectStrategy, STRATEGIES, strategyByName } from '../../src/strategies/registry';
+import { approvalReasons, needsApproval, selectStrategy, STRATEGIES, strategyByName } from '../../src/strategies/registry';
 import { computeWeights } from '../../src/strategies/weights';
 import { strategyImplementation } from '../../activities/strategies';
 
@@ -9,11 +9,21 @@ describe('strategy registry', () => {
     expect(selectStrategy('MaintenanceContention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('pause_maintenance');
   });
 
-  it('refuses a strategy above max_auto_heal_impact and says why', () => {
+  it('a strategy above max_auto_heal_impact is chosen only when none is within it, and then waits for a person', () => {
     const sel = selectStrategy('IndexFragmentation', { max_auto_heal_impact: 0.4 }, {});
-    expect(sel.strategy).toBeNull();
+    expect(sel.strategy?.name).toBe('compact_indexes');
+    expect(sel.above_impact_cap).toBe(true);
     expect(sel.considered[0]).toMatchObject({ name: 'compact_indexes', eligible: false });
-    expect(sel.considered[0]!.reason).toMatch(/impact 0.5 above max_auto_heal_impact 0.4/);
+    expect(sel.considered[0]!.reason).toMatch(/impact 0.5 above max_auto_heal_impact 0.4: only with a person's approval/);
+    const config = parseHealingConfig({ max_auto_heal_impact: 0.4 });
+    expect(needsApproval(sel.strategy!, 'IndexFragmentation', config)).toBe(true);
+    expect(approvalReasons(sel.strategy!, 'IndexFragmentation', config)).toEqual(['impact 0.5 is above max_auto_heal_impact 0.4']);
+    // Within the cap one is: it is chosen, and the one above the cap is not.
+    const hot = selectStrategy('HotspotCongestion', { max_auto_heal_impact: 0.35 }, {});
+    expect(hot).toMatchObject({ strategy: { name: 'rebalance_partitions' }, above_impact_cap: false });
+    // Above the cap, the learned weights still choose among the strategies over it.
+    const low = selectStrategy('HotspotCongestion', { max_auto_heal_impact: 0.1 }, { rebalance_partitions: 0.2, throttle_ingestion: 0.9, drain_hot_partition: 0.1, scale_replicas: 0.1 });
+    expect(low).toMatchObject({ strategy: { name: 'throttle_ingestion' }, above_impact_cap: true });
   });
 
   it('has no strategy for Unknown', () => {
@@ -33,6 +43,13 @@ describe('strategy registry', () => {
     expect(needsApproval(strategyByName('cap_slot_wal')!, 'SlotRetention', DEFAULT_HEALING_CONFIG)).toBe(false);
     // With no weights learned, the reversible lever is chosen first.
     expect(selectStrategy('SlotRetention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('cap_slot_wal');
+  });
+
+  it('the stopgaps are temporary (their hold restores them), and every temporary strategy is reversible', () => {
+    expect(STRATEGIES.filter((s) => s.temporary).map((s) => s.name)).toEqual(['pause_maintenance', 'throttle_ingestion']);
+    expect(STRATEGIES.filter((s) => s.temporary && !s.reversible)).toEqual([]);
+    expect(parseHealingConfig({}).temporary_hold).toBe(1800);
+    expect(() => parseHealingConfig({ temporary_hold: 0 })).toThrow(/temporary_hold/);
   });
 
   it('describes every strategy with the seed names and sane figures', () => {

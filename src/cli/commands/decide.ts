@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { findAttempt } from '../../postgres/outcome-store';
+import { actionIdSchema } from '../action-id';
 import { abortUpdate, approveUpdate, rejectUpdate, type Decision } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
@@ -10,7 +11,7 @@ import type { SystemHandles } from '../system-connection';
 
 const UPDATES = { approve: approveUpdate, reject: rejectUpdate, abort: abortUpdate } as const;
 const argsSchema = z.object({
-  action_id: z.coerce.number({ invalid_type_error: 'the action id is a number' }).int().positive('the action id is a positive whole number'),
+  action_id: actionIdSchema,
   by: z.string().min(1).max(200),
   comment: z.string().max(2000).optional(),
 });
@@ -25,18 +26,19 @@ export function decideCommand(kind: keyof typeof UPDATES) {
     onlyFlags(args, ['json', 'comment', 'by']);
     if (args.positionals.length !== 1) throw new UsageError(`usage: selfheal ${kind} <action-id> [--comment "why"] [--by name] [--json]`);
     const a = argsSchema.parse({ action_id: args.positionals[0], by: args.flags.by ?? userInfo().username, comment: args.flags.comment });
-    const attempt = await findAttempt(await sys.pool(), a.action_id);
-    if (!attempt) throw new NotFoundError(`no action ${a.action_id}`);
-    if (attempt.status !== 'running') throw new RefusedError(`action ${a.action_id} has already finished (${attempt.status})`);
+    const id = a.action_id.id;
+    const attempt = id === null ? undefined : await findAttempt(await sys.pool(), id);
+    if (!attempt || id === null) throw new NotFoundError(`no action ${a.action_id.text}`);
+    if (attempt.status !== 'running') throw new RefusedError(`action ${id} has already finished (${attempt.status})`);
     const handle = (await sys.temporal()).workflow.getHandle(attempt.workflow_id, attempt.run_id);
     let decision: Decision;
     try {
-      decision = await handle.executeUpdate(UPDATES[kind], { args: [{ action_id: a.action_id, by: a.by, ...(a.comment ? { comment: a.comment } : {}) }] });
+      decision = await handle.executeUpdate(UPDATES[kind], { args: [{ action_id: id, by: a.by, ...(a.comment ? { comment: a.comment } : {}) }] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message);
       throw err;
     }
-    out(`action ${a.action_id} (${attempt.collection}): ${decision.decision} by ${decision.by}${decision.comment ? ` — ${decision.comment}` : ''}`);
-    return { data: { action_id: a.action_id, collection: attempt.collection, workflow_id: attempt.workflow_id, ...decision }, exitCode: 0 };
+    out(`action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}${decision.comment ? ` — ${decision.comment}` : ''}`);
+    return { data: { action_id: id, collection: attempt.collection, workflow_id: attempt.workflow_id, ...decision }, exitCode: 0 };
   };
 }

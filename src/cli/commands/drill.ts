@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { collectionNameSchema, getCollection, type Collection } from '../../postgres/collections';
+import { collectionNameSchema, getCollection, listCollections, type Collection } from '../../postgres/collections';
+import { DRILL_REQUIREMENTS, drillMismatch, readTableShape } from '../../drills/drill-requirements';
 import { loadHealingConfig } from '../../postgres/outcome-store';
 import type { Pool } from '../../postgres/pool';
 import { drillBlockingChain } from '../../drills/blocking-chain';
@@ -67,6 +68,7 @@ export async function drillCommand(args: ParsedArgs, sys: SystemHandles, out: (l
   const holdMs = typeof args.flags.hold === 'string' ? parseSpanMs('hold', args.flags.hold) : 10 * 60_000;
   const pool = await sys.pool();
   const collection = await getCollection(pool, a.collection);
+  await requireApplicable(pool, a.problemClass, collection);
   const run = await DRILLS[a.problemClass]!(pool, sys.settings.databaseUrl, collection, a.force);
   out(`${a.problemClass} drill on ${a.collection}: ${JSON.stringify(run.report)}`);
   if (!run.held) {
@@ -85,4 +87,21 @@ export async function drillCommand(args: ParsedArgs, sys: SystemHandles, out: (l
   const seconds = (Date.now() - started) / 1000;
   out(outcome === 'healed' ? `the fault was cleared after ${seconds.toFixed(1)} s` : `not healed within ${seconds.toFixed(0)} s: released`);
   return { data: { ...run, held: undefined, outcome, held_seconds: seconds }, exitCode: outcome === 'healed' ? 0 : 4 };
+}
+
+/**
+ * Refuses (exit 2) a drill whose fault this collection's table cannot hold, before anything is
+ * injected, saying why and which registered collections it does apply to.
+ */
+async function requireApplicable(pool: Pool, problemClass: string, c: Collection): Promise<void> {
+  const why = drillMismatch(problemClass, await readTableShape(pool, c));
+  if (why === null) return;
+  const fits: string[] = [];
+  for (const other of await listCollections(pool)) {
+    if (other.name !== c.name && drillMismatch(problemClass, await readTableShape(pool, other)) === null) fits.push(other.name);
+  }
+  throw new UsageError(
+    `the ${problemClass} drill does not apply to collection ${c.name} (${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +
+      (fits.length ? `It applies to: ${fits.join(', ')}` : 'No registered collection fits it'),
+  );
 }

@@ -3,12 +3,12 @@ import { collectionNameSchema } from '../../postgres/collections';
 import { loadHistory } from '../../postgres/outcome-store';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
-import { parseSince } from '../durations';
+import { parseSince, parseWholeNumber } from '../durations';
 import type { SystemHandles } from '../system-connection';
 
 const argsSchema = z.object({
   since: z.date(),
-  limit: z.coerce.number().int().min(1).max(10_000),
+  limit: z.number().int().min(1).max(10_000),
   collection: collectionNameSchema.optional(),
 });
 
@@ -18,8 +18,8 @@ export async function historyCommand(args: ParsedArgs, sys: SystemHandles, out: 
   if (args.positionals.length) throw new UsageError('usage: selfheal history [--since 24h|2026-01-01T00:00:00Z] [--limit 20] [--collection name] [--json]');
   const a = argsSchema.parse({
     since: parseSince(String(args.flags.since ?? '24h')),
-    limit: args.flags.limit ?? 20,
-    collection: args.flags.collection,
+    limit: parseWholeNumber('limit', String(args.flags.limit ?? '20'), 1, 10_000),
+    collection: args.flags.collection === undefined ? undefined : String(args.flags.collection),
   });
   const rows = await loadHistory(await sys.pool(), a);
   if (rows.length === 0) out(`no healing attempts since ${a.since.toISOString()}`);

@@ -15,7 +15,7 @@ export function pauseResumeCommand(kind: 'pause' | 'resume') {
     onlyFlags(args, ['json', 'comment', 'by']);
     if (args.positionals.length !== 1) throw new UsageError(`usage: selfheal ${kind} <collection> [--comment why] [--json]`);
     const a = z
-      .object({ collection: collectionNameSchema, by: z.string().min(1), reason: z.string().max(2000).optional() })
+      .object({ collection: collectionNameSchema, by: z.string().min(1).max(200), reason: z.string().max(2000).optional() })
       .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username, reason: args.flags.comment });
     await getCollection(await sys.pool(), a.collection);
     const client = await sys.temporal();

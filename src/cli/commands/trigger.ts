@@ -63,7 +63,7 @@ async function follow(client: Client, workflowId: string, runId: string, out: (l
 export function describeOutcome(o: HealingOutcome): string {
   switch (o.kind) {
     case 'Completed':
-      return `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}`;
+      return `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`;
     case 'Deferred':
       return `deferred: ${o.reason}`;
     case 'NoStrategy':
