@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-attempt-detected-at';
 import * as m008 from './migrations/008-counter-windows';
 import * as m009 from './migrations/009-condition-since';
 import * as m010 from './migrations/010-failed-attempts';
+import * as m011 from './migrations/011-index-density-cache';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 8, name: 'counter-windows', sql: m008.sql },
   { id: 9, name: 'condition-since', sql: m009.sql },
   { id: 10, name: 'failed-attempts', sql: m010.sql },
+  { id: 11, name: 'index-density-cache', sql: m011.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.
