@@ -39,8 +39,16 @@ const healingConfigObject = z.object({
   /** λ / baseline below this is stress, below critical_ratio critical. */
   stress_ratio: z.number().gt(0).max(1).default(0.9),
   critical_ratio: z.number().gt(0).max(1).default(0.6),
-  /** Btree indexes this large or larger are measured with pgstatindex. */
+  /**
+   * Btree indexes this large or larger are measured with pgstatindex, when the estimate from the
+   * statistics says they are bloated (or cannot say): it reads the whole index.
+   */
   index_candidate_min_bytes: z.number().int().min(0).default(1024 * 1024),
+  /**
+   * Bytes of index pgstatindex may read per sampling pass to confirm candidates, worst estimate
+   * first; the rest wait for a later pass. A confirmed density is reused until the index changes.
+   */
+  index_confirm_budget_bytes: z.number().int().min(0).default(256 * 1024 * 1024),
   /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
   index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
   /** Maintenance running this long counts as contention even when it blocks nobody. */

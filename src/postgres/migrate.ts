@@ -11,6 +11,7 @@ import * as m008 from './migrations/008-counter-windows';
 import * as m009 from './migrations/009-condition-since';
 import * as m010 from './migrations/010-failed-attempts';
 import * as m011 from './migrations/011-watching';
+import * as m012 from './migrations/012-index-density-cache';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 9, name: 'condition-since', sql: m009.sql },
   { id: 10, name: 'failed-attempts', sql: m010.sql },
   { id: 11, name: 'watching', sql: m011.sql },
+  { id: 12, name: 'index-density-cache', sql: m012.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.
