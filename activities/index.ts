@@ -18,6 +18,7 @@ import { strategyPlanSchema, type SandboxResult, type StrategyContext, type Stra
 import { computeWeights } from '../src/strategies/weights';
 import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
 import { classified, CollectionGoneError } from './activity-errors';
+import { createDatabasePassActivities } from './database-pass';
 import { strategyImplementation } from './strategies';
 
 export interface ActivityDeps {
@@ -92,6 +93,8 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
   }
 
   return {
+    ...createDatabasePassActivities(pool),
+
     /** Opens the attempt's row (its id is the action id) and loads the collection's configuration. */
     async prepareAttempt(raw: z.input<typeof prepareInput>): Promise<PreparedAttempt> {
       return classified(async () => {

@@ -4,6 +4,7 @@ import type { HealingConfig } from '../src/domain/healing-config';
 import { isStrategyName, unknownStrategyMessage } from '../src/domain/strategy-names';
 import { strategyParamsSchema } from '../src/strategies/strategy-params';
 import type { IntegrityState } from '../src/domain/integrity-state';
+import type { GateConfig } from '../src/guardian/gate-config';
 import type { AttemptRecord } from '../src/guardian/healing-gate';
 
 export const triggerRequestSchema = z
@@ -58,7 +59,10 @@ export interface GuardianStatus {
   attempts_in_window: number;
   /** Set when auto-healing stopped because attempts kept not raising λ. */
   needs_person: string | null;
-  config: HealingConfig;
+  /** A server's fault this collection sees too, healed by another collection's attempt. */
+  covered_by?: string | null;
+  /** What the guardian decides with (the attempt reads its whole configuration itself). */
+  config: GateConfig;
 }
 
 export const guardianStatusQuery = defineQuery<GuardianStatus>('guardianStatus');

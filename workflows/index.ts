@@ -4,5 +4,5 @@ export { collectionGuardian } from './collection-guardian';
 export type { GuardianInput } from './collection-guardian';
 export { rollbackAttempt } from './rollback-attempt';
 export { sharedTargetLease } from './shared-target-lease';
-export { databaseWatcher } from './database-watcher';
+export { databaseGuardian } from './database-guardian';
 export { temporaryHold } from './temporary-hold';

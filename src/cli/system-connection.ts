@@ -33,6 +33,8 @@ export function systemSettings(env: NodeJS.ProcessEnv = process.env): SystemSett
 export interface SystemHandles {
   settings: SystemSettings;
   pool(): Promise<Pool>;
+  /** The watched database's name: its guardian is `guardian/<database>`. */
+  database(): Promise<string>;
   temporal(): Promise<Client>;
   close(): Promise<void>;
 }
@@ -42,8 +44,13 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
   let pool: Pool | undefined;
   let connection: Connection | undefined;
   let client: Client | undefined;
-  return {
+  let database: string | undefined;
+  const handles: SystemHandles = {
     settings,
+    async database() {
+      database ??= (await (await handles.pool()).query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+      return database;
+    },
     async pool() {
       if (!pool) {
         pool = createPool(settings.databaseUrl, 4);
@@ -70,6 +77,7 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
       await connection?.close().catch(() => undefined);
     },
   };
+  return handles;
 }
 
 export function workflowUiLink(s: SystemSettings, workflowId: string, runId: string): string | null {

@@ -65,7 +65,12 @@ export function attemptsInWindow(s: GateState, now: number, config: Pick<Healing
  * (for automatic attempts) healing that keeps not working and the backoff after attempts that could
  * not act. A person's manual trigger skips the last two.
  */
-export function healingGate(s: GateState, now: number, config: HealingConfig, manual: boolean): GateAnswer {
+export function healingGate(
+  s: GateState,
+  now: number,
+  config: Pick<HealingConfig, 'min_healing_interval' | 'max_attempts_per_window' | 'attempt_window' | 'check_interval'>,
+  manual: boolean,
+): GateAnswer {
   const cooldown = cooldownUntil(s, config);
   if (cooldown !== null && now < cooldown) {
     return { ok: false, reason: `cooling down after the last attempt until ${new Date(cooldown).toISOString()}`, until_ms: cooldown };

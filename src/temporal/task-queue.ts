@@ -15,12 +15,13 @@ export function sharedTargetLeaseWorkflowId(scope: string, kind: string, name: s
   return `healing-lease/${scope}/${kind}/${name}`;
 }
 
-/** The watcher of a database's tables: one per database, whatever the number of workers. */
-export function databaseWatcherWorkflowId(database: string): string {
-  return `watcher/${database}`;
+/** The guardian of a database's collections: one per database, whatever the number of workers. */
+export function databaseGuardianWorkflowId(database: string): string {
+  return `guardian/${database}`;
 }
 
-export function guardianWorkflowId(collection: string): string {
+/** A per-collection guardian of an earlier version (ended on upgrade, its state handed over). */
+export function collectionGuardianWorkflowId(collection: string): string {
   return `guardian/${collection}`;
 }
 

@@ -3,7 +3,8 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import type { WorkerEnv } from '../config/worker-env';
 import { migrate, pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { createPool, type Pool } from '../postgres/pool';
-import { ensureDatabaseWatcher } from '../temporal/watcher-client';
+import { listCollections } from '../postgres/collections';
+import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { createSelfhealWorker } from './create-worker';
 
 export interface RunWorkerOptions {
@@ -29,8 +30,8 @@ async function connectDatabase(url: string, size: number): Promise<{ pool: Pool;
 }
 
 /**
- * The production worker: migrations (unless SELFHEAL_MIGRATE=false), the database's watcher (which
- * starts a guardian per watched collection), then workflows and activities on the task queue until
+ * The production worker: migrations (unless SELFHEAL_MIGRATE=false), the database's guardian (one
+ * sensor pass per interval over every watched collection; per-collection guardians of an earlier version handed over), then workflows and activities on the task queue until
  * SIGINT or SIGTERM. It creates no tables of its own beyond the store.
  */
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
@@ -56,12 +57,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
     });
-    const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
-    try {
-      await ensureDatabaseWatcher(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), database, env.SELFHEAL_TASK_QUEUE);
-    } finally {
-      await connection.close();
-    }
     // Kept for every signal, not once: Ctrl-C reaches this process twice (from the terminal and
     // relayed by tsx), and the second must not kill it before it has stopped what it started.
     let shuttingDown = false;
@@ -73,6 +68,20 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const running = worker.run();
+    // The hand-over waits for the database guardian to take it: the worker must be running.
+    const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
+    try {
+      const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      const names = (await listCollections(pool)).map((c) => c.name);
+      const adopted = await adoptCollectionGuardians(client, database, env.SELFHEAL_TASK_QUEUE, names);
+      if (adopted.length) log(`selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${database} and ended`);
+    } catch (err) {
+      stop();
+      await running.catch(() => undefined);
+      throw err;
+    } finally {
+      await connection.close();
+    }
     log(`selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
     await opts.onReady?.({ database, pool });
     await running;

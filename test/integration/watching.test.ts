@@ -3,7 +3,7 @@ import { getCollection, listCollections } from '../../src/postgres/collections';
 import { storeHealingConfig } from '../../src/postgres/outcome-store';
 import { syncWatchedTables } from '../../src/postgres/sync-watched';
 import { watchTable } from '../../src/postgres/watch-table';
-import { guardianWorkflowId } from '../../src/temporal/guardian-client';
+import { guardianStatus } from '../../src/temporal/guardian-client';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { vectorCollection } from '../support/collections';
 import { useCliSystem } from '../support/test-harness';
@@ -15,13 +15,8 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   const cli = (...argv: string[]) => sys.cli(...argv);
   const schema = uniqueName('Sales');
   const q = (t: string) => `"${schema}"."${t}"`;
-  const guardianRunning = async (name: string) => {
-    try {
-      return (await sys.w.client.workflow.getHandle(guardianWorkflowId(name)).describe()).status.name === 'RUNNING';
-    } catch {
-      return false;
-    }
-  };
+  /** The database's guardian guards the collection (it knows it and samples it). */
+  const guardianRunning = async (name: string) => (await guardianStatus(sys.w.client, sys.db.name, name)) !== null;
   const events = async (name: string) =>
     (await sys.db.pool.query(
       'SELECT e.event, e.detail FROM ruvector.watch_events e JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',
@@ -44,7 +39,7 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     const w = await cli('watch', q('Order Items'), '--as', 'orders', '--json');
     expect({ code: w.code, err: w.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(w.out)).toMatchObject({ created: true, collection: { name: 'orders', kind: 'table', table_schema: schema, table_name: 'Order Items', source: 'manual' } });
-    await waitFor('the guardian of orders', () => guardianRunning('orders'));
+    await waitFor('the database guardian to guard orders', () => guardianRunning('orders'));
     await waitFor('a first sample of orders', async () => {
       const l = JSON.parse((await cli('list', '--json')).out);
       return l.collections.find((c: { collection: string; last_sample_at: string | null }) => c.collection === 'orders' && c.last_sample_at);

@@ -5,8 +5,8 @@ import { formatDrillTable, type DrillMeasurement } from '../../src/drills/drill-
 import type { DrillRun } from '../../src/drills/held-fault';
 import { getCollection, type Collection } from '../../src/postgres/collections';
 import type { Pool } from '../../src/postgres/pool';
-import { ensureGuardian, guardianWorkflowId } from '../../src/temporal/guardian-client';
 import { testCollection } from './collections';
+import { guard, pauseAllBut, pauseGuarding, resumeGuarding } from './guarding';
 import type { TestWorker } from './test-system';
 import { waitFor } from './test-system';
 
@@ -46,10 +46,13 @@ export async function runGuardianDrill(
   const full: HealingConfigInput = { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config };
   const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
-  if (!opts.watchAfterInject) await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
+  // The database's guardian guards every watched collection: this one from its next pass (now).
+  await guard(sys);
+  await pauseAllBut(sys, name);
+  if (opts.watchAfterInject) await pauseGuarding(sys, name, 'the drill injects');
   const run = await inject(c);
   const detectableAt = Date.now() + (opts.detectableAfterMs ?? 0);
-  if (opts.watchAfterInject) await ensureGuardian(sys.w.client, name, sys.w.taskQueue);
+  if (opts.watchAfterInject) await resumeGuarding(sys, name);
   try {
     const attempt = await waitFor(
       `the guardian to heal the ${expected.class} drill`,
@@ -94,8 +97,8 @@ export async function runGuardianDrill(
     return { measurement: m, attempt };
   } finally {
     await run.held?.release();
-    // Server-wide faults (slots, connections) would otherwise be seen by this guardian in later tests.
-    await sys.w.client.workflow.getHandle(guardianWorkflowId(name)).terminate('drill finished').catch(() => undefined);
+    // Server-wide faults (slots, connections) of later tests are not this collection's to heal.
+    await pauseGuarding(sys, name, 'drill finished').catch(() => undefined);
   }
 }
 

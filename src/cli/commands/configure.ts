@@ -3,8 +3,7 @@ import { collectionNameSchema, listCollections } from '../../postgres/collection
 import { healingConfigSchema } from '../../domain/healing-config';
 import { normalizeConfigureRequest } from '../../domain/configure-request';
 import { loadScopeConfig, storeHealingConfig } from '../../postgres/outcome-store';
-import { guardianStatus, guardianWorkflowId } from '../../temporal/guardian-client';
-import { configureUpdate } from '../../../workflows/guardian-messages';
+import { refreshGuardian } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
@@ -40,13 +39,9 @@ export async function configureCommand(args: ParsedArgs, sys: SystemHandles, out
   healingConfigSchema.parse(global);
   await storeHealingConfig(pool, scope, newScope);
 
-  const client = await sys.temporal();
-  const applied: string[] = [];
-  for (const [name, config] of effective) {
-    if (!(await guardianStatus(client, name))) continue;
-    await client.workflow.getHandle(guardianWorkflowId(name)).executeUpdate(configureUpdate, { args: [config] });
-    applied.push(name);
-  }
+  // The guardian reads configuration from the store at every pass; asking it to pass now applies it at once.
+  const refreshed = await refreshGuardian(await sys.temporal(), await sys.database());
+  const applied = refreshed ? [...effective.keys()] : [];
   out(`stored for ${scope === '*' ? 'all collections' : scope}: ${JSON.stringify(change)}`);
   out(applied.length ? `applied to the running guardians of: ${applied.join(', ')}` : 'no guardian is running: applied when one starts');
   return { data: { scope, change, applied_to: applied, effective: Object.fromEntries(effective) }, exitCode: 0 };

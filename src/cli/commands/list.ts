@@ -1,26 +1,11 @@
 import { listCollections } from '../../postgres/collections';
 import { listWatchRules, tableSizeSql } from '../../postgres/watch-rules';
-import { guardianStatus } from '../../temporal/guardian-client';
+import { databaseGuardianStatus } from '../../temporal/guardian-client';
 import type { GuardianStatus } from '../../../workflows/guardian-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { formatSize } from '../sizes';
 import type { SystemHandles } from '../system-connection';
-
-/** Guardians asked at once: enough for a quick answer, few enough not to flood the server. */
-const QUERY_CONCURRENCY = 16;
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
-  return out;
-}
 
 /** `selfheal list [--all]`: the watched collections with table, kind, size, state and last sample; the watch rules. */
 export async function listCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
@@ -36,9 +21,11 @@ export async function listCommand(args: ParsedArgs, sys: SystemHandles, out: (l:
     )).rows.map((r) => [r.id, r.bytes]),
   );
   const client = await sys.temporal();
-  const statuses = await mapLimited(collections, QUERY_CONCURRENCY, (c) => (c.unwatched_at ? Promise.resolve(null) : guardianStatus(client, c.name)));
-  const rows = collections.map((c, i) => {
-    const g: GuardianStatus | null = statuses[i]!;
+  // One query of the database's guardian, whatever the number of collections.
+  const view = await databaseGuardianStatus(client, await sys.database());
+  const byName = new Map((view?.collections ?? []).map((g) => [g.collection, g]));
+  const rows = collections.map((c) => {
+    const g: GuardianStatus | null = c.unwatched_at ? null : (byName.get(c.name) ?? null);
     return {
       collection: c.name,
       table: `${c.table_schema}.${c.table_name}`,

@@ -2,8 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { collectionNameSchema, getCollection } from '../../postgres/collections';
-import { ensureGuardian, guardianWorkflowId } from '../../temporal/guardian-client';
-import { pauseUpdate, resumeUpdate } from '../../../workflows/guardian-messages';
+import { pauseCollection, resumeCollection } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
@@ -19,11 +18,9 @@ export function pauseResumeCommand(kind: 'pause' | 'resume') {
       .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username, reason: args.flags.comment });
     await getCollection(await sys.pool(), a.collection);
     const client = await sys.temporal();
-    await ensureGuardian(client, a.collection, sys.settings.taskQueue);
     try {
-      const status = await client.workflow
-        .getHandle(guardianWorkflowId(a.collection))
-        .executeUpdate(kind === 'pause' ? pauseUpdate : resumeUpdate, { args: [{ by: a.by, ...(a.reason ? { reason: a.reason } : {}) }] });
+      const request = { by: a.by, ...(a.reason ? { reason: a.reason } : {}) };
+      const status = await (kind === 'pause' ? pauseCollection : resumeCollection)(client, await sys.database(), sys.settings.taskQueue, a.collection, request);
       out(`${a.collection}: auto-healing ${status.enabled ? 'on' : `paused by ${status.paused_by}`}`);
       return { data: status, exitCode: 0 };
     } catch (err) {

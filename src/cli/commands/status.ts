@@ -4,7 +4,7 @@ import { attemptStats } from '../../postgres/attempt-stats';
 import { loadHealingConfig } from '../../postgres/outcome-store';
 import { sampleCollection } from '../../probes/sample-collection';
 import { integrityOf } from '../../sensor/integrity-sample';
-import { guardianStatus } from '../../temporal/guardian-client';
+import { databaseGuardianStatus } from '../../temporal/guardian-client';
 import { healingAttemptWorkflowId } from '../../temporal/task-queue';
 import { attemptStatusQuery } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -21,6 +21,8 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
   const collections = (await listCollections(pool)).filter((c) => !only || c.name === only);
   if (only && collections.length === 0) throw new Error(`no collection named "${only}"`);
   const result = [];
+  const view = await databaseGuardianStatus(client, await sys.database());
+  const guardians = new Map((view?.collections ?? []).map((g) => [g.collection, g]));
   for (const c of collections) {
     const config = await loadHealingConfig(pool, c.name);
     const integrity = c.table_oid === null ? null : integrityOf(await sampleCollection(pool, c, config), config);
@@ -33,7 +35,7 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
     } catch {
       // No attempt has run for this collection yet.
     }
-    const guardian = await guardianStatus(client, c.name);
+    const guardian = guardians.get(c.name) ?? null;
     const entry = {
       collection: c.name,
       table: `${c.table_schema}.${c.table_name}`,

@@ -24,7 +24,7 @@ export async function triggerCommand(args: ParsedArgs, sys: SystemHandles, out: 
 export async function requestAttempt(sys: SystemHandles, collection: string, request: TriggerRequest, wait: boolean, out: (l: string) => void): Promise<CommandResult> {
   await getCollection(await sys.pool(), collection);
   const client = await sys.temporal();
-  const answer: TriggerAnswer = await triggerHealing(client, collection, sys.settings.taskQueue, request);
+  const answer: TriggerAnswer = await triggerHealing(client, await sys.database(), collection, sys.settings.taskQueue, request);
   if (answer.kind === 'Deferred') {
     out(`deferred: ${answer.reason}`);
     return { data: { answer }, exitCode: 4 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { collectionNameSchema } from '../../postgres/collections';
 import { deleteWatchRule } from '../../postgres/watch-rules';
 import { unwatchCollection } from '../../postgres/watch-table';
-import { guardianWorkflowId } from '../../temporal/guardian-client';
+import { refreshGuardian } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { NotFoundError } from '../errors';
@@ -27,9 +27,8 @@ export async function unwatchCommand(args: ParsedArgs, sys: SystemHandles, out: 
   const name = collectionNameSchema.parse(args.positionals[0]);
   const comment = args.flags.comment === undefined ? undefined : z.string().max(500).parse(String(args.flags.comment));
   const c = await unwatchCollection(pool, name, `unwatched by ${userInfo().username}${comment ? `: ${comment}` : ''}`);
-  const client = await sys.temporal();
-  // The guardian would stop at its next sample; cancelling it stops it now.
-  await client.workflow.getHandle(guardianWorkflowId(name)).cancel().catch(() => undefined);
+  // The guardian would drop it at its next pass; asking for a pass drops it now.
+  await refreshGuardian(await sys.temporal(), await sys.database());
   out(`no longer watching ${c.table_schema}.${c.table_name} (collection "${c.name}"); its history stays`);
   return { data: { collection: c }, exitCode: 0 };
 }

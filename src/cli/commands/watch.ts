@@ -4,8 +4,7 @@ import { collectionNameSchema } from '../../postgres/collections';
 import { syncWatchedTables } from '../../postgres/sync-watched';
 import { listWatchRules, saveWatchRule, tableGlobSchema } from '../../postgres/watch-rules';
 import { watchTable, WatchRefused } from '../../postgres/watch-table';
-import { ensureGuardian } from '../../temporal/guardian-client';
-import { ensureDatabaseWatcher } from '../../temporal/watcher-client';
+import { ensureGuardian, refreshGuardian } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
@@ -38,9 +37,9 @@ export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l
     const saved = await saveWatchRule(pool, rule, userInfo().username);
     const sync = await syncWatchedTables(pool);
     const client = await sys.temporal();
-    const db = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
-    for (const name of sync.watched) await ensureGuardian(client, name, sys.settings.taskQueue);
-    await ensureDatabaseWatcher(client, db, sys.settings.taskQueue);
+    const db = await sys.database();
+    await ensureGuardian(client, db, sys.settings.taskQueue);
+    await refreshGuardian(client, db);
     out(`watch rule ${saved.id} on database ${db}: include ${saved.include.join(', ')}` +
       `${saved.exclude.length ? `, exclude ${saved.exclude.join(', ')}` : ''}${saved.min_size_bytes ? `, at least ${formatSize(saved.min_size_bytes)}` : ''}`);
     out(sync.watched.length ? `now watching ${sync.watched.length} more: ${sync.watched.join(', ')}` : 'no table matched that was not watched already');
@@ -59,7 +58,9 @@ export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l
       ...(typeof args.flags.centroids === 'string' ? { centroids: args.flags.centroids } : {}),
       ...(typeof args.flags.archive === 'string' ? { archive: args.flags.archive } : {}),
     });
-    await ensureGuardian(await sys.temporal(), c.name, sys.settings.taskQueue);
+    const client = await sys.temporal();
+    await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
+    await refreshGuardian(client, await sys.database());
     out(`${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" (${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}${c.archive_table ? `, archive ${c.archive_table}` : ''})`);
     out(`its guardian samples it every check_interval: \`selfheal status ${c.name}\``);
     return { data: { collection: c, created }, exitCode: 0 };

@@ -1,0 +1,382 @@
+import {
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DatabasePass } from '../activities/database-pass';
+import { DEFAULT_HEALING_CONFIG } from '../src/domain/healing-config';
+import type { IntegrityState } from '../src/domain/integrity-state';
+import type { ProblemClassName } from '../src/domain/problem-class';
+import type { FaultScope } from '../src/guardian/fault-scope';
+import { gateConfigOf, type GateConfig } from '../src/guardian/gate-config';
+import {
+  attemptsInWindow,
+  cooldownUntil,
+  deferralBackoffUntil,
+  healingGate,
+  ineffectiveStreak,
+  type AttemptRecord,
+} from '../src/guardian/healing-gate';
+import { nextIntegrityState } from '../src/guardian/hysteresis';
+import { COLLECTION_SA } from '../src/temporal/search-attributes';
+import { healingAttemptWorkflowId } from '../src/temporal/task-queue';
+import { quickOptions } from './activity-options';
+import {
+  adoptSchema,
+  adoptUpdate,
+  collectionPauseSchema,
+  collectionPauseUpdate,
+  collectionResumeUpdate,
+  collectionStatusQuery,
+  collectionTriggerSchema,
+  collectionTriggerUpdate,
+  databaseStatusQuery,
+  refreshUpdate,
+  type DatabaseGuardianStatus,
+} from './database-guardian-messages';
+import type { GuardianStatus, TriggerAnswer, TriggerRequest } from './guardian-messages';
+import { healingAttempt } from './healing-attempt';
+
+/** What the guardian keeps of one collection between passes (and across continue-as-new). */
+export interface CollectionSlot {
+  enabled: boolean;
+  paused_by: string | null;
+  state: IntegrityState | 'unknown';
+  attempts: AttemptRecord[];
+  needs_person: string | null;
+  /** When a sample first saw the state leave normal; null while normal. */
+  degraded_since: string | null;
+  active: { workflow_id: string; run_id: string; trigger: string; problem: ProblemClassName | null; scope: FaultScope | null } | null;
+  last_sampled_ms: number | null;
+}
+
+export interface DatabaseGuardianInput {
+  database: string;
+  carried?: { slots: Record<string, CollectionSlot>; base: GateConfig | null; own: Record<string, GateConfig> };
+}
+
+const acts = proxyActivities<Activities>({ ...quickOptions, startToCloseTimeout: '5 minutes', retry: { ...quickOptions.retry, maximumAttempts: 2 } });
+
+const MAX_REMEMBERED_ATTEMPTS = 20;
+const MAX_PASSES_PER_RUN = 500;
+/** Continue as new well before Temporal's 50 MB history limit: a pass over many collections is a large event. */
+const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
+/** A collection counts as due a little early, so collections sampled together stay together. */
+const DUE_SLACK_MS = 250;
+
+function newSlot(): CollectionSlot {
+  return { enabled: true, paused_by: null, state: 'unknown', attempts: [], needs_person: null, degraded_since: null, active: null, last_sampled_ms: null };
+}
+
+/**
+ * One per watched database, long-running. Every interval one pass samples every due collection
+ * (a fixed number of statements, whatever their number); per collection it keeps the state with
+ * hysteresis, the cooldown, the attempts per window, the backoff and the ineffective-healing stop,
+ * and starts a healing attempt (one workflow per attempt) only for a degraded collection. A fault
+ * of the server (connection or replication slots, standbys, a role's sort memory) is healed by one
+ * attempt, whatever the number of collections that see it.
+ */
+export async function databaseGuardian(input: DatabaseGuardianInput): Promise<void> {
+  const slots = new Map<string, CollectionSlot>(Object.entries(input.carried?.slots ?? {}));
+  let base: GateConfig | null = input.carried?.base ?? null;
+  let own: Record<string, GateConfig> = input.carried?.own ?? {};
+  const live = new Map<string, { lambda: number | null; baseline: number | null; last_sample_at: string | null; last_error: string | null; covered_by: string | null }>();
+  const starting = new Set<string>();
+  let lastPass: { at: string; cost: DatabasePass['cost'] } | null = null;
+  let lastPassError: string | null = null;
+  let passes = 0;
+  let wake = false;
+
+  const gateOf = (name: string): GateConfig => own[name] ?? base ?? gateConfigOf(DEFAULT_HEALING_CONFIG);
+  const liveOf = (name: string) => live.get(name) ?? { lambda: null, baseline: null, last_sample_at: null, last_error: null, covered_by: null };
+
+  const statusOf = (name: string): GuardianStatus | null => {
+    const s = slots.get(name);
+    if (!s) return null;
+    const config = gateOf(name);
+    const l = liveOf(name);
+    const cd = cooldownUntil(s, config);
+    const bo = deferralBackoffUntil(s, config);
+    return {
+      collection: name,
+      enabled: s.enabled,
+      paused_by: s.paused_by,
+      state: s.state,
+      lambda: l.lambda,
+      baseline_lambda: l.baseline,
+      last_sample_at: l.last_sample_at,
+      last_error: l.last_error,
+      active: s.active ? { workflow_id: s.active.workflow_id, run_id: s.active.run_id, trigger: s.active.trigger } : null,
+      last_healing: s.attempts.length ? s.attempts[s.attempts.length - 1]! : null,
+      cooldown_until: cd !== null && cd > Date.now() ? new Date(cd).toISOString() : null,
+      backoff_until: bo !== null && bo > Date.now() ? new Date(bo).toISOString() : null,
+      attempts_in_window: attemptsInWindow(s, Date.now(), config).length,
+      needs_person: s.needs_person,
+      covered_by: l.covered_by,
+      config,
+    };
+  };
+
+  const show = (): void => {
+    const all = [...slots.values()];
+    const count = (st: string) => all.filter((s) => s.state === st).length;
+    const running = all.filter((s) => s.active).length;
+    const people = [...slots].filter(([, s]) => s.needs_person).map(([n]) => n);
+    setCurrentDetails(
+      `**${input.database}**: ${slots.size} collections — ${count('normal')} normal, ${count('stress')} stress, ${count('critical')} critical` +
+        `${running ? ` — ${running} attempts running` : ''}${people.length ? ` — needs a person: ${people.join(', ')}` : ''}` +
+        `${lastPass ? ` — last pass ${lastPass.at}: ${lastPass.cost.sampled} sampled in ${lastPass.cost.round_trips} statements, ${lastPass.cost.cost_ms.toFixed(1)} ms` : ''}` +
+        `${lastPassError ? ` — the last pass failed: ${lastPassError}` : ''}`,
+    );
+  };
+
+  const finish = (name: string, s: CollectionSlot, outcome: string, initial: number | null, final: number | null): void => {
+    const rec = s.attempts.find((a) => a.workflow_id === s.active?.workflow_id && a.run_id === s.active?.run_id);
+    s.active = null;
+    if (!rec) return;
+    rec.finished_at_ms = Date.now();
+    rec.outcome = outcome;
+    rec.raised_lambda = outcome === 'Completed' && initial !== null ? final !== null && final >= gateOf(name).min_lambda_improvement * initial : null;
+    const streak = ineffectiveStreak(s.attempts);
+    if (streak >= gateOf(name).ineffective_after && !s.needs_person) {
+      s.needs_person = `healing ineffective: the last ${streak} attempts did not raise λ; auto-healing stopped until \`selfheal resume ${name}\``;
+    }
+  };
+
+  const startAttempt = async (name: string, req: TriggerRequest & { by: string; detected_at?: string }, problem: ProblemClassName | null, scope: FaultScope | null): Promise<TriggerAnswer> => {
+    const s = slots.get(name)!;
+    starting.add(name);
+    try {
+      const workflowId = healingAttemptWorkflowId(name);
+      let child;
+      try {
+        child = await startChild(healingAttempt, {
+          workflowId,
+          args: [{ collection: name, trigger: req.by, ...(req.detected_at ? { detected_at: req.detected_at } : {}), ...(req.strategy ? { strategy: req.strategy } : {}), ...(req.params ? { params: req.params } : {}), ...(req.dry_run ? { dry_run: true } : {}) }],
+          // The attempt finishes (and compensates) even if its guardian is stopped.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [{ key: COLLECTION_SA, value: name }],
+          staticSummary: `healing attempt for ${name} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
+        });
+      } catch (err) {
+        return { kind: 'Deferred', reason: `could not start the attempt: ${(err as Error).message}`, cooldown_until: null };
+      }
+      const runId = child.firstExecutionRunId;
+      s.attempts.push({ workflow_id: workflowId, run_id: runId, trigger: req.by, started_at_ms: Date.now(), finished_at_ms: null, outcome: null, raised_lambda: null });
+      if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS) s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
+      s.active = { workflow_id: workflowId, run_id: runId, trigger: req.by, problem, scope };
+      // The outcome is read from the store at the next pass (so it survives continue-as-new); this only wakes it.
+      child.result().then(
+        () => void (wake = true),
+        () => void (wake = true),
+      );
+      show();
+      return { kind: 'Started', workflow_id: workflowId, run_id: runId, action: 'started' };
+    } finally {
+      starting.delete(name);
+    }
+  };
+
+  /** Waits for the next pass to finish, so an answer reflects what the store says now. */
+  let passesDone = 0;
+  const nextPass = async (): Promise<void> => {
+    const n = passesDone;
+    wake = true;
+    await condition(() => passesDone > n);
+  };
+  const watchedSlot = async (name: string): Promise<CollectionSlot> => {
+    if (!slots.has(name)) await nextPass();
+    const s = slots.get(name);
+    if (!s) throw new Error(`collection ${name} is not watched in database ${input.database}`);
+    return s;
+  };
+
+  setHandler(collectionStatusQuery, (name) => statusOf(name));
+  setHandler(databaseStatusQuery, (): DatabaseGuardianStatus => ({
+    database: input.database,
+    last_pass_at: lastPass?.at ?? null,
+    last_pass_error: lastPassError,
+    last_pass_cost: lastPass?.cost ?? null,
+    collections: [...slots.keys()].sort().map((n) => statusOf(n)!),
+  }));
+  setHandler(
+    collectionTriggerUpdate,
+    async (raw) => {
+      const { collection: name, request } = collectionTriggerSchema.parse(raw);
+      const s = await watchedSlot(name);
+      // Many triggers at once: the first starts the attempt, the others join it.
+      if (starting.has(name)) await condition(() => !starting.has(name));
+      if (s.active) {
+        // A plain trigger joins the running attempt; a request for a particular strategy or a dry run is not what runs.
+        if (request.strategy || request.dry_run) return { kind: 'Deferred', reason: `an attempt is already running (${s.active.workflow_id}, ${s.active.trigger}): wait for it or abort it`, cooldown_until: null };
+        return { kind: 'Joined', workflow_id: s.active.workflow_id, run_id: s.active.run_id, action: 'joined the running attempt' };
+      }
+      const gate = healingGate(s, Date.now(), gateOf(name), true);
+      if (!gate.ok) return { kind: 'Deferred', reason: gate.reason, cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString() };
+      return startAttempt(name, { ...request, by: request.by }, null, null);
+    },
+    { validator: (raw) => void collectionTriggerSchema.parse(raw) },
+  );
+  setHandler(
+    collectionPauseUpdate,
+    async (raw) => {
+      const { collection: name, request } = collectionPauseSchema.parse(raw);
+      const s = await watchedSlot(name);
+      s.enabled = false;
+      s.paused_by = `${request.by}${request.reason ? `: ${request.reason}` : ''}`;
+      show();
+      return statusOf(name)!;
+    },
+    { validator: (raw) => void collectionPauseSchema.parse(raw) },
+  );
+  setHandler(
+    collectionResumeUpdate,
+    async (raw) => {
+      const { collection: name } = collectionPauseSchema.parse(raw);
+      const s = await watchedSlot(name);
+      s.enabled = true;
+      s.paused_by = null;
+      s.needs_person = null;
+      wake = true;
+      show();
+      return statusOf(name)!;
+    },
+    { validator: (raw) => void collectionPauseSchema.parse(raw) },
+  );
+  setHandler(refreshUpdate, async () => {
+    await nextPass();
+    return { collections: slots.size };
+  });
+  setHandler(
+    adoptUpdate,
+    (raw) => {
+      const { collections } = adoptSchema.parse(raw);
+      const adopted: string[] = [];
+      for (const [name, c] of Object.entries(collections)) {
+        const s = slots.get(name) ?? newSlot();
+        s.enabled = c.enabled;
+        s.paused_by = c.paused_by;
+        s.needs_person = c.needs_person;
+        s.attempts = [...c.attempts, ...s.attempts].slice(-MAX_REMEMBERED_ATTEMPTS);
+        slots.set(name, s);
+        adopted.push(name);
+      }
+      wake = true;
+      return { adopted };
+    },
+    { validator: (raw) => void adoptSchema.parse(raw) },
+  );
+
+  const applyPass = (p: DatabasePass): void => {
+    base = p.base;
+    own = p.own;
+    const now = Date.now();
+    for (const g of p.gone) {
+      // An attempt still running finishes on its own; the collection is no longer guarded.
+      slots.delete(g.collection);
+      live.delete(g.collection);
+    }
+    for (const name of p.collections) if (!slots.has(name)) slots.set(name, newSlot());
+    for (const e of p.ended) {
+      for (const [name, s] of slots) {
+        if (s.active?.workflow_id === e.workflow_id && s.active.run_id === e.run_id) finish(name, s, e.status, e.initial_lambda, e.final_lambda);
+      }
+    }
+    for (const [name, r] of Object.entries(p.readings)) {
+      const s = slots.get(name);
+      if (!s) continue;
+      s.last_sampled_ms = now;
+      s.state = r.baseline > 0 ? nextIntegrityState(s.state, r.lambda / r.baseline, gateOf(name)) : 'normal';
+      if (s.state === 'normal') s.degraded_since = null;
+      else s.degraded_since ??= p.sampled_at;
+      live.set(name, { lambda: r.lambda, baseline: r.baseline, last_sample_at: p.sampled_at, last_error: null, covered_by: null });
+    }
+    for (const [name, message] of Object.entries(p.errors)) {
+      const s = slots.get(name);
+      if (s) s.last_sampled_ms = now;
+      live.set(name, { ...liveOf(name), last_error: message });
+    }
+  };
+
+  /** Starts the attempts the pass calls for, one per server fault. */
+  const startNeeded = async (p: DatabasePass): Promise<void> => {
+    const serverFaults = new Map<ProblemClassName, string>();
+    for (const [name, s] of slots) if (s.active?.scope === 'server' && s.active.problem) serverFaults.set(s.active.problem, name);
+    for (const name of [...slots.keys()].sort()) {
+      const s = slots.get(name)!;
+      const r = p.readings[name];
+      if (!r || !s.enabled || s.state === 'normal' || s.state === 'unknown' || s.active || starting.has(name)) continue;
+      if (r.scope === 'server' && r.problem) {
+        const holder = serverFaults.get(r.problem);
+        if (holder && holder !== name) {
+          live.set(name, { ...liveOf(name), covered_by: `${r.problem} of the server: healed by ${holder}'s attempt` });
+          continue;
+        }
+      }
+      if (!healingGate(s, Date.now(), gateOf(name), false).ok) continue;
+      const answer = await startAttempt(name, { by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) }, r.problem, r.scope);
+      if (answer.kind === 'Started' && r.scope === 'server' && r.problem) serverFaults.set(r.problem, name);
+    }
+  };
+
+  const dueNames = (): 'all' | string[] => {
+    const now = Date.now();
+    const candidates = [...slots].filter(([, s]) => s.enabled);
+    const due = candidates.filter(([n, s]) => s.last_sampled_ms === null || now + DUE_SLACK_MS >= s.last_sampled_ms + gateOf(n).check_interval * 1000);
+    return due.length === candidates.length ? 'all' : due.map(([n]) => n);
+  };
+
+  /** Until the next collection is due, or a cooldown that holds back a needed attempt ends. */
+  const sleepMs = (): { ms: number; why: string } => {
+    const now = Date.now();
+    let ms = (base ?? gateConfigOf(DEFAULT_HEALING_CONFIG)).check_interval * 1000;
+    let why = `next pass in ${Math.round(ms / 1000)} s`;
+    for (const [n, s] of slots) {
+      if (!s.enabled) continue;
+      if (s.last_sampled_ms !== null) ms = Math.min(ms, s.last_sampled_ms + gateOf(n).check_interval * 1000 - now);
+      const cd = cooldownUntil(s, gateOf(n));
+      if (s.state !== 'normal' && s.state !== 'unknown' && cd !== null && cd > now && cd - now < ms) {
+        ms = cd - now;
+        why = `cooldown of ${n}: until ${new Date(cd).toISOString()}`;
+      }
+    }
+    ms = Math.max(1, ms);
+    if (!why.startsWith('cooldown')) why = `next pass in ${Math.round(ms / 1000)} s`;
+    return { ms, why };
+  };
+
+  for (;;) {
+    try {
+      const active = [...slots.values()].filter((s) => s.active).map((s) => ({ workflow_id: s.active!.workflow_id, run_id: s.active!.run_id }));
+      const paused = [...slots].filter(([, s]) => !s.enabled).map(([n]) => n);
+      const p = await acts.guardDatabase.executeWithOptions({ ...quickOptions, startToCloseTimeout: '5 minutes', retry: { ...quickOptions.retry, maximumAttempts: 2 }, summary: `sense: one pass over ${slots.size || 'the'} collections of ${input.database}` }, [
+        { due: dueNames(), paused, known: [...slots.keys()], active },
+      ]);
+      applyPass(p);
+      lastPass = { at: p.sampled_at, cost: p.cost };
+      lastPassError = null;
+      await startNeeded(p);
+    } catch (err) {
+      lastPassError = err instanceof Error ? err.message : String(err);
+    }
+    passes++;
+    passesDone++;
+    show();
+    const info = workflowInfo();
+    if ((info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES || passes >= MAX_PASSES_PER_RUN) && starting.size === 0) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof databaseGuardian>({ database: input.database, carried: { slots: Object.fromEntries(slots), base, own } });
+    }
+    const { ms, why } = sleepMs();
+    wake = false;
+    await condition(() => wake, ms, { summary: why });
+  }
+}
+
