@@ -137,6 +137,7 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     );
   };
 
+  /** Once per attempt: from its result when this run started it, else from the store at a pass. */
   const finish = (name: string, s: CollectionSlot, outcome: string, initial: number | null, final: number | null): void => {
     const rec = s.attempts.find((a) => a.workflow_id === s.active?.workflow_id && a.run_id === s.active?.run_id);
     s.active = null;
@@ -172,10 +173,15 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       s.attempts.push({ workflow_id: workflowId, run_id: runId, trigger: req.by, started_at_ms: Date.now(), finished_at_ms: null, outcome: null, raised_lambda: null });
       if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS) s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
       s.active = { workflow_id: workflowId, run_id: runId, trigger: req.by, problem, scope };
-      // The outcome is read from the store at the next pass (so it survives continue-as-new); this only wakes it.
+      // After a continue-as-new the outcome is read from the store at a pass instead.
+      const ended = (kind: string, initial: number | null, final: number | null): void => {
+        const now = slots.get(name);
+        if (now?.active?.run_id === runId) finish(name, now, kind, initial, final);
+        wake = true;
+      };
       child.result().then(
-        () => void (wake = true),
-        () => void (wake = true),
+        (o) => ended(o.kind, o.kind === 'Completed' ? o.initial_lambda : null, o.kind === 'Completed' ? o.final_lambda : null),
+        () => ended('Failed', null, null),
       );
       show();
       return { kind: 'Started', workflow_id: workflowId, run_id: runId, action: 'started' };
@@ -226,9 +232,12 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   );
   setHandler(
     collectionPauseUpdate,
-    async (raw) => {
+    (raw) => {
       const { collection: name, request } = collectionPauseSchema.parse(raw);
-      const s = await watchedSlot(name);
+      // Paused from now, before any pass samples it: a collection just watched is not acted on first.
+      // (One that is not watched after all is dropped by the next pass.)
+      const s = slots.get(name) ?? newSlot();
+      slots.set(name, s);
       s.enabled = false;
       s.paused_by = `${request.by}${request.reason ? `: ${request.reason}` : ''}`;
       show();
@@ -238,9 +247,10 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   );
   setHandler(
     collectionResumeUpdate,
-    async (raw) => {
+    (raw) => {
       const { collection: name } = collectionPauseSchema.parse(raw);
-      const s = await watchedSlot(name);
+      const s = slots.get(name) ?? newSlot();
+      slots.set(name, s);
       s.enabled = true;
       s.paused_by = null;
       s.needs_person = null;

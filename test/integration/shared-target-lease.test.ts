@@ -2,7 +2,7 @@ import { drillMemoryPressure } from '../../src/drills/memory-pressure';
 import { getCollection } from '../../src/postgres/collections';
 import { readRoleSetting } from '../../src/postgres/role-settings';
 import { guardianStatus } from '../../src/temporal/guardian-client';
-import { guard, pauseAllBut, pauseGuarding, resumeGuarding } from '../support/guarding';
+import { guard, pauseGuarding } from '../support/guarding';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { abortUpdate, approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
@@ -105,9 +105,7 @@ describe('shared targets: one attempt at a time changes what collections share',
     const guarded = { check_interval: 2, stabilization_wait: 1, min_healing_interval: 0 };
     const a = await testCollection(sys.db.pool, guarded);
     const b = await testCollection(sys.db.pool, guarded);
-    await guard(sys);
-    await pauseAllBut(sys, a);
-    await resumeGuarding(sys, b);
+    await guard(sys, [a, b]);
     const run = await drillMemoryPressure(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, a));
     try {
       // While one attempt heals the server's fault, the other collection says who heals it.
@@ -115,7 +113,7 @@ describe('shared targets: one attempt at a time changes what collections share',
         const [sa, sb] = await Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.name, c)));
         const holder = sa?.active ? sb : sb?.active ? sa : null;
         return holder?.covered_by ?? undefined;
-      }, 60_000, 200);
+      }, 60_000, 200, async () => Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.name, c))));
       expect(covered).toMatch(/^MemoryPressure of the server: healed by .*'s attempt$/);
       // Healed: the drill's sorts run in memory again.
       await Promise.race([run.held!.cleared, new Promise((_, reject) => setTimeout(() => reject(new Error('not healed within 60 s')), 60_000))]);

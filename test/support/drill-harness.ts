@@ -6,7 +6,7 @@ import type { DrillRun } from '../../src/drills/held-fault';
 import { getCollection, type Collection } from '../../src/postgres/collections';
 import type { Pool } from '../../src/postgres/pool';
 import { testCollection } from './collections';
-import { guard, pauseAllBut, pauseGuarding, resumeGuarding } from './guarding';
+import { guard, pauseGuarding, resumeGuarding } from './guarding';
 import type { TestWorker } from './test-system';
 import { waitFor } from './test-system';
 
@@ -47,9 +47,11 @@ export async function runGuardianDrill(
   const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
   // The database's guardian guards every watched collection: this one from its next pass (now).
-  await guard(sys);
-  await pauseAllBut(sys, name);
-  if (opts.watchAfterInject) await pauseGuarding(sys, name, 'the drill injects');
+  if (opts.watchAfterInject) {
+    await guard(sys, []);
+  } else {
+    await guard(sys, [name]);
+  }
   const run = await inject(c);
   const detectableAt = Date.now() + (opts.detectableAfterMs ?? 0);
   if (opts.watchAfterInject) await resumeGuarding(sys, name);

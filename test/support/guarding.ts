@@ -1,15 +1,26 @@
 import type { Pool } from '../../src/postgres/pool';
-import { databaseGuardianStatus, ensureGuardian, pauseCollection, refreshGuardian, resumeCollection } from '../../src/temporal/guardian-client';
+import { listCollections } from '../../src/postgres/collections';
+import { ensureGuardian, pauseCollection, refreshGuardian, resumeCollection } from '../../src/temporal/guardian-client';
 import type { TestWorker } from './test-system';
 
 export async function databaseOf(pool: Pool): Promise<string> {
   return (await pool.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
 }
 
-/** The database's guardian runs and knows the collection (every watched collection of the database is guarded). */
-export async function guard(sys: { db: { pool: Pool }; w: TestWorker }): Promise<string> {
+/**
+ * The database's guardian runs and has sampled every watched collection (it guards them all). With
+ * `only`, every other collection of the database is paused first, before any pass could act on it:
+ * earlier tests' collections are not this test's to heal.
+ */
+export async function guard(sys: { db: { pool: Pool }; w: TestWorker }, only?: readonly string[]): Promise<string> {
   const db = await databaseOf(sys.db.pool);
   await ensureGuardian(sys.w.client, db, sys.w.taskQueue);
+  if (only) {
+    for (const c of await listCollections(sys.db.pool)) {
+      if (!only.includes(c.name)) await pauseCollection(sys.w.client, db, sys.w.taskQueue, c.name, { by: 'test', reason: 'another test runs' });
+    }
+    for (const c of only) await resumeCollection(sys.w.client, db, sys.w.taskQueue, c, { by: 'test' });
+  }
   await refreshGuardian(sys.w.client, db);
   return db;
 }
@@ -23,8 +34,3 @@ export async function resumeGuarding(sys: { db: { pool: Pool }; w: TestWorker },
   await resumeCollection(sys.w.client, await databaseOf(sys.db.pool), sys.w.taskQueue, collection, { by: 'test' });
 }
 
-/** Every other collection the guardian guards stops, so a server-wide fault is this collection's to heal. */
-export async function pauseAllBut(sys: { db: { pool: Pool }; w: TestWorker }, collection: string): Promise<void> {
-  const view = await databaseGuardianStatus(sys.w.client, await databaseOf(sys.db.pool));
-  for (const c of view?.collections ?? []) if (c.collection !== collection && c.enabled) await pauseGuarding(sys, c.collection, 'another test runs');
-}
