@@ -44,8 +44,13 @@ export interface LeastPrivilege {
 export async function leastPrivilegeDatabase(adminUrl: string, opts: { slotLevers?: boolean; poolSize?: number } = {}): Promise<LeastPrivilege> {
   const admin = new PgClient({ connectionString: adminUrl });
   await admin.connect();
+  // Advisory locks belong to one database: the cluster-wide lock is taken in the maintenance database.
+  const lockUrl = new URL(adminUrl);
+  lockUrl.pathname = '/postgres';
+  const lock = new PgClient({ connectionString: lockUrl.toString() });
+  await lock.connect();
   try {
-    await admin.query('SELECT pg_advisory_lock($1)', [ROLE_SETUP_LOCK]);
+    await lock.query('SELECT pg_advisory_lock($1)', [ROLE_SETUP_LOCK]);
     await admin.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_OWNER_ROLE}') THEN CREATE ROLE ${APP_OWNER_ROLE} NOLOGIN; END IF;
     END $$`);
@@ -76,7 +81,8 @@ export async function leastPrivilegeDatabase(adminUrl: string, opts: { slotLever
       END IF;
     END $$`);
   } finally {
-    await admin.query('SELECT pg_advisory_unlock($1)', [ROLE_SETUP_LOCK]).catch(() => undefined);
+    await lock.query('SELECT pg_advisory_unlock($1)', [ROLE_SETUP_LOCK]).catch(() => undefined);
+    await lock.end();
     await admin.end();
   }
   const url = withRole(adminUrl, SELFHEAL_ROLE, SELFHEAL_PASSWORD);
