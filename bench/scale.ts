@@ -1,0 +1,209 @@
+/**
+ * Guarding 10, 100 and 1,000 tables (each with an index over 1 MiB) of one database at a 30 s
+ * interval, side by side in one run: CPU of the worker, of Temporal and of PostgreSQL, database time
+ * per round (pg_stat_statements), the same for one bare catalog pass over all the tables (the
+ * floor), and how long `selfheal list` and `selfheal status` take. For 10 and 100 tables the
+ * per-table guardians of the earlier version run too, as the baseline.
+ *
+ *   npx tsx bench/scale.ts                 (BENCH_SIZES=10,100,1000 BENCH_WINDOW_S=60 BENCH_BASELINE_MAX=100)
+ *
+ * It starts its own Temporal dev server and PostgreSQL, and removes them when it ends.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../src/cli/main';
+import { startStack } from '../src/infra/stack';
+import { migrate } from '../src/postgres/migrate';
+import { storeHealingConfig } from '../src/postgres/outcome-store';
+import { createPool, type Pool } from '../src/postgres/pool';
+import { syncWatchedTables } from '../src/postgres/sync-watched';
+import { saveWatchRule } from '../src/postgres/watch-rules';
+import { databaseGuardianStatus, databaseGuardianWorkflowId, ensureGuardian } from '../src/temporal/guardian-client';
+import { collectionGuardianWorkflowId } from '../src/temporal/task-queue';
+import { createSelfhealWorker } from '../src/worker/create-worker';
+import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
+
+const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 60);
+const BASELINE_MAX = Number(process.env.BENCH_BASELINE_MAX ?? 100);
+const INTERVAL_S = 30;
+const TICKS = 100;
+
+/** utime+stime (and, for the postmaster, its exited children's) of a process and its descendants, in seconds. */
+function cpuSeconds(rootPid: number, withExitedChildren: boolean): number {
+  const stats = new Map<number, { ppid: number; t: number; c: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(f[1]), t: Number(f[11]) + Number(f[12]), c: Number(f[13]) + Number(f[14]) });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let total = 0;
+  const walk = (pid: number, root: boolean) => {
+    const s = stats.get(pid);
+    if (!s) return;
+    total += s.t + (root && withExitedChildren ? s.c : 0);
+    for (const [p, x] of stats) if (x.ppid === pid) walk(p, false);
+  };
+  walk(rootPid, true);
+  return total / TICKS;
+}
+
+function pidOf(match: (cmd: string) => boolean): number {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (match(readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '))) return Number(d);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  throw new Error('process not found');
+}
+
+async function makeTables(pool: Pool, n: number): Promise<void> {
+  for (let i = 0; i < n; i += 25) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      for (let j = i; j < Math.min(n, i + 25); j++) {
+        // 8,000 rows of 128-character keys: an index of about 1.3 MiB.
+        await c.query(`CREATE TABLE public.t_${j} AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 8000) g`);
+        await c.query(`CREATE INDEX ON public.t_${j} (v)`);
+      }
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  }
+  await pool.query('ANALYZE');
+}
+
+/** One statement over the catalog and statistics of every table: what a pass cannot go below. */
+const FLOOR = `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid LEFT JOIN pg_index i ON i.indrelid = c.oid
+  LEFT JOIN pg_class ic ON ic.oid = i.indexrelid LEFT JOIN pg_stat_all_indexes si ON si.indexrelid = i.indexrelid
+ WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'
+   AND (SELECT count(*) FROM pg_stat_activity) >= 0 AND (SELECT count(*) FROM pg_locks) >= 0
+   AND (SELECT count(*) FROM pg_stat_progress_vacuum) >= 0 AND (SELECT count(*) FROM pg_replication_slots) >= 0`;
+
+async function dbTimeMs(admin: Pool, database: string, exclude?: string): Promise<{ ms: number; calls: number }> {
+  const { rows } = await admin.query<{ ms: number; calls: number }>(
+    `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms, coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = $1 AND ($2::text IS NULL OR s.query NOT LIKE $2)`,
+    [database, exclude ?? null],
+  );
+  return rows[0]!;
+}
+
+interface Row { n: number; mode: string; worker: number; temporal: number; postgres: number; dbPerRound: number; floor: number; list_s: number | null; status_s: number | null }
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'selfheal-bench-'));
+  const stack = await startStack({ mode: 'ephemeral', dataDir: dir, log: () => undefined });
+  const bundle = await writeWorkflowBundle(join(dir, 'bundle.js'));
+  const temporalPid = pidOf((c) => c.includes('start-dev') && c.includes(stack.temporalAddress.split(':')[1]!));
+  const admin = createPool(stack.databaseUrl, 2);
+  // The postmaster is the parent of any backend.
+  const backend = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const rows: Row[] = [];
+  try {
+    for (const n of SIZES) {
+      const database = `bench_${n}`;
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(stack.databaseUrl);
+      url.pathname = `/${database}`;
+      const pool = createPool(url.toString(), 10);
+      await migrate(pool);
+      process.stderr.write(`bench: ${n} tables…\n`);
+      await makeTables(pool, n);
+      await saveWatchRule(pool, {}, 'bench');
+      await syncWatchedTables(pool);
+      await storeHealingConfig(pool, '*', { check_interval: INTERVAL_S });
+      const modes = n <= BASELINE_MAX ? ['per-table guardians (before)', 'database guardian'] : ['database guardian'];
+      for (const mode of modes) {
+        const taskQueue = `bench-${n}-${mode.startsWith('per') ? 'old' : 'new'}`;
+        const { worker, connection: native } = await createSelfhealWorker({ address: stack.temporalAddress, namespace: 'default', taskQueue, pool, workflowBundlePath: bundle });
+        const running = worker.run();
+        const names = (await pool.query<{ name: string }>('SELECT name FROM ruvector.collections ORDER BY name')).rows.map((r) => r.name);
+        if (mode.startsWith('per')) {
+          for (const c of names) await client.workflow.start('collectionGuardian', { taskQueue, workflowId: collectionGuardianWorkflowId(c), args: [{ collection: c }] });
+        } else {
+          await ensureGuardian(client, database, taskQueue);
+        }
+        // One interval to settle (first samples, counter windows), then the measured window.
+        await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 + 5000));
+        await admin.query('SELECT pg_stat_statements_reset()');
+        const before = { w: process.cpuUsage(), t: cpuSeconds(temporalPid, false), p: cpuSeconds(postmasterPid, true), at: Date.now() };
+        await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+        const w = process.cpuUsage(before.w);
+        const secs = (Date.now() - before.at) / 1000;
+        const db = await dbTimeMs(admin, database, '%pg_stat_statements%');
+        const share = (x: number) => (100 * x) / secs;
+        let list: number | null = null;
+        let status: number | null = null;
+        if (!mode.startsWith('per')) {
+          const env = { TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: url.toString(), SELFHEAL_TASK_QUEUE: taskQueue };
+          const saved = { ...process.env };
+          Object.assign(process.env, env);
+          const quiet = { out: () => undefined, err: (l: string) => process.stderr.write(`${l}\n`) };
+          let t0 = Date.now();
+          await runCli(['list', '--json'], quiet);
+          list = (Date.now() - t0) / 1000;
+          t0 = Date.now();
+          await runCli(['status', '--json'], quiet);
+          status = (Date.now() - t0) / 1000;
+          process.env = saved;
+          const view = await databaseGuardianStatus(client, database);
+          process.stderr.write(`bench: last pass ${JSON.stringify(view?.last_pass_cost)}\n`);
+        }
+        // The floor: the bare catalog pass, timed by the server the same way.
+        await admin.query('SELECT pg_stat_statements_reset()');
+        for (let i = 0; i < 5; i++) await pool.query(FLOOR);
+        const floor = (await dbTimeMs(admin, database, '%pg_stat_statements%')).ms / 5;
+        rows.push({
+          n, mode,
+          worker: share((w.user + w.system) / 1e6), temporal: share(cpuSeconds(temporalPid, false) - before.t), postgres: share(cpuSeconds(postmasterPid, true) - before.p),
+          dbPerRound: db.ms / (secs / INTERVAL_S), floor, list_s: list, status_s: status,
+        });
+        if (mode.startsWith('per')) {
+          for (const c of names) await client.workflow.getHandle(collectionGuardianWorkflowId(c)).terminate('bench').catch(() => undefined);
+        } else {
+          await client.workflow.getHandle(databaseGuardianWorkflowId(database)).terminate('bench').catch(() => undefined);
+        }
+        worker.shutdown();
+        await running;
+        await native.close();
+      }
+      await pool.end();
+    }
+  } finally {
+    await connection.close();
+    await admin.end();
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\n${WINDOW_S} s measured per row after one settling interval; check_interval ${INTERVAL_S} s; CPU in % of one core`);
+  console.log('| tables | guarding | worker | Temporal | PostgreSQL | total | DB ms / round | floor ms | ratio to floor | list s | status s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const total = r.worker + r.temporal + r.postgres;
+    console.log(`| ${r.n} | ${r.mode} | ${r.worker.toFixed(1)} | ${r.temporal.toFixed(1)} | ${r.postgres.toFixed(1)} | ${total.toFixed(1)} | ${r.dbPerRound.toFixed(1)} | ${r.floor.toFixed(1)} | ${(r.dbPerRound / r.floor).toFixed(1)}× | ${r.list_s?.toFixed(2) ?? '-'} | ${r.status_s?.toFixed(2) ?? '-'} |`);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
