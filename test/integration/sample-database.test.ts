@@ -21,13 +21,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROWS = 200_000;
 
 /** id bigint key and an md5 payload, autovacuum off so nothing moves between two reads; analyzed. */
-async function plainTable(pool: Pool, name: string, rows: number, opts: { payloadIndex?: boolean } = {}): Promise<Collection> {
+async function plainTable(pool: Pool, name: string, rows: number, opts: { payloadIndex?: boolean; expressionIndex?: boolean } = {}): Promise<Collection> {
   const t = qualifiedName('public', name);
   await withClient(pool, async (s) => {
     await s.query(`CREATE TABLE ${t} (id bigint PRIMARY KEY, payload text NOT NULL) WITH (autovacuum_enabled = false)`);
     await s.query(`INSERT INTO ${t} SELECT g, md5(g::text) FROM generate_series(1, $1::int) g`, [rows]);
     // Built after the load, so it is as dense as a fresh build (random inserts would split pages: ~70 %).
     if (opts.payloadIndex) await s.query(`CREATE INDEX ${quoteIdent(`${name}_payload`)} ON ${t} (payload)`);
+    // Its statistics are the index's own (ANALYZE gathers them for the expression).
+    if (opts.expressionIndex) await s.query(`CREATE INDEX ${quoteIdent(`${name}_lower`)} ON ${t} (lower(payload), id)`);
     await analyzeAfterWrites(s, t);
   });
   return (await watchTable(pool, { table: `public.${name}`, name })).collection;
@@ -97,7 +99,7 @@ describe('the database pass: every watched table in a fixed number of statements
 
   beforeAll(async () => {
     db = await createTestDatabase('sampledb');
-    healthy = await plainTable(db.pool, uniqueName('healthy'), ROWS, { payloadIndex: true });
+    healthy = await plainTable(db.pool, uniqueName('healthy'), ROWS, { payloadIndex: true, expressionIndex: true });
     small = await plainTable(db.pool, uniqueName('small'), 5000, { payloadIndex: true });
     bloated = await bloatedTable(db.pool, uniqueName('bloated'));
     // Statistics stale: half the rows changed since ANALYZE, autovacuum off.
@@ -173,7 +175,7 @@ describe('the database pass: every watched table in a fixed number of statements
       expect(bloatedGot).toMatchObject({ density_source: 'pgstatindex', avg_leaf_density: bloatedRef.avg_leaf_density, leaf_pages: bloatedRef.leaf_pages });
       expect(bloatedGot.estimated_density!).toBeLessThan(25);
       // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what pgstatindex said.
-      for (const suffix of ['_pkey', '_payload']) {
+      for (const suffix of ['_pkey', '_payload', '_lower']) {
         const r = indexNamed(reference.get(healthy.name)!, suffix);
         const g = indexNamed(byName(pass, healthy.name), suffix);
         expect(r.avg_leaf_density).not.toBeNull();

@@ -21,37 +21,53 @@ export interface IndexCatalogRow extends BtreeEstimateInputs, IndexChangeMarker 
 export async function readIndexesOf(db: Queryable, tableOids: readonly number[]): Promise<IndexCatalogRow[]> {
   if (tableOids.length === 0) return [];
   const { rows } = await db.query<IndexCatalogRow>(
-    `SELECT i.indrelid::int8 AS table_oid, c.oid::int8 AS oid, c.oid::regclass::text AS name,
-            pg_relation_size(c.oid)::float8 AS size_bytes,
-            a.amname = 'btree' AS is_btree, i.indisvalid AS is_valid,
-            (a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready) AS measurable,
-            c.relfilenode::int8 AS relfilenode, c.relpages::float8 AS relpages, c.reltuples::float8 AS reltuples,
-            c.reltuples::float8 AS index_tuples,
+    `WITH ix AS (
+        SELECT i.indrelid, i.indexrelid, i.indnatts, i.indkey, i.indisvalid, i.indisready, c.relkind, c.relfilenode, c.relpages, c.reltuples,
+               a.amname = 'btree' AS is_btree
+          FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indexrelid
+          JOIN pg_am a ON a.oid = c.relam
+         WHERE i.indrelid = ANY ($1::oid[])
+           AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
+     ), cols AS (
+        -- Each column of each btree with storage (key and INCLUDE), by the names pg_stats knows it
+        -- by: an attribute number of 0 is an expression, whose statistics are the index's own.
+        -- (unnest, not generate_series: the planner takes a few rows per index from it, not 1000.)
+        SELECT ix.indexrelid, sn.nspname, sc.relname, att.attname
+          FROM ix
+          CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+          CROSS JOIN LATERAL (SELECT CASE WHEN k.attnum <> 0 THEN ix.indrelid ELSE ix.indexrelid END AS relid,
+                                     CASE WHEN k.attnum <> 0 THEN k.attnum ELSE k.pos END AS attnum) src
+          JOIN pg_class sc ON sc.oid = src.relid
+          JOIN pg_namespace sn ON sn.oid = sc.relnamespace
+          JOIN pg_attribute att ON att.attrelid = src.relid AND att.attnum = src.attnum
+         WHERE ix.is_btree AND ix.relkind = 'i'
+     ), st AS MATERIALIZED (
+        -- pg_stats (it shows only the columns this role may read) of the relations in question,
+        -- read once: joined on names directly, it is scanned whole for every column.
+        SELECT schemaname, tablename, attname, null_frac, avg_width FROM pg_stats
+         WHERE tablename = ANY ((SELECT array_agg(DISTINCT relname) FROM cols)::name[]) AND NOT inherited
+     ), widths AS (
+        SELECT cols.indexrelid,
+               sum((1 - coalesce(st.null_frac, 0)) * st.avg_width)::float8 AS data_width,
+               bool_or(coalesce(st.null_frac, 0) > 0) AS has_nulls,
+               count(st.avg_width) = count(*) AS complete
+          FROM cols LEFT JOIN st ON st.schemaname = cols.nspname AND st.tablename = cols.relname AND st.attname = cols.attname
+         GROUP BY cols.indexrelid
+     )
+     SELECT ix.indrelid::int8 AS table_oid, ix.indexrelid::int8 AS oid, ix.indexrelid::regclass::text AS name,
+            pg_relation_size(ix.indexrelid)::float8 AS size_bytes,
+            ix.is_btree, ix.indisvalid AS is_valid,
+            (ix.is_btree AND ix.relkind = 'i' AND ix.indisvalid AND ix.indisready) AS measurable,
+            ix.relfilenode::int8 AS relfilenode, ix.relpages::float8 AS relpages, ix.reltuples::float8 AS reltuples,
+            ix.reltuples::float8 AS index_tuples,
             current_setting('block_size')::int AS block_size,
             CASE WHEN version() ~ '64-bit|x86_64|ppc64|ia64|amd64|aarch64' THEN 8 ELSE 4 END AS maxalign,
-            coalesce(s.vacuum_count + s.autovacuum_count, 0)::float8 AS table_vacuums,
-            coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, 0)::float8 AS table_writes,
+            (pg_stat_get_vacuum_count(ix.indrelid) + pg_stat_get_autovacuum_count(ix.indrelid))::float8 AS table_vacuums,
+            (pg_stat_get_tuples_inserted(ix.indrelid) + pg_stat_get_tuples_updated(ix.indrelid) + pg_stat_get_tuples_deleted(ix.indrelid))::float8 AS table_writes,
             w.data_width, coalesce(w.has_nulls, false) AS has_nulls, coalesce(w.complete, false) AS complete
-       FROM pg_index i
-       JOIN pg_class c ON c.oid = i.indexrelid
-       JOIN pg_am a ON a.oid = c.relam
-       LEFT JOIN pg_stat_all_tables s ON s.relid = i.indrelid
-       LEFT JOIN LATERAL (
-         SELECT sum((1 - coalesce(st.null_frac, 0)) * st.avg_width)::float8 AS data_width,
-                bool_or(coalesce(st.null_frac, 0) > 0) AS has_nulls,
-                count(st.avg_width) = i.indnatts AS complete
-           FROM generate_series(0, i.indnatts - 1) AS k(pos)
-           -- indkey is 0-based; 0 there means an expression, whose statistics are the index's own.
-           CROSS JOIN LATERAL (SELECT CASE WHEN i.indkey[k.pos] <> 0 THEN i.indrelid ELSE i.indexrelid END AS relid,
-                                      CASE WHEN i.indkey[k.pos] <> 0 THEN i.indkey[k.pos] ELSE k.pos + 1 END AS attnum) src
-           JOIN pg_class sc ON sc.oid = src.relid
-           JOIN pg_namespace sn ON sn.oid = sc.relnamespace
-           JOIN pg_attribute att ON att.attrelid = src.relid AND att.attnum = src.attnum
-           LEFT JOIN pg_stats st ON st.schemaname = sn.nspname AND st.tablename = sc.relname AND st.attname = att.attname AND NOT st.inherited
-       ) w ON a.amname = 'btree' AND c.relkind = 'i'
-      WHERE i.indrelid = ANY ($1::oid[])
-        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
-      ORDER BY i.indrelid, c.oid`,
+       FROM ix LEFT JOIN widths w ON w.indexrelid = ix.indexrelid
+      ORDER BY ix.indrelid, ix.indexrelid`,
     [tableOids],
   );
   return rows;

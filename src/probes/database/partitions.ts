@@ -23,11 +23,14 @@ export async function readPartitionedTables(db: Queryable, tableOids: readonly n
             coalesce((
               SELECT json_agg(json_build_object(
                        'oid', l.oid::int8, 'name', l.oid::regclass::text, 'bound', pg_get_expr(l.relpartbound, l.oid),
-                       'reltuples', greatest(l.reltuples, 0)::float8, 'live_tuples', coalesce(s.n_live_tup, 0)::float8,
-                       'ops', (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0) + coalesce(s.idx_tup_fetch, 0))::float8)
+                       'reltuples', greatest(l.reltuples, 0)::float8, 'live_tuples', pg_stat_get_live_tuples(l.oid)::float8,
+                       -- n_tup_ins + n_tup_upd + n_tup_del + idx_tup_fetch as pg_stat_all_tables has them (idx_tup_fetch
+                       -- null without an index); its statistics functions, as the view aggregates over the whole database.
+                       'ops', (pg_stat_get_tuples_inserted(l.oid) + pg_stat_get_tuples_updated(l.oid) + pg_stat_get_tuples_deleted(l.oid)
+                               + coalesce((SELECT sum(pg_stat_get_tuples_fetched(i.indexrelid)) FROM pg_index i WHERE i.indrelid = l.oid)::int8
+                                          + pg_stat_get_tuples_fetched(l.oid), 0))::float8)
                      ORDER BY l.relname)
                 FROM pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid
-                LEFT JOIN pg_stat_all_tables s ON s.relid = l.oid
                WHERE pt.isleaf), '[]'::json) AS leaves
        FROM (SELECT DISTINCT u.oid FROM unnest($1::oid[]) AS u(oid)) t
        JOIN pg_class c ON c.oid = t.oid AND c.relkind = 'p'
