@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseHealingConfig } from '../src/domain/healing-config';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
-import { listCollections, registerCollection, type Collection } from '../src/postgres/collections';
+import { listCollections, type Collection } from '../src/postgres/collections';
+import { watchTable } from '../src/postgres/watch-table';
 import { migrate } from '../src/postgres/migrate';
 import { createPool, type Pool } from '../src/postgres/pool';
 import { qualifiedName, quoteIdent } from '../src/postgres/quote-ident';
@@ -59,7 +60,7 @@ async function createTables(pool: Pool, n: number): Promise<Collection[]> {
       await c.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text NOT NULL)`);
       await c.query(`INSERT INTO ${t} SELECT g, md5(g::text) FROM generate_series(1, 100) g`);
       await c.query(`ANALYZE ${t}`);
-      await registerCollection(pool, name, 'public', name);
+      await watchTable(pool, { table: `public.${name}`, name });
     }
   } finally {
     c.release();
