@@ -13,6 +13,8 @@ export interface WindowOptions {
    * unknown (0, window 0) until the next sample; the next sample is one check interval away.
    */
   noWait?: boolean;
+  /** A look only (`selfheal status`): the sensor's bookkeeping is read, never written. */
+  readOnly?: boolean;
 }
 
 export interface CounterRates {

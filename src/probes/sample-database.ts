@@ -216,7 +216,7 @@ export async function sampleDatabase(
 
   const writeAt = Date.now();
   for (const w of windowWrites) w.age_ms = writeAt - (w.family === TEMP_BYTES ? tempBytesAt : partitionsAt);
-  await writeSensorState(q, { windows: windowWrites, conditions: conditionWrites, densities: judged.densityWrites });
+  if (!window.readOnly) await writeSensorState(q, { windows: windowWrites, conditions: conditionWrites, densities: judged.densityWrites });
 
   const sample = finish([], waited);
   const share = round2(sample.cost_ms / present.length);
