@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { readRuntimeInfo } from '../infra/runtime-file';
 import { pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
+import { databaseKey } from '../postgres/database-key';
 import { createPool, type Pool } from '../postgres/pool';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../temporal/task-queue';
 
@@ -33,7 +34,7 @@ export function systemSettings(env: NodeJS.ProcessEnv = process.env): SystemSett
 export interface SystemHandles {
   settings: SystemSettings;
   pool(): Promise<Pool>;
-  /** The watched database's name: its guardian is `guardian/<database>`. */
+  /** The watched database as `<server>/<name>`: its guardian is `guardian/<server>/<name>`. */
   database(): Promise<string>;
   temporal(): Promise<Client>;
   close(): Promise<void>;
@@ -48,7 +49,7 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
   const handles: SystemHandles = {
     settings,
     async database() {
-      database ??= (await (await handles.pool()).query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+      database ??= await databaseKey(await handles.pool());
       return database;
     },
     async pool() {

@@ -4,6 +4,7 @@ import type { WorkerEnv } from '../config/worker-env';
 import { migrate, pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { createPool, type Pool } from '../postgres/pool';
 import { listCollections } from '../postgres/collections';
+import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { createSelfhealWorker } from './create-worker';
 
@@ -73,8 +74,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     try {
       const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
       const names = (await listCollections(pool)).map((c) => c.name);
-      const adopted = await adoptCollectionGuardians(client, database, env.SELFHEAL_TASK_QUEUE, names);
-      if (adopted.length) log(`selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${database} and ended`);
+      const key = await databaseKey(pool);
+      const adopted = await adoptCollectionGuardians(client, key, env.SELFHEAL_TASK_QUEUE, names);
+      if (adopted.length) log(`selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${key} and ended`);
     } catch (err) {
       stop();
       await running.catch(() => undefined);

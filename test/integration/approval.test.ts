@@ -16,7 +16,7 @@ describe('human approval', () => {
   async function waitingAttempt(extra: Record<string, unknown> = {}) {
     const collection = await testCollection(sys.db.pool, { require_approval_strategies: ['compact_indexes'], stabilization_wait: 3, check_interval: 3600, ...extra });
     await bloat(sys.db.pool, collection);
-    const answer: TriggerAnswer = await triggerHealing(sys.w.client, sys.db.name, collection, sys.w.taskQueue, { by: 'test' });
+    const answer: TriggerAnswer = await triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'test' });
     if (answer.kind === 'Deferred') throw new Error(answer.reason);
     const handle = sys.w.client.workflow.getHandle<typeof healingAttempt>(answer.workflow_id, answer.run_id);
     const st = await waitFor('the approval phase', async () => {

@@ -25,7 +25,7 @@ describe('the database guardian', () => {
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 3600 });
     const first = await tables(4);
     await guard(sys);
-    const a = (await databaseGuardianStatus(sys.w.client, sys.db.name))!;
+    const a = (await databaseGuardianStatus(sys.w.client, sys.db.key))!;
     expect(a.collections.map((c) => c.collection).sort()).toEqual([...first].sort());
     expect(a.collections.every((c) => c.state === 'normal' && c.last_sample_at !== null)).toBe(true);
     expect(a.last_pass_cost!.sampled).toBe(4);
@@ -33,19 +33,19 @@ describe('the database guardian', () => {
     await tables(8);
     // Everything is due again when the interval is short: one pass over all twelve.
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 1 });
-    await refreshGuardian(sys.w.client, sys.db.name);
+    await refreshGuardian(sys.w.client, sys.db.key);
     const b = await waitFor('a pass over all twelve', async () => {
-      const s = (await databaseGuardianStatus(sys.w.client, sys.db.name))!;
+      const s = (await databaseGuardianStatus(sys.w.client, sys.db.key))!;
       return s.last_pass_cost!.sampled === 12 ? s : undefined;
     }, 20_000, 200);
     expect(b.collections).toHaveLength(12);
     expect(b.last_pass_cost!.round_trips).toBe(a.last_pass_cost!.round_trips);
 
     // One activity per pass, whatever the number of collections.
-    const history = await sys.w.client.workflow.getHandle(`guardian/${sys.db.name}`).fetchHistory();
+    const history = await sys.w.client.workflow.getHandle(`guardian/${sys.db.key}`).fetchHistory();
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(new Set(scheduled)).toEqual(new Set(['guardDatabase']));
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 3600 });
-    await refreshGuardian(sys.w.client, sys.db.name);
+    await refreshGuardian(sys.w.client, sys.db.key);
   });
 });

@@ -20,13 +20,13 @@ describe('upgrade from per-collection guardians', () => {
     // The paused one does not sample; the other does.
     await waitFor('the other old guardian to sample', async () => (await old[1]!.query(guardianStatusQuery)).last_sample_at !== null);
 
-    const adopted = await adoptCollectionGuardians(sys.w.client, sys.db.name, sys.w.taskQueue, [paused, plain]);
+    const adopted = await adoptCollectionGuardians(sys.w.client, sys.db.key, sys.w.taskQueue, [paused, plain]);
     expect(adopted.sort()).toEqual([paused, plain].sort());
     for (const h of old) expect((await h.describe()).status.name).toBe('TERMINATED');
-    expect(await guardianStatus(sys.w.client, sys.db.name, paused)).toMatchObject({ enabled: false, paused_by: 'ops: vacuum window' });
-    await waitFor('the database guardian to sample the other one', async () => (await guardianStatus(sys.w.client, sys.db.name, plain))?.last_sample_at ?? undefined);
-    expect(await guardianStatus(sys.w.client, sys.db.name, plain)).toMatchObject({ enabled: true, state: 'normal' });
+    expect(await guardianStatus(sys.w.client, sys.db.key, paused)).toMatchObject({ enabled: false, paused_by: 'ops: vacuum window' });
+    await waitFor('the database guardian to sample the other one', async () => (await guardianStatus(sys.w.client, sys.db.key, plain))?.last_sample_at ?? undefined);
+    expect(await guardianStatus(sys.w.client, sys.db.key, plain)).toMatchObject({ enabled: true, state: 'normal' });
     // A second start finds nothing left to adopt.
-    expect(await adoptCollectionGuardians(sys.w.client, sys.db.name, sys.w.taskQueue, [paused, plain])).toEqual([]);
+    expect(await adoptCollectionGuardians(sys.w.client, sys.db.key, sys.w.taskQueue, [paused, plain])).toEqual([]);
   });
 });

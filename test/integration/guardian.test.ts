@@ -12,7 +12,7 @@ import { waitFor } from '../support/test-system';
 describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   const sys = useWorkerSystem('guardian');
 
-  const trigger = (collection: string) => triggerHealing(sys.w.client, sys.db.name, collection, sys.w.taskQueue, { by: 'test' });
+  const trigger = (collection: string) => triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'test' });
   /** A healthy new collection, known to the database's guardian (sampled once) before the test degrades it. */
   const guarded = async (config: HealingConfigInput) => {
     const collection = await testCollection(sys.db.pool, config);
@@ -26,7 +26,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   /** Kind, verification and (for an attempt that did not act) its reason, so a failure says why. */
   const summary = (o: Awaited<ReturnType<typeof resultOf>>) => ({ kind: o.kind, verified: o.kind === 'Completed' ? o.verified : null, reason: 'reason' in o ? o.reason : null });
   const healed = { kind: 'Completed', verified: true, reason: null };
-  const status = async (collection: string) => (await guardianStatus(sys.w.client, sys.db.name, collection))!;
+  const status = async (collection: string) => (await guardianStatus(sys.w.client, sys.db.key, collection))!;
   const attemptsOf = async (collection: string) =>
     (await sys.db.pool.query(
       `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
@@ -62,7 +62,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(rows[1].started_at.getTime()).toBeLessThan(until + 5000);
     await waitFor('the second attempt to finish', async () => (await attemptsOf(collection))[1].status === 'Completed', 30_000);
     await pauseGuarding(sys, collection);
-    await maybeRecordHistory('database-guardian-cooldown', sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.name)));
+    await maybeRecordHistory('database-guardian-cooldown', sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)));
   });
 
   it('attempt window: at most max_attempts_per_window attempts per attempt_window', async () => {
@@ -97,7 +97,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     const before = st.last_sample_at;
     // Sampled every second from now (the stored configuration, read again at once).
     await storeHealingConfig(sys.db.pool, collection, { ...config, check_interval: 1 });
-    await refreshGuardian(sys.w.client, sys.db.name);
+    await refreshGuardian(sys.w.client, sys.db.key);
     await waitFor('a new sample', async () => {
       const s = await status(collection);
       return s.last_sample_at !== before && s.state !== 'normal' ? s : undefined;
@@ -107,7 +107,7 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(await attemptsOf(collection)).toHaveLength(2);
 
     // A person resumes: auto-healing runs again.
-    const resumed = await resumeCollection(sys.w.client, sys.db.name, sys.w.taskQueue, collection, { by: 'test' });
+    const resumed = await resumeCollection(sys.w.client, sys.db.key, sys.w.taskQueue, collection, { by: 'test' });
     expect(resumed.needs_person).toBeNull();
     await waitFor('an automatic attempt after resume', async () => (await attemptsOf(collection)).length === 3, 30_000, 200);
     await pauseGuarding(sys, collection);

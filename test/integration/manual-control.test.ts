@@ -60,7 +60,7 @@ describe('manual execute, rollback and configure from the CLI', () => {
     expect(await attempts()).toBe(0);
 
     // The guardian's update validator, for a client that skips the CLI: refused, nothing started.
-    await expect(triggerHealing(sys.w.client, sys.db.name, collection, sys.w.taskQueue, { by: 'api', strategy: 'compact_indexes', params: { note: 'x' } })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'api', strategy: 'compact_indexes', params: { note: 'x' } })).rejects.toThrow(WorkflowUpdateFailedError);
     expect(await attempts()).toBe(0);
 
     // An attempt started directly: refused by the workflow before it sandboxes or changes anything.
@@ -103,15 +103,15 @@ describe('manual execute, rollback and configure from the CLI', () => {
   it('configure validates, stores and applies to the running guardian without restarting it', async () => {
     const collection = await testCollection(sys.db.pool, { check_interval: 3600 });
     expect(await cli('pause', collection, '--comment', 'testing')).toMatchObject({ code: 0 });
-    const before = await sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.name)).describe();
+    const before = await sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)).describe();
 
     const ok = await cli('configure', '{"min_healing_interval_seconds": 42, "max_attempts_per_hour": 5}', '--collection', collection, '--json');
     expect({ code: ok.code, err: ok.err }).toEqual({ code: 0, err: '' });
     expect(JSON.parse(ok.out).applied_to).toEqual([collection]);
-    const st = (await guardianStatus(sys.w.client, sys.db.name, collection))!;
+    const st = (await guardianStatus(sys.w.client, sys.db.key, collection))!;
     expect(st.config).toMatchObject({ min_healing_interval: 42, max_attempts_per_window: 5, attempt_window: 3600, check_interval: 3600 });
     expect(st.paused_by).toBe(`${process.env.USER ?? require('node:os').userInfo().username}: testing`);
-    const after = await sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.name)).describe();
+    const after = await sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)).describe();
     expect(after.runId).toBe(before.runId);
 
     const stored = async () => (await sys.db.pool.query('SELECT config FROM ruvector.healing_config WHERE scope = $1', [collection])).rows[0].config;
@@ -120,7 +120,7 @@ describe('manual execute, rollback and configure from the CLI', () => {
     expect(await cli('configure', '{"bogus": 1}', '--collection', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/bogus/) });
     expect(await cli('configure', 'not json')).toMatchObject({ code: 2, err: expect.stringMatching(/neither a file nor JSON/) });
     expect(await stored()).toEqual(was);
-    expect((await guardianStatus(sys.w.client, sys.db.name, collection))!.config.min_healing_interval).toBe(42);
+    expect((await guardianStatus(sys.w.client, sys.db.key, collection))!.config.min_healing_interval).toBe(42);
 
     const status = await cli('status', collection, '--json');
     expect(JSON.parse(status.out)[0]).toMatchObject({ collection, enabled: false, guardian: { running: true } });

@@ -110,10 +110,10 @@ describe('shared targets: one attempt at a time changes what collections share',
     try {
       // While one attempt heals the server's fault, the other collection says who heals it.
       const covered = await waitFor('the other collection to be covered by the running attempt', async () => {
-        const [sa, sb] = await Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.name, c)));
+        const [sa, sb] = await Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.key, c)));
         const holder = sa?.active ? sb : sb?.active ? sa : null;
         return holder?.covered_by ?? undefined;
-      }, 60_000, 200, async () => Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.name, c))));
+      }, 60_000, 200, async () => Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.key, c))));
       expect(covered).toMatch(/^MemoryPressure of the server: healed by .*'s attempt$/);
       // Healed: the drill's sorts run in memory again.
       await Promise.race([run.held!.cleared, new Promise((_, reject) => setTimeout(() => reject(new Error('not healed within 60 s')), 60_000))]);

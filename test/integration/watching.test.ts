@@ -16,7 +16,7 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   const schema = uniqueName('Sales');
   const q = (t: string) => `"${schema}"."${t}"`;
   /** The database's guardian guards the collection (it knows it and samples it). */
-  const guardianRunning = async (name: string) => (await guardianStatus(sys.w.client, sys.db.name, name)) !== null;
+  const guardianRunning = async (name: string) => (await guardianStatus(sys.w.client, sys.db.key, name)) !== null;
   const events = async (name: string) =>
     (await sys.db.pool.query(
       'SELECT e.event, e.detail FROM ruvector.watch_events e JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',

@@ -1,10 +1,12 @@
 import type { Pool } from '../../src/postgres/pool';
 import { listCollections } from '../../src/postgres/collections';
+import { databaseKey } from '../../src/postgres/database-key';
 import { ensureGuardian, pauseCollection, refreshGuardian, resumeCollection } from '../../src/temporal/guardian-client';
 import type { TestWorker } from './test-system';
 
+/** The key of the database's guardian (`<server>/<database>`). */
 export async function databaseOf(pool: Pool): Promise<string> {
-  return (await pool.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+  return databaseKey(pool);
 }
 
 /**

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { Client as PgClient } from 'pg';
+import { databaseKey } from '../../src/postgres/database-key';
 import { migrate } from '../../src/postgres/migrate';
 import { createPool, type Pool } from '../../src/postgres/pool';
 import { quoteIdent } from '../../src/postgres/quote-ident';
@@ -31,6 +32,8 @@ export interface TestDatabase {
   name: string;
   /** As the superuser: fixtures and fault injection. */
   url: string;
+  /** Its guardian's key, `<server>/<name>`. */
+  key: string;
   pool: Pool;
   /** As selfheal's least-privilege role (deploy/sql/selfheal-role.sql): what the worker uses. */
   appUrl: string;
@@ -58,6 +61,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   return {
     name,
     url: url.toString(),
+    key: await databaseKey(pool),
     pool,
     appUrl: app.url,
     appPool: app.pool,
