@@ -93,7 +93,7 @@ describe('set_role_timeouts: the reversible lever for lock chains and runaway st
   const sys = useCliSystem('timeouts');
 
   it('gives the root\'s role idle_in_transaction_session_timeout and lock_timeout for its new sessions, and rollback restores the role exactly', async () => {
-    const name = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, blocked_session_min_seconds: 0, idle_connection_seconds: 30 });
+    const name = await testCollection(sys.db.pool, { enabled: false, stabilization_wait: 0, check_interval: 3600, blocked_session_min_seconds: 0, idle_connection_seconds: 30 });
     const c = await getCollection(sys.db.pool, name);
     const run = await drillBlockingChain(sys.db.pool, sys.db.url, c);
     // A fresh password for the drill role: its running sessions keep theirs.

@@ -32,7 +32,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   });
 
   it('evict_cold_data moves the coldest rows of the oversized list to the archive; its compensation puts every row back', async () => {
-    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, min_lambda_improvement: 10 }, 2000);
+    const name = await vectorCollection(sys.db.pool, { enabled: false, stabilization_wait: 0, check_interval: 3600, min_lambda_improvement: 10 }, 2000);
     await drillCentroidSkew(sys.db.pool, await getCollection(sys.db.pool, name), { factor: 4 });
     const before = await placement(name);
     const h = await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'evict_cold_data' });
@@ -54,7 +54,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   });
 
   it('throttle_ingestion (manual) halves the ingest role\'s writers under stress and restores its exact limit on rollback', async () => {
-    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 }, 2000);
+    const name = await vectorCollection(sys.db.pool, { enabled: false, stabilization_wait: 0, check_interval: 3600 }, 2000);
     const run = await drillHotspotCongestion(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, name), { sessions: 4 });
     try {
       const role = String(run.report.role);
@@ -74,7 +74,7 @@ describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   });
 
   it('drain_hot_partition (manual) empties the hot partition, its rows spread over the others', async () => {
-    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 }, 2000);
+    const name = await vectorCollection(sys.db.pool, { enabled: false, stabilization_wait: 0, check_interval: 3600 }, 2000);
     const run = await drillHotspotCongestion(sys.db.pool, sys.db.url, await getCollection(sys.db.pool, name));
     try {
       const drained = await (await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'drain_hot_partition' })).result();

@@ -74,7 +74,7 @@ describe('server-wide drills (connections, replication slots) on a server of the
     // The cap set by the test before would invalidate this slot first: this one must keep its WAL.
     await sys.db.pool.query('ALTER SYSTEM RESET max_slot_wal_keep_size');
     await sys.db.pool.query('SELECT pg_reload_conf()');
-    const name = await testCollection(sys.db.pool, { slot_retained_warn_bytes: 16 * 1024 * 1024, stabilization_wait: 1, check_interval: 3600 });
+    const name = await testCollection(sys.db.pool, { enabled: false, slot_retained_warn_bytes: 16 * 1024 * 1024, stabilization_wait: 1, check_interval: 3600 });
     const run = await drillSlotRetention(sys.db.pool, await getCollection(sys.db.pool, name), { mb: 48 });
     const slot = String(run.report.slot);
     const before = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;

@@ -6,7 +6,7 @@ import type { DrillRun } from '../../src/drills/held-fault';
 import { getCollection, type Collection } from '../../src/postgres/collections';
 import type { Pool } from '../../src/postgres/pool';
 import { testCollection } from './collections';
-import { guard, pauseGuarding, resumeGuarding } from './guarding';
+import { guard } from './guarding';
 import type { TestWorker } from './test-system';
 import { waitFor } from './test-system';
 
@@ -47,14 +47,10 @@ export async function runGuardianDrill(
   const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
   // The database's guardian guards every watched collection: this one from its next pass (now).
-  if (opts.watchAfterInject) {
-    await guard(sys, []);
-  } else {
-    await guard(sys, [name]);
-  }
+  await guard(sys, opts.watchAfterInject ? [] : [name]);
   const run = await inject(c);
   const detectableAt = Date.now() + (opts.detectableAfterMs ?? 0);
-  if (opts.watchAfterInject) await resumeGuarding(sys, name);
+  if (opts.watchAfterInject) await guard(sys, [name]);
   try {
     const attempt = await waitFor(
       `the guardian to heal the ${expected.class} drill`,
@@ -100,7 +96,7 @@ export async function runGuardianDrill(
   } finally {
     await run.held?.release();
     // Server-wide faults (slots, connections) of later tests are not this collection's to heal.
-    await pauseGuarding(sys, name, 'drill finished').catch(() => undefined);
+    await guard(sys, []).catch(() => undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Pool } from '../../src/postgres/pool';
 import { listCollections } from '../../src/postgres/collections';
+import { loadScopeConfig, storeHealingConfig } from '../../src/postgres/outcome-store';
 import { databaseKey } from '../../src/postgres/database-key';
 import { ensureGuardian, pauseCollection, refreshGuardian, resumeCollection } from '../../src/temporal/guardian-client';
 import type { TestWorker } from './test-system';
@@ -10,19 +11,19 @@ export async function databaseOf(pool: Pool): Promise<string> {
 }
 
 /**
- * The database's guardian runs and has sampled every watched collection (it guards them all). With
- * `only`, every other collection of the database is paused first, before any pass could act on it:
- * earlier tests' collections are not this test's to heal.
+ * The database's guardian runs and has sampled every watched collection it guards. With `only`,
+ * every other collection of the database is turned off in the store first (enabled: false), so no
+ * pass, not even a new guardian's first, acts on it: earlier tests' collections are not this test's
+ * to heal. The collections in `only` are turned on.
  */
 export async function guard(sys: { db: { pool: Pool }; w: TestWorker }, only?: readonly string[]): Promise<string> {
   const db = await databaseOf(sys.db.pool);
-  await ensureGuardian(sys.w.client, db, sys.w.taskQueue);
   if (only) {
     for (const c of await listCollections(sys.db.pool)) {
-      if (!only.includes(c.name)) await pauseCollection(sys.w.client, db, sys.w.taskQueue, c.name, { by: 'test', reason: 'another test runs' });
+      await storeHealingConfig(sys.db.pool, c.name, { ...(await loadScopeConfig(sys.db.pool, c.name)), enabled: only.includes(c.name) });
     }
-    for (const c of only) await resumeCollection(sys.w.client, db, sys.w.taskQueue, c, { by: 'test' });
   }
+  await ensureGuardian(sys.w.client, db, sys.w.taskQueue);
   await refreshGuardian(sys.w.client, db);
   return db;
 }
