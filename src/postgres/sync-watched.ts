@@ -57,7 +57,7 @@ export async function syncWatchedTables(pool: Pool): Promise<WatchSync> {
     `SELECT table_oid::int8 AS table_oid FROM ruvector.collections WHERE unwatched_at IS NOT NULL AND table_oid IS NOT NULL AND unwatch_reason LIKE 'unwatched by %'`,
   );
   const declinedOids = new Set(declined.map((r) => r.table_oid));
-  for (const t of await listUserTables(pool)) {
+  for (const t of await listUserTables(pool, [...watchedOids, ...declinedOids].filter((o): o is number => o !== null))) {
     if (watchedOids.has(t.oid) || declinedOids.has(t.oid) || !rules.some((r) => ruleMatches(r, t))) continue;
     // The table's own name, or schema_table when another collection has that name.
     const plain = defaultCollectionName(t.schema, t.name);

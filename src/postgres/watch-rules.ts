@@ -49,16 +49,21 @@ export function tableSizeSql(oid: string, relkind: string): string {
                 ELSE pg_total_relation_size(${oid}) END)::float8`;
 }
 
-/** Every table a watch rule may pick: ordinary and partitioned tables outside system schemas, not partitions. */
-export async function listUserTables(db: Queryable): Promise<UserTable[]> {
+/**
+ * Every table a watch rule may pick: ordinary and partitioned tables outside system schemas, not
+ * partitions; those in `skip` (already watched) are left out before their size is computed, so a
+ * pass over a database whose tables are all watched reads no sizes.
+ */
+export async function listUserTables(db: Queryable, skip: readonly number[] = []): Promise<UserTable[]> {
   const { rows } = await db.query<UserTable>(
     `SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
             ${tableSizeSql('c.oid', 'c.relkind')} AS size_bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
         AND n.nspname <> ALL ($1::text[]) AND n.nspname NOT LIKE 'pg\\_temp%' AND n.nspname NOT LIKE 'pg\\_toast%'
+        AND c.oid <> ALL ($2::oid[])
       ORDER BY n.nspname, c.relname`,
-    [SYSTEM_SCHEMAS],
+    [SYSTEM_SCHEMAS, skip],
   );
   return rows;
 }

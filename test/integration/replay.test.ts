@@ -18,6 +18,7 @@ describe('recorded healing-attempt histories', () => {
         'compact-indexes-approved.binpb',
         'pause-maintenance-aborted.binpb',
         'guardian-cooldown.binpb',
+        'database-guardian-cooldown.binpb',
       ]),
     );
   });
