@@ -62,7 +62,7 @@ export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l
     await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
     await refreshGuardian(client, await sys.database());
     out(`${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" (${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}${c.archive_table ? `, archive ${c.archive_table}` : ''})`);
-    out(`its guardian samples it every check_interval: \`selfheal status ${c.name}\``);
+    out(`the database's guardian samples it every check_interval: \`selfheal status ${c.name}\``);
     return { data: { collection: c, created }, exitCode: 0 };
   } catch (err) {
     if (err instanceof WatchRefused) throw new RefusedError(err.message);
