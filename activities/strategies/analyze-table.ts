@@ -1,7 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { readTableStats } from '../../src/probes/table-stats';
-import { staleStatisticsThreshold } from '../../src/sensor/part-health';
+import { staleStatisticsThreshold } from '../../src/sensor/parts/planner-statistics';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';

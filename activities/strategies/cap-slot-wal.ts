@@ -2,7 +2,7 @@ import type { Pool } from '../../src/postgres/pool';
 import { quoteLiteral } from '../../src/postgres/quote-ident';
 import type { Queryable } from '../../src/probes/queryable';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
-import { retainingSlots } from '../../src/sensor/part-health';
+import { retainingSlots } from '../../src/sensor/parts/replication-slots';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';

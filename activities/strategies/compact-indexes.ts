@@ -1,7 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { failedResult } from '../../src/domain/remediation-result';
 import { qualifiedName } from '../../src/postgres/quote-ident';
-import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/build-graph';
+import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/parts/indexes';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';

@@ -1,6 +1,6 @@
 import type { Pool } from '../../src/postgres/pool';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
-import { retainingSlots } from '../../src/sensor/part-health';
+import { retainingSlots } from '../../src/sensor/parts/replication-slots';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy } from '../../src/strategies/strategy';
 import { sandboxResult } from './sandbox-checks';

@@ -3,7 +3,7 @@ import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { quoteIdent } from '../../src/postgres/quote-ident';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
-import { connectionUsagePct } from '../../src/sensor/part-health';
+import { connectionUsagePct } from '../../src/sensor/parts/connection-slots';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';

@@ -2,7 +2,7 @@ import { withTransaction, type Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { parseReloptions, resetClause, sameReloptions, setClause } from '../../src/postgres/reloptions';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
-import { contendingJobs } from '../../src/sensor/build-graph';
+import { contendingJobs } from '../../src/sensor/parts/maintenance';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { checkCanAlterTable, isSuperuser, sandboxResult } from './sandbox-checks';

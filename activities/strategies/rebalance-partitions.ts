@@ -5,7 +5,7 @@ import { qualifiedName } from '../../src/postgres/quote-ident';
 import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
 import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
-import { loadRatio } from '../../src/sensor/part-health';
+import { loadRatio } from '../../src/sensor/parts/partitions';
 import { strategyByName } from '../../src/strategies/registry';
 import type { SandboxResult, Strategy, StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
 import { moveSlice, undoSlice, type Slice } from './partition-moves';

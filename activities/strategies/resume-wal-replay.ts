@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Pool } from '../../src/postgres/pool';
 import { readStandbySelf, standbyNameOnPrimary } from '../../src/probes/standby-identity';
 import { readStandbys } from '../../src/probes/standbys';
-import { replicaHealth } from '../../src/sensor/part-health';
+import { replicaHealth } from '../../src/sensor/parts/standbys';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';

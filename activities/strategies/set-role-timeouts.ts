@@ -3,7 +3,7 @@ import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
-import { sessionChains } from '../../src/sensor/part-health';
+import { sessionChains } from '../../src/sensor/parts/lock-chains';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';

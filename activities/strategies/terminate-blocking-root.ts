@@ -1,6 +1,6 @@
 import type { Pool } from '../../src/postgres/pool';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
-import { sessionChains } from '../../src/sensor/part-health';
+import { sessionChains } from '../../src/sensor/parts/lock-chains';
 import { strategyByName } from '../../src/strategies/registry';
 import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult } from './sandbox-checks';

@@ -1,29 +1,10 @@
 import type { ProblemClassName } from '../domain/problem-class';
+import type { FaultScope } from '../sensor/sensor-part';
+import { DIAGNOSES } from '../sensor/sensor-parts';
 
-/**
- * Where a fault lives. A collection's own fault is healed on that collection; a server's (its
- * connection slots, replication slots, standbys, a role's sort memory) shows in every collection
- * of the server, and is healed by one attempt, whatever the number of collections that see it.
- */
-export type FaultScope = 'collection' | 'server';
+export type { FaultScope } from '../sensor/sensor-part';
 
-const SCOPES: Record<ProblemClassName, FaultScope> = {
-  HotspotCongestion: 'collection',
-  CentroidSkew: 'collection',
-  ReplicationLag: 'server',
-  MaintenanceContention: 'collection',
-  IndexFragmentation: 'collection',
-  MemoryPressure: 'server',
-  Unknown: 'collection',
-  InvalidIndex: 'collection',
-  BlockingChain: 'collection',
-  RunawayQuery: 'collection',
-  ConnectionExhaustion: 'server',
-  WraparoundRisk: 'collection',
-  StaleStatistics: 'collection',
-  SlotRetention: 'server',
-};
-
+/** The scope the part that diagnoses the class declares; what no part confirms is the collection's. */
 export function faultScope(problem: ProblemClassName): FaultScope {
-  return SCOPES[problem];
+  return DIAGNOSES.find((d) => d.class === problem)?.scope ?? 'collection';
 }

@@ -2,7 +2,7 @@ import type { HealingConfig } from '../domain/healing-config';
 import type { Collection } from '../postgres/collections';
 import type { CollectionStats, IndexStats } from '../sensor/collection-stats';
 import { chooseConfirmations, estimateLeafDensity, needsConfirmation, readingStillHolds } from '../sensor/index-bloat';
-import { staleStatisticsThreshold } from '../sensor/part-health';
+import { staleStatisticsThreshold } from '../sensor/parts/planner-statistics';
 import { readConnectionUsage } from './connection-usage';
 import { chooseBase, MIN_WINDOW_MS, ratesBetween, shiftsLatest, type Reading, type WindowOptions } from './counter-window';
 import { readBlockingChainsOf } from './database/blocking-chains';

@@ -1,4 +1,4 @@
-import { HEALTHY_LEAF_DENSITY } from './build-graph';
+import { HEALTHY_LEAF_DENSITY } from './parts/indexes';
 
 /**
  * Btree bloat from the statistics, without reading the index: the estimation check_postgres and

@@ -12,7 +12,7 @@ import { readStandbys } from '../../src/probes/standbys';
 import { readTableStats } from '../../src/probes/table-stats';
 import { readTempConsumers, readWorkMemBytes, tempSpillRate } from '../../src/probes/temp-spill';
 import type { CollectionStats, IndexStats } from '../../src/sensor/collection-stats';
-import { staleStatisticsThreshold } from '../../src/sensor/part-health';
+import { staleStatisticsThreshold } from '../../src/sensor/parts/planner-statistics';
 
 /**
  * The per-table sampling path as it was before the database pass (sampleCollection of
