@@ -113,7 +113,9 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       baseline_lambda: l.baseline,
       last_sample_at: l.last_sample_at,
       last_error: l.last_error,
-      active: s.active ? { workflow_id: s.active.workflow_id, run_id: s.active.run_id, trigger: s.active.trigger } : null,
+      active: s.active
+        ? { workflow_id: s.active.workflow_id, run_id: s.active.run_id, trigger: s.active.trigger, problem: s.active.problem, scope: s.active.scope }
+        : null,
       last_healing: s.attempts.length ? s.attempts[s.attempts.length - 1]! : null,
       cooldown_until: cd !== null && cd > Date.now() ? new Date(cd).toISOString() : null,
       backoff_until: bo !== null && bo > Date.now() ? new Date(bo).toISOString() : null,

@@ -6,6 +6,8 @@ import { strategyParamsSchema } from '../src/strategies/strategy-params';
 import type { IntegrityState } from '../src/domain/integrity-state';
 import type { GateConfig } from '../src/guardian/gate-config';
 import type { AttemptRecord } from '../src/guardian/healing-gate';
+import type { FaultScope } from '../src/guardian/fault-scope';
+import type { ProblemClassName } from '../src/domain/problem-class';
 
 export const triggerRequestSchema = z
   .object({
@@ -51,7 +53,8 @@ export interface GuardianStatus {
   baseline_lambda: number | null;
   last_sample_at: string | null;
   last_error: string | null;
-  active: { workflow_id: string; run_id: string; trigger: string } | null;
+  /** The attempt running now; a server's fault (scope 'server') is healed by it for every collection of the server. */
+  active: { workflow_id: string; run_id: string; trigger: string; problem?: ProblemClassName | null; scope?: FaultScope | null } | null;
   last_healing: AttemptRecord | null;
   cooldown_until: string | null;
   /** After attempts that could not act: no automatic attempt before this (null when none waits). */

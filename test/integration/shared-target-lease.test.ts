@@ -10,7 +10,7 @@ import type { rollbackAttempt } from '../../workflows/rollback-attempt';
 import { releaseLeaseSignal, sharedTargetLease } from '../../workflows/shared-target-lease';
 import { healingAttemptWorkflowId } from '../../src/temporal/task-queue';
 import { testCollection } from '../support/collections';
-import { useWorkerSystem } from '../support/test-harness';
+import { useCliSystem } from '../support/test-harness';
 import { waitFor } from '../support/test-system';
 import type { WorkflowHandle } from '@temporalio/client';
 
@@ -20,7 +20,7 @@ import type { WorkflowHandle } from '@temporalio/client';
  * defers and changes nothing.
  */
 describe('shared targets: one attempt at a time changes what collections share', () => {
-  const sys = useWorkerSystem('lease');
+  const sys = useCliSystem('lease');
   const config = { require_approval_strategies: ['tune_work_mem'], stabilization_wait: 1, check_interval: 3600 };
 
   async function awaitingApproval(handle: WorkflowHandle<typeof healingAttempt>) {
@@ -115,6 +115,15 @@ describe('shared targets: one attempt at a time changes what collections share',
         return holder?.covered_by ?? undefined;
       }, 60_000, 200, async () => Promise.all([a, b].map((c) => guardianStatus(sys.w.client, sys.db.key, c))));
       expect(covered).toMatch(/^MemoryPressure of the server: healed by .*'s attempt$/);
+      // status says so too: one collection's attempt heals the server's fault, the other is covered by it.
+      await waitFor('status to show the server-wide attempt and the covered collection', async () => {
+        const out = (await sys.cli('status')).out;
+        const line = (c: string) => out.split('\n').find((l) => l.startsWith(`${c} (`)) ?? '';
+        const [la, lb] = [line(a), line(b)];
+        const healing = /attempt running \([a-z]+\), healing the server's MemoryPressure for every collection/;
+        const coveredLine = /MemoryPressure of the server: healed by .*'s attempt/;
+        return (healing.test(la) && coveredLine.test(lb)) || (healing.test(lb) && coveredLine.test(la)) ? true : undefined;
+      }, 30_000, 200);
       // Healed: the drill's sorts run in memory again.
       await Promise.race([run.held!.cleared, new Promise((_, reject) => setTimeout(() => reject(new Error('not healed within 60 s')), 60_000))]);
       for (const c of [a, b]) await pauseGuarding(sys, c);
@@ -136,6 +145,10 @@ describe('shared targets: one attempt at a time changes what collections share',
       expect(acted.map((r) => ({ status: r.status, strategy: r.strategy_name, reason: r.reason }))).toEqual([{ status: 'Completed', strategy: 'tune_work_mem', reason: 'verified' }]);
       // Any other attempt (the fault's tail seen once more after the heal) ended without acting.
       expect(rows.filter((r) => !r.planned).every((r) => r.status === 'Deferred' || r.status === 'NoStrategy')).toBe(true);
+      // History says the attempt healed the server, not just the collection it ran in.
+      const history = await sys.cli('history', '--collection', acted[0].name, '--json');
+      expect(JSON.parse(history.out).find((r: { strategy: string }) => r.strategy === 'tune_work_mem')).toMatchObject({ problem_class: 'MemoryPressure', scope: 'server' });
+      expect((await sys.cli('history', '--collection', acted[0].name)).out).toMatch(/MemoryPressure \(server-wide: one attempt for every collection on the server\) → tune_work_mem: success, verified/);
     } finally {
       await run.held?.release();
       for (const c of [a, b]) await pauseGuarding(sys, c).catch(() => undefined);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isProblemClassName } from '../../domain/problem-class';
+import { faultScope } from '../../guardian/fault-scope';
 import { collectionNameSchema } from '../../postgres/collections';
 import { loadHistory } from '../../postgres/outcome-store';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -21,13 +23,18 @@ export async function historyCommand(args: ParsedArgs, sys: SystemHandles, out: 
     limit: parseWholeNumber('limit', String(args.flags.limit ?? '20'), 1, 10_000),
     collection: args.flags.collection === undefined ? undefined : String(args.flags.collection),
   });
-  const rows = await loadHistory(await sys.pool(), a);
+  // A server's fault (its connection slots, replication slots, standbys, a role's sort memory) is
+  // healed by one attempt in whichever collection saw it first: say so, or the row reads as that collection's.
+  const rows = (await loadHistory(await sys.pool(), a)).map((r) => ({
+    ...r,
+    scope: r.problem_class !== null && isProblemClassName(r.problem_class) ? faultScope(r.problem_class) : null,
+  }));
   if (rows.length === 0) out(`no healing attempts since ${a.since.toISOString()}`);
   for (const r of rows) {
     const result = r.status === 'Completed' ? `${r.success ? 'success' : 'failed'}, ${r.verified ? 'verified' : 'not verified'}` : r.status;
     const lambda = r.initial_lambda !== null ? ` λ ${r.initial_lambda.toFixed(3)} → ${r.final_lambda?.toFixed(3) ?? '?'}` : '';
     const imp = r.improvement !== null ? ` (${(r.improvement * 100).toFixed(1)} %)` : '';
-    out(`#${r.attempt_id} ${r.started_at} ${r.collection} ${r.problem_class ?? '-'} → ${r.strategy ?? '-'}: ${result}${lambda}${imp}${r.reason && r.status !== 'Completed' ? ` — ${r.reason}` : ''}`);
+    out(`#${r.attempt_id} ${r.started_at} ${r.collection} ${r.problem_class ?? '-'}${r.scope === 'server' ? ' (server-wide: one attempt for every collection on the server)' : ''} → ${r.strategy ?? '-'}: ${result}${lambda}${imp}${r.reason && r.status !== 'Completed' ? ` — ${r.reason}` : ''}`);
   }
   return { data: rows, exitCode: 0 };
 }

@@ -63,6 +63,9 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
       witness_edges: integrity?.witness_edges.length ?? null,
       sample_cost_ms: integrity?.stats.sample_cost_ms ?? (view?.last_pass_cost ? view.last_pass_cost.cost_ms / Math.max(1, view.last_pass_cost.sampled) : null),
       covered_by: guardian?.covered_by ?? null,
+      /** The running attempt's fault and where it lives: a server's is healed once for every collection. */
+      active_problem: guardian?.active?.problem ?? null,
+      active_scope: guardian?.active?.scope ?? null,
       last_healing: st.last_healing,
       total_healings_24h: st.total_healings_24h,
       success_rate: st.completed_24h ? st.verified_24h / st.completed_24h : null,
@@ -74,7 +77,8 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
     out(
       `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
         `${entry.total_healings_24h} attempts in 24 h, success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
-        `${active ? `; attempt running (${active.phase})` : ''}${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
+        `${active ? `; attempt running (${active.phase})${entry.active_scope === 'server' ? `, healing the server's ${entry.active_problem} for every collection` : ''}` : ''}` +
+        `${entry.covered_by ? `; ${entry.covered_by}` : ''}${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
         `${entry.backoff_until ? `; the last attempts could not act, next automatic one after ${entry.backoff_until}` : ''}` +
         `${guardian ? '' : '; no guardian running'}${guardian?.paused_by ? `; paused by ${guardian.paused_by}` : ''}` +
         `${guardian?.needs_person ? `; NEEDS A PERSON: ${guardian.needs_person}` : ''}${config.enabled ? '' : '; healing disabled'}`,
