@@ -1,9 +1,8 @@
-import type { Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { readTableStats } from '../../src/probes/table-stats';
 import { staleStatisticsThreshold } from '../../src/sensor/parts/planner-statistics';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { analyzeTableSpec } from '../../src/strategies/specs/analyze-table';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
 import { completeSandbox } from './scratch-sandbox';
@@ -13,9 +12,7 @@ import { completeSandbox } from './scratch-sandbox';
  * Irreversible: the old statistics are gone (and they were wrong). ANALYZE reads a sample, not the
  * whole table, so it is cheap even on large tables.
  */
-export const analyzeTable: Strategy<Pool> = {
-  descriptor: strategyByName('analyze_table')!,
-
+export const analyzeTable = defineStrategy(analyzeTableSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const checks = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
@@ -27,7 +24,6 @@ export const analyzeTable: Strategy<Pool> = {
   async plan(ctx) {
     const t = await readTableStats(ctx.db, ctx.collection.table_oid);
     return {
-      strategy: 'analyze_table',
       params: { table: `${ctx.collection.table_schema}.${ctx.collection.table_name}` },
       snapshot: null,
       before: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
@@ -47,7 +43,7 @@ export const analyzeTable: Strategy<Pool> = {
     return {
       verified: over.length === 0,
       after: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
-      detail: `rows changed since ANALYZE ${Number(plan.before.mods_since_analyze)} → ${t.mods_since_analyze}${over.length ? ` (still stale: ${over.map((p) => p.name).join(', ')})` : ''}; reltuples ${Number(plan.before.reltuples)} → ${t.reltuples}`,
+      detail: `rows changed since ANALYZE ${plan.before.mods_since_analyze} → ${t.mods_since_analyze}${over.length ? ` (still stale: ${over.map((p) => p.name).join(', ')})` : ''}; reltuples ${plan.before.reltuples} → ${t.reltuples}`,
     };
   },
-};
+});

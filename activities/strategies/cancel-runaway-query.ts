@@ -1,7 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { cancelRunawayQuerySpec } from '../../src/strategies/specs/cancel-runaway-query';
 import { sandboxResult } from './sandbox-checks';
 import { checkCanSignal, signalSession } from './session-signals';
 
@@ -22,9 +22,7 @@ const SETTLE_MS = 5000;
  * statement the plan saw is cancelled (same pid, session and query start); never a superuser's.
  * Irreversible: the work the statement did is lost.
  */
-export const cancelRunawayQuery: Strategy<Pool> = {
-  descriptor: strategyByName('cancel_runaway_query')!,
-
+export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const targets = await readTargets(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds);
@@ -46,11 +44,11 @@ export const cancelRunawayQuery: Strategy<Pool> = {
 
   async plan(ctx) {
     const targets = await readTargets(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds);
-    return { strategy: 'cancel_runaway_query', params: { targets }, snapshot: null, before: { runaway: targets.length } };
+    return { params: { targets }, snapshot: null, before: { runaway: targets.length } };
   },
 
   async execute(ctx, plan) {
-    const targets = (plan.params.targets as Target[]).filter((t) => !t.superuser);
+    const targets = plan.params.targets.filter((t) => !t.superuser);
     const cancelled: number[] = [];
     for (const t of targets) {
       ctx.heartbeat({ pid: t.pid });
@@ -82,10 +80,10 @@ export const cancelRunawayQuery: Strategy<Pool> = {
     return {
       verified: left.length === 0,
       after: { runaway: left.length, left },
-      detail: `runaway statements on the collection ${Number(plan.before.runaway ?? 0)} → ${left.length}`,
+      detail: `runaway statements on the collection ${plan.before.runaway ?? 0} → ${left.length}`,
     };
   },
-};
+});
 
 async function readTargets(db: Pool, tableOid: number, minSeconds: number): Promise<Target[]> {
   const runaway = await readRunawayQueries(db, tableOid, minSeconds);

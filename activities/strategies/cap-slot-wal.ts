@@ -3,14 +3,11 @@ import { quoteLiteral } from '../../src/postgres/quote-ident';
 import type { Queryable } from '../../src/probes/queryable';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { retainingSlots } from '../../src/sensor/parts/replication-slots';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { capSlotWalSpec } from '../../src/strategies/specs/cap-slot-wal';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
-interface Snapshot {
-  /** The value ALTER SYSTEM had set, or null when the setting came from elsewhere (then RESET). */
-  previous: string | null;
-}
 
 const RELOAD_WAIT_MS = 5000;
 
@@ -26,9 +23,7 @@ function capOf(ctx: StrategyContext<Pool>): number {
  * previous ALTER SYSTEM value, or RESETs it); a slot once lost stays lost (postgres-notes), which is
  * why the cap is sized for slots that are already far behind.
  */
-export const capSlotWal: Strategy<Pool> = {
-  descriptor: strategyByName('cap_slot_wal')!,
-
+export const capSlotWal = defineStrategy(capSlotWalSpec, {
   // Capping and dropping both act on the WAL the slots retain: one of them at a time.
   async sharedTarget() {
     return 'replication_slots';
@@ -61,7 +56,6 @@ export const capSlotWal: Strategy<Pool> = {
   async plan(ctx) {
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
     return {
-      strategy: 'cap_slot_wal',
       params: { max_slot_wal_keep_size_mb: capOf(ctx) },
       snapshot: { previous: await alterSystemValue(ctx.db) },
       before: { slots },
@@ -69,7 +63,7 @@ export const capSlotWal: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const mb = Math.trunc(Number(plan.params.max_slot_wal_keep_size_mb));
+    const mb = Math.trunc(plan.params.max_slot_wal_keep_size_mb);
     await ctx.db.query(`ALTER SYSTEM SET max_slot_wal_keep_size = ${quoteLiteral(`${mb}MB`)}`);
     await reloadUntil(ctx.db, `${mb}`);
     ctx.heartbeat({ step: 'checkpoint' });
@@ -81,7 +75,7 @@ export const capSlotWal: Strategy<Pool> = {
   async verify(ctx, plan) {
     const slots = await readReplicationSlots(ctx.db);
     const left = retainingSlots(slots, ctx.config);
-    const before = plan.before.slots as { slot_name: string; retained_bytes: number }[];
+    const before = plan.before.slots;
     return {
       verified: left.length === 0,
       after: { slots },
@@ -95,12 +89,12 @@ export const capSlotWal: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     if ((await alterSystemValue(ctx.db)) === snap.previous) return;
     await ctx.db.query(snap.previous === null ? 'ALTER SYSTEM RESET max_slot_wal_keep_size' : `ALTER SYSTEM SET max_slot_wal_keep_size = ${quoteLiteral(snap.previous)}`);
     await ctx.db.query('SELECT pg_reload_conf()');
   },
-};
+});
 
 /** The value postgresql.auto.conf gives max_slot_wal_keep_size, or null. */
 async function alterSystemValue(db: Queryable): Promise<string | null> {

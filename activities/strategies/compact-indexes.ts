@@ -2,8 +2,9 @@ import type { Pool } from '../../src/postgres/pool';
 import { failedResult } from '../../src/domain/remediation-result';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/parts/indexes';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { compactIndexesSpec } from '../../src/strategies/specs/compact-indexes';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, checkNoOldSnapshots, sandboxResult, type Check } from './sandbox-checks';
 import { completeSandbox } from './scratch-sandbox';
@@ -27,9 +28,7 @@ const CLEANUP_TIMEOUT_MS = 5000;
  * most fragmented first. Irreversible. A failed or cancelled rebuild leaves an invalid `*_ccnew`
  * index; it is dropped before the step returns, so nothing half-built stays behind.
  */
-export const compactIndexes: Strategy<Pool> = {
-  descriptor: strategyByName('compact_indexes')!,
-
+export const compactIndexes = defineStrategy(compactIndexesSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const checks: Check[] = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
@@ -49,11 +48,11 @@ export const compactIndexes: Strategy<Pool> = {
   async plan(ctx) {
     const targets = await resolveTargets(ctx);
     const before = await measureAll(ctx.db, targets);
-    return { strategy: 'compact_indexes', params: { indexes: targets }, snapshot: null, before: { indexes: before } };
+    return { params: { indexes: targets }, snapshot: null, before: { indexes: before } };
   },
 
   async execute(ctx, plan) {
-    const targets = plan.params.indexes as IndexRef[];
+    const targets = plan.params.indexes;
     const deadline = Date.now() + ctx.budgetMs;
     let rebuilt = 0;
     const done: IndexMeasure[] = [];
@@ -92,14 +91,14 @@ export const compactIndexes: Strategy<Pool> = {
   /** After a failed or cancelled execute: no half-built index may stay. Idempotent. */
   async cleanup(ctx, plan) {
     const dropped: string[] = [];
-    for (const ix of plan.params.indexes as IndexRef[]) dropped.push(...(await dropLeftovers(ctx.db, ix, 30_000)));
+    for (const ix of plan.params.indexes) dropped.push(...(await dropLeftovers(ctx.db, ix, 30_000)));
     return dropped;
   },
 
   async verify(ctx, plan) {
-    const targets = plan.params.indexes as IndexRef[];
+    const targets = plan.params.indexes;
     const after = await measureAll(ctx.db, targets);
-    const before = (plan.before.indexes ?? []) as IndexMeasure[];
+    const before = plan.before.indexes ?? [];
     const bad = after.filter((a) => !a.valid || isFragmented(a, ctx.config.index_fragmentation_threshold_pct));
     const verified = after.length === targets.length && bad.length === 0;
     const detail = after
@@ -110,7 +109,7 @@ export const compactIndexes: Strategy<Pool> = {
       .join('; ');
     return { verified, after: { indexes: after }, detail };
   },
-};
+});
 
 function isFragmented(m: IndexMeasure, thresholdPct: number): boolean {
   if (m.avg_leaf_density === null) return false;

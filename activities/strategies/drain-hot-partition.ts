@@ -1,26 +1,19 @@
-import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import { qualifiedName } from '../../src/postgres/quote-ident';
-import { placementSize, type RowPlacement } from '../../src/postgres/placement-snapshot';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy } from '../../src/strategies/strategy';
+import { placementSize } from '../../src/postgres/placement-snapshot';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { drainHotPartitionSpec } from '../../src/strategies/specs/drain-hot-partition';
 import { moveSlice, type Slice } from './partition-moves';
 import { planMoves, putRowsBack, sandboxHotspotMove, verifyNotHot } from './rebalance-partitions';
 
-interface Snapshot {
-  placement_key: string;
-  placement: RowPlacement;
-}
 
 /**
  * drain_hot_partition: empties the hot partition at once, its rows spread evenly over all the
  * others (one hash slice per partition), without sampling between moves. Faster and blunter than
  * rebalance_partitions. Every row's placement is recorded first; the compensation puts each back.
  */
-export const drainHotPartition: Strategy<Pool> = {
-  descriptor: strategyByName('drain_hot_partition')!,
-
+export const drainHotPartition = defineStrategy(drainHotPartitionSpec, {
   async sandbox(ctx) {
     return sandboxHotspotMove(ctx);
   },
@@ -30,9 +23,8 @@ export const drainHotPartition: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
-    const hot = Number(plan.params.hot);
-    const cold = plan.params.cold as number[];
+    const snap = plan.snapshot;
+    const { hot, cold } = plan.params;
     const moves: { slice: Slice; moved: number }[] = [];
     await withClient(ctx.db, async (c) => {
       for (let i = 0; i < cold.length && !ctx.signal.aborted; i++) {
@@ -60,4 +52,4 @@ export const drainHotPartition: Strategy<Pool> = {
   async compensate(ctx, plan) {
     await putRowsBack(ctx, plan);
   },
-};
+});

@@ -1,8 +1,7 @@
-import type { Pool } from '../../src/postgres/pool';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { retainingSlots } from '../../src/sensor/parts/replication-slots';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { dropReplicationSlotSpec } from '../../src/strategies/specs/drop-replication-slot';
 import { sandboxResult } from './sandbox-checks';
 
 /**
@@ -10,9 +9,7 @@ import { sandboxResult } from './sandbox-checks';
  * (a standby or consumer that needed the slot must be rebuilt), so it needs approval by default;
  * an active slot is never dropped.
  */
-export const dropReplicationSlot: Strategy<Pool> = {
-  descriptor: strategyByName('drop_replication_slot')!,
-
+export const dropReplicationSlot = defineStrategy(dropReplicationSlotSpec, {
   async sharedTarget() {
     return 'replication_slots';
   },
@@ -33,12 +30,12 @@ export const dropReplicationSlot: Strategy<Pool> = {
 
   async plan(ctx) {
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
-    return { strategy: 'drop_replication_slot', params: { slots: slots.map((s) => s.slot_name) }, snapshot: null, before: { slots } };
+    return { params: { slots: slots.map((s) => s.slot_name) }, snapshot: null, before: { slots } };
   },
 
   async execute(ctx, plan) {
     const dropped: string[] = [];
-    for (const name of plan.params.slots as string[]) {
+    for (const name of plan.params.slots) {
       ctx.heartbeat({ slot: name });
       // Only while still inactive: a consumer that came back keeps its slot.
       const { rows } = await ctx.db.query<{ d: boolean }>(
@@ -54,4 +51,4 @@ export const dropReplicationSlot: Strategy<Pool> = {
     const left = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
     return { verified: left.length === 0, after: { retaining: left }, detail: left.length ? `still retaining: ${left.map((s) => s.slot_name).join(', ')}` : 'no slot retains WAL past the warning size' };
   },
-};
+});

@@ -1,11 +1,12 @@
 import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
-import { restorePlacement, savePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
+import { restorePlacement, savePlacement } from '../../src/postgres/placement-snapshot';
 import { qualifiedName, quoteIdent } from '../../src/postgres/quote-ident';
 import { readPartitionCounters } from '../../src/probes/partitions';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { evictColdDataSpec } from '../../src/strategies/specs/evict-cold-data';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { partitionedTarget, splitQualified, targetCheck } from './partitioned-target';
 import { sandboxResult, type Check } from './sandbox-checks';
 
@@ -13,20 +14,13 @@ import { sandboxResult, type Check } from './sandbox-checks';
 const TARGET_MARGIN = 0.9;
 const MAX_SHARE = 0.9;
 
-interface Snapshot {
-  placement_key: string;
-  placement: RowPlacement;
-  archive: { schema: string; table: string };
-}
 
 /**
  * evict_cold_data: moves the coldest rows (least recently accessed, else oldest) of the oversized
  * list into `<table>_archive`, just enough to bring it under centroid_skew_ratio × the mean.
  * Reversible: each row's placement is recorded first, and the compensation moves the rows back.
  */
-export const evictColdData: Strategy<Pool> = {
-  descriptor: strategyByName('evict_cold_data')!,
-
+export const evictColdData = defineStrategy(evictColdDataSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const t = await partitionedTarget(ctx);
@@ -60,7 +54,6 @@ export const evictColdData: Strategy<Pool> = {
     // After evicting n rows: (B − n) ≤ ratio × (total − n) / k.
     const n = k > ratio ? Math.ceil((k * B - ratio * total) / (k - ratio)) : Math.ceil(B / 2);
     return {
-      strategy: 'evict_cold_data',
       params: { list: big, rows: Math.max(0, Math.min(Math.floor(B * MAX_SHARE), n)), order_by: (await coldColumn(ctx)) ?? r.target.placement.id_column },
       snapshot: { placement_key: `${ctx.attemptKey}/evict_cold_data`, placement: r.target.placement, archive: splitQualified(r.target.layout.archive_table) },
       before: { lists: parts.map((p) => ({ list: p.value, rows: p.reltuples })), ratio: total > 0 ? (B * k) / total : 0 },
@@ -68,12 +61,12 @@ export const evictColdData: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     const p = snap.placement;
     const t = qualifiedName(p.schema, p.table);
     const id = quoteIdent(p.id_column);
     const key = quoteIdent(p.key_column);
-    const order = quoteIdent(String(plan.params.order_by));
+    const order = quoteIdent(plan.params.order_by);
     const coldest = `SELECT ${id} FROM ${t} WHERE ${key} = $1 ORDER BY ${order}, ${id} LIMIT $2`;
     ctx.heartbeat({ step: 'evict', rows: plan.params.rows });
     const moved = await withClient(ctx.db, async (c) => {
@@ -101,23 +94,23 @@ export const evictColdData: Strategy<Pool> = {
   async verify(ctx, plan) {
     const parts = await readPartitionCounters(ctx.db, ctx.collection.table_oid);
     const mean = parts.reduce((n, p) => n + p.reltuples, 0) / Math.max(1, parts.length);
-    const big = parts.find((p) => p.value === Number(plan.params.list));
+    const big = parts.find((p) => p.value === plan.params.list);
     const ratio = big && mean > 0 ? big.reltuples / mean : 0;
     return {
       verified: ratio <= ctx.config.centroid_skew_ratio,
       after: { lists: parts.map((p) => ({ list: p.value, rows: p.reltuples })), ratio },
-      detail: `list ${String(plan.params.list)} ${Number(plan.before.ratio).toFixed(2)}× → ${ratio.toFixed(2)}× the mean rows (skewed above ${ctx.config.centroid_skew_ratio}×)`,
+      detail: `list ${plan.params.list} ${plan.before.ratio.toFixed(2)}× → ${ratio.toFixed(2)}× the mean rows (skewed above ${ctx.config.centroid_skew_ratio}×)`,
     };
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     await withClient(ctx.db, async (c) => {
       await restorePlacement(c, snap.placement_key, snap.placement, snap.archive);
       await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
     });
   },
-};
+});
 
 /** The coldest rows first: least recently accessed, else oldest, else lowest id. */
 async function coldColumn(ctx: StrategyContext<Pool>): Promise<string | null> {

@@ -2,8 +2,9 @@ import type { Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { readTableStats } from '../../src/probes/table-stats';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { freezeTableSpec } from '../../src/strategies/specs/freeze-table';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
 import { completeSandbox } from './scratch-sandbox';
@@ -14,9 +15,7 @@ import { completeSandbox } from './scratch-sandbox';
  * 388 ms). Irreversible (and nothing to undo). A vacuum already running on the table would make
  * ours wait, so the sandbox says so.
  */
-export const freezeTable: Strategy<Pool> = {
-  descriptor: strategyByName('freeze_table')!,
-
+export const freezeTable = defineStrategy(freezeTableSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const vacuums = (await readMaintenanceJobs(ctx.db, ctx.collection.table_oid)).filter((j) => j.job_type === 'vacuum' || j.job_type === 'autovacuum');
@@ -35,14 +34,14 @@ export const freezeTable: Strategy<Pool> = {
 
   async plan(ctx) {
     const t = await readTableStats(ctx.db, ctx.collection.table_oid);
-    return { strategy: 'freeze_table', params: { table: table(ctx) }, snapshot: null, before: { xid_age: t.xid_age, freeze_max_age: t.freeze_max_age } };
+    return { params: { table: table(ctx) }, snapshot: null, before: { xid_age: t.xid_age, freeze_max_age: t.freeze_max_age } };
   },
 
   async execute(ctx, plan) {
     const started = Date.now();
     await runCancellable(ctx, `VACUUM (FREEZE) ${table(ctx)}`, ctx.budgetMs, { step: 'VACUUM (FREEZE)', table: plan.params.table });
     const after = await readTableStats(ctx.db, ctx.collection.table_oid);
-    const before = Number(plan.before.xid_age);
+    const before = plan.before.xid_age;
     return {
       success: true,
       actions_taken: 1,
@@ -56,10 +55,10 @@ export const freezeTable: Strategy<Pool> = {
     return {
       verified: t.xid_age <= ctx.config.xid_age_warn,
       after: { xid_age: t.xid_age },
-      detail: `age(relfrozenxid) ${Number(plan.before.xid_age)} → ${t.xid_age} (warning at ${ctx.config.xid_age_warn})`,
+      detail: `age(relfrozenxid) ${plan.before.xid_age} → ${t.xid_age} (warning at ${ctx.config.xid_age_warn})`,
     };
   },
-};
+});
 
 function table(ctx: StrategyContext<Pool>): string {
   return qualifiedName(ctx.collection.table_schema, ctx.collection.table_name);

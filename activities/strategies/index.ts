@@ -1,5 +1,6 @@
 import type { Pool } from '../../src/postgres/pool';
 import { STRATEGIES } from '../../src/strategies/registry';
+import type { StrategyName } from '../../src/domain/strategy-names';
 import type { Strategy } from '../../src/strategies/strategy';
 import { compactIndexes } from './compact-indexes';
 import { pauseMaintenance } from './pause-maintenance';
@@ -21,31 +22,38 @@ import { setRoleTimeouts } from './set-role-timeouts';
 import { dropReplicationSlot } from './drop-replication-slot';
 import { scaleReplicas } from './scale-replicas';
 
-/** The code behind each registered descriptor. */
-const IMPLEMENTATIONS: Record<string, Strategy<Pool>> = {
-  compact_indexes: compactIndexes,
-  pause_maintenance: pauseMaintenance,
-  rebuild_invalid_index: rebuildInvalidIndex,
-  terminate_blocking_root: terminateBlockingRoot,
-  cancel_runaway_query: cancelRunawayQuery,
-  freeze_table: freezeTable,
-  analyze_table: analyzeTable,
-  limit_role_connections: limitRoleConnections,
-  rebalance_partitions: rebalancePartitions,
-  rebuild_centroids: rebuildCentroids,
-  throttle_ingestion: throttleIngestion,
-  evict_cold_data: evictColdData,
-  drain_hot_partition: drainHotPartition,
-  tune_work_mem: tuneWorkMem,
-  cap_slot_wal: capSlotWal,
-  resume_wal_replay: resumeWalReplay,
-  set_role_timeouts: setRoleTimeouts,
-  drop_replication_slot: dropReplicationSlot,
-  scale_replicas: scaleReplicas,
-};
+/** The steps of every strategy; the compiler checks each spec has its steps here. */
+const IMPLEMENTED = [
+  compactIndexes,
+  pauseMaintenance,
+  rebuildInvalidIndex,
+  terminateBlockingRoot,
+  cancelRunawayQuery,
+  freezeTable,
+  analyzeTable,
+  limitRoleConnections,
+  rebalancePartitions,
+  rebuildCentroids,
+  throttleIngestion,
+  evictColdData,
+  drainHotPartition,
+  tuneWorkMem,
+  capSlotWal,
+  resumeWalReplay,
+  setRoleTimeouts,
+  dropReplicationSlot,
+  scaleReplicas,
+] as const;
+
+type Missing = Exclude<StrategyName, (typeof IMPLEMENTED)[number]['spec']['name']>;
+// A spec without steps fails to compile here, naming the strategy.
+const everySpecImplemented: [Missing] extends [never] ? true : Missing = true;
+void everySpecImplemented;
+
+const IMPLEMENTATIONS: ReadonlyMap<string, Strategy<Pool>> = new Map(IMPLEMENTED.map((s) => [s.spec.name, s]));
 
 export function strategyImplementation(name: string): Strategy<Pool> {
-  const s = IMPLEMENTATIONS[name];
+  const s = IMPLEMENTATIONS.get(name);
   if (!s) throw new Error(`no implementation for strategy "${name}" (known: ${STRATEGIES.map((d) => d.name).join(', ')})`);
   return s;
 }

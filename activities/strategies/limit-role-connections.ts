@@ -1,19 +1,17 @@
+import type { z } from 'zod';
 import type { Pool } from '../../src/postgres/pool';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { quoteIdent } from '../../src/postgres/quote-ident';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
 import { connectionUsagePct } from '../../src/sensor/parts/connection-slots';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { limitRoleConnectionsSpec } from '../../src/strategies/specs/limit-role-connections';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';
 
-interface Snapshot {
-  role: string;
-  /** pg_roles.rolconnlimit before: -1 is no limit. */
-  connection_limit: number;
-}
+type Snapshot = z.infer<typeof limitRoleConnectionsSpec.snapshot>;
 
 interface Params {
   role: string;
@@ -32,9 +30,7 @@ const SETTLE_MS = 5000;
  * puts the role's previous limit back exactly. The controller's own role and superusers are never
  * chosen.
  */
-export const limitRoleConnections: Strategy<Pool> = {
-  descriptor: strategyByName('limit_role_connections')!,
-
+export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
   async sharedTarget(ctx) {
     return (await proposal(ctx))?.params.role ?? null;
   },
@@ -68,7 +64,6 @@ export const limitRoleConnections: Strategy<Pool> = {
     if (!p) throw new Error('no ordinary role other than the controller holds client sessions');
     const usage = await readConnectionUsage(ctx.db);
     return {
-      strategy: 'limit_role_connections',
       params: { ...p.params },
       snapshot: { ...p.snapshot },
       before: { used: usage.used, usage_pct: connectionUsagePct(usage), top_roles: usage.top_roles },
@@ -76,7 +71,7 @@ export const limitRoleConnections: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const p = plan.params as unknown as Params;
+    const p = plan.params;
     ctx.heartbeat({ step: 'limit', role: p.role });
     await ctx.db.query(`ALTER ROLE ${quoteIdent(p.role)} CONNECTION LIMIT ${Math.trunc(p.limit)}`);
     const closed: number[] = [];
@@ -101,17 +96,17 @@ export const limitRoleConnections: Strategy<Pool> = {
     return {
       verified: pct <= ctx.config.connection_stress_pct,
       after: { used: usage.used, usage_pct: pct, top_roles: usage.top_roles },
-      detail: `connection slots used ${Number(plan.before.usage_pct).toFixed(0)} % → ${pct.toFixed(0)} % (stress above ${ctx.config.connection_stress_pct} %); ${String(plan.params.role)} limited to ${String(plan.params.limit)}`,
+      detail: `connection slots used ${plan.before.usage_pct.toFixed(0)} % → ${pct.toFixed(0)} % (stress above ${ctx.config.connection_stress_pct} %); ${plan.params.role} limited to ${plan.params.limit}`,
     };
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     const now = await readConnectionLimit(ctx.db, snap.role);
     if (now === null || now === snap.connection_limit) return;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} CONNECTION LIMIT ${Math.trunc(snap.connection_limit)}`);
   },
-};
+});
 
 /** The role to limit, its new limit, and which idle sessions to close. */
 async function proposal(ctx: StrategyContext<Pool>): Promise<{ params: Params; snapshot: Snapshot; excess: number } | null> {

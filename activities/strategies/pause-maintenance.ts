@@ -1,29 +1,25 @@
+import type { z } from 'zod';
 import { withTransaction, type Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { parseReloptions, resetClause, sameReloptions, setClause } from '../../src/postgres/reloptions';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { contendingJobs } from '../../src/sensor/parts/maintenance';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { pauseMaintenanceSpec } from '../../src/strategies/specs/pause-maintenance';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { checkCanAlterTable, isSuperuser, sandboxResult } from './sandbox-checks';
 
 /** ALTER TABLE … SET (reloptions) queues behind a running vacuum; autovacuum yields after deadlock_timeout. */
 const LOCK_TIMEOUT_MS = 5000;
 
-interface Snapshot {
-  schema: string;
-  table: string;
-  reloptions: string[] | null;
-}
+type Snapshot = z.infer<typeof pauseMaintenanceSpec.snapshot>;
 
 /**
  * pause_maintenance (seed 002): disable autovacuum on the collection's table, recording the exact
  * previous reloptions, and cancel the autovacuum workers running on it. Reversible: the
  * compensation puts the previous reloptions back exactly.
  */
-export const pauseMaintenance: Strategy<Pool> = {
-  descriptor: strategyByName('pause_maintenance')!,
-
+export const pauseMaintenance = defineStrategy(pauseMaintenanceSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const checks = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
@@ -41,7 +37,6 @@ export const pauseMaintenance: Strategy<Pool> = {
     const snapshot = await readSnapshot(ctx);
     const jobs = await readMaintenanceJobs(ctx.db, ctx.collection.table_oid);
     return {
-      strategy: 'pause_maintenance',
       params: { table: `${snapshot.schema}.${snapshot.table}` },
       snapshot: { ...snapshot },
       before: { jobs, contending: contendingJobs(jobs, ctx.config).length },
@@ -49,7 +44,7 @@ export const pauseMaintenance: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     const table = qualifiedName(snap.schema, snap.table);
     ctx.heartbeat({ step: 'disable autovacuum' });
     const cancelled: number[] = [];
@@ -71,7 +66,7 @@ export const pauseMaintenance: Strategy<Pool> = {
   async verify(ctx, plan) {
     const jobs = await readMaintenanceJobs(ctx.db, ctx.collection.table_oid);
     const contending = contendingJobs(jobs, ctx.config);
-    const before = Number(plan.before.contending ?? 0);
+    const before = plan.before.contending ?? 0;
     return {
       verified: contending.length === 0,
       after: { jobs, contending: contending.length },
@@ -80,9 +75,9 @@ export const pauseMaintenance: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    await restoreReloptions(ctx.db, plan.snapshot as unknown as Snapshot);
+    await restoreReloptions(ctx.db, plan.snapshot);
   },
-};
+});
 
 async function readSnapshot(ctx: StrategyContext<Pool>): Promise<Snapshot> {
   const { rows } = await ctx.db.query<Snapshot>(

@@ -1,13 +1,15 @@
+import type { z } from 'zod';
 import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import { qualifiedName } from '../../src/postgres/quote-ident';
-import { placementSize, restorePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
+import { placementSize, restorePlacement } from '../../src/postgres/placement-snapshot';
 import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 import { loadRatio } from '../../src/sensor/parts/partitions';
-import { strategyByName } from '../../src/strategies/registry';
-import type { SandboxResult, Strategy, StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
+import { defineStrategy, type PlanOf, type TypedPlan } from '../../src/strategies/define-strategy';
+import { rebalancePartitionsSpec } from '../../src/strategies/specs/rebalance-partitions';
+import type { SandboxResult, StrategyContext } from '../../src/strategies/strategy';
 import { moveSlice, undoSlice, type Slice } from './partition-moves';
 import { partitionedTarget, targetCheck } from './partitioned-target';
 import { sandboxResult } from './sandbox-checks';
@@ -16,10 +18,15 @@ import { sandboxResult } from './sandbox-checks';
 const STEP_PCT = 15;
 const MAX_SHARE_PCT = 75;
 
-interface Snapshot {
-  placement_key: string;
-  placement: RowPlacement;
+/** What both partition movers record to undo: where each moved row was (their specs share the shape). */
+export type MoveSnapshot = z.infer<typeof rebalancePartitionsSpec.snapshot>;
+interface PartitionLoad {
+  partition: number | null;
+  ops_per_s: number;
+  rows: number;
 }
+/** The movers' plan: the hot partition's value, the others coldest first, and the loads before. */
+export type MovePlan = TypedPlan<MoveSnapshot, { hot: number; cold: number[] }, { lambda: number; loads: PartitionLoad[]; hot_ratio: number }>;
 
 /**
  * rebalance_partitions (seed 002): moves rows from the hot partition to the coldest ones in
@@ -27,9 +34,7 @@ interface Snapshot {
  * undoes an increment that made λ worse (below 0.9 × the initial λ). Every moved row's placement is
  * recorded first, so the compensation puts each back.
  */
-export const rebalancePartitions: Strategy<Pool> = {
-  descriptor: strategyByName('rebalance_partitions')!,
-
+export const rebalancePartitions = defineStrategy(rebalancePartitionsSpec, {
   async sandbox(ctx) {
     return sandboxHotspotMove(ctx);
   },
@@ -39,9 +44,8 @@ export const rebalancePartitions: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
-    const hot = Number(plan.params.hot);
-    const cold = plan.params.cold as number[];
+    const snap = plan.snapshot;
+    const { hot, cold } = plan.params;
     const initial = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config), ctx.config);
     const steps: { slice: Slice; moved: number; lambda: number; hot_ratio: number; undone: boolean }[] = [];
     await withClient(ctx.db, async (c) => {
@@ -87,7 +91,7 @@ export const rebalancePartitions: Strategy<Pool> = {
   async compensate(ctx, plan) {
     await putRowsBack(ctx, plan);
   },
-};
+});
 
 function hotRatio(sample: ReturnType<typeof integrityOf>, hot: number, ctx: StrategyContext<Pool>): number {
   const parts = sample.stats.partitioning?.partitions ?? [];
@@ -111,8 +115,8 @@ export async function sandboxHotspotMove(ctx: StrategyContext<Pool>): Promise<Sa
 }
 
 /** Both movers' compensation: every recorded row back in its partition, statistics refreshed. */
-export async function putRowsBack(ctx: StrategyContext<Pool>, plan: StrategyPlan): Promise<void> {
-  const snap = plan.snapshot as unknown as Snapshot;
+export async function putRowsBack(ctx: StrategyContext<Pool>, plan: Pick<MovePlan, 'snapshot'>): Promise<void> {
+  const snap = plan.snapshot;
   await withClient(ctx.db, async (c) => {
     await restorePlacement(c, snap.placement_key, snap.placement, null);
     await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));
@@ -120,7 +124,7 @@ export async function putRowsBack(ctx: StrategyContext<Pool>, plan: StrategyPlan
 }
 
 /** The plan both partition movers share: the hot partition, the others coldest first, and where placements are kept. */
-export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): Promise<StrategyPlan> {
+export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): Promise<PlanOf<MoveSnapshot, MovePlan['params'], MovePlan['before']>> {
   if (ctx.problem.class !== 'HotspotCongestion') throw new Error(`${strategy} handles HotspotCongestion, not ${ctx.problem.class}`);
   const r = await partitionedTarget(ctx);
   if (!('target' in r)) throw new Error(r.reason);
@@ -129,7 +133,6 @@ export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): P
   const hot = ctx.problem.partition_ids[0]!;
   const cold = parts.filter((p) => p.value !== null && p.value !== hot).sort((a, b) => a.ops_per_s - b.ops_per_s).map((p) => p.value!);
   return {
-    strategy,
     params: { hot, cold },
     snapshot: { placement_key: `${ctx.attemptKey}/${strategy}`, placement: r.target.placement },
     before: { lambda: sample.lambda, loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })), hot_ratio: hotRatio(sample, hot, ctx) },
@@ -137,14 +140,14 @@ export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): P
 }
 
 /** Measured again over a fresh load window: the hot partition carries no more than hotspot_load_ratio × the mean. */
-export async function verifyNotHot(ctx: StrategyContext<Pool>, plan: StrategyPlan) {
-  const hot = Number(plan.params.hot);
+export async function verifyNotHot(ctx: StrategyContext<Pool>, plan: Pick<MovePlan, 'params' | 'before'>) {
+  const hot = plan.params.hot;
   const sample = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }), ctx.config);
   const ratio = hotRatio(sample, hot, ctx);
   const parts = sample.stats.partitioning?.partitions ?? [];
   return {
     verified: ratio <= ctx.config.hotspot_load_ratio,
     after: { lambda: sample.lambda, loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })), hot_ratio: ratio },
-    detail: `partition ${hot} load ${Number(plan.before.hot_ratio).toFixed(1)}× → ${ratio.toFixed(1)}× the mean (hot above ${ctx.config.hotspot_load_ratio}×)`,
+    detail: `partition ${hot} load ${plan.before.hot_ratio.toFixed(1)}× → ${ratio.toFixed(1)}× the mean (hot above ${ctx.config.hotspot_load_ratio}×)`,
   };
 }

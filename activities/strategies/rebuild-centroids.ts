@@ -1,11 +1,13 @@
+import type { z } from 'zod';
 import type { Pool } from '../../src/postgres/pool';
 import { withClient } from '../../src/postgres/pool';
 import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
-import { restorePlacement, savePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
+import { restorePlacement, savePlacement } from '../../src/postgres/placement-snapshot';
 import { qualifiedName, quoteIdent } from '../../src/postgres/quote-ident';
 import { readPartitionCounters } from '../../src/probes/partitions';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { rebuildCentroidsSpec } from '../../src/strategies/specs/rebuild-centroids';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { balancedAssign, lloyd } from '../../src/vectors/balanced-kmeans';
 import { partitionedTarget, splitQualified, targetCheck } from './partitioned-target';
 import { sandboxResult, type Check } from './sandbox-checks';
@@ -17,12 +19,7 @@ const ITERATIONS = 10;
 const CAPACITY_SLACK = 1.05;
 const WRITE_BATCH = 5000;
 
-interface Snapshot {
-  placement_key: string;
-  placement: RowPlacement;
-  centroids_table: { schema: string; table: string };
-  centroids: { partition_id: number; centroid: number[] }[];
-}
+type Snapshot = z.infer<typeof rebuildCentroidsSpec.snapshot>;
 
 /**
  * rebuild_centroids: recomputes the centroids of an IVF-style collection from its vectors (k-means
@@ -30,9 +27,7 @@ interface Snapshot {
  * lists come out balanced; rows move between partitions to follow. The previous centroids and every
  * row's previous partition are kept, so the compensation restores both.
  */
-export const rebuildCentroids: Strategy<Pool> = {
-  descriptor: strategyByName('rebuild_centroids')!,
-
+export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const t = await partitionedTarget(ctx);
@@ -63,7 +58,6 @@ export const rebuildCentroids: Strategy<Pool> = {
     const key = `${ctx.attemptKey}/rebuild_centroids`;
     await savePlacement(ctx.db, key, r.target.placement, 'true');
     return {
-      strategy: 'rebuild_centroids',
       params: { lists: centroids.map((c) => c.partition_id) },
       snapshot: { placement_key: key, placement: r.target.placement, centroids_table: ct, centroids },
       before: { lists: sizes(r.target.partitions) },
@@ -71,7 +65,7 @@ export const rebuildCentroids: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     const p = snap.placement;
     const t = qualifiedName(p.schema, p.table);
     ctx.heartbeat({ step: 'read vectors' });
@@ -118,7 +112,7 @@ export const rebuildCentroids: Strategy<Pool> = {
   async verify(ctx, plan) {
     const now = sizes(await readPartitionCounters(ctx.db, ctx.collection.table_oid));
     const worst = Math.max(...now.map((l) => l.ratio));
-    const before = Math.max(...(plan.before.lists as { ratio: number }[]).map((l) => l.ratio));
+    const before = Math.max(...plan.before.lists.map((l) => l.ratio));
     return {
       verified: worst <= ctx.config.centroid_skew_ratio,
       after: { lists: now },
@@ -127,9 +121,9 @@ export const rebuildCentroids: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    await restoreCentroids(ctx, plan.snapshot as unknown as Snapshot);
+    await restoreCentroids(ctx, plan.snapshot);
   },
-};
+});
 
 function sizes(parts: { value: number | null; reltuples: number }[]): { list: number | null; rows: number; ratio: number }[] {
   const mean = parts.reduce((n, p) => n + p.reltuples, 0) / Math.max(1, parts.length);

@@ -1,8 +1,9 @@
 import { failedResult } from '../../src/domain/remediation-result';
 import type { Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { rebuildInvalidIndexSpec } from '../../src/strategies/specs/rebuild-invalid-index';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, checkNoOldSnapshots, sandboxResult } from './sandbox-checks';
 
@@ -31,9 +32,7 @@ const DROP_TIMEOUT_MS = 30_000;
  * definition recorded in the plan; a `_ccnew`/`_ccold` leftover beside its valid original is only
  * dropped. Irreversible: the invalid index cannot be brought back, nor would anyone want it.
  */
-export const rebuildInvalidIndex: Strategy<Pool> = {
-  descriptor: strategyByName('rebuild_invalid_index')!,
-
+export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const targets = await resolveTargets(ctx);
@@ -55,11 +54,11 @@ export const rebuildInvalidIndex: Strategy<Pool> = {
   async plan(ctx) {
     const targets = await resolveTargets(ctx);
     const before = await Promise.all(targets.map((t) => stateOf(ctx.db, t)));
-    return { strategy: 'rebuild_invalid_index', params: { targets }, snapshot: null, before: { indexes: before } };
+    return { params: { targets }, snapshot: null, before: { indexes: before } };
   },
 
   async execute(ctx, plan) {
-    const targets = plan.params.targets as Target[];
+    const targets = plan.params.targets;
     const deadline = Date.now() + ctx.budgetMs;
     let actions = 0;
     for (const t of targets) {
@@ -87,7 +86,7 @@ export const rebuildInvalidIndex: Strategy<Pool> = {
   },
 
   async verify(ctx, plan) {
-    const targets = plan.params.targets as Target[];
+    const targets = plan.params.targets;
     const after = await Promise.all(targets.map((t) => stateOf(ctx.db, t)));
     const bad = after.filter((a, i) => (targets[i]!.leftover_of ? a.exists : !a.exists || !a.valid || a.definition !== targets[i]!.definition));
     return {
@@ -100,7 +99,7 @@ export const rebuildInvalidIndex: Strategy<Pool> = {
   /** A failed build leaves the index INVALID again: drop it, so no half-built index stays. */
   async cleanup(ctx, plan) {
     const removed: string[] = [];
-    for (const t of plan.params.targets as Target[]) {
+    for (const t of plan.params.targets) {
       const s = await stateOf(ctx.db, t);
       if (s.exists && !s.valid) {
         await runCancellable(ctx, `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`, DROP_TIMEOUT_MS, { step: 'cleanup' });
@@ -109,7 +108,7 @@ export const rebuildInvalidIndex: Strategy<Pool> = {
     }
     return removed;
   },
-};
+});
 
 /** `CREATE [UNIQUE] INDEX name ON …` → `CREATE [UNIQUE] INDEX CONCURRENTLY name ON …`. */
 export function concurrently(definition: string): string {

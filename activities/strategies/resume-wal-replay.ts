@@ -3,8 +3,9 @@ import type { Pool } from '../../src/postgres/pool';
 import { readStandbySelf, standbyNameOnPrimary } from '../../src/probes/standby-identity';
 import { readStandbys } from '../../src/probes/standbys';
 import { replicaHealth } from '../../src/sensor/parts/standbys';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { resumeWalReplaySpec } from '../../src/strategies/specs/resume-wal-replay';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
 const POLL_MS = 200;
@@ -50,9 +51,7 @@ async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: Stan
  * replay and waits until the primary sees it caught up. Irreversible, and nothing to undo: the pause
  * was the fault. A lag with any other cause fails the sandbox, for a person.
  */
-export const resumeWalReplay: Strategy<Pool> = {
-  descriptor: strategyByName('resume_wal_replay')!,
-
+export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
   async sharedTarget() {
     return 'replay';
   },
@@ -82,7 +81,6 @@ export const resumeWalReplay: Strategy<Pool> = {
     const paused = states.filter((s) => s.in_recovery && s.pause_state !== 'not paused');
     const standbys = await readStandbys(ctx.db);
     return {
-      strategy: 'resume_wal_replay',
       params: { standbys: paused.map((s) => ({ index: s.index, name: s.name })) },
       snapshot: null,
       before: { standbys },
@@ -90,7 +88,7 @@ export const resumeWalReplay: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const targets = plan.params.standbys as { index: number; name: string }[];
+    const targets = plan.params.standbys;
     const urls = ctx.standbyUrls ?? [];
     for (const t of targets) {
       const url = urls[t.index];
@@ -114,16 +112,16 @@ export const resumeWalReplay: Strategy<Pool> = {
 
   async verify(ctx, plan) {
     const now = await readStandbys(ctx.db);
-    const names = new Set((plan.params.standbys as { name: string }[]).map((t) => t.name));
+    const names = new Set(plan.params.standbys.map((t) => t.name));
     const mine = now.filter((r) => names.has(r.application_name));
-    const before = (plan.before.standbys as { application_name: string; replay_gap_bytes: number }[]).filter((r) => names.has(r.application_name));
+    const before = plan.before.standbys.filter((r) => names.has(r.application_name));
     return {
       verified: mine.length > 0 && mine.every((r) => replicaHealth(r, ctx.config) === 1),
       after: { standbys: now },
       detail: mine.map((r) => `${r.application_name}: replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)} → ${mb(r.replay_gap_bytes)} MB`).join('; '),
     };
   },
-};
+});
 
 function mb(b: number): string {
   return (b / 1048576).toFixed(1);

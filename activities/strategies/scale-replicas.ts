@@ -15,8 +15,9 @@ import {
 } from '../../src/kubernetes/deployment-replicas';
 import { NoKubeCredentialsError } from '../../src/kubernetes/kube-config';
 import type { Pool } from '../../src/postgres/pool';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { scaleReplicasSpec } from '../../src/strategies/specs/scale-replicas';
+import type { StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
 const snapshotSchema = z.object({ namespace: z.string(), deployment: z.string(), previous_replicas: z.number().int().min(0) });
@@ -35,9 +36,7 @@ export function scaleTarget(current: number, maxReplicas: number): number {
  * waits for it. Writes are compare-and-set, so a count someone else chose meanwhile is never
  * overwritten, by the scale or by its undo.
  */
-export const scaleReplicas: Strategy<Pool> = {
-  descriptor: strategyByName('scale_replicas')!,
-
+export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
   async sharedTarget(ctx) {
     const ref = refOf(ctx.config);
     return `${ref.namespace}/${ref.name}`;
@@ -103,7 +102,6 @@ export const scaleReplicas: Strategy<Pool> = {
     const d = await readDeployment(kubeOf(ctx), ref, ctx.signal);
     const snapshot: Snapshot = { namespace: ref.namespace, deployment: ref.name, previous_replicas: d.replicas };
     return {
-      strategy: 'scale_replicas',
       params: { target: targetOf(ctx, d.replicas) },
       snapshot,
       before: { replicas: d.replicas, ready: d.ready },
@@ -147,7 +145,7 @@ export const scaleReplicas: Strategy<Pool> = {
         metadata,
       };
     }
-    const readyBefore = Number(plan.before.ready ?? previous);
+    const readyBefore = plan.before.ready ?? previous;
     return {
       success: true,
       actions_taken: 1,
@@ -192,7 +190,7 @@ export const scaleReplicas: Strategy<Pool> = {
       throw new Error(`${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`);
     }
   },
-};
+});
 
 /** A person's target (execute --param target=N), else the seed rule. */
 function targetOf(ctx: StrategyContext<Pool>, current: number): number {

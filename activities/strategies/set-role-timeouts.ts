@@ -1,19 +1,16 @@
+import type { z } from 'zod';
 import type { Pool } from '../../src/postgres/pool';
 import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
 import { sessionChains } from '../../src/sensor/parts/lock-chains';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { setRoleTimeoutsSpec } from '../../src/strategies/specs/set-role-timeouts';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
-interface Snapshot {
-  role: string;
-  database: string;
-  /** Each setting with the role's value in this database before (pg_db_role_setting), or null when it had none. */
-  settings: { name: string; value: string; previous: string | null }[];
-}
+type Snapshot = z.infer<typeof setRoleTimeoutsSpec.snapshot>;
 
 /**
  * set_role_timeouts: the reversible lever for BlockingChain and RunawayQuery. The role behind the
@@ -24,9 +21,7 @@ interface Snapshot {
  * its own measure is a new session of the role seeing the timeout. The previous setting is restored
  * exactly on rollback.
  */
-export const setRoleTimeouts: Strategy<Pool> = {
-  descriptor: strategyByName('set_role_timeouts')!,
-
+export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
   async sharedTarget(ctx) {
     return (await findTarget(ctx))?.role ?? null;
   },
@@ -56,17 +51,17 @@ export const setRoleTimeouts: Strategy<Pool> = {
     const settings: Snapshot['settings'] = [];
     for (const [name, v] of target.settings) settings.push({ name, value: v, previous: await readRoleSetting(ctx.db, target.role, target.database, name) });
     const snapshot: Snapshot = { role: target.role, database: target.database, settings };
-    return { strategy: 'set_role_timeouts', params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) }, snapshot: { ...snapshot }, before: { settings } };
+    return { params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) }, snapshot: { ...snapshot }, before: { settings } };
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     for (const x of snap.settings) await ctx.db.query(setRoleSettingSql(snap.role, snap.database, x.name, x.value));
     return { success: true, actions_taken: snap.settings.length, improvement: 0, metadata: { role: snap.role, settings: snap.settings } };
   },
 
   async verify(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     const now = await Promise.all(snap.settings.map(async (x) => ({ ...x, stored: await readRoleSetting(ctx.db, snap.role, snap.database, x.name) })));
     return {
       verified: now.every((x) => x.stored === x.value),
@@ -76,10 +71,10 @@ export const setRoleTimeouts: Strategy<Pool> = {
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     for (const x of snap.settings) await restoreRoleSetting(ctx.db, snap.role, snap.database, x.name, x.previous);
   },
-};
+});
 
 /**
  * What each class calls for (postgres-notes): a lock chain, idle transactions cut short and waits

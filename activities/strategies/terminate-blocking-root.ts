@@ -1,8 +1,9 @@
 import type { Pool } from '../../src/postgres/pool';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { sessionChains } from '../../src/sensor/parts/lock-chains';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { terminateBlockingRootSpec } from '../../src/strategies/specs/terminate-blocking-root';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult } from './sandbox-checks';
 import { checkCanSignal, sessionAlive, sessionRefs, signalSession, type SessionRef } from './session-signals';
 
@@ -23,9 +24,7 @@ const POLL_MS = 100;
  * terminated only if it still blocks. Superuser sessions are never signalled. Irreversible: the
  * root's open transaction is rolled back.
  */
-export const terminateBlockingRoot: Strategy<Pool> = {
-  descriptor: strategyByName('terminate_blocking_root')!,
-
+export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const roots = await currentRoots(ctx);
@@ -49,7 +48,6 @@ export const terminateBlockingRoot: Strategy<Pool> = {
     const chains = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds));
     const roots = await currentRoots(ctx);
     return {
-      strategy: 'terminate_blocking_root',
       params: { roots },
       snapshot: null,
       before: { chains, blocked: chains.reduce((n, c) => n + c.blocked, 0) },
@@ -57,7 +55,7 @@ export const terminateBlockingRoot: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const roots = (plan.params.roots as Root[]).filter((r) => !r.superuser);
+    const roots = plan.params.roots.filter((r) => !r.superuser);
     const ended: { pid: number; how: string }[] = [];
     for (const root of roots) {
       ctx.heartbeat({ root: root.pid });
@@ -84,14 +82,14 @@ export const terminateBlockingRoot: Strategy<Pool> = {
   async verify(ctx, plan) {
     const chains = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, 0));
     const blocked = chains.reduce((n, c) => n + c.blocked, 0);
-    const before = Number(plan.before.blocked ?? 0);
+    const before = plan.before.blocked ?? 0;
     return {
       verified: chains.length === 0,
       after: { chains, blocked },
       detail: `sessions blocked on the collection ${before} → ${blocked}${chains.length ? ` (roots ${chains.map((c) => c.root_pid).join(', ')})` : ''}`,
     };
   },
-};
+});
 
 async function currentRoots(ctx: StrategyContext<Pool>): Promise<Root[]> {
   const chains = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds));

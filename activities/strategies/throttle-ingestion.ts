@@ -3,15 +3,12 @@ import { quoteIdent } from '../../src/postgres/quote-ident';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { measureWriteRate } from '../../src/probes/write-rate';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { throttleIngestionSpec } from '../../src/strategies/specs/throttle-ingestion';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';
 
-interface Snapshot {
-  role: string;
-  connection_limit: number;
-}
 
 /** Seed 002: throttle 50 % under stress, 90 % when critical. */
 export function throttlePct(state: string): number {
@@ -24,9 +21,7 @@ export function throttlePct(state: string): number {
  * are closed (a pooler reconnects within the limit). Preventive, as the seed says: the load falls,
  * the data stays where it is. Reversible: the compensation restores the role's exact previous limit.
  */
-export const throttleIngestion: Strategy<Pool> = {
-  descriptor: strategyByName('throttle_ingestion')!,
-
+export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
   async sharedTarget(ctx) {
     return (await topWriter(ctx))?.role ?? null;
   },
@@ -56,7 +51,6 @@ export const throttleIngestion: Strategy<Pool> = {
     const limit = newLimit(w.sessions.length, pct);
     const rate = await measureWriteRate(ctx.db, ctx.collection.table_oid, 2000, ctx.signal);
     return {
-      strategy: 'throttle_ingestion',
       // Newest sessions close first: the oldest are likeliest to be mid-batch.
       params: { role: w.role, throttle_pct: pct, limit, close: w.sessions.slice(limit) },
       snapshot: { role: w.role, connection_limit: (await readConnectionLimit(ctx.db, w.role)) ?? -1 },
@@ -65,12 +59,12 @@ export const throttleIngestion: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const pct = Number(plan.params.throttle_pct);
+    const pct = plan.params.throttle_pct;
     if (pct === 0) return { success: true, actions_taken: 0, improvement: 0, metadata: { throttle_pct: 0, note: 'integrity is normal: nothing to throttle' } };
-    const role = String(plan.params.role);
-    await ctx.db.query(`ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Math.trunc(Number(plan.params.limit))}`);
+    const role = plan.params.role;
+    await ctx.db.query(`ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Math.trunc(plan.params.limit)}`);
     const closed: number[] = [];
-    for (const s of plan.params.close as SessionRef[]) {
+    for (const s of plan.params.close) {
       ctx.heartbeat({ close: s.pid });
       if (await signalSession(ctx.db, s, 'terminate')) closed.push(s.pid);
     }
@@ -78,26 +72,26 @@ export const throttleIngestion: Strategy<Pool> = {
   },
 
   async verify(ctx, plan) {
-    const role = String(plan.params.role);
+    const role = plan.params.role;
     const { rows } = await ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND backend_type = 'client backend'", [role]);
     const rate = await measureWriteRate(ctx.db, ctx.collection.table_oid, 2000, ctx.signal);
-    const before = Number(plan.before.writes_per_s);
-    const pct = Number(plan.params.throttle_pct);
+    const before = plan.before.writes_per_s;
+    const pct = plan.params.throttle_pct;
     // Half the throttle must show in the write rate: noise and reconnects do not fake that.
     const fell = before > 0 && rate <= before * (1 - pct / 200);
     return {
-      verified: pct > 0 && rows[0]!.n <= Number(plan.params.limit) && fell,
+      verified: pct > 0 && rows[0]!.n <= plan.params.limit && fell,
       after: { sessions: rows[0]!.n, writes_per_s: rate },
-      detail: `${role}: sessions ${Number(plan.before.sessions)} → ${rows[0]!.n} (limit ${String(plan.params.limit)}), writes ${before.toFixed(0)}/s → ${rate.toFixed(0)}/s (throttle ${pct} %)`,
+      detail: `${role}: sessions ${plan.before.sessions} → ${rows[0]!.n} (limit ${plan.params.limit}), writes ${before.toFixed(0)}/s → ${rate.toFixed(0)}/s (throttle ${pct} %)`,
     };
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     if (((await readConnectionLimit(ctx.db, snap.role)) ?? -1) === snap.connection_limit) return;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(snap.role)} CONNECTION LIMIT ${Math.trunc(snap.connection_limit)}`);
   },
-};
+});
 
 function newLimit(sessions: number, pct: number): number {
   return Math.max(1, Math.floor((sessions * (100 - pct)) / 100));

@@ -2,8 +2,9 @@ import type { Pool } from '../../src/postgres/pool';
 import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readTempConsumers, readWorkMemBytes, tempSpillRate } from '../../src/probes/temp-spill';
-import { strategyByName } from '../../src/strategies/registry';
-import type { Strategy, StrategyContext } from '../../src/strategies/strategy';
+import { defineStrategy } from '../../src/strategies/define-strategy';
+import { tuneWorkMemSpec } from '../../src/strategies/specs/tune-work-mem';
+import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
 const POLLS = 20;
@@ -11,12 +12,6 @@ const POLL_MS = 100;
 /** A sort needs a few times its spilled size in memory; give it that much. */
 const HEADROOM = 4;
 
-interface Snapshot {
-  role: string;
-  database: string;
-  /** work_mem set for the role in this database before, or null when none was. */
-  previous: string | null;
-}
 
 /**
  * tune_work_mem: the role whose sorts and hashes spill most gets a larger work_mem in this database
@@ -24,9 +19,7 @@ interface Snapshot {
  * max_work_mem_bytes (it applies per sort node, per session). New sessions of the role take it.
  * Reversible: the role's previous setting (pg_db_role_setting) is restored exactly, or RESET.
  */
-export const tuneWorkMem: Strategy<Pool> = {
-  descriptor: strategyByName('tune_work_mem')!,
-
+export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
   async sharedTarget(ctx) {
     return (await topSpiller(ctx))?.role ?? null;
   },
@@ -55,7 +48,6 @@ export const tuneWorkMem: Strategy<Pool> = {
     const database = await currentDatabase(ctx.db);
     const rate = await tempSpillRate(ctx.db, ctx.collection.id);
     return {
-      strategy: 'tune_work_mem',
       params: { role: top.role, work_mem_kb: Math.floor((await targetBytes(ctx, top.bytes)) / 1024) },
       snapshot: { role: top.role, database, previous: await readRoleSetting(ctx.db, top.role, database, 'work_mem') },
       before: { temp_bytes_per_s: rate.per_s, largest_spill_bytes: top.bytes },
@@ -63,8 +55,8 @@ export const tuneWorkMem: Strategy<Pool> = {
   },
 
   async execute(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
-    const kb = Math.trunc(Number(plan.params.work_mem_kb));
+    const snap = plan.snapshot;
+    const kb = Math.trunc(plan.params.work_mem_kb);
     await ctx.db.query(setRoleSettingSql(snap.role, snap.database, 'work_mem', `${kb}kB`));
     // Statements already running keep the old work_mem and go on spilling: the verification must
     // not count them against the change, so execute ends once they have (within a bound).
@@ -75,19 +67,19 @@ export const tuneWorkMem: Strategy<Pool> = {
   async verify(ctx, plan) {
     // Only what was written since the new setting took effect.
     const rate = await tempSpillRate(ctx.db, ctx.collection.id, { after: new Date().toISOString() });
-    const before = Number(plan.before.temp_bytes_per_s);
+    const before = plan.before.temp_bytes_per_s;
     return {
       verified: rate.per_s <= ctx.config.temp_spill_warn_bytes_per_s,
       after: { temp_bytes_per_s: rate.per_s },
-      detail: `temp-file writes ${mb(before)} → ${mb(rate.per_s)} MB/s (warning above ${mb(ctx.config.temp_spill_warn_bytes_per_s)}); ${String(plan.params.role)} work_mem ${String(plan.params.work_mem_kb)} kB`,
+      detail: `temp-file writes ${mb(before)} → ${mb(rate.per_s)} MB/s (warning above ${mb(ctx.config.temp_spill_warn_bytes_per_s)}); ${plan.params.role} work_mem ${plan.params.work_mem_kb} kB`,
     };
   },
 
   async compensate(ctx, plan) {
-    const snap = plan.snapshot as unknown as Snapshot;
+    const snap = plan.snapshot;
     await restoreRoleSetting(ctx.db, snap.role, snap.database, 'work_mem', snap.previous);
   },
-};
+});
 
 /** At most this long (or half the budget) for the statements that began under the old setting. */
 const OLD_STATEMENTS_MAX_MS = 30_000;

@@ -5,6 +5,7 @@ import { problemClassNameSchema } from './problem-class';
 export const SANDBOX_LEVELS = ['complete', 'read_only', 'prerequisites'] as const;
 /** role: a role's settings or connection limit; server: a server-wide setting or slot; standbys; deployment: a Kubernetes deployment. */
 export const SHARED_TARGETS = ['role', 'server', 'standbys', 'deployment'] as const;
+export type SharedTarget = (typeof SHARED_TARGETS)[number];
 
 export const sandboxLevelSchema = z.enum(SANDBOX_LEVELS);
 export type SandboxLevel = z.infer<typeof sandboxLevelSchema>;

@@ -1,50 +1,31 @@
 import { z } from 'zod';
-import type { StrategyName } from '../domain/strategy-names';
+import type { ParamSpecs } from './param-spec';
+import { STRATEGY_SPECS } from './strategy-specs';
 
 /**
- * The parameters a person may give a strategy (`selfheal execute … --param k=v`), one zod schema
- * per strategy that takes any, here only: the CLI, the guardian's trigger validator, the attempt
- * workflow and the activities all validate with it. Values arrive as text and leave typed. A
- * strategy not listed takes none and refuses any. Pure: safe in workflow code.
+ * The parameters a person may give a strategy (`selfheal execute … --param k=v`), as its spec
+ * declares them (src/strategies/specs/): the CLI, the guardian's trigger validator, the attempt
+ * workflow and the activities all validate with this. Values arrive as text and leave typed. A
+ * strategy whose spec lists none takes none and refuses any. Pure: safe in workflow code.
  */
-interface ParamSpec {
-  /** What it is, for messages and `--help`. */
-  help: string;
-  parse: (text: string) => { ok: true; value: number } | { ok: false; expected: string };
-}
-
-function wholeNumber(min: number, max: number): ParamSpec['parse'] {
-  return (text) => {
-    const n = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
-    return Number.isInteger(n) && n >= min && n <= max ? { ok: true, value: n } : { ok: false, expected: `a whole number from ${min} to ${max}` };
-  };
-}
-
-const PARAMETERS: Partial<Record<StrategyName, Record<string, ParamSpec>>> = {
-  scale_replicas: {
-    target: { help: 'the replica count to scale the read deployment to, above the current one and at most max_replicas', parse: wholeNumber(1, 1000) },
-  },
-  cap_slot_wal: {
-    max_slot_wal_keep_size_mb: { help: 'the max_slot_wal_keep_size to set, in MB, instead of slot_wal_keep_size_mb', parse: wholeNumber(1, 2_147_483_647) },
-  },
-};
+const PARAMETERS: ReadonlyMap<string, ParamSpecs> = new Map(STRATEGY_SPECS.map((s) => [s.name, s.params]));
 
 export type StrategyParams = Record<string, number>;
 
 /** The parameter names a strategy takes, in order. */
 export function strategyParameterNames(strategy: string): string[] {
-  return Object.keys(PARAMETERS[strategy as StrategyName] ?? {});
+  return Object.keys(PARAMETERS.get(strategy) ?? {});
 }
 
 /** "takes no parameters" or "takes target (…)": what a refusal says the strategy takes. */
 export function describeStrategyParameters(strategy: string): string {
-  const specs = Object.entries(PARAMETERS[strategy as StrategyName] ?? {});
+  const specs = Object.entries(PARAMETERS.get(strategy) ?? {});
   return specs.length === 0 ? `${strategy} takes no parameters` : `${strategy} takes ${specs.map(([k, s]) => `${k} (${s.help})`).join(', ')}`;
 }
 
 /** Text parameters → typed ones, or issues naming each bad one and what the strategy takes. */
 export function strategyParamsSchema(strategy: string): z.ZodType<StrategyParams, z.ZodTypeDef, Record<string, string>> {
-  const specs = PARAMETERS[strategy as StrategyName] ?? {};
+  const specs = PARAMETERS.get(strategy) ?? {};
   return z.record(z.string(), z.string()).transform((raw, ctx) => {
     const out: StrategyParams = {};
     for (const [k, text] of Object.entries(raw)) {

@@ -65,7 +65,10 @@ export interface StrategyContext<Db> {
   standbyUrls?: string[];
 }
 
-/** A strategy as code: the descriptor plus how it sandboxes, plans, executes, verifies and compensates. */
+/**
+ * A strategy as code, as activities call it by name: the descriptor plus how it sandboxes, plans,
+ * executes, verifies and compensates. Built by defineStrategy from a spec and typed steps.
+ */
 export interface Strategy<Db> {
   descriptor: StrategyDescriptor;
   sandbox(ctx: StrategyContext<Db>): Promise<SandboxResult>;
