@@ -32,6 +32,7 @@ export function classifyProblem(sample: IntegritySample, config: HealingConfig):
   const weak = weakWitnesses(sample);
   const w = witnessesOf(weak);
   for (const d of DIAGNOSES) {
+    if (d.witness && !w.has(d.witness)) continue;
     const problem = d.diagnose(w, sample.stats, config);
     if (problem) return problem;
   }

@@ -44,9 +44,15 @@ export interface Witnesses {
 export interface Diagnosis<N extends ProblemClassName = ProblemClassName> {
   readonly class: N;
   readonly scope: FaultScope;
+  /**
+   * The kind of weak witness edge that means this class: without one, the class is not checked at
+   * all (nor its measures read: a sample recorded by an older version may lack them). Absent when
+   * the diagnosis reads the witnesses itself.
+   */
+  readonly witness?: EdgeKind;
   /** Seed 002's order of checks, lowest first: the first class that confirms itself is the problem. */
   readonly precedence: number;
-  /** The class with its metrics when the witnesses and the measures confirm it; null when they do not. */
+  /** The class with its metrics when the measures (and the witnesses) confirm it; null when they do not. */
   diagnose(w: Witnesses, stats: CollectionStats, config: HealingConfig): ProblemOf<N> | null;
 }
 
@@ -54,6 +60,7 @@ export interface Diagnosis<N extends ProblemClassName = ProblemClassName> {
 export interface AnyDiagnosis {
   readonly class: ProblemClassName;
   readonly scope: FaultScope;
+  readonly witness?: EdgeKind;
   readonly precedence: number;
   diagnose(w: Witnesses, stats: CollectionStats, config: HealingConfig): ProblemClass | null;
 }

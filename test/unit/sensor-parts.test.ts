@@ -1,3 +1,4 @@
+import { classifyProblem } from '../../src/classifier/classify-problem';
 import { DEFAULT_HEALING_CONFIG, type HealingConfig } from '../../src/domain/healing-config';
 import { PROBLEM_CLASS_NAMES } from '../../src/domain/problem-class';
 import { faultScope } from '../../src/guardian/fault-scope';
@@ -70,11 +71,33 @@ describe('the sensor part registry', () => {
     expect(g.nodes.every((n) => (n.health ?? 1) >= 0.98)).toBe(true);
   });
 
-  it('a collection healthy in every part is at its baseline, and each class confirms itself only from its own weak part', () => {
+  it('a collection healthy in every part is at its baseline and names no problem', () => {
     const s = integrityOf(healthy(), DEFAULT_HEALING_CONFIG);
     expect(s.state).toBe('normal');
     expect(s.lambda).toBe(s.baseline_lambda);
-    const none = { weak: [], has: () => false, touches: () => false };
-    for (const d of DIAGNOSES) expect(d.diagnose(none, healthy(), DEFAULT_HEALING_CONFIG)).toBeNull();
+    expect(classifyProblem(s, DEFAULT_HEALING_CONFIG).class).toBe('Unknown');
+  });
+
+  it('checks a class only when a weak witness of its kind says so, or when it reads the witnesses itself', () => {
+    for (const d of DIAGNOSES) {
+      if (d.witness) continue;
+      // Without a witness kind the diagnosis must look at the witnesses: with none weak it finds nothing.
+      const none = { weak: [], has: () => false, touches: () => false };
+      const bad = { ...healthy(), indexes: [{ ...healthy().indexes[0]!, is_valid: false, avg_leaf_density: 10 }] };
+      expect([d.class, d.diagnose(none, bad, DEFAULT_HEALING_CONFIG)]).toEqual([d.class, null]);
+    }
+    // A measure past its threshold whose part is not on the cut (its links are not witnesses) is not the problem.
+    const s = integrityOf(healthy(), DEFAULT_HEALING_CONFIG);
+    const spilling = { ...s, stats: { ...s.stats, memory: { ...s.stats.memory, temp_bytes_per_s: 1e12 } } };
+    expect(classifyProblem(spilling, DEFAULT_HEALING_CONFIG).class).toBe('Unknown');
+  });
+
+  it('classifies a sample recorded by an older version, which lacks the parts added since', () => {
+    // Attempts in flight replay their recorded samples through today's classifier.
+    const { replicas: _r, slots: _s, memory: _m, ...old } = healthy();
+    const bloated = { ...old, indexes: [{ ...old.indexes[0]!, avg_leaf_density: 15 }] } as unknown as CollectionStats;
+    const graph = integrityOf({ ...bloated, replicas: [], slots: [], memory: healthy().memory }, DEFAULT_HEALING_CONFIG);
+    const recorded = { ...graph, stats: bloated };
+    expect(classifyProblem(recorded, DEFAULT_HEALING_CONFIG)).toMatchObject({ class: 'IndexFragmentation', index_ids: [10] });
   });
 });

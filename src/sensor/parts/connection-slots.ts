@@ -31,9 +31,9 @@ export const connectionSlotsPart = definePart({
     diagnosis({
       class: 'ConnectionExhaustion',
       scope: 'server',
+      witness: 'connection',
       precedence: 100,
-      diagnose(w, stats) {
-        if (!w.has('connection')) return null;
+      diagnose(_w, stats) {
         const u = stats.connections;
         return {
           class: 'ConnectionExhaustion',

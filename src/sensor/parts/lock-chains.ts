@@ -24,10 +24,11 @@ export const lockChainsPart = definePart({
     diagnosis({
       class: 'BlockingChain',
       scope: 'collection',
+      witness: 'lock',
       precedence: 80,
-      diagnose(w, stats) {
+      diagnose(_w, stats) {
         const chains = sessionChains(stats.blocking_chains);
-        if (!w.has('lock') || chains.length === 0) return null;
+        if (chains.length === 0) return null;
         return {
           class: 'BlockingChain',
           root_pids: chains.map((c) => c.root_pid),

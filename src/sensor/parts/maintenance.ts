@@ -32,10 +32,11 @@ export const maintenancePart = definePart({
     diagnosis({
       class: 'MaintenanceContention',
       scope: 'collection',
+      witness: 'dependency',
       precedence: 50,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const jobs = contendingJobs(stats.maintenance, config);
-        if (!w.has('dependency') || jobs.length === 0) return null;
+        if (jobs.length === 0) return null;
         return { class: 'MaintenanceContention', job_types: [...new Set(jobs.map((j) => j.job_type))].sort(), queue_depth: jobs.reduce((n, j) => n + j.blocking, 0) };
       },
     }),

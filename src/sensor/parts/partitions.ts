@@ -67,11 +67,12 @@ export const partitionsPart = definePart({
     diagnosis({
       class: 'HotspotCongestion',
       scope: 'collection',
+      witness: 'partition_link',
       precedence: 10,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const parts = listed(stats.partitioning?.partitions ?? []);
         const hot = parts.filter((p) => partitionHealth(p, parts, config) < 1).sort((a, b) => loadRatio(b, parts, config) - loadRatio(a, parts, config));
-        if (!w.has('partition_link') || hot.length === 0) return null;
+        if (hot.length === 0) return null;
         return {
           class: 'HotspotCongestion',
           partition_ids: hot.map((p) => p.value!),
@@ -83,11 +84,12 @@ export const partitionsPart = definePart({
     diagnosis({
       class: 'CentroidSkew',
       scope: 'collection',
+      witness: 'centroid',
       precedence: 20,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const parts = listed(stats.partitioning?.partitions ?? []);
         const skewed = parts.filter((p) => centroidHealth(p, parts, config) < 1).sort((a, b) => sizeRatio(b, parts) - sizeRatio(a, parts));
-        if (!w.has('centroid') || skewed.length === 0) return null;
+        if (skewed.length === 0) return null;
         const sizes = parts.map((p) => p.reltuples);
         const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
         const sd = Math.sqrt(sizes.reduce((a, b) => a + (b - mean) ** 2, 0) / sizes.length);

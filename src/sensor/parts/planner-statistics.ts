@@ -50,11 +50,12 @@ export const plannerStatisticsPart = definePart({
     diagnosis({
       class: 'StaleStatistics',
       scope: 'collection',
+      witness: 'statistics',
       precedence: 130,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const stale = stalestParts(stats.table, config);
         const worst = stale[0];
-        if (!w.has('statistics') || !worst) return null;
+        if (!worst) return null;
         return { class: 'StaleStatistics', relations: stale.map((p) => p.name), mods_since_analyze: worst.mods_since_analyze, reltuples: worst.reltuples };
       },
     }),

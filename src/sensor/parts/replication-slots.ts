@@ -26,10 +26,11 @@ export const replicationSlotsPart = definePart({
     diagnosis({
       class: 'SlotRetention',
       scope: 'server',
+      witness: 'slot',
       precedence: 120,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const slots = retainingSlots(stats.slots, config);
-        if (!w.has('slot') || slots.length === 0) return null;
+        if (slots.length === 0) return null;
         return { class: 'SlotRetention', slot_names: slots.map((s) => s.slot_name), retained_bytes: Math.max(...slots.map((s) => s.retained_bytes)) };
       },
     }),

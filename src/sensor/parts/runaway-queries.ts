@@ -19,10 +19,11 @@ export const runawayQueriesPart = definePart({
     diagnosis({
       class: 'RunawayQuery',
       scope: 'collection',
+      witness: 'query',
       precedence: 90,
-      diagnose(w, stats) {
+      diagnose(_w, stats) {
         const q = stats.runaway_queries;
-        if (!w.has('query') || q.length === 0) return null;
+        if (q.length === 0) return null;
         return { class: 'RunawayQuery', pids: q.map((x) => x.pid), longest_seconds: Math.round(Math.max(...q.map((x) => x.running_seconds))) };
       },
     }),

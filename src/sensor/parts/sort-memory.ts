@@ -31,9 +31,9 @@ export const sortMemoryPart = definePart({
     diagnosis({
       class: 'MemoryPressure',
       scope: 'server',
+      witness: 'memory',
       precedence: 40,
-      diagnose(w, stats, config) {
-        if (!w.has('memory')) return null;
+      diagnose(_w, stats, config) {
         const m = stats.memory;
         return {
           class: 'MemoryPressure',

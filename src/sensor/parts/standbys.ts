@@ -27,10 +27,11 @@ export const standbysPart = definePart({
     diagnosis({
       class: 'ReplicationLag',
       scope: 'server',
+      witness: 'replication',
       precedence: 30,
-      diagnose(w, stats, config) {
+      diagnose(_w, stats, config) {
         const lagging = stats.replicas.filter((r) => replicaHealth(r, config) < 1).sort((a, b) => b.replay_gap_bytes - a.replay_gap_bytes);
-        if (!w.has('replication') || lagging.length === 0) return null;
+        if (lagging.length === 0) return null;
         return {
           class: 'ReplicationLag',
           replica_ids: lagging.map((r) => r.pid),

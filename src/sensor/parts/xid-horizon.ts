@@ -22,9 +22,9 @@ export const xidHorizonPart = definePart({
     diagnosis({
       class: 'WraparoundRisk',
       scope: 'collection',
+      witness: 'freeze',
       precedence: 110,
-      diagnose(w, stats) {
-        if (!w.has('freeze')) return null;
+      diagnose(_w, stats) {
         return { class: 'WraparoundRisk', relations: [stats.table.name], xid_age: stats.table.xid_age, freeze_max_age: stats.table.freeze_max_age };
       },
     }),
