@@ -1,0 +1,125 @@
+import { CancellationScope, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { PreparedAttempt, StrategyStepInput } from '../../activities';
+import type { HealingConfig, HealingConfigInput } from '../../src/domain/healing-config';
+import type { ProblemClass } from '../../src/domain/problem-class';
+import type { RemediationResult } from '../../src/domain/remediation-result';
+import type { StrategyDescriptor } from '../../src/domain/strategy-descriptor';
+import type { IntegritySample } from '../../src/sensor/integrity-sample';
+import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
+import { PHASE_SA } from '../../src/temporal/search-attributes';
+import type { AttemptPhase, AttemptStatus } from '../attempt-messages';
+import type { Lease } from '../shared-target-lease';
+
+export interface HealingAttemptInput {
+  collection: string;
+  /** Who started it: manual, guardian, execute, … */
+  trigger: string;
+  /** When the guardian's sample first saw the collection degraded (ISO); absent for manual attempts. */
+  detected_at?: string;
+  /** Overrides on top of the stored configuration, for this attempt only. */
+  config?: HealingConfigInput;
+  /** Manual execution (ruvector_healing_execute): this strategy instead of the selected one. */
+  strategy?: string;
+  /** Parameters for a manual execution, recorded with the plan. */
+  params?: Record<string, string>;
+  /** classify, select and sandbox only: change nothing. */
+  dry_run?: boolean;
+}
+
+/** The chosen strategy, with what every one of its steps receives. */
+export interface Chosen {
+  strategy: StrategyDescriptor;
+  step: StrategyStepInput;
+}
+
+/** What the verify phase measured and concluded. */
+export interface Verification {
+  final: IntegritySample;
+  verdict: StrategyVerdict;
+  verified: boolean;
+  lambda_improved: boolean;
+  lambda_fell: boolean;
+  /** Why it is not verified; null when it is. */
+  not_verified_why: string | null;
+  /** (λ after − λ before) / λ before. */
+  improvement: number;
+}
+
+/** An attempt that ends before acting: Deferred (for a reason, a person's or the system's) or NoStrategy. */
+export interface EarlyEnd {
+  end: 'Deferred' | 'NoStrategy';
+  reason: string;
+}
+
+export const deferred = (reason: string): EarlyEnd => ({ end: 'Deferred', reason });
+
+/**
+ * Everything one attempt decided, did and measured, filled in phase by phase, and the
+ * compensation stack. The outcome is built from it once (record-attempt.ts), whichever way the
+ * attempt ends, so an abort or a failure in any phase records what was done so far.
+ */
+export interface AttemptLedger {
+  readonly input: HealingAttemptInput;
+  readonly started_at: string;
+  /** What the Temporal UI and `selfheal status` show; the decision handlers read and write it. */
+  readonly status: AttemptStatus;
+  /** Everything up to recording runs in this scope, so an abort cancels whatever step is running. */
+  readonly work: CancellationScope;
+  prepared: PreparedAttempt | null;
+  config: HealingConfig | null;
+  initial: IntegritySample | null;
+  problem: ProblemClass | null;
+  chosen: Chosen | null;
+  sandbox: SandboxResult | null;
+  plan: StrategyPlan | null;
+  execute_started: boolean;
+  result: RemediationResult | null;
+  verification: Verification | null;
+  /** Undo steps, pushed before the change they undo; run in reverse order, never cancelled. */
+  readonly compensations: { name: string; run: () => Promise<unknown> }[];
+  compensations_ran: boolean;
+  readonly compensation_errors: string[];
+  cleaned_up: string[];
+  lease: Extract<Lease, { held: true }> | null;
+  lease_taken: { lease_id: string; target: string } | null;
+}
+
+export function openLedger(input: HealingAttemptInput): AttemptLedger {
+  return {
+    input,
+    started_at: new Date().toISOString(),
+    status: {
+      collection: input.collection, attempt_id: null, phase: 'prepare', problem: null, strategy: null,
+      initial_lambda: null, final_lambda: null, awaiting_approval: false, approval_deadline: null, approval_reason: null,
+      approval: null, abort: null, phases: [],
+    },
+    work: new CancellationScope(),
+    prepared: null,
+    config: null,
+    initial: null,
+    problem: null,
+    chosen: null,
+    sandbox: null,
+    plan: null,
+    execute_started: false,
+    result: null,
+    verification: null,
+    compensations: [],
+    compensations_ran: false,
+    compensation_errors: [],
+    cleaned_up: [],
+    lease: null,
+    lease_taken: null,
+  };
+}
+
+/** Enters a phase: the status, the Phase search attribute and the UI's current details follow. */
+export function enter(l: AttemptLedger, phase: AttemptPhase, details: string): void {
+  l.status.phase = phase;
+  l.status.phases.push({ phase, at: new Date().toISOString() });
+  upsertSearchAttributes([{ key: PHASE_SA, value: phase }]);
+  setCurrentDetails(`**${phase}** — ${details}`);
+}
+
+/** The ledger from the prepare phase on: the attempt has its action id and configuration. */
+export type PreparedLedger = AttemptLedger & { prepared: PreparedAttempt; config: HealingConfig };

@@ -1,0 +1,8 @@
+/**
+ * Workflow versions (patched()): attempts begun before a change replay along the old path. Names
+ * are forever: a recorded history refers to them.
+ */
+export const NEVER_WORSE_PATCH = 'verify-never-worse';
+export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
+export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
+export const VALIDATE_PARAMS_PATCH = 'validate-strategy-params';

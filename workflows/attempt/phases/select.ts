@@ -1,0 +1,56 @@
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { StrategyStepInput } from '../../../activities';
+import { quickOptions } from '../../activity-options';
+import type { ProblemClass } from '../../../src/domain/problem-class';
+import type { StrategyDescriptor } from '../../../src/domain/strategy-descriptor';
+import type { IntegritySample } from '../../../src/sensor/integrity-sample';
+import { kindRefusalReason, selectStrategy, strategyByName } from '../../../src/strategies/registry';
+import { strategyParamsProblem } from '../../../src/strategies/strategy-params';
+import { STRATEGY_SA } from '../../../src/temporal/search-attributes';
+import { acts } from '../attempt-activities';
+import { deferred, enter, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import { APPROVE_ABOVE_IMPACT_CAP_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
+
+/** The learned choice for the class, or the strategy a person asked for, checked against the collection. */
+export async function select(l: PreparedLedger, problem: ProblemClass, initial: IntegritySample): Promise<Chosen | EarlyEnd> {
+  const { input, config } = l;
+  enter(l, 'select', input.strategy ? `manual execution of ${input.strategy}` : `choosing a strategy for ${problem.class}`);
+  const choose = (strategy: StrategyDescriptor): Chosen => {
+    const step: StrategyStepInput = {
+      strategy: strategy.name, collection: input.collection, problem, state: initial.state, config,
+      ...(input.strategy && input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {}),
+    };
+    return (l.chosen = { strategy, step });
+  };
+  let chosen: Chosen;
+  if (input.strategy) {
+    const named = strategyByName(input.strategy);
+    if (!named) return deferred(`no strategy named ${input.strategy}`);
+    chosen = choose(named);
+    const refusal = kindRefusalReason(named, l.prepared.kind ?? null, problem.class);
+    if (refusal) return deferred(refusal);
+    if (!named.handles.includes(problem.class)) return deferred(`${named.name} handles ${named.handles.join(', ')}, but the problem now is ${problem.class}`);
+    // The guardian's validator refuses bad parameters; an attempt started otherwise is refused here.
+    const bad = strategyParamsProblem(named.name, input.params);
+    if (bad && patched(VALIDATE_PARAMS_PATCH)) return deferred(`invalid parameters: ${bad}`);
+  } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
+    return deferred('parameters are for a manual execution of a named strategy only');
+  } else {
+    const weights = await acts.loadStrategyWeights.executeWithOptions(
+      { ...quickOptions, summary: 'select: load learned strategy weights' },
+      [{ days: 30, learning_enabled: config.learning_enabled }],
+    );
+    const selection = selectStrategy(problem.class, config, weights, l.prepared.kind ?? null);
+    // Above the impact cap it waits for a person (approval); attempts begun before that ended NoStrategy.
+    const approveAboveCap = selection.above_impact_cap ? patched(APPROVE_ABOVE_IMPACT_CAP_PATCH) : true;
+    const strategy = approveAboveCap ? selection.strategy : null;
+    if (!strategy) {
+      const why = selection.considered.map((c) => `${c.name}: ${c.reason}`).join('; ');
+      return { end: 'NoStrategy', reason: `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person` };
+    }
+    chosen = choose(strategy);
+  }
+  l.status.strategy = chosen.strategy.name;
+  upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.strategy.name }]);
+  return chosen;
+}
