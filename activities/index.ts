@@ -16,7 +16,7 @@ import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sampl
 import { parseStrategyParams } from '../src/strategies/strategy-params';
 import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
-import { sharedTargetLeaseWorkflowId } from '../src/temporal/task-queue';
+import { sharedTargetLeaseWorkflowId } from '../src/domain/workflow-ids';
 import { classified, CollectionGoneError } from './activity-errors';
 import { createDatabasePassActivities } from './database-pass';
 import { strategyImplementation } from './strategies';

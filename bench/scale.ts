@@ -22,7 +22,7 @@ import { createPool, type Pool } from '../src/postgres/pool';
 import { syncWatchedTables } from '../src/postgres/sync-watched';
 import { saveWatchRule } from '../src/postgres/watch-rules';
 import { databaseGuardianStatus, databaseGuardianWorkflowId, ensureGuardian } from '../src/temporal/guardian-client';
-import { collectionGuardianWorkflowId } from '../src/temporal/task-queue';
+import { collectionGuardianWorkflowId } from '../src/domain/workflow-ids';
 import { createSelfhealWorker } from '../src/worker/create-worker';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 

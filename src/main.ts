@@ -6,7 +6,7 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
 import { migrate } from './postgres/migrate';
 import { createPool } from './postgres/pool';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './temporal/task-queue';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './domain/workflow-ids';
 import { runWorker } from './worker/run-worker';
 import { writeWorkflowBundle } from './worker/workflow-bundle';
 

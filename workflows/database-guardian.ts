@@ -25,8 +25,8 @@ import {
   type AttemptRecord,
 } from '../src/guardian/healing-gate';
 import { nextIntegrityState } from '../src/guardian/hysteresis';
-import { COLLECTION_SA } from '../src/temporal/search-attributes';
-import { healingAttemptWorkflowId } from '../src/temporal/task-queue';
+import { COLLECTION_SA } from '../src/domain/search-attributes';
+import { healingAttemptWorkflowId } from '../src/domain/workflow-ids';
 import { quickOptions } from './activity-options';
 import {
   adoptSchema,

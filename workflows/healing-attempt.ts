@@ -1,6 +1,6 @@
 import { isCancellation, log, patched } from '@temporalio/workflow';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
-import { temporaryHoldWorkflowId } from '../src/temporal/task-queue';
+import { temporaryHoldWorkflowId } from '../src/domain/workflow-ids';
 import type { Decision } from './attempt-messages';
 import { enter, openLedger, type HealingAttemptInput, type PreparedLedger } from './attempt/attempt-ledger';
 import { TEMPORARY_HOLD_PATCH } from './attempt/attempt-patches';

@@ -2,7 +2,7 @@ import { CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttr
 import type { Activities } from '../activities';
 import { problemClassSchema } from '../src/domain/problem-class';
 import { strategyPlanSchema } from '../src/strategies/strategy';
-import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
+import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/domain/search-attributes';
 import { mustFinishOptions, quickOptions } from './activity-options';
 import { takeLease } from './shared-target-lease';
 

@@ -10,8 +10,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/temporal/search-attributes';
-import { healingAttemptWorkflowId } from '../src/temporal/task-queue';
+import { COLLECTION_SA, PHASE_SA, STRATEGY_SA } from '../src/domain/search-attributes';
+import { healingAttemptWorkflowId } from '../src/domain/workflow-ids';
 import { quickOptions } from './activity-options';
 import { rollbackAttempt } from './rollback-attempt';
 

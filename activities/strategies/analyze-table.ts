@@ -2,7 +2,7 @@ import { qualifiedName } from '../../src/postgres/quote-ident';
 import { readTableStats } from '../../src/probes/table-stats';
 import { staleStatisticsThreshold } from '../../src/sensor/parts/planner-statistics';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { analyzeTableSpec } from '../../src/strategies/specs/analyze-table';
+import { analyzeTableSpec } from '../../src/domain/strategies/specs/analyze-table';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';
 import { completeSandbox } from './scratch-sandbox';

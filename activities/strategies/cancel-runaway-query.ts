@@ -1,7 +1,7 @@
 import type { Pool } from '../../src/postgres/pool';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { cancelRunawayQuerySpec } from '../../src/strategies/specs/cancel-runaway-query';
+import { cancelRunawayQuerySpec } from '../../src/domain/strategies/specs/cancel-runaway-query';
 import { sandboxResult } from './sandbox-checks';
 import { checkCanSignal, signalSession } from './session-signals';
 

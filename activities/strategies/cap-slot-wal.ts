@@ -4,7 +4,7 @@ import type { Queryable } from '../../src/probes/queryable';
 import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { retainingSlots } from '../../src/sensor/parts/replication-slots';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { capSlotWalSpec } from '../../src/strategies/specs/cap-slot-wal';
+import { capSlotWalSpec } from '../../src/domain/strategies/specs/cap-slot-wal';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 

@@ -3,7 +3,7 @@ import { failedResult } from '../../src/domain/remediation-result';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { HEALTHY_LEAF_DENSITY } from '../../src/sensor/parts/indexes';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { compactIndexesSpec } from '../../src/strategies/specs/compact-indexes';
+import { compactIndexesSpec } from '../../src/domain/strategies/specs/compact-indexes';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, checkNoOldSnapshots, sandboxResult, type Check } from './sandbox-checks';

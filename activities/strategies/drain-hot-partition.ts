@@ -3,7 +3,7 @@ import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { placementSize } from '../../src/postgres/placement-snapshot';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { drainHotPartitionSpec } from '../../src/strategies/specs/drain-hot-partition';
+import { drainHotPartitionSpec } from '../../src/domain/strategies/specs/drain-hot-partition';
 import { moveSlice, type Slice } from './partition-moves';
 import { planMoves, putRowsBack, sandboxHotspotMove, verifyNotHot } from './rebalance-partitions';
 

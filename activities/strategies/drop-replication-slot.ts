@@ -1,7 +1,7 @@
 import { readReplicationSlots } from '../../src/probes/replication-slots';
 import { retainingSlots } from '../../src/sensor/parts/replication-slots';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { dropReplicationSlotSpec } from '../../src/strategies/specs/drop-replication-slot';
+import { dropReplicationSlotSpec } from '../../src/domain/strategies/specs/drop-replication-slot';
 import { sandboxResult } from './sandbox-checks';
 
 /**

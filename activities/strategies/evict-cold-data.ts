@@ -5,7 +5,7 @@ import { restorePlacement, savePlacement } from '../../src/postgres/placement-sn
 import { qualifiedName, quoteIdent } from '../../src/postgres/quote-ident';
 import { readPartitionCounters } from '../../src/probes/partitions';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { evictColdDataSpec } from '../../src/strategies/specs/evict-cold-data';
+import { evictColdDataSpec } from '../../src/domain/strategies/specs/evict-cold-data';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { partitionedTarget, splitQualified, targetCheck } from './partitioned-target';
 import { sandboxResult, type Check } from './sandbox-checks';

@@ -3,7 +3,7 @@ import { qualifiedName } from '../../src/postgres/quote-ident';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { readTableStats } from '../../src/probes/table-stats';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { freezeTableSpec } from '../../src/strategies/specs/freeze-table';
+import { freezeTableSpec } from '../../src/domain/strategies/specs/freeze-table';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, sandboxResult } from './sandbox-checks';

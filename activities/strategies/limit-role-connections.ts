@@ -6,7 +6,7 @@ import { quoteIdent } from '../../src/postgres/quote-ident';
 import { readConnectionUsage } from '../../src/probes/connection-usage';
 import { connectionUsagePct } from '../../src/sensor/parts/connection-slots';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { limitRoleConnectionsSpec } from '../../src/strategies/specs/limit-role-connections';
+import { limitRoleConnectionsSpec } from '../../src/domain/strategies/specs/limit-role-connections';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';

@@ -5,7 +5,7 @@ import { parseReloptions, resetClause, sameReloptions, setClause } from '../../s
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { contendingJobs } from '../../src/sensor/parts/maintenance';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { pauseMaintenanceSpec } from '../../src/strategies/specs/pause-maintenance';
+import { pauseMaintenanceSpec } from '../../src/domain/strategies/specs/pause-maintenance';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { checkCanAlterTable, isSuperuser, sandboxResult } from './sandbox-checks';
 

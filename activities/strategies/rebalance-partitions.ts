@@ -8,7 +8,7 @@ import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 import { loadRatio } from '../../src/sensor/parts/partitions';
 import { defineStrategy, type PlanOf, type TypedPlan } from '../../src/strategies/define-strategy';
-import { rebalancePartitionsSpec } from '../../src/strategies/specs/rebalance-partitions';
+import { rebalancePartitionsSpec } from '../../src/domain/strategies/specs/rebalance-partitions';
 import type { SandboxResult, StrategyContext } from '../../src/strategies/strategy';
 import { moveSlice, undoSlice, type Slice } from './partition-moves';
 import { partitionedTarget, targetCheck } from './partitioned-target';

@@ -6,7 +6,7 @@ import { restorePlacement, savePlacement } from '../../src/postgres/placement-sn
 import { qualifiedName, quoteIdent } from '../../src/postgres/quote-ident';
 import { readPartitionCounters } from '../../src/probes/partitions';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { rebuildCentroidsSpec } from '../../src/strategies/specs/rebuild-centroids';
+import { rebuildCentroidsSpec } from '../../src/domain/strategies/specs/rebuild-centroids';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { balancedAssign, lloyd } from '../../src/vectors/balanced-kmeans';
 import { partitionedTarget, splitQualified, targetCheck } from './partitioned-target';

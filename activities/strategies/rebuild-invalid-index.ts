@@ -2,7 +2,7 @@ import { failedResult } from '../../src/domain/remediation-result';
 import type { Pool } from '../../src/postgres/pool';
 import { qualifiedName } from '../../src/postgres/quote-ident';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { rebuildInvalidIndexSpec } from '../../src/strategies/specs/rebuild-invalid-index';
+import { rebuildInvalidIndexSpec } from '../../src/domain/strategies/specs/rebuild-invalid-index';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { runCancellable } from './cancellable-statement';
 import { checkCanAlterTable, checkNoOldSnapshots, sandboxResult } from './sandbox-checks';

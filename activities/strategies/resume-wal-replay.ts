@@ -4,7 +4,7 @@ import { readStandbySelf, standbyNameOnPrimary } from '../../src/probes/standby-
 import { readStandbys } from '../../src/probes/standbys';
 import { replicaHealth } from '../../src/sensor/parts/standbys';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { resumeWalReplaySpec } from '../../src/strategies/specs/resume-wal-replay';
+import { resumeWalReplaySpec } from '../../src/domain/strategies/specs/resume-wal-replay';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 

@@ -16,7 +16,7 @@ import {
 import { NoKubeCredentialsError } from '../../src/kubernetes/kube-config';
 import type { Pool } from '../../src/postgres/pool';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { scaleReplicasSpec } from '../../src/strategies/specs/scale-replicas';
+import { scaleReplicasSpec } from '../../src/domain/strategies/specs/scale-replicas';
 import type { StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 

@@ -6,7 +6,7 @@ import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
 import { sessionChains } from '../../src/sensor/parts/lock-chains';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { setRoleTimeoutsSpec } from '../../src/strategies/specs/set-role-timeouts';
+import { setRoleTimeoutsSpec } from '../../src/domain/strategies/specs/set-role-timeouts';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 

@@ -2,7 +2,7 @@ import type { Pool } from '../../src/postgres/pool';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { sessionChains } from '../../src/sensor/parts/lock-chains';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { terminateBlockingRootSpec } from '../../src/strategies/specs/terminate-blocking-root';
+import { terminateBlockingRootSpec } from '../../src/domain/strategies/specs/terminate-blocking-root';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult } from './sandbox-checks';
 import { checkCanSignal, sessionAlive, sessionRefs, signalSession, type SessionRef } from './session-signals';

@@ -4,7 +4,7 @@ import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readConnectionLimit } from '../../src/postgres/role-settings';
 import { measureWriteRate } from '../../src/probes/write-rate';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { throttleIngestionSpec } from '../../src/strategies/specs/throttle-ingestion';
+import { throttleIngestionSpec } from '../../src/domain/strategies/specs/throttle-ingestion';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';

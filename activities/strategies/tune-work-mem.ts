@@ -3,7 +3,7 @@ import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readTempConsumers, readWorkMemBytes, tempSpillRate } from '../../src/probes/temp-spill';
 import { defineStrategy } from '../../src/strategies/define-strategy';
-import { tuneWorkMemSpec } from '../../src/strategies/specs/tune-work-mem';
+import { tuneWorkMemSpec } from '../../src/domain/strategies/specs/tune-work-mem';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 

@@ -3,7 +3,7 @@ import { readRuntimeInfo } from '../infra/runtime-file';
 import { pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { databaseKey } from '../postgres/database-key';
 import { createPool, type Pool } from '../postgres/pool';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../temporal/task-queue';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../domain/workflow-ids';
 
 export interface SystemSettings {
   /** Null when only the database is known (enough for `migrate`); temporal() then says what is missing. */

@@ -1,4 +1,4 @@
-import { STRATEGY_SPECS, type StrategySpecs } from '../strategies/strategy-specs';
+import { STRATEGY_SPECS, type StrategySpecs } from './strategies/strategy-specs';
 
 /**
  * The names of every strategy selfheal knows, in registry order, each written once, in its spec:

@@ -1,4 +1,4 @@
-import type { Queryable } from '../probes/queryable';
+import type { Queryable } from './queryable';
 
 /**
  * ANALYZE on the session that did the writes, after flushing its pending statistics: a backend

@@ -1,4 +1,4 @@
-import type { Queryable } from '../probes/queryable';
+import type { Queryable } from './queryable';
 import { qualifiedName, quoteIdent } from './quote-ident';
 
 /** Where a partitioned collection's rows live: the table, its id column and its partition key. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '../probes/queryable';
+import type { Queryable } from './queryable';
 import { quoteIdent, quoteLiteral } from './quote-ident';
 
 /**

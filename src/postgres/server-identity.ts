@@ -1,4 +1,4 @@
-import type { Queryable } from '../probes/queryable';
+import type { Queryable } from './queryable';
 
 /**
  * Names the PostgreSQL server this connection reaches, the same for every database on it: the

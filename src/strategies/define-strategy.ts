@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { Pool } from '../postgres/pool';
 import type { RemediationResult } from '../domain/remediation-result';
 import type { SharedTarget } from '../domain/strategy-descriptor';
-import type { ParamSpecs } from './param-spec';
+import type { ParamSpecs } from '../domain/strategies/param-spec';
 import type { SandboxResult, Strategy, StrategyContext, StrategyPlan, StrategyVerdict } from './strategy';
-import type { StrategySpec } from './strategy-spec';
+import type { StrategySpec } from '../domain/strategies/strategy-spec';
 
 /** The typed parameters of a spec: each it declares, given or not. */
 export type ParamsOf<P extends ParamSpecs> = { readonly [K in keyof P]?: number };

@@ -2,7 +2,7 @@ import type { CollectionKind } from '../domain/collection-kind';
 import type { HealingConfig } from '../domain/healing-config';
 import type { ProblemClassName } from '../domain/problem-class';
 import type { StrategyDescriptor } from '../domain/strategy-descriptor';
-import { STRATEGY_SPECS } from './strategy-specs';
+import { STRATEGY_SPECS } from '../domain/strategies/strategy-specs';
 
 /** Every strategy selfheal knows, as pure descriptors (seed 002's registry), in registry order. */
 export const STRATEGIES: readonly StrategyDescriptor[] = STRATEGY_SPECS.map((s) => s.descriptor);

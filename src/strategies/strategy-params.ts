@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ParamSpecs } from './param-spec';
-import { STRATEGY_SPECS } from './strategy-specs';
+import type { ParamSpecs } from '../domain/strategies/param-spec';
+import { STRATEGY_SPECS } from '../domain/strategies/strategy-specs';
 
 /**
  * The parameters a person may give a strategy (`selfheal execute … --param k=v`), as its spec

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { adoptUpdate, type AdoptedGuardian } from '../../workflows/database-guardian-messages';
 import { guardianStatusQuery } from '../../workflows/guardian-messages';
 import { ensureGuardian } from './guardian-client';
-import { databaseGuardianWorkflowId } from './task-queue';
+import { databaseGuardianWorkflowId } from '../domain/workflow-ids';
 
 /**
  * Upgrade from per-collection guardians: each one still running for a collection of this database

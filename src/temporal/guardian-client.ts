@@ -10,7 +10,7 @@ import {
   type DatabaseGuardianStatus,
 } from '../../workflows/database-guardian-messages';
 import type { GuardianStatus, PauseRequest, TriggerAnswer, TriggerRequest } from '../../workflows/guardian-messages';
-import { databaseGuardianWorkflowId } from './task-queue';
+import { databaseGuardianWorkflowId } from '../domain/workflow-ids';
 
 export { databaseGuardianWorkflowId };
 

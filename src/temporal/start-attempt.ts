@@ -1,8 +1,8 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { HealingConfigInput } from '../domain/healing-config';
 import type { healingAttempt } from '../../workflows/healing-attempt';
-import { COLLECTION_SA } from './search-attributes';
-import { healingAttemptWorkflowId } from './task-queue';
+import { COLLECTION_SA } from '../domain/search-attributes';
+import { healingAttemptWorkflowId } from '../domain/workflow-ids';
 
 export interface StartAttemptOptions {
   collection: string;

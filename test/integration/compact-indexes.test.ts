@@ -4,7 +4,7 @@ import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { drillIndexFragmentation } from '../../src/drills/index-fragmentation';
 import { getCollection } from '../../src/postgres/collections';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
-import { PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../../src/temporal/search-attributes';
+import { PHASE_SA, PROBLEM_CLASS_SA, STRATEGY_SA } from '../../src/domain/search-attributes';
 import { openWriter } from '../support/contention';
 import { maybeRecordHistory } from '../support/histories';
 import { compactContext } from '../support/strategy-context';

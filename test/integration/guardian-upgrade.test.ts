@@ -1,6 +1,6 @@
 import { adoptCollectionGuardians } from '../../src/temporal/adopt-collection-guardians';
 import { guardianStatus } from '../../src/temporal/guardian-client';
-import { collectionGuardianWorkflowId } from '../../src/temporal/task-queue';
+import { collectionGuardianWorkflowId } from '../../src/domain/workflow-ids';
 import type { collectionGuardian } from '../../workflows/collection-guardian';
 import { guardianStatusQuery, pauseUpdate } from '../../workflows/guardian-messages';
 import { testCollection } from '../support/collections';

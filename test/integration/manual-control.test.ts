@@ -4,7 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { DEFAULT_HEALING_CONFIG } from '../../src/domain/healing-config';
 import { databaseGuardianWorkflowId, guardianStatus, triggerHealing } from '../../src/temporal/guardian-client';
-import { healingAttemptWorkflowId } from '../../src/temporal/task-queue';
+import { healingAttemptWorkflowId } from '../../src/domain/workflow-ids';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { scheduledActivities } from '../support/history-events';
 import { bloat, indexDensity, reloptionsOf, tableUnderSlowAutovacuum, testCollection } from '../support/collections';

@@ -1,7 +1,7 @@
 import { getCollection } from '../../src/postgres/collections';
 import { readMaintenanceJobs } from '../../src/probes/maintenance-jobs';
 import { startHealingAttempt } from '../../src/temporal/start-attempt';
-import { healingAttemptWorkflowId, temporaryHoldWorkflowId } from '../../src/temporal/task-queue';
+import { healingAttemptWorkflowId, temporaryHoldWorkflowId } from '../../src/domain/workflow-ids';
 import type { rollbackAttempt } from '../../workflows/rollback-attempt';
 import type { temporaryHold } from '../../workflows/temporary-hold';
 import { attemptStatusQuery } from '../../workflows/attempt-messages';

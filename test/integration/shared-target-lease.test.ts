@@ -8,7 +8,7 @@ import { abortUpdate, approveUpdate, attemptStatusQuery, rejectUpdate } from '..
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import type { rollbackAttempt } from '../../workflows/rollback-attempt';
 import { releaseLeaseSignal, sharedTargetLease } from '../../workflows/shared-target-lease';
-import { healingAttemptWorkflowId } from '../../src/temporal/task-queue';
+import { healingAttemptWorkflowId } from '../../src/domain/workflow-ids';
 import { testCollection } from '../support/collections';
 import { useCliSystem } from '../support/test-harness';
 import { waitFor } from '../support/test-system';

@@ -6,7 +6,7 @@ import type { RemediationResult } from '../../src/domain/remediation-result';
 import type { StrategyDescriptor } from '../../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../../src/sensor/integrity-sample';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
-import { PHASE_SA } from '../../src/temporal/search-attributes';
+import { PHASE_SA } from '../../src/domain/search-attributes';
 import type { AttemptPhase, AttemptStatus } from '../attempt-messages';
 import type { Lease } from '../shared-target-lease';
 

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CancellationScope, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { COLLECTION_SA } from '../../src/temporal/search-attributes';
-import { temporaryHoldWorkflowId } from '../../src/temporal/task-queue';
+import { COLLECTION_SA } from '../../src/domain/search-attributes';
+import { temporaryHoldWorkflowId } from '../../src/domain/workflow-ids';
 import { temporaryHold } from '../temporary-hold';
 
 /**

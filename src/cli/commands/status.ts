@@ -5,7 +5,7 @@ import { loadHealingConfigs } from '../../postgres/guardian-store';
 import { sampleDatabase } from '../../probes/sample-database';
 import { integrityOf } from '../../sensor/integrity-sample';
 import { databaseGuardianStatus } from '../../temporal/guardian-client';
-import { healingAttemptWorkflowId } from '../../temporal/task-queue';
+import { healingAttemptWorkflowId } from '../../domain/workflow-ids';
 import { attemptStatusQuery } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';

@@ -1,5 +1,5 @@
 import type { HealingConfig } from '../../domain/healing-config';
-import type { PartAnalysis, TableStats } from '../../probes/table-stats';
+import type { PartAnalysis, TableStats } from '../table-stats';
 import { addBetween, definePart, diagnosis } from '../sensor-part';
 
 export const STATISTICS = 'statistics';

@@ -2,7 +2,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import { classifyProblem } from '../../../src/classifier/classify-problem';
 import type { ProblemClass } from '../../../src/domain/problem-class';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
-import { PROBLEM_CLASS_SA } from '../../../src/temporal/search-attributes';
+import { PROBLEM_CLASS_SA } from '../../../src/domain/search-attributes';
 import { enter, type PreparedLedger } from '../attempt-ledger';
 import { fmt } from '../describe-failure';
 

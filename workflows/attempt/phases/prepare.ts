@@ -1,7 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { quickOptions } from '../../activity-options';
 import { healingConfigSchema, storedHealingConfigSchema } from '../../../src/domain/healing-config';
-import { COLLECTION_SA } from '../../../src/temporal/search-attributes';
+import { COLLECTION_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
 import { enter, type AttemptLedger, type PreparedLedger } from '../attempt-ledger';
 

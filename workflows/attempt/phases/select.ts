@@ -6,7 +6,7 @@ import type { StrategyDescriptor } from '../../../src/domain/strategy-descriptor
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import { kindRefusalReason, selectStrategy, strategyByName } from '../../../src/strategies/registry';
 import { strategyParamsProblem } from '../../../src/strategies/strategy-params';
-import { STRATEGY_SA } from '../../../src/temporal/search-attributes';
+import { STRATEGY_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
 import { deferred, enter, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
 import { APPROVE_ABOVE_IMPACT_CAP_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';

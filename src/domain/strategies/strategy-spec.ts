@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { strategyDescriptorSchema, type SharedTarget, type StrategyDescriptor } from '../domain/strategy-descriptor';
+import { strategyDescriptorSchema, type SharedTarget, type StrategyDescriptor } from '../strategy-descriptor';
 import type { ParamSpecs } from './param-spec';
 
 type DescriptorFields = Omit<StrategyDescriptor, 'name' | 'reversible' | 'shared_target' | 'collection_kinds'> &
