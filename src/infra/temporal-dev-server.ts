@@ -15,6 +15,8 @@ export interface DevServerOptions {
   namespaces?: string[];
   logFile?: string;
   log?: (line: string) => void;
+  /** Server dynamic configuration (--dynamic-config-value), values as JSON: what a benchmark tunes. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -35,6 +37,7 @@ export async function startTemporalDevServer(opts: DevServerOptions = {}): Promi
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const ns of opts.namespaces ?? []) args.push('--namespace', ns);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (opts.logFile) {
