@@ -5,7 +5,7 @@
  * what the attempt's extra time is made of.
  */
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import { PHASE_SA } from '../src/temporal/search-attributes';
+import { PHASE_SA } from '../src/domain/search-attributes';
 // The attempt's own options, so the two differ in orchestration only, not in timeouts or retries.
 import { quickOptions } from '../workflows/activity-options';
 
