@@ -2,7 +2,7 @@ import { isCancellation, log, patched } from '@temporalio/workflow';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import { temporaryHoldWorkflowId } from '../src/domain/workflow-ids';
 import type { Decision } from './attempt-messages';
-import { enter, openLedger, type HealingAttemptInput, type PreparedLedger } from './attempt/attempt-ledger';
+import { enter, flushAttributes, openLedger, type HealingAttemptInput, type PreparedLedger } from './attempt/attempt-ledger';
 import { TEMPORARY_HOLD_PATCH } from './attempt/attempt-patches';
 import { compensated, runCompensations } from './attempt/compensation-stack';
 import { handleDecisions } from './attempt/decision-handlers';
@@ -60,6 +60,7 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
     const reason = tested.result.passed ? `dry run: ${chosen.strategy.name} would run; sandbox passed` : `dry run: sandbox test failed: ${tested.failed_checks}`;
     await recordAttempt(l, 'DryRun', reason);
     enter(l, 'done', reason);
+    flushAttributes(l);
     return { kind: 'DryRun', problem, strategy: chosen.strategy.name, sandbox_passed: tested.result.passed, reason, attempt_id: l.prepared.attempt_id };
   }
   if (!tested.result.passed) return finishEarly(l, { end: 'Deferred', reason: `sandbox test failed: ${tested.failed_checks}` });
@@ -83,6 +84,7 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
       ? `healed: ${v.verdict.detail}${temporaryUntil ? `; temporary: restored at ${temporaryUntil} by \`${temporaryHoldWorkflowId(l.input.collection, l.prepared.attempt_id)}\`` : ''}`
       : `not healed${compensated(l) ? ', compensated' : ''}: ${v.not_verified_why}`,
   );
+  flushAttributes(l);
   log.info('healing attempt finished', { collection: l.input.collection, strategy: name, verified: v.verified });
   return {
     kind: 'Completed', problem, strategy: name, result: { ...executed.result, improvement: v.improvement }, verified: v.verified, compensated: compensated(l),

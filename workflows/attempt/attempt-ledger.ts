@@ -1,4 +1,5 @@
-import { CancellationScope, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { CancellationScope, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PreparedAttempt, StrategyStepInput } from '../../activities';
 import type { HealingConfig, HealingConfigInput } from '../../src/domain/healing-config';
 import type { ProblemClass } from '../../src/domain/problem-class';
@@ -9,6 +10,7 @@ import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/str
 import { PHASE_SA } from '../../src/domain/search-attributes';
 import type { AttemptPhase, AttemptStatus } from '../attempt-messages';
 import type { Lease } from '../shared-target-lease';
+import { BATCH_SEARCH_ATTRIBUTES_PATCH } from './attempt-patches';
 
 export interface HealingAttemptInput {
   collection: string;
@@ -82,6 +84,12 @@ export interface AttemptLedger {
   cleaned_up: string[];
   lease: Extract<Lease, { held: true }> | null;
   lease_taken: { lease_id: string; target: string } | null;
+  /**
+   * Search attributes set since the attempt last waited, sent as one upsert before it next waits
+   * (each upsert is a history event and an index write); null for attempts begun before, which
+   * upserted each at once.
+   */
+  readonly attributes: Map<string, SearchAttributeUpdatePair> | null;
 }
 
 export function openLedger(input: HealingAttemptInput): AttemptLedger {
@@ -110,14 +118,28 @@ export function openLedger(input: HealingAttemptInput): AttemptLedger {
     cleaned_up: [],
     lease: null,
     lease_taken: null,
+    attributes: patched(BATCH_SEARCH_ATTRIBUTES_PATCH) ? new Map() : null,
   };
+}
+
+/** Sets a search attribute the Temporal UI lists attempts by; sent with the others at the next wait. */
+export function setAttribute(l: AttemptLedger, pair: SearchAttributeUpdatePair): void {
+  if (l.attributes) l.attributes.set(pair.key.name, pair);
+  else upsertSearchAttributes([pair]);
+}
+
+/** Sends the attributes set since the last wait, in one upsert: called before every activity, timer or wait. */
+export function flushAttributes(l: AttemptLedger): void {
+  if (!l.attributes || l.attributes.size === 0) return;
+  upsertSearchAttributes([...l.attributes.values()]);
+  l.attributes.clear();
 }
 
 /** Enters a phase: the status, the Phase search attribute and the UI's current details follow. */
 export function enter(l: AttemptLedger, phase: AttemptPhase, details: string): void {
   l.status.phase = phase;
   l.status.phases.push({ phase, at: new Date().toISOString() });
-  upsertSearchAttributes([{ key: PHASE_SA, value: phase }]);
+  setAttribute(l, { key: PHASE_SA, value: phase });
   setCurrentDetails(`**${phase}** — ${details}`);
 }
 

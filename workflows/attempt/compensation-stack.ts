@@ -3,7 +3,7 @@ import type { StrategyStepInput } from '../../activities';
 import { mustFinishOptions } from '../activity-options';
 import type { StrategyPlan } from '../../src/strategies/strategy';
 import { mustFinish } from './attempt-activities';
-import { enter, type AttemptLedger } from './attempt-ledger';
+import { enter, flushAttributes, type AttemptLedger } from './attempt-ledger';
 import { describeFailure } from './describe-failure';
 
 /** Registers the undo of a reversible strategy before it acts, so a half-done step is undone too. */
@@ -22,6 +22,7 @@ export async function runCompensations(l: AttemptLedger, why: string): Promise<v
   if (l.compensations.length === 0 || l.compensations_ran) return;
   l.compensations_ran = true;
   enter(l, 'compensate', `${why}: undoing ${l.compensations.map((c) => c.name).join(', ')}`);
+  flushAttributes(l);
   await CancellationScope.nonCancellable(async () => {
     for (const c of [...l.compensations].reverse()) {
       try {
@@ -41,6 +42,7 @@ export function compensated(l: AttemptLedger): boolean {
 /** Removes what a strategy that did not finish left half-done (not an undo); not cancellable. */
 export async function runCleanup(l: AttemptLedger, step: StrategyStepInput, plan: StrategyPlan): Promise<void> {
   enter(l, 'cleanup', `${step.strategy} did not finish: removing what it left half-done`);
+  flushAttributes(l);
   l.cleaned_up = (
     await CancellationScope.nonCancellable(() =>
       mustFinish.cleanupStrategy.executeWithOptions({ ...mustFinishOptions, summary: `cleanup: after ${step.strategy}` }, [{ ...step, plan }]),

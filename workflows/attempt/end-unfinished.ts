@@ -1,4 +1,4 @@
-import { enter, type PreparedLedger } from './attempt-ledger';
+import { enter, flushAttributes, type PreparedLedger } from './attempt-ledger';
 import { compensated, runCleanup, runCompensations } from './compensation-stack';
 import { recordAttempt } from './record-attempt';
 
@@ -13,5 +13,6 @@ export async function endUnfinished(l: PreparedLedger, ending: 'Aborted' | 'Fail
   await runCompensations(l, ending === 'Aborted' ? 'aborted' : 'failed');
   const outcomeId = await recordAttempt(l, ending, reason);
   enter(l, 'done', reason);
+  flushAttributes(l);
   return { compensated: compensated(l), outcome_id: outcomeId };
 }

@@ -3,7 +3,7 @@ import { quickOptions } from '../activity-options';
 import type { FinishAttempt } from '../../src/postgres/outcome-store';
 import type { HealingOutcome } from '../../src/domain/healing-outcome';
 import { acts } from './attempt-activities';
-import { enter, type EarlyEnd, type PreparedLedger } from './attempt-ledger';
+import { enter, flushAttributes, type EarlyEnd, type PreparedLedger } from './attempt-ledger';
 import { compensated } from './compensation-stack';
 
 type Ending = FinishAttempt['status'];
@@ -76,6 +76,7 @@ export async function recordAttempt(l: PreparedLedger, ending: Ending, reason: s
     plan: ending === 'Completed' ? l.plan : null,
     outcome: outcomeRow(l, ending, reason, new Date().toISOString()),
   };
+  flushAttributes(l);
   const r = await CancellationScope.nonCancellable(() => acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: `record: ${ending}` }, [f]));
   return r.outcome_id;
 }
@@ -84,6 +85,7 @@ export async function recordAttempt(l: PreparedLedger, ending: Ending, reason: s
 export async function finishEarly(l: PreparedLedger, e: EarlyEnd): Promise<HealingOutcome> {
   await recordAttempt(l, e.end, e.reason);
   enter(l, 'done', `${e.end}: ${e.reason}`);
+  flushAttributes(l);
   return e.end === 'NoStrategy' && l.problem
     ? { kind: 'NoStrategy', problem: l.problem, attempt_id: l.prepared.attempt_id }
     : { kind: 'Deferred', problem: l.problem, reason: e.reason, attempt_id: l.prepared.attempt_id };

@@ -2,7 +2,7 @@ import { condition } from '@temporalio/workflow';
 import type { ProblemClass } from '../../../src/domain/problem-class';
 import { approvalReasons } from '../../../src/strategies/registry';
 import type { Decision } from '../../attempt-messages';
-import { deferred, enter, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import { deferred, enter, flushAttributes, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
 
 /**
  * Waits for a person up to approval_timeout when the strategy, the class or the impact asks for
@@ -16,6 +16,7 @@ export async function awaitApproval(l: PreparedLedger, { strategy }: Chosen, pro
   status.approval_deadline = new Date(Date.now() + config.approval_timeout * 1000).toISOString();
   status.approval_reason = why.join('; ');
   enter(l, 'approval', `action ${prepared.attempt_id}: ${strategy.name} for ${problem.class} waits for approval until ${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`);
+  flushAttributes(l);
   const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {
     summary: `approval: wait up to ${config.approval_timeout} s for action ${prepared.attempt_id}`,
   });

@@ -1,9 +1,8 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import { classifyProblem } from '../../../src/classifier/classify-problem';
 import type { ProblemClass } from '../../../src/domain/problem-class';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import { PROBLEM_CLASS_SA } from '../../../src/domain/search-attributes';
-import { enter, type PreparedLedger } from '../attempt-ledger';
+import { enter, setAttribute, type PreparedLedger } from '../attempt-ledger';
 import { fmt } from '../describe-failure';
 
 /** Names the problem from the weak witness edges and the parts' measures (pure). */
@@ -12,6 +11,6 @@ export function classify(l: PreparedLedger, initial: IntegritySample): ProblemCl
   const problem = classifyProblem(initial, l.config);
   l.problem = problem;
   l.status.problem = problem;
-  upsertSearchAttributes([{ key: PROBLEM_CLASS_SA, value: problem.class }]);
+  setAttribute(l, { key: PROBLEM_CLASS_SA, value: problem.class });
   return problem;
 }

@@ -3,7 +3,7 @@ import { NON_RETRYABLE_TYPES, quickOptions } from '../../activity-options';
 import { failedResult, type RemediationResult } from '../../../src/domain/remediation-result';
 import type { StrategyPlan } from '../../../src/strategies/strategy';
 import { acts } from '../attempt-activities';
-import { enter, type Chosen, type PreparedLedger } from '../attempt-ledger';
+import { enter, flushAttributes, type Chosen, type PreparedLedger } from '../attempt-ledger';
 import { pushCompensation, runCleanup } from '../compensation-stack';
 import { describeFailure } from '../describe-failure';
 
@@ -14,6 +14,7 @@ import { describeFailure } from '../describe-failure';
  */
 export async function execute(l: PreparedLedger, { strategy, step }: Chosen): Promise<{ plan: StrategyPlan; result: RemediationResult; executed_at: string }> {
   enter(l, 'execute', `running ${strategy.name}`);
+  flushAttributes(l);
   const p = await acts.planStrategy.executeWithOptions({ ...quickOptions, summary: `plan: measure and snapshot before ${strategy.name}` }, [step]);
   // A person's parameters reached the strategy (step.params), validated; its plan holds what they made of them.
   const plan: StrategyPlan = { ...p, ...(l.lease_taken ? { lease: l.lease_taken } : {}) };

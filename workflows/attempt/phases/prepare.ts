@@ -1,15 +1,15 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import { quickOptions } from '../../activity-options';
 import { healingConfigSchema, storedHealingConfigSchema } from '../../../src/domain/healing-config';
 import { COLLECTION_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
-import { enter, type AttemptLedger, type PreparedLedger } from '../attempt-ledger';
+import { enter, flushAttributes, setAttribute, type AttemptLedger, type PreparedLedger } from '../attempt-ledger';
 
 /** Opens the attempt's record (its action id) and loads the collection's configuration. */
 export async function prepare(l: AttemptLedger): Promise<PreparedLedger> {
   const { input } = l;
-  upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }]);
+  setAttribute(l, { key: COLLECTION_SA, value: input.collection });
   enter(l, 'prepare', `opening the attempt for collection \`${input.collection}\``);
+  flushAttributes(l);
   const prepared = await acts.prepareAttempt.executeWithOptions(
     { ...quickOptions, summary: 'prepare: open the attempt record and load configuration' },
     [{ collection: input.collection, trigger: input.trigger, ...(input.detected_at ? { detected_at: input.detected_at } : {}) }],

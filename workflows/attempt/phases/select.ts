@@ -1,4 +1,4 @@
-import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import type { StrategyStepInput } from '../../../activities';
 import { quickOptions } from '../../activity-options';
 import type { ProblemClass } from '../../../src/domain/problem-class';
@@ -8,7 +8,7 @@ import { kindRefusalReason, selectStrategy, strategyByName } from '../../../src/
 import { strategyParamsProblem } from '../../../src/strategies/strategy-params';
 import { STRATEGY_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
-import { deferred, enter, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import { deferred, enter, flushAttributes, setAttribute, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
 import { APPROVE_ABOVE_IMPACT_CAP_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
 
 /** The learned choice for the class, or the strategy a person asked for, checked against the collection. */
@@ -36,6 +36,7 @@ export async function select(l: PreparedLedger, problem: ProblemClass, initial: 
   } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
     return deferred('parameters are for a manual execution of a named strategy only');
   } else {
+    flushAttributes(l);
     const weights = await acts.loadStrategyWeights.executeWithOptions(
       { ...quickOptions, summary: 'select: load learned strategy weights' },
       [{ days: 30, learning_enabled: config.learning_enabled }],
@@ -51,6 +52,6 @@ export async function select(l: PreparedLedger, problem: ProblemClass, initial: 
     chosen = choose(strategy);
   }
   l.status.strategy = chosen.strategy.name;
-  upsertSearchAttributes([{ key: STRATEGY_SA, value: chosen.strategy.name }]);
+  setAttribute(l, { key: STRATEGY_SA, value: chosen.strategy.name });
   return chosen;
 }

@@ -2,7 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { quickOptions } from '../../activity-options';
 import { takeLease } from '../../shared-target-lease';
 import { acts } from '../attempt-activities';
-import { deferred, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import { deferred, flushAttributes, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
 
 /**
  * What other collections share (a role, a server's slots, a deployment) is changed by one attempt
@@ -10,6 +10,7 @@ import { deferred, type Chosen, type EarlyEnd, type PreparedLedger } from '../at
  */
 export async function takeSharedLease(l: PreparedLedger, { strategy, step }: Chosen): Promise<EarlyEnd | null> {
   if (!strategy.shared_target || l.input.dry_run) return null;
+  flushAttributes(l);
   const shared = await acts.findSharedTarget.executeWithOptions(
     { ...quickOptions, summary: `lease: what ${strategy.name} changes beyond ${l.input.collection}` },
     [step],

@@ -4,7 +4,7 @@ import type { RemediationResult } from '../../../src/domain/remediation-result';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import type { StrategyPlan } from '../../../src/strategies/strategy';
 import { acts } from '../attempt-activities';
-import { enter, type Chosen, type PreparedLedger, type Verification } from '../attempt-ledger';
+import { enter, flushAttributes, type Chosen, type PreparedLedger, type Verification } from '../attempt-ledger';
 import { NEVER_WORSE_PATCH } from '../attempt-patches';
 import { fmt } from '../describe-failure';
 
@@ -20,6 +20,7 @@ export async function verify(
 ): Promise<Verification> {
   const { config } = l;
   enter(l, 'verify', `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${strategy.name}'s own measure`);
+  flushAttributes(l);
   const final = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'verify: sample integrity again' },
     [{ collection: l.input.collection, config, rates_after: executed.executed_at }],
