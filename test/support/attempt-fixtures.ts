@@ -1,0 +1,63 @@
+import type { PreparedAttempt } from '../../activities';
+import { parseHealingConfig, type HealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
+import type { RemediationResult } from '../../src/domain/remediation-result';
+import type { CollectionStats, IndexStats, MaintenanceJob } from '../../src/sensor/collection-stats';
+import { integrityOf, type IntegritySample } from '../../src/sensor/integrity-sample';
+import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
+
+/**
+ * Inputs the mocked activities return to the workflows: real samples from the real sensor code
+ * (integrityOf), so the workflow classifies and selects as it would on a live collection.
+ */
+
+function index(oid: number, density: number): IndexStats {
+  return { oid, name: `ix${oid}`, size_bytes: 4e6, is_btree: true, is_valid: true, avg_leaf_density: density, leaf_fragmentation: 0, leaf_pages: 500 };
+}
+
+function job(over: Partial<MaintenanceJob> = {}): MaintenanceJob {
+  return { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 600, is_autovacuum: true, blocking: 3, ...over };
+}
+
+function stats(collection: string, over: Partial<CollectionStats> = {}): CollectionStats {
+  return {
+    collection,
+    table: {
+      oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
+      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
+      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600, autoanalyze_due: false, stale_for_seconds: null }],
+    },
+    indexes: [index(10, 90)],
+    maintenance: [],
+    blocking_chains: [],
+    runaway_queries: [],
+    connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
+    partitioning: null,
+    memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [] },
+    slots: [],
+    replicas: [],
+    sampled_at: '2026-01-01T00:00:00Z',
+    sample_cost_ms: 1,
+    ...over,
+  };
+}
+
+export const config = (over: HealingConfigInput = {}): HealingConfig => parseHealingConfig(over);
+
+/** Nothing weak: λ is the baseline, the class Unknown. */
+export const healthy = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection), c);
+/** A bloated btree: IndexFragmentation, healed by compact_indexes (irreversible). */
+export const bloated = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection, { indexes: [index(10, 90), index(11, 18)] }), c);
+/** A long autovacuum blocking sessions: MaintenanceContention, healed by pause_maintenance (reversible, temporary). */
+export const contended = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection, { maintenance: [job()] }), c);
+/** Sorts spilling to disk: MemoryPressure, healed by tune_work_mem (reversible, changes a role: leased). */
+export const spilling = (collection: string, c = config()): IntegritySample =>
+  integrityOf(stats(collection, { memory: { temp_bytes_per_s: 64 * 1024 * 1024, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [{ pid: 9, role: 'app', superuser: false, bytes: 128 * 1024 * 1024, query: 'SELECT … ORDER BY' }] } }), c);
+
+export const prepared = (attemptId: number, c: HealingConfigInput = {}): PreparedAttempt => ({ attempt_id: attemptId, collection_id: 1, config: config(c), kind: 'table' });
+
+export const sandboxPassed: SandboxResult = { passed: true, level: 'prerequisites', checks: [{ name: 'prerequisites', passed: true, detail: 'ok' }], duration_ms: 3 };
+export const sandboxFailed: SandboxResult = { passed: false, level: 'prerequisites', checks: [{ name: 'privileges', passed: false, detail: 'missing MAINTAIN' }], duration_ms: 3 };
+
+export const planOf = (strategy: string): StrategyPlan => ({ strategy, params: { target: 'ix11' }, snapshot: { previous: 'on' }, before: { density: 18 } });
+export const executed: RemediationResult = { success: true, actions_taken: 1, improvement: 0.5, metadata: {} };
+export const verdict = (verified: boolean): StrategyVerdict => ({ verified, after: { density: verified ? 90 : 18 }, detail: verified ? 'density 90 %' : 'density still 18 %' });
