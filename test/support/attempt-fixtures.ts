@@ -1,9 +1,13 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { PreparedAttempt } from '../../activities';
 import { parseHealingConfig, type HealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import type { RemediationResult } from '../../src/domain/remediation-result';
 import type { CollectionStats, IndexStats, MaintenanceJob } from '../../src/sensor/collection-stats';
 import { integrityOf, type IntegritySample } from '../../src/sensor/integrity-sample';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
+import { attemptStatusQuery, type AttemptStatus } from '../../workflows/attempt-messages';
+import type { healingAttempt } from '../../workflows/healing-attempt';
+import { queryWhen, type MockActivities } from './time-skipping';
 
 /**
  * Inputs the mocked activities return to the workflows: real samples from the real sensor code
@@ -61,3 +65,36 @@ export const sandboxFailed: SandboxResult = { passed: false, level: 'prerequisit
 export const planOf = (strategy: string): StrategyPlan => ({ strategy, params: { target: 'ix11' }, snapshot: { previous: 'on' }, before: { density: 18 } });
 export const executed: RemediationResult = { success: true, actions_taken: 1, improvement: 0.5, metadata: {} };
 export const verdict = (verified: boolean): StrategyVerdict => ({ verified, after: { density: verified ? 90 : 18 }, detail: verified ? 'density 90 %' : 'density still 18 %' });
+
+/** The attempt's status once it matches (e.g. waiting for approval, in a phase). */
+export const statusWhen = (handle: WorkflowHandle<typeof healingAttempt>, ok: (s: AttemptStatus) => boolean): Promise<AttemptStatus> =>
+  queryWhen(() => handle.query(attemptStatusQuery), ok, 'the attempt status');
+
+export const ACTION_ID = 41;
+export const OUTCOME_ID = 7;
+
+/**
+ * The activities of one healing attempt that goes well: the samples in order (before, after),
+ * the given strategy planned, executed and verified (or not); `over` replaces any of them.
+ */
+export function attemptActivities(o: { samples: IntegritySample[]; strategy: string; config?: HealingConfigInput; verified?: boolean }, over: MockActivities = {}): MockActivities {
+  const samples = [...o.samples];
+  return {
+    prepareAttempt: async () => prepared(ACTION_ID, o.config),
+    sampleIntegrity: async () => {
+      const s = samples.length > 1 ? samples.shift() : samples[0];
+      if (!s) throw new Error('no sample left');
+      return s;
+    },
+    loadStrategyWeights: async () => ({}),
+    sandboxTest: async () => sandboxPassed,
+    planStrategy: async () => planOf(o.strategy),
+    executeStrategy: async () => executed,
+    verifyStrategy: async () => verdict(o.verified ?? true),
+    compensateStrategy: async () => ({ compensated: true }),
+    cleanupStrategy: async () => ({ removed: [] }),
+    // As the store does: an outcome row only for an attempt whose strategy acted.
+    recordOutcome: async (f) => ({ outcome_id: f.outcome ? OUTCOME_ID : null }),
+    ...over,
+  };
+}

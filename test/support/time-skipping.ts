@@ -148,3 +148,14 @@ async function terminateLeftovers(env: TestWorkflowEnvironment, taskQueue: strin
     await env.client.workflow.getHandle(wf.execution.workflowId, wf.execution.runId ?? undefined).terminate('left running by its test').catch(() => undefined);
   }
 }
+
+/** Polls a workflow's query in real time until `ok`; the test server's clock stands still meanwhile. */
+export async function queryWhen<T>(read: () => Promise<T>, ok: (v: T) => boolean, what = 'the workflow state'): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what} never matched; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,8 +1,8 @@
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FinishAttempt } from '../../src/postgres/outcome-store';
-import { approveUpdate, attemptStatusQuery, rejectUpdate, type AttemptStatus } from '../../workflows/attempt-messages';
+import { approveUpdate, attemptStatusQuery, rejectUpdate } from '../../workflows/attempt-messages';
 import { healingAttempt } from '../../workflows/healing-attempt';
-import { bloated, executed, healthy, planOf, prepared, sandboxPassed, verdict } from '../support/attempt-fixtures';
+import { bloated, executed, healthy, planOf, prepared, sandboxPassed, statusWhen, verdict } from '../support/attempt-fixtures';
 import { mockActivities, useTimeSkipping } from '../support/time-skipping';
 
 /** compact_indexes waits for a person when the collection's configuration says so. */
@@ -21,17 +21,6 @@ function attemptMocks() {
     verifyStrategy: async () => verdict(true),
     recordOutcome: async () => ({ outcome_id: 7 }),
   });
-}
-
-/** Polls the attempt's status in real time; the test server's clock stands still meanwhile. */
-async function statusWhen(handle: WorkflowHandle<typeof healingAttempt>, ok: (s: AttemptStatus) => boolean): Promise<AttemptStatus> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const s = await handle.query(attemptStatusQuery);
-    if (ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`attempt status never matched; last: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('healing attempt: approval', () => {
