@@ -57,6 +57,11 @@ export const contended = (collection: string, c = config()): IntegritySample => 
 export const spilling = (collection: string, c = config()): IntegritySample =>
   integrityOf(stats(collection, { memory: { temp_bytes_per_s: 64 * 1024 * 1024, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [{ pid: 9, role: 'app', superuser: false, bytes: 128 * 1024 * 1024, query: 'SELECT … ORDER BY' }] } }), c);
 
+const part = (value: number, reltuples: number) => ({ oid: 100 + value, name: `p${value}`, value, reltuples, live_tuples: reltuples, ops: 0, ops_per_s: 0 });
+/** One centroid list far larger than the rest: CentroidSkew, whose strategies run on ivf collections only. */
+export const skewed = (collection: string, c = config()): IntegritySample =>
+  integrityOf(stats(collection, { partitioning: { key: 'partition_id', centroids_table: 'c', archive_table: null, partitions: [part(0, 230_000), part(1, 25_000), part(2, 25_000), part(3, 17_500)], window_ms: 2000 } }), c);
+
 export const prepared = (attemptId: number, c: HealingConfigInput = {}): PreparedAttempt => ({ attempt_id: attemptId, collection_id: 1, config: config(c), kind: 'table' });
 
 export const sandboxPassed: SandboxResult = { passed: true, level: 'prerequisites', checks: [{ name: 'prerequisites', passed: true, detail: 'ok' }], duration_ms: 3 };
