@@ -33,20 +33,44 @@ export interface ActivityCall {
  * Mocks with the real activities' names and types, plus the log of every call in order. Each
  * given implementation is wrapped in jest.fn, so `mocks.x` can be asserted on directly.
  */
-export function mockActivities(impls: MockActivities): { activities: Record<ActivityName, jest.Mock>; calls: ActivityCall[]; names: () => ActivityName[]; inputsOf: <K extends ActivityName>(name: K) => Parameters<Activities[K]>[0][] } {
+export interface Mocks {
+  activities: Record<ActivityName, jest.Mock>;
+  calls: ActivityCall[];
+  names(): ActivityName[];
+  inputsOf<K extends ActivityName>(name: K): Parameters<Activities[K]>[0][];
+  /** Resolves once no mocked activity is running (see withWorker). */
+  idle(): Promise<void>;
+}
+
+export function mockActivities(impls: MockActivities): Mocks {
   const calls: ActivityCall[] = [];
   const activities = {} as Record<ActivityName, jest.Mock>;
+  let running = 0;
   for (const name of ACTIVITY_NAMES) {
     const impl = impls[name] as ((input: unknown) => Promise<unknown>) | undefined;
     activities[name] = jest.fn(async (input: unknown) => {
       calls.push({ name, input });
       if (!impl) throw ApplicationFailure.nonRetryable(`activity ${name} was not expected in this test`, 'UnexpectedActivity');
-      return impl(input);
+      running++;
+      try {
+        return await impl(input);
+      } finally {
+        running--;
+      }
     });
   }
+  const idle = async (): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    // Twice in a row, a moment apart: a reply just handed over may schedule the next activity.
+    for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+      quiet = running === 0 ? quiet + 1 : 0;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  };
   return {
     activities,
     calls,
+    idle,
     names: () => calls.map((c) => c.name),
     inputsOf: <K extends ActivityName>(name: K) => calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]),
   };
@@ -88,24 +112,29 @@ export interface TimeSkipping {
   readonly env: TestWorkflowEnvironment;
   /**
    * Runs `fn` with a worker on a task queue of its own, serving the workflows with these mock
-   * activities. When fn settles, every workflow still running on that queue is terminated and the
-   * worker stops: a leftover would hold an activity task no worker takes, and a pending activity
-   * keeps the test server from skipping time for every later test of the file.
+   * activities. When fn settles, every workflow still running on that queue is terminated (once no
+   * activity runs) and the worker stops: a leftover would hold an activity task no worker takes,
+   * and an outstanding activity of a closed workflow keeps the test server from skipping time for
+   * every later test of the file.
    */
-  withWorker<T>(activities: Record<string, jest.Mock>, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  withWorker<T>(mocks: Mocks, fn: (taskQueue: string) => Promise<T>): Promise<T>;
 }
 
 /**
- * One time-skipping test server per test file (jest's beforeAll/afterAll), shared by its tests.
+ * One time-skipping test server per test file (jest's beforeAll/afterAll), shared by its tests
+ * (or one per test: serverPerTest).
  * Not one per run: its clock is global, and it skips ahead whenever no test of any file is busy,
  * so tests of two files running at once would move each other's timers.
  */
-export function useTimeSkipping(): TimeSkipping {
+export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSkipping {
   let env: TestWorkflowEnvironment | undefined;
   let code: string | undefined;
   // Timers cost nothing here: a test that needs longer than this is hung.
   jest.setTimeout(30_000);
-  beforeAll(async () => {
+  // A long-running workflow (the guardian) terminated at the end of its test can leave the shared
+  // server's time skipping locked for the next test; such files pay one JVM start (~1 s) per test.
+  const [setUp, tearDown] = opts.serverPerTest ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  setUp(async () => {
     quietRuntime();
     const path = ensureTemporalTestServer();
     [env, code] = await Promise.all([
@@ -118,22 +147,24 @@ export function useTimeSkipping(): TimeSkipping {
       searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((k) => [k, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
     });
   }, 120_000);
-  afterAll(async () => {
+  tearDown(async () => {
     await env?.teardown();
+    env = undefined;
   });
   return {
     get env() {
       if (!env) throw new Error('the time-skipping environment is not up (beforeAll failed)');
       return env;
     },
-    async withWorker(activities, fn) {
+    async withWorker(mocks, fn) {
       if (!env || !code) throw new Error('the time-skipping environment is not up (beforeAll failed)');
       const e = env;
       const taskQueue = `wf-test-${process.pid}-${++queues}`;
-      const worker = await Worker.create({ connection: e.nativeConnection, namespace: 'default', taskQueue, workflowBundle: { code }, activities });
+      const worker = await Worker.create({ connection: e.nativeConnection, namespace: 'default', taskQueue, workflowBundle: { code }, activities: mocks.activities });
       try {
         return await worker.runUntil(() => fn(taskQueue));
       } finally {
+        await mocks.idle();
         await terminateLeftovers(e, taskQueue);
       }
     },

@@ -30,7 +30,7 @@ describe('healing attempt: abort', () => {
       recordOutcome: async (f) => (held && (await gate.done), base.recordOutcome!(f)),
       ...o.over(gate.hold),
     });
-    return ts.withWorker(m.activities, async (taskQueue) => {
+    return ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: `abort-${phase}/c1`, args: [{ collection: 'c1', trigger: 'test' }] });
       try {
         await statusWhen(handle, (s) => s.phase === phase && (phase !== 'approval' || s.awaiting_approval));
@@ -139,7 +139,7 @@ describe('healing attempt: abort', () => {
     const m = mockActivities(
       attemptActivities({ samples: [contended('c1')], strategy: 'pause_maintenance', config: CONFIG, verified: false }, { compensateStrategy: async () => (await gate.hold(), { compensated: true }) }),
     );
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'abort-late/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       // Verification fails after the stabilization wait, which only passes while the result is awaited.
       const result = handle.result();
@@ -154,7 +154,7 @@ describe('healing attempt: abort', () => {
   it('before the attempt has its action id, an abort is refused (there is nothing to name yet)', async () => {
     const gate = blocker();
     const m = mockActivities(attemptActivities({ samples: [healthy('c1')], strategy: 'compact_indexes', config: CONFIG }, { prepareAttempt: async () => (await gate.hold(), prepared(ACTION_ID, CONFIG)) }));
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'abort-early/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       await gate.started;
       await expect(handle.executeUpdate(abortUpdate, { args: [ABORT] })).rejects.toMatchObject(refusal(/no action id yet/));
@@ -171,7 +171,7 @@ describe('healing attempt: abort', () => {
       sandboxTest: async () => (await gate.hold(), { passed: true, level: 'complete', checks: [], duration_ms: 1 }),
       recordOutcome: async (f) => (await gate.done, base.recordOutcome!(f)),
     });
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'abort-cancel/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       await gate.started;
       await handle.cancel();

@@ -28,7 +28,7 @@ describe('healing attempt: approval', () => {
 
   it('waits for approval without acting; approved, it runs sandbox → plan → execute → verify and records the approval once', async () => {
     const m = attemptMocks();
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'approve/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       const waiting = await statusWhen(handle, (s) => s.awaiting_approval);
       expect(waiting).toMatchObject({ phase: 'approval', strategy: 'compact_indexes', attempt_id: ACTION, approval_reason: 'compact_indexes is in require_approval_strategies' });
@@ -63,7 +63,7 @@ describe('healing attempt: approval', () => {
 
   it('rejected, it ends Deferred, names who rejected and why, acts on nothing and records once', async () => {
     const m = attemptMocks();
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'reject/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       await statusWhen(handle, (s) => s.awaiting_approval);
       await handle.executeUpdate(rejectUpdate, { args: [{ action_id: ACTION, by: 'carol', comment: 'not during peak' }] });
@@ -77,7 +77,7 @@ describe('healing attempt: approval', () => {
 
   it('undecided, it ends Deferred after exactly approval_timeout seconds of workflow time, recorded once without an approval', async () => {
     const m = attemptMocks();
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       const startedAt = await ts.env.currentTimeMs();
       const handle = await ts.env.client.workflow.start(healingAttempt, { taskQueue, workflowId: 'timeout/c1', args: [{ collection: 'c1', trigger: 'test' }] });
       const waiting = await statusWhen(handle, (s) => s.awaiting_approval);

@@ -8,7 +8,7 @@ describe('healing attempt: ends before acting', () => {
 
   async function run(mocks: MockActivities, input: Partial<Parameters<typeof healingAttempt>[0]> = {}) {
     const m = mockActivities(mocks);
-    const outcome = await ts.withWorker(m.activities, async (taskQueue) =>
+    const outcome = await ts.withWorker(m, async (taskQueue) =>
       ts.env.client.workflow.execute(healingAttempt, { taskQueue, workflowId: `early-${Math.random().toString(36).slice(2)}/c1`, args: [{ collection: 'c1', trigger: 'test', ...input }] }),
     );
     expect(m.inputsOf('recordOutcome')).toHaveLength(1);

@@ -13,7 +13,7 @@ describe('healing attempt: verify and compensate', () => {
 
   async function run(mocks: MockActivities, id: string) {
     const m = mockActivities(mocks);
-    const outcome = await ts.withWorker(m.activities, async (taskQueue) =>
+    const outcome = await ts.withWorker(m, async (taskQueue) =>
       ts.env.client.workflow.execute(healingAttempt, { taskQueue, workflowId: `${id}/c1`, args: [{ collection: 'c1', trigger: 'test' }] }),
     );
     const records = m.inputsOf('recordOutcome') as FinishAttempt[];
@@ -114,7 +114,7 @@ describe('healing attempt: verify and compensate', () => {
         verifyStrategy: async () => { throw ApplicationFailure.nonRetryable('bad plan', 'InvalidInput'); },
       }),
     );
-    await ts.withWorker(m.activities, async (taskQueue) => {
+    await ts.withWorker(m, async (taskQueue) => {
       await expect(ts.env.client.workflow.execute(healingAttempt, { taskQueue, workflowId: 'failed/c1', args: [{ collection: 'c1', trigger: 'test' }] })).rejects.toThrow(WorkflowFailedError);
     });
     expect(m.names().slice(-2)).toEqual(['compensateStrategy', 'recordOutcome']);
