@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test`: installs what a fresh clone lacks (npm packages, the
-// Temporal CLI build), so both commands work straight after `git clone`. Plain Node: nothing is installed yet.
+// Temporal CLI build, and for the tests Temporal's time-skipping test server), so both commands
+// work straight after `git clone`. Plain Node: nothing is installed yet.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { existsSync, statSync, utimesSync } = require('node:fs');
@@ -30,4 +31,9 @@ if (stale) {
 
 if (!process.env.TEMPORAL_ADDRESS) {
   run(process.execPath, [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'src', 'infra', 'ensure-temporal-cli.ts')]);
+}
+
+// The workflow tests' time-skipping server (Java jars from Maven Central): `npm test` only.
+if (process.env.npm_lifecycle_event === 'pretest') {
+  run(process.execPath, [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'src', 'infra', 'ensure-temporal-test-server.ts')]);
 }
