@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/
 import { existsSync, readFileSync } from 'node:fs';
 import type { Activities } from '../../activities';
 import { ensureTemporalTestServer } from '../../src/infra/temporal-test-server';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/workflow-bundle';
 
 /**
