@@ -37,15 +37,13 @@ export async function drillHotspotCongestion(pool: Pool, databaseUrl: string, c:
   const sessions: pg.Client[] = [];
   for (let i = 0; i < (opts.sessions ?? 2); i++) sessions.push(await drillSession(role, `selfheal drill: hot writer ${i + 1}`));
   let stopped = false;
-  let ops = 0;
   const loops = sessions.map(async (s) => {
     while (!stopped) {
       // Sorted, so two writers never lock the same rows in opposite orders.
       const batch = Array.from({ length: BATCH }, () => ids[Math.floor(Math.random() * ids.length)]!).sort();
       try {
         // A no-op write of the key: counted as an update where the row lives, and moves nothing.
-        const r = await s.query(`UPDATE ${t} SET ${key} = ${key} WHERE ${id} = ANY ($1::int8[])`, [batch]);
-        ops += r.rowCount ?? 0;
+        await s.query(`UPDATE ${t} SET ${key} = ${key} WHERE ${id} = ANY ($1::int8[])`, [batch]);
       } catch (err) {
         // A row moved by a strategy under our UPDATE (40001) or a deadlock with it (40P01): go on.
         const code = (err as { code?: string }).code;

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -110,7 +111,7 @@ describe('manual execute, rollback and configure from the CLI', () => {
     expect(JSON.parse(ok.out).applied_to).toEqual([collection]);
     const st = (await guardianStatus(sys.w.client, sys.db.key, collection))!;
     expect(st.config).toMatchObject({ min_healing_interval: 42, max_attempts_per_window: 5, attempt_window: 3600, check_interval: 3600 });
-    expect(st.paused_by).toBe(`${process.env.USER ?? require('node:os').userInfo().username}: testing`);
+    expect(st.paused_by).toBe(`${process.env.USER ?? userInfo().username}: testing`);
     const after = await sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)).describe();
     expect(after.runId).toBe(before.runId);
 

@@ -32,6 +32,22 @@ export interface DrillOptions {
   watchAfterInject?: boolean;
 }
 
+/** The attempt a drill's guardian started, as the store recorded it. */
+export interface DrillAttemptRow {
+  id: number;
+  status: string;
+  problem_class: string | null;
+  strategy_name: string | null;
+  reason: string | null;
+  detected_at: Date;
+  started_at: Date;
+  completed_at: Date;
+  verified: boolean | null;
+  initial_lambda: number | null;
+  final_lambda: number | null;
+  sample_cost_ms: number | null;
+}
+
 /**
  * Injects a fault into a fresh collection watched by its guardian and waits for the guardian to heal
  * it on its own; returns what was measured and records it for the drill table.
@@ -42,7 +58,7 @@ export async function runGuardianDrill(
   config: HealingConfigInput,
   inject: (c: Collection) => Promise<DrillRun>,
   opts: DrillOptions = {},
-): Promise<{ measurement: DrillMeasurement; attempt: Record<string, any> }> {
+): Promise<{ measurement: DrillMeasurement; attempt: DrillAttemptRow }> {
   const full: HealingConfigInput = { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config };
   const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
@@ -55,7 +71,7 @@ export async function runGuardianDrill(
     const attempt = await waitFor(
       `the guardian to heal the ${expected.class} drill`,
       async () => {
-        const { rows } = await sys.db.pool.query(
+        const { rows } = await sys.db.pool.query<DrillAttemptRow>(
           `SELECT a.id, a.status, a.problem_class, a.strategy_name, a.reason, a.detected_at, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
                   (o.system_metrics->>'sample_cost_ms')::float8 AS sample_cost_ms
              FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
@@ -89,7 +105,7 @@ export async function runGuardianDrill(
     // Within one check interval (plus the sample's own time), and the attempt followed that sample.
     expect(m.detect_s * 1000).toBeLessThanOrEqual(DRILL_CHECK_INTERVAL * 1000 + SAMPLE_SLACK_MS);
     expect(m.start_s).toBeGreaterThanOrEqual(0);
-    expect(attempt.final_lambda).toBeGreaterThan(attempt.initial_lambda);
+    expect(attempt.final_lambda).toBeGreaterThan(attempt.initial_lambda ?? Number.POSITIVE_INFINITY);
     // A held fault's sessions end by themselves once healed.
     if (run.held) await run.held.cleared;
     return { measurement: m, attempt };
