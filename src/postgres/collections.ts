@@ -48,9 +48,10 @@ const collectionsSelect = (extra = '') => `
          coalesce(n.nspname::text, c.table_schema) AS table_schema, coalesce(r.relname::text, c.table_name) AS table_name,
          r.oid::int8 AS table_oid
     FROM ruvector.collections c
+    -- (A join, not a subquery per collection: the list is read every pass.)
+    LEFT JOIN pg_class o ON o.oid = c.table_oid
     LEFT JOIN pg_class r ON r.relkind IN ('r', 'p')
-         AND r.oid = coalesce((SELECT o.oid FROM pg_class o WHERE o.oid = c.table_oid),
-                              to_regclass(format('%I.%I', c.table_schema, c.table_name)))
+         AND r.oid = coalesce(o.oid, to_regclass(format('%I.%I', c.table_schema, c.table_name)))
     LEFT JOIN pg_namespace n ON n.oid = r.relnamespace`;
 const SELECT_COLLECTIONS = collectionsSelect();
 
