@@ -4,10 +4,10 @@ import type { ProblemClassName } from '../src/domain/problem-class';
 import { integrityStateFor } from '../src/domain/integrity-state';
 import { faultScope, type FaultScope } from '../src/guardian/fault-scope';
 import { gateConfigOf, sameGateConfig, type GateConfig } from '../src/guardian/gate-config';
-import { collectionNameSchema, listCollections } from '../src/postgres/collections';
+import { collectionNameSchema } from '../src/postgres/collections';
 import { attemptEnds, loadHealingConfigs, type AttemptEnd } from '../src/postgres/guardian-store';
 import type { Pool } from '../src/postgres/pool';
-import { syncWatchedTables, type WatchSync } from '../src/postgres/sync-watched';
+import { syncWatched, type WatchSync } from '../src/postgres/sync-watched';
 import { sampleDatabase, type CollectionSamplerSettings } from '../src/probes/sample-database';
 import { integrityOf } from '../src/sensor/integrity-sample';
 import { classified } from './activity-errors';
@@ -62,9 +62,9 @@ export function createDatabasePassActivities(pool: Pool) {
     async guardDatabase(raw: DatabasePassInput): Promise<DatabasePass> {
       return classified(async () => {
         const input = passInput.parse(raw);
-        const sync = await syncWatchedTables(pool);
+        // The sync has the watched collections at hand: they are not read again.
+        const { sync, collections: all } = await syncWatched(pool);
         const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
-        const all = await listCollections(pool);
         const names = all.map((c) => c.name);
         const { base, own } = await loadHealingConfigs(pool, names);
         const configOf = (name: string) => own.get(name) ?? base;

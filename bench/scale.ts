@@ -103,6 +103,22 @@ async function dbTimeMs(admin: Pool, database: string, exclude?: string): Promis
   return rows[0]!;
 }
 
+/** BENCH_TOP=1: the statements of the window, heaviest first, per round (stderr, so the table stays clean). */
+async function printTop(admin: Pool, database: string, rounds: number, label: string): Promise<void> {
+  const limit = Number(process.env.BENCH_TOP) > 1 ? Number(process.env.BENCH_TOP) : 40;
+  const { rows } = await admin.query<{ ms: number; calls: number; rows: number; query: string }>(
+    `SELECT total_exec_time::float8 AS ms, calls::float8 AS calls, rows::float8 AS rows, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT $2`,
+    [database, limit],
+  );
+  process.stderr.write(`\nbench: top statements, ${label} (per round over ${rounds.toFixed(2)} rounds)\n`);
+  process.stderr.write('| ms/round | calls/round | rows/call | query |\n|---|---|---|---|\n');
+  for (const r of rows) {
+    const q = r.query.replace(/\s+/g, ' ').slice(0, 160).replace(/\|/g, '\\|');
+    process.stderr.write(`| ${(r.ms / rounds).toFixed(2)} | ${(r.calls / rounds).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${q} |\n`);
+  }
+}
+
 interface Row { n: number; mode: string; worker: number; temporal: number; postgres: number; dbPerRound: number; floor: number; list_s: number | null; status_s: number | null }
 
 async function main(): Promise<void> {
@@ -150,6 +166,7 @@ async function main(): Promise<void> {
         const w = process.cpuUsage(before.w);
         const secs = (Date.now() - before.at) / 1000;
         const db = await dbTimeMs(admin, database, '%pg_stat_statements%');
+        if (process.env.BENCH_TOP) await printTop(admin, database, secs / INTERVAL_S, `${n} tables, ${mode}`);
         const share = (x: number) => (100 * x) / secs;
         let list: number | null = null;
         let status: number | null = null;
@@ -169,9 +186,15 @@ async function main(): Promise<void> {
           process.stderr.write(`bench: last pass ${JSON.stringify(view?.last_pass_cost)}\n`);
         }
         // The floor: the bare catalog pass, timed by the server the same way.
-        await admin.query('SELECT pg_stat_statements_reset()');
-        for (let i = 0; i < 5; i++) await pool.query(FLOOR);
-        const floor = (await dbTimeMs(admin, database, '%pg_stat_statements%')).ms / 5;
+        // Each run read alone (their mean is the floor), so that BENCH_TOP shows how much they vary.
+        const floors: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          await admin.query('SELECT pg_stat_statements_reset()');
+          await pool.query(FLOOR);
+          floors.push((await dbTimeMs(admin, database, '%pg_stat_statements%')).ms);
+        }
+        const floor = floors.reduce((a, b) => a + b, 0) / floors.length;
+        if (process.env.BENCH_TOP) process.stderr.write(`bench: floor runs ${floors.map((f) => f.toFixed(1)).join(', ')} ms\n`);
         rows.push({
           n, mode,
           worker: share((w.user + w.system) / 1e6), temporal: share(cpuSeconds(temporalPid, false) - before.t), postgres: share(cpuSeconds(postmasterPid, true) - before.p),

@@ -42,16 +42,18 @@ export class UnwatchedCollectionError extends Error {
 
 // The table is found by its OID first (so a rename is followed), else by its recorded name (a table
 // dropped and created again under the same name is the collection's table again).
-const SELECT_COLLECTIONS = `
-  SELECT c.id, c.name, c.kind, c.centroids_table, c.archive_table, c.source,
+const collectionsSelect = (extra = '') => `
+  SELECT ${extra}c.id, c.name, c.kind, c.centroids_table, c.archive_table, c.source,
          c.unwatched_at::text AS unwatched_at, c.unwatch_reason,
          coalesce(n.nspname::text, c.table_schema) AS table_schema, coalesce(r.relname::text, c.table_name) AS table_name,
          r.oid::int8 AS table_oid
     FROM ruvector.collections c
+    -- (A join, not a subquery per collection: the list is read every pass.)
+    LEFT JOIN pg_class o ON o.oid = c.table_oid
     LEFT JOIN pg_class r ON r.relkind IN ('r', 'p')
-         AND r.oid = coalesce((SELECT o.oid FROM pg_class o WHERE o.oid = c.table_oid),
-                              to_regclass(format('%I.%I', c.table_schema, c.table_name)))
+         AND r.oid = coalesce(o.oid, to_regclass(format('%I.%I', c.table_schema, c.table_name)))
     LEFT JOIN pg_namespace n ON n.oid = r.relnamespace`;
+const SELECT_COLLECTIONS = collectionsSelect();
 
 export async function findCollection(db: Db, name: string): Promise<Collection | undefined> {
   const { rows } = await db.query<Collection>(`${SELECT_COLLECTIONS} WHERE c.name = $1`, [name]);
@@ -64,6 +66,25 @@ export async function getCollection(db: Db, name: string): Promise<Collection> {
   if (!c) throw new UnknownCollectionError(name);
   if (c.unwatched_at !== null) throw new UnwatchedCollectionError(c);
   return c;
+}
+
+/** A collection as listCollections has it, beside what its row records of its table (which a sync brings in line). */
+export interface StoredCollection extends Collection {
+  stored_schema: string;
+  stored_name: string;
+  stored_oid: number | null;
+}
+
+/**
+ * Every collection, unwatched ones too, by name, with its recorded table beside the live one: the
+ * one catalog read a watch sync needs (the live tables, renames, the names taken, the tables
+ * people unwatched), not one per question.
+ */
+export async function listStoredCollections(db: Db): Promise<StoredCollection[]> {
+  const { rows } = await db.query<StoredCollection>(
+    `${collectionsSelect('c.table_schema AS stored_schema, c.table_name AS stored_name, c.table_oid::int8 AS stored_oid, ')} ORDER BY c.name`,
+  );
+  return rows;
 }
 
 /** The watched collections, by name. */

@@ -6,8 +6,16 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
+/**
+ * Idle clients are kept this long, past a guardian's interval (60 s by default): a backend closed
+ * between passes takes its catalog caches with it, and the next pass's new one rebuilds them for
+ * every watched table and index (at 1,000 tables that was most of a pass's database time).
+ */
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+
 export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'selfheal' });
+  // allowExitOnIdle: idle clients kept that long do not keep a process alive either.
+  const pool = new pg.Pool({ connectionString, max, application_name: 'selfheal', idleTimeoutMillis: IDLE_TIMEOUT_MS, allowExitOnIdle: true });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;

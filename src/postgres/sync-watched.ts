@@ -1,4 +1,4 @@
-import { listCollections, recordWatchEvent } from './collections';
+import { listCollections, listStoredCollections, recordWatchEvent, type Collection } from './collections';
 import type { Pool } from './pool';
 import { listUserTables, listWatchRules, ruleMatches } from './watch-rules';
 import { defaultCollectionName, watchTable, WatchRefused } from './watch-table';
@@ -20,43 +20,53 @@ export interface WatchSync {
  * match that are not watched yet. Safe to run from several workers at once (watchTable locks).
  */
 export async function syncWatchedTables(pool: Pool): Promise<WatchSync> {
+  return (await syncWatched(pool)).sync;
+}
+
+/**
+ * syncWatchedTables, and the watched collections after it as listCollections lists them: a pass
+ * needs both, and the sync has read them already. The collections are read once (one catalog
+ * pass, not one per question) and read again only when a rule watched new ones.
+ */
+export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collections: Collection[] }> {
   const out: WatchSync = { watched: [], renamed: [], unwatched: [], skipped: [] };
-  const { rows: stored } = await pool.query<{ id: number; name: string; table_schema: string; table_name: string; table_oid: number | null }>(
-    'SELECT id, name, table_schema, table_name, table_oid::int8 AS table_oid FROM ruvector.collections WHERE unwatched_at IS NULL',
-  );
-  const live = new Map((await listCollections(pool)).map((c) => [c.id, c]));
-  for (const s of stored) {
-    const c = live.get(s.id);
-    if (!c) continue;
+  const all = await listStoredCollections(pool);
+  // The watched ones as listCollections has them after the sync: a rename changes only the row
+  // (the live names come from the catalog either way), an unwatched one leaves.
+  const watched: Collection[] = [];
+  for (const { stored_schema, stored_name, stored_oid, ...c } of all) {
+    if (c.unwatched_at !== null) continue;
     if (c.table_oid === null) {
-      const reason = `table ${s.table_schema}.${s.table_name} was dropped`;
+      const reason = `table ${stored_schema}.${stored_name} was dropped`;
       const r = await pool.query(
         `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL`,
-        [s.id, reason],
+        [c.id, reason],
       );
       if (r.rowCount) {
-        await recordWatchEvent(pool, s.id, 'unwatched', reason);
-        out.unwatched.push({ collection: s.name, reason });
+        await recordWatchEvent(pool, c.id, 'unwatched', reason);
+        out.unwatched.push({ collection: c.name, reason });
       }
-    } else if (c.table_oid !== s.table_oid || c.table_schema !== s.table_schema || c.table_name !== s.table_name) {
-      const from = `${s.table_schema}.${s.table_name}`;
-      const to = `${c.table_schema}.${c.table_name}`;
-      await pool.query('UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4 WHERE id = $1', [s.id, c.table_schema, c.table_name, c.table_oid]);
-      const detail = c.table_oid !== s.table_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
-      await recordWatchEvent(pool, s.id, 'renamed', detail);
-      out.renamed.push({ collection: s.name, from, to });
+      continue;
     }
+    if (c.table_oid !== stored_oid || c.table_schema !== stored_schema || c.table_name !== stored_name) {
+      const from = `${stored_schema}.${stored_name}`;
+      const to = `${c.table_schema}.${c.table_name}`;
+      await pool.query('UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4 WHERE id = $1', [c.id, c.table_schema, c.table_name, c.table_oid]);
+      const detail = c.table_oid !== stored_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
+      await recordWatchEvent(pool, c.id, 'renamed', detail);
+      out.renamed.push({ collection: c.name, from, to });
+    }
+    watched.push(c);
   }
 
   const rules = await listWatchRules(pool);
-  if (rules.length === 0) return out;
-  const watchedOids = new Set((await listCollections(pool)).map((c) => c.table_oid));
-  const taken = new Set((await pool.query<{ name: string }>('SELECT name FROM ruvector.collections')).rows.map((r) => r.name));
+  if (rules.length === 0) return { sync: out, collections: watched };
+  const watchedOids = new Set(watched.map((c) => c.table_oid));
+  const taken = new Set(all.map((c) => c.name));
   // A table watched before and unwatched by a person stays unwatched: a rule does not undo that.
-  const { rows: declined } = await pool.query<{ table_oid: number }>(
-    `SELECT table_oid::int8 AS table_oid FROM ruvector.collections WHERE unwatched_at IS NOT NULL AND table_oid IS NOT NULL AND unwatch_reason LIKE 'unwatched by %'`,
+  const declinedOids = new Set(
+    all.filter((c) => c.unwatched_at !== null && c.stored_oid !== null && c.unwatch_reason?.startsWith('unwatched by ')).map((c) => c.stored_oid),
   );
-  const declinedOids = new Set(declined.map((r) => r.table_oid));
   for (const t of await listUserTables(pool, [...watchedOids, ...declinedOids].filter((o): o is number => o !== null))) {
     if (watchedOids.has(t.oid) || declinedOids.has(t.oid) || !rules.some((r) => ruleMatches(r, t))) continue;
     // The table's own name, or schema_table when another collection has that name.
@@ -75,5 +85,5 @@ export async function syncWatchedTables(pool: Pool): Promise<WatchSync> {
       out.skipped.push({ table: `${t.schema}.${t.name}`, reason: err.message });
     }
   }
-  return out;
+  return { sync: out, collections: out.watched.length > 0 ? await listCollections(pool) : watched };
 }

@@ -36,7 +36,9 @@ export async function readTempConsumers(db: Queryable): Promise<TempConsumer[]> 
 }
 
 export async function readWorkMemBytes(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ b: number }>("SELECT (setting::float8 * 1024) AS b FROM pg_settings WHERE name = 'work_mem'");
+  // current_setting shows it in whole units (4MB, 1536kB): the bytes pg_settings has in kB, without
+  // pg_settings putting every setting of the server together first.
+  const { rows } = await db.query<{ b: number }>("SELECT pg_size_bytes(current_setting('work_mem'))::float8 AS b");
   return rows[0]?.b ?? 4 * 1024 * 1024;
 }
 

@@ -29,24 +29,29 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
           JOIN pg_am a ON a.oid = c.relam
          WHERE i.indrelid = ANY ($1::oid[])
            AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
-     ), cols AS (
+     ), cols AS MATERIALIZED (
         -- Each column of each btree with storage (key and INCLUDE), by the names pg_stats knows it
         -- by: an attribute number of 0 is an expression, whose statistics are the index's own.
         -- (unnest, not generate_series: the planner takes a few rows per index from it, not 1000.)
+        -- (The attribute by a lookup per column: the planner, taking few columns for many, would
+        -- hash all of pg_attribute.)
         SELECT ix.indexrelid, sn.nspname, sc.relname, att.attname
           FROM ix
           CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
           CROSS JOIN LATERAL (SELECT CASE WHEN k.attnum <> 0 THEN ix.indrelid ELSE ix.indexrelid END AS relid,
                                      CASE WHEN k.attnum <> 0 THEN k.attnum ELSE k.pos END AS attnum) src
+          CROSS JOIN LATERAL (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = src.relid AND a.attnum = src.attnum OFFSET 0) att
           JOIN pg_class sc ON sc.oid = src.relid
           JOIN pg_namespace sn ON sn.oid = sc.relnamespace
-          JOIN pg_attribute att ON att.attrelid = src.relid AND att.attnum = src.attnum
          WHERE ix.is_btree AND ix.relkind = 'i'
      ), st AS MATERIALIZED (
         -- pg_stats (it shows only the columns this role may read) of the relations in question,
-        -- read once: joined on names directly, it is scanned whole for every column.
+        -- read once: joined on names directly, it is scanned whole for every column. The column
+        -- names narrow it too (both filters are leakproof, so they reach into the view): without
+        -- them every attribute of every table, system columns included, has its privilege checked.
         SELECT schemaname, tablename, attname, null_frac, avg_width FROM pg_stats
-         WHERE tablename = ANY ((SELECT array_agg(DISTINCT relname) FROM cols)::name[]) AND NOT inherited
+         WHERE tablename = ANY ((SELECT array_agg(DISTINCT relname) FROM cols)::name[])
+           AND attname = ANY ((SELECT array_agg(DISTINCT attname) FROM cols)::name[]) AND NOT inherited
      ), widths AS (
         SELECT cols.indexrelid,
                sum((1 - coalesce(st.null_frac, 0)) * st.avg_width)::float8 AS data_width,
@@ -54,6 +59,10 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
                count(st.avg_width) = count(*) AS complete
           FROM cols LEFT JOIN st ON st.schemaname = cols.nspname AND st.tablename = cols.relname AND st.attname = cols.attname
          GROUP BY cols.indexrelid
+     ), server AS (
+        -- Once, not per index.
+        SELECT current_setting('block_size')::int AS block_size,
+               CASE WHEN version() ~ '64-bit|x86_64|ppc64|ia64|amd64|aarch64' THEN 8 ELSE 4 END AS maxalign
      )
      SELECT ix.indrelid::int8 AS table_oid, ix.indexrelid::int8 AS oid, ix.indexrelid::regclass::text AS name,
             pg_relation_size(ix.indexrelid)::float8 AS size_bytes,
@@ -61,12 +70,11 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
             (ix.is_btree AND ix.relkind = 'i' AND ix.indisvalid AND ix.indisready) AS measurable,
             ix.relfilenode::int8 AS relfilenode, ix.relpages::float8 AS relpages, ix.reltuples::float8 AS reltuples,
             ix.reltuples::float8 AS index_tuples,
-            current_setting('block_size')::int AS block_size,
-            CASE WHEN version() ~ '64-bit|x86_64|ppc64|ia64|amd64|aarch64' THEN 8 ELSE 4 END AS maxalign,
+            server.block_size, server.maxalign,
             (pg_stat_get_vacuum_count(ix.indrelid) + pg_stat_get_autovacuum_count(ix.indrelid))::float8 AS table_vacuums,
             (pg_stat_get_tuples_inserted(ix.indrelid) + pg_stat_get_tuples_updated(ix.indrelid) + pg_stat_get_tuples_deleted(ix.indrelid))::float8 AS table_writes,
             w.data_width, coalesce(w.has_nulls, false) AS has_nulls, coalesce(w.complete, false) AS complete
-       FROM ix LEFT JOIN widths w ON w.indexrelid = ix.indexrelid
+       FROM ix CROSS JOIN server LEFT JOIN widths w ON w.indexrelid = ix.indexrelid
       ORDER BY ix.indrelid, ix.indexrelid`,
     [tableOids],
   );

@@ -19,11 +19,13 @@ export async function readRunawayQueriesOf(db: Queryable, watches: readonly Runa
   const { rows } = await db.query<RunawayQuery & { key: number }>(
     `WITH watch AS (
         SELECT * FROM unnest($1::int8[], $2::oid[], $3::float8[]) AS u(key, table_oid, secs)
-     ), rel AS (
-        SELECT DISTINCT table_oid, table_oid AS relid FROM watch
-        UNION SELECT i.indrelid, i.indexrelid FROM pg_index i WHERE i.indrelid IN (SELECT table_oid FROM watch)
      ), holding AS (
-        SELECT DISTINCT l.pid, rel.table_oid FROM pg_locks l JOIN rel ON rel.relid = l.relation WHERE l.granted
+        -- Each granted lock on a relation, by the table it is on: the table itself, or the table of
+        -- the index locked. From the locks (few) to the tables, not from every watched table and
+        -- index (many) to the locks.
+        SELECT DISTINCT l.pid, coalesce(i.indrelid, l.relation) AS table_oid
+          FROM pg_locks l LEFT JOIN pg_index i ON i.indexrelid = l.relation
+         WHERE l.granted AND l.relation IS NOT NULL
      )
      SELECT w.key, a.pid, coalesce(a.usename::text, '') AS user_name, coalesce(ro.rolsuper, false) AS superuser,
             extract(epoch FROM now() - a.query_start)::float8 AS running_seconds, left(a.query, 200) AS query

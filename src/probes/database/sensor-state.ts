@@ -26,43 +26,47 @@ export interface SensorState {
 }
 
 export async function readSensorState(db: Queryable, collectionIds: readonly number[], families: readonly string[], tableOids: readonly number[]): Promise<SensorState> {
+  // Each row as a JSON array, not an object: the server spells out no keys (a pass reads a row per
+  // collection and family), and the objects are put together here.
   const { rows } = await db.query<{
-    windows: ({ collection_id: number; family: string } & StoredReadings)[];
-    conditions: { collection_id: number; condition: string; part: string; seconds: number }[];
-    densities: CachedDensity[];
+    windows: [number, string, Record<string, number>, string, number, Record<string, number> | null, string | null, number | null][];
+    conditions: [number, string, string, number][];
+    densities: [number, number, number, number, number, number, number, number | null, number | null, number | null, string][];
   }>(
     `SELECT
-       (SELECT coalesce(json_agg(json_build_object(
-                 'collection_id', collection_id, 'family', family,
-                 'latest', json_build_object('values', latest, 'at', latest_at, 'age_ms', extract(epoch FROM clock_timestamp() - latest_at) * 1000),
-                 'older', CASE WHEN older IS NOT NULL THEN json_build_object('values', older, 'at', older_at, 'age_ms', extract(epoch FROM clock_timestamp() - older_at) * 1000) END)), '[]'::json)
+       (SELECT coalesce(json_agg(json_build_array(
+                 collection_id, family, latest, latest_at, extract(epoch FROM clock_timestamp() - latest_at) * 1000,
+                 older, older_at, extract(epoch FROM clock_timestamp() - older_at) * 1000)), '[]'::json)
           FROM ruvector.counter_windows WHERE collection_id = ANY ($1::int[]) AND family = ANY ($2::text[])) AS windows,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'collection_id', collection_id, 'condition', condition, 'part', part,
-                 'seconds', extract(epoch FROM clock_timestamp() - since)::float8)), '[]'::json)
+       (SELECT coalesce(json_agg(json_build_array(collection_id, condition, part, extract(epoch FROM clock_timestamp() - since)::float8)), '[]'::json)
           FROM ruvector.condition_since WHERE collection_id = ANY ($1::int[])) AS conditions,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'oid', index_oid::int8, 'table_oid', table_oid::int8, 'relfilenode', relfilenode::int8,
-                 'table_vacuums', table_vacuums, 'table_writes', table_writes, 'index_tuples', index_tuples, 'size_bytes', size_bytes,
-                 'avg_leaf_density', avg_leaf_density, 'leaf_fragmentation', leaf_fragmentation, 'leaf_pages', leaf_pages,
-                 'measured_at', measured_at)), '[]'::json)
+       (SELECT coalesce(json_agg(json_build_array(
+                 index_oid::int8, table_oid::int8, relfilenode::int8, table_vacuums, table_writes, index_tuples, size_bytes,
+                 avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at)), '[]'::json)
           FROM ruvector.index_density WHERE table_oid = ANY ($3::oid[])) AS densities`,
     [collectionIds, families, tableOids],
   );
   const r = rows[0]!;
   const windows = new Map<number, Map<string, StoredReadings>>();
-  for (const w of r.windows) {
-    if (!windows.has(w.collection_id)) windows.set(w.collection_id, new Map());
-    windows.get(w.collection_id)!.set(w.family, { latest: w.latest, older: w.older });
+  for (const [collection_id, family, latest, latest_at, latest_age_ms, older, older_at, older_age_ms] of r.windows) {
+    if (!windows.has(collection_id)) windows.set(collection_id, new Map());
+    windows.get(collection_id)!.set(family, {
+      latest: { values: latest, at: latest_at, age_ms: latest_age_ms },
+      older: older !== null ? { values: older, at: older_at!, age_ms: older_age_ms! } : null,
+    });
   }
   const conditions = new Map<number, Map<string, Map<string, number>>>();
-  for (const c of r.conditions) {
-    if (!conditions.has(c.collection_id)) conditions.set(c.collection_id, new Map());
-    const byCondition = conditions.get(c.collection_id)!;
-    if (!byCondition.has(c.condition)) byCondition.set(c.condition, new Map());
-    byCondition.get(c.condition)!.set(c.part, c.seconds);
+  for (const [collection_id, condition, part, seconds] of r.conditions) {
+    if (!conditions.has(collection_id)) conditions.set(collection_id, new Map());
+    const byCondition = conditions.get(collection_id)!;
+    if (!byCondition.has(condition)) byCondition.set(condition, new Map());
+    byCondition.get(condition)!.set(part, seconds);
   }
-  return { windows, conditions, densities: new Map(r.densities.map((d) => [d.oid, d])) };
+  const densities = new Map<number, CachedDensity>();
+  for (const [oid, table_oid, relfilenode, table_vacuums, table_writes, index_tuples, size_bytes, avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at] of r.densities) {
+    densities.set(oid, { oid, table_oid, relfilenode, table_vacuums, table_writes, index_tuples, size_bytes, avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at });
+  }
+  return { windows, conditions, densities };
 }
 
 /** A new counter reading for one collection and family. */
@@ -114,10 +118,13 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
           FROM win WHERE cw.collection_id = win.collection_id AND cw.family = win.family
         RETURNING cw.collection_id
      ), inserted AS (
+        -- Usually every reading had a row and was updated (one per collection and family): then
+        -- the rows are not looked for again.
         INSERT INTO ruvector.counter_windows (collection_id, family, latest, latest_at, older, older_at)
         SELECT win.collection_id, win.family, win."values", clock_timestamp() - make_interval(secs => win.age_ms / 1000), NULL, NULL
           FROM win
-         WHERE NOT EXISTS (SELECT 1 FROM ruvector.counter_windows cw WHERE cw.collection_id = win.collection_id AND cw.family = win.family)
+         WHERE (SELECT count(*) FROM updated) < (SELECT count(*) FROM win)
+           AND NOT EXISTS (SELECT 1 FROM ruvector.counter_windows cw WHERE cw.collection_id = win.collection_id AND cw.family = win.family)
            AND EXISTS (SELECT 1 FROM ruvector.collections c WHERE c.id = win.collection_id)
         ON CONFLICT (collection_id, family) DO NOTHING
         RETURNING collection_id
