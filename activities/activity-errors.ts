@@ -28,7 +28,11 @@ export async function classified<T>(fn: () => Promise<T>): Promise<T> {
 export function classify(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ZodError) {
-    return ApplicationFailure.create({ message: `invalid input: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, type: 'InvalidInput', nonRetryable: true });
+    return ApplicationFailure.create({
+      message: `invalid input: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      type: 'InvalidInput',
+      nonRetryable: true,
+    });
   }
   if (err instanceof UnwatchedCollectionError || err instanceof CollectionGoneError) {
     return ApplicationFailure.create({ message: err.message, type: COLLECTION_GONE, nonRetryable: true });
@@ -39,7 +43,10 @@ export function classify(err: unknown): unknown {
   const code = sqlstateOf(err);
   if (code) {
     // A missing right is the operator's to grant: say where the rights are listed.
-    const hint = code === '42501' ? ": selfheal's role lacks a right here (README, Least privilege; deploy/sql/selfheal-role.sql)" : '';
+    const hint =
+      code === '42501'
+        ? ": selfheal's role lacks a right here (README, Least privilege; deploy/sql/selfheal-role.sql)"
+        : '';
     return ApplicationFailure.create({
       message: `${(err as Error).message} (SQLSTATE ${code})${hint}`,
       type: `PgError:${code}`,

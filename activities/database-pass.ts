@@ -21,7 +21,10 @@ const passInput = z
     /** Every collection the guardian knows, so the pass can tell a new one. */
     known: z.array(collectionNameSchema).default([]),
     /** Attempts the guardian still counts as running: the pass says which have ended. */
-    active: z.array(z.object({ workflow_id: z.string().min(1), run_id: z.string().min(1) })).max(10_000).default([]),
+    active: z
+      .array(z.object({ workflow_id: z.string().min(1), run_id: z.string().min(1) }))
+      .max(10_000)
+      .default([]),
   })
   .strict();
 export type DatabasePassInput = z.input<typeof passInput>;
@@ -71,10 +74,18 @@ export function createDatabasePassActivities(pool: Pool) {
         const known = new Set(input.known);
         const paused = new Set(input.paused);
         const due = input.due === 'all' ? null : new Set(input.due);
-        const toSample = all.filter((c) => configOf(c.name).enabled && !paused.has(c.name) && (due === null || due.has(c.name) || !known.has(c.name)));
+        const toSample = all.filter(
+          (c) =>
+            configOf(c.name).enabled && !paused.has(c.name) && (due === null || due.has(c.name) || !known.has(c.name)),
+        );
         const perCollection: Record<string, CollectionSamplerSettings> = {};
         for (const [name, c] of own) perCollection[name] = c;
-        const sample = await sampleDatabase(pool, toSample, { ...base, per_collection: perCollection }, { noWait: true });
+        const sample = await sampleDatabase(
+          pool,
+          toSample,
+          { ...base, per_collection: perCollection },
+          { noWait: true },
+        );
         const readings: Record<string, CollectionReading> = {};
         const errors: Record<string, string> = {};
         for (const stats of sample.collections) {
@@ -83,7 +94,12 @@ export function createDatabasePassActivities(pool: Pool) {
             const s = integrityOf(stats, config);
             const degraded = integrityStateFor(s.lambda, s.baseline_lambda, config) !== 'normal';
             const problem = degraded ? classifyProblem(s, config).class : null;
-            readings[stats.collection] = { lambda: s.lambda, baseline: s.baseline_lambda, problem, scope: problem ? faultScope(problem) : null };
+            readings[stats.collection] = {
+              lambda: s.lambda,
+              baseline: s.baseline_lambda,
+              problem,
+              scope: problem ? faultScope(problem) : null,
+            };
           } catch (err) {
             errors[stats.collection] = err instanceof Error ? err.message : String(err);
           }
@@ -95,7 +111,9 @@ export function createDatabasePassActivities(pool: Pool) {
         const watched = new Set(names);
         const gone = [
           ...sync.unwatched,
-          ...input.known.filter((n) => !watched.has(n) && !sync.unwatched.some((u) => u.collection === n)).map((n) => ({ collection: n, reason: 'unwatched' })),
+          ...input.known
+            .filter((n) => !watched.has(n) && !sync.unwatched.some((u) => u.collection === n))
+            .map((n) => ({ collection: n, reason: 'unwatched' })),
         ];
         return {
           database,
@@ -108,7 +126,12 @@ export function createDatabasePassActivities(pool: Pool) {
           gone,
           ended: await attemptEnds(pool, input.active),
           sync: { watched: sync.watched, renamed: sync.renamed, skipped: sync.skipped },
-          cost: { round_trips: sample.round_trips, cost_ms: sample.cost_ms, sampled: toSample.length, index_bytes_read: sample.index_confirmations.bytes_read },
+          cost: {
+            round_trips: sample.round_trips,
+            cost_ms: sample.cost_ms,
+            sampled: toSample.length,
+            index_bytes_read: sample.index_confirmations.bytes_read,
+          },
         };
       });
     },

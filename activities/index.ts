@@ -14,7 +14,13 @@ import { serverIdentity } from '../src/postgres/server-identity';
 import { sampleCollection } from '../src/probes/sample-collection';
 import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
 import { parseStrategyParams } from '../src/strategies/strategy-params';
-import { strategyPlanSchema, type SandboxResult, type StrategyContext, type StrategyPlan, type StrategyVerdict } from '../src/strategies/strategy';
+import {
+  strategyPlanSchema,
+  type SandboxResult,
+  type StrategyContext,
+  type StrategyPlan,
+  type StrategyVerdict,
+} from '../src/strategies/strategy';
 import { computeWeights } from '../src/strategies/weights';
 import { sharedTargetLeaseWorkflowId } from '../src/domain/workflow-ids';
 import { classified, CollectionGoneError } from './activity-errors';
@@ -29,7 +35,11 @@ export interface ActivityDeps {
   standbyUrls?: string[];
 }
 
-const prepareInput = z.object({ collection: collectionNameSchema, trigger: z.string().min(1).max(100), detected_at: z.string().datetime({ offset: true }).optional() });
+const prepareInput = z.object({
+  collection: collectionNameSchema,
+  trigger: z.string().min(1).max(100),
+  detected_at: z.string().datetime({ offset: true }).optional(),
+});
 const sampleInput = z.object({
   collection: collectionNameSchema,
   config: healingConfigSchema,
@@ -68,7 +78,10 @@ export interface PreparedAttempt {
 export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
   async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
     const c = await getCollection(pool, name);
-    if (c.table_oid === null) throw new CollectionGoneError(`collection ${name}: table ${c.table_schema}.${c.table_name} does not exist (dropped, or renamed while unwatched)`);
+    if (c.table_oid === null)
+      throw new CollectionGoneError(
+        `collection ${name}: table ${c.table_schema}.${c.table_name} does not exist (dropped, or renamed while unwatched)`,
+      );
     return c as Collection & { table_oid: number };
   }
 
@@ -102,8 +115,19 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         const info = Context.current().info.workflowExecution;
         if (!info) throw new Error('prepareAttempt runs only inside a workflow');
         const c = await getCollection(pool, input.collection);
-        const attemptId = await store.openAttempt(pool, { workflow_id: info.workflowId, run_id: info.runId, collection_id: c.id, trigger: input.trigger, detected_at: input.detected_at ?? null });
-        return { attempt_id: attemptId, collection_id: c.id, config: await store.loadHealingConfig(pool, input.collection), kind: c.kind };
+        const attemptId = await store.openAttempt(pool, {
+          workflow_id: info.workflowId,
+          run_id: info.runId,
+          collection_id: c.id,
+          trigger: input.trigger,
+          detected_at: input.detected_at ?? null,
+        });
+        return {
+          attempt_id: attemptId,
+          collection_id: c.id,
+          config: await store.loadHealingConfig(pool, input.collection),
+          kind: c.kind,
+        };
       });
     },
 
@@ -121,7 +145,10 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       return classified(async () => {
         const input = sampleInput.parse(raw);
         const c = await liveCollection(input.collection);
-        const stats = await sampleCollection(pool, c, input.config, { ...(input.rates_after ? { after: input.rates_after } : {}), ...(input.periodic ? { noWait: true } : {}) });
+        const stats = await sampleCollection(pool, c, input.config, {
+          ...(input.rates_after ? { after: input.rates_after } : {}),
+          ...(input.periodic ? { noWait: true } : {}),
+        });
         return integrityOf(stats, input.config);
       });
     },
@@ -130,12 +157,19 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
      * The watcher's pass: renames followed, dropped tables unwatched (once), rule matches watched;
      * returns every watched collection and the interval to the next pass.
      */
-    async syncWatchedTables(): Promise<WatchSync & { database: string; collections: string[]; check_interval: number }> {
+    async syncWatchedTables(): Promise<
+      WatchSync & { database: string; collections: string[]; check_interval: number }
+    > {
       return classified(async () => {
         const sync = await syncWatchedTables(pool);
         const collections = (await listCollections(pool)).map((c) => c.name);
         const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
-        return { ...sync, database, collections, check_interval: (await store.loadHealingConfig(pool, '*')).check_interval };
+        return {
+          ...sync,
+          database,
+          collections,
+          check_interval: (await store.loadHealingConfig(pool, '*')).check_interval,
+        };
       });
     },
 
@@ -234,39 +268,79 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
      * What `rollback` would undo (the last change that stands, or the one action a temporary hold
      * names), or why there is nothing it can undo; `retry` when it can be undone later.
      */
-    async loadRollbackTarget(raw: { collection: string; attempt_id?: number }): Promise<{ ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string; retry?: boolean }> {
+    async loadRollbackTarget(raw: {
+      collection: string;
+      attempt_id?: number;
+    }): Promise<
+      { ok: true; target: store.RollbackTarget; reversible: true } | { ok: false; reason: string; retry?: boolean }
+    > {
       return classified(async () => {
-        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive().optional() }).strict().parse(raw);
+        const { collection, attempt_id } = z
+          .object({ collection: collectionNameSchema, attempt_id: z.number().int().positive().optional() })
+          .strict()
+          .parse(raw);
         let target: store.RollbackTarget | undefined;
         if (attempt_id === undefined) {
           target = await store.findRollbackTarget(pool, collection);
-          if (!target) return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
+          if (!target)
+            return { ok: false, reason: `collection ${collection} has no completed attempt whose change still stands` };
         } else {
           const found = await store.findStandingChange(pool, collection, attempt_id);
           if (found.kind === 'undone') return { ok: false, reason: found.reason };
-          if (found.kind === 'covered') return { ok: false, reason: `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}: it is undone first`, retry: true };
+          if (found.kind === 'covered')
+            return {
+              ok: false,
+              reason: `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}: it is undone first`,
+              retry: true,
+            };
           target = found.target;
         }
         const impl = strategyImplementation(target.strategy_name);
         if (!impl.descriptor.reversible || !impl.compensate) {
-          return { ok: false, reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back` };
+          return {
+            ok: false,
+            reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back`,
+          };
         }
         return { ok: true, target, reversible: true };
       });
     },
 
     /** Whether the change of the action a temporary hold keeps still stands, is undone, or has a later one on top. */
-    async loadHoldTarget(raw: { collection: string; attempt_id: number }): Promise<{ kind: 'standing' } | { kind: 'undone'; reason: string } | { kind: 'covered'; by_attempt_id: number }> {
+    async loadHoldTarget(raw: {
+      collection: string;
+      attempt_id: number;
+    }): Promise<
+      { kind: 'standing' } | { kind: 'undone'; reason: string } | { kind: 'covered'; by_attempt_id: number }
+    > {
       return classified(async () => {
-        const { collection, attempt_id } = z.object({ collection: collectionNameSchema, attempt_id: z.number().int().positive() }).strict().parse(raw);
+        const { collection, attempt_id } = z
+          .object({ collection: collectionNameSchema, attempt_id: z.number().int().positive() })
+          .strict()
+          .parse(raw);
         const found = await store.findStandingChange(pool, collection, attempt_id);
         return found.kind === 'standing' ? { kind: 'standing' } : found;
       });
     },
 
-    async recordRollback(raw: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string }): Promise<void> {
+    async recordRollback(raw: {
+      attempt_id: number;
+      target_attempt_id: number;
+      strategy_name: string;
+      reason: string;
+    }): Promise<void> {
       return classified(async () =>
-        store.finishRollback(pool, z.object({ attempt_id: z.number().int(), target_attempt_id: z.number().int(), strategy_name: z.string(), reason: z.string() }).parse(raw)),
+        store.finishRollback(
+          pool,
+          z
+            .object({
+              attempt_id: z.number().int(),
+              target_attempt_id: z.number().int(),
+              strategy_name: z.string(),
+              reason: z.string(),
+            })
+            .parse(raw),
+        ),
       );
     },
 

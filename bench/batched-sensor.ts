@@ -46,9 +46,17 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function scratchServer(): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'selfheal-bench-'));
-  const settings: Record<string, string> = process.env.BENCH_SYNCHRONOUS_COMMIT ? { synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT } : {};
+  const settings: Record<string, string> = process.env.BENCH_SYNCHRONOUS_COMMIT
+    ? { synchronous_commit: process.env.BENCH_SYNCHRONOUS_COMMIT }
+    : {};
   const pg = await startEmbeddedPostgres({ dataDir: dir, persistent: false, settings });
-  return { url: pg.url, stop: async () => { await pg.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url: pg.url,
+    stop: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function createTables(pool: Pool, n: number): Promise<Collection[]> {
@@ -66,7 +74,9 @@ async function createTables(pool: Pool, n: number): Promise<Collection[]> {
     c.release();
   }
   const byNumber = (x: Collection) => Number(x.name.slice('bench_t'.length));
-  return (await listCollections(pool)).filter((x) => x.name.startsWith('bench_t')).sort((a, b) => byNumber(a) - byNumber(b));
+  return (await listCollections(pool))
+    .filter((x) => x.name.startsWith('bench_t'))
+    .sort((a, b) => byNumber(a) - byNumber(b));
 }
 
 async function main(): Promise<void> {
@@ -91,9 +101,17 @@ async function main(): Promise<void> {
       for (const c of cs) await samplePerTable(pool, c, config, periodic);
       for (let r = 0; r < ROUNDS[n]!; r++) {
         const a = new RoundTripCounter(pool);
-        times.perTable.push(await timed(async () => { for (const c of cs) await samplePerTable(a, c, config, periodic); }));
+        times.perTable.push(
+          await timed(async () => {
+            for (const c of cs) await samplePerTable(a, c, config, periodic);
+          }),
+        );
         const b = new RoundTripCounter(pool);
-        times.perCollectionPass.push(await timed(async () => { for (const c of cs) await sampleCollection(b, c, config, periodic); }));
+        times.perCollectionPass.push(
+          await timed(async () => {
+            for (const c of cs) await sampleCollection(b, c, config, periodic);
+          }),
+        );
         const d = new RoundTripCounter(pool);
         times.database.push(await timed(() => sampleDatabase(d, cs, config, periodic)));
         Object.assign(trips, { perTable: a.round_trips, perCollectionPass: b.round_trips, database: d.round_trips });
@@ -107,8 +125,12 @@ async function main(): Promise<void> {
     const { rows: server } = await pool.query(
       `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit`,
     );
-    console.log(`PostgreSQL ${server[0].version}, fsync ${server[0].fsync}, synchronous_commit ${server[0].synchronous_commit}`);
-    console.log(`sensor wall time per sampling of all watched tables, ms (round trips), median of ${SIZES.map((n) => ROUNDS[n]).join('/')} interleaved rounds`);
+    console.log(
+      `PostgreSQL ${server[0].version}, fsync ${server[0].fsync}, synchronous_commit ${server[0].synchronous_commit}`,
+    );
+    console.log(
+      `sensor wall time per sampling of all watched tables, ms (round trips), median of ${SIZES.map((n) => ROUNDS[n]).join('/')} interleaved rounds`,
+    );
     console.log('| tables | per-table path    | sampleCollection × N | sampleDatabase | per-table / database |');
     console.log('|-------:|------------------:|------------------:|-------------:|-------:|');
     for (const r of rows) console.log(r);

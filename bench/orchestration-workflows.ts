@@ -26,7 +26,8 @@ const { noop, echo } = proxyActivities<BareActivities>(quickOptions);
 
 export async function bareSequence(n: number, mimic: Mimic = {}): Promise<number> {
   const upsert = (step: number): void => {
-    for (let k = 0; k < (mimic.upserts?.[step] ?? 0); k++) upsertSearchAttributes([{ key: PHASE_SA, value: `step-${step}-${k}` }]);
+    for (let k = 0; k < (mimic.upserts?.[step] ?? 0); k++)
+      upsertSearchAttributes([{ key: PHASE_SA, value: `step-${step}-${k}` }]);
   };
   for (let i = 0; i < n; i++) {
     upsert(i);

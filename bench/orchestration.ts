@@ -38,11 +38,27 @@ const BARE_QUEUE = 'bench-bare';
 /** The activities a completed no-op attempt calls; the names and signatures are the real ones'. */
 type AttemptStandIns = Pick<
   Activities,
-  'prepareAttempt' | 'sampleIntegrity' | 'loadStrategyWeights' | 'sandboxTest' | 'planStrategy' | 'executeStrategy' | 'verifyStrategy' | 'recordOutcome'
+  | 'prepareAttempt'
+  | 'sampleIntegrity'
+  | 'loadStrategyWeights'
+  | 'sandboxTest'
+  | 'planStrategy'
+  | 'executeStrategy'
+  | 'verifyStrategy'
+  | 'recordOutcome'
 >;
 
 function index(oid: number, density: number): IndexStats {
-  return { oid, name: `ix${oid}`, size_bytes: 4e6, is_btree: true, is_valid: true, avg_leaf_density: density, leaf_fragmentation: 0, leaf_pages: 500 };
+  return {
+    oid,
+    name: `ix${oid}`,
+    size_bytes: 4e6,
+    is_btree: true,
+    is_valid: true,
+    avg_leaf_density: density,
+    leaf_fragmentation: 0,
+    leaf_pages: 500,
+  };
 }
 
 /** As test/unit/classify-problem.test.ts builds them: one table, its btrees, nothing else wrong. */
@@ -50,9 +66,26 @@ function stats(indexes: IndexStats[]): CollectionStats {
   return {
     collection: 'bench',
     table: {
-      oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
-      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
-      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600, autoanalyze_due: false, stale_for_seconds: null }],
+      oid: 1,
+      name: 't',
+      live_tuples: 100_000,
+      dead_tuples: 0,
+      reloptions: null,
+      reltuples: 100_000,
+      mods_since_analyze: 0,
+      last_analyzed_at: null,
+      xid_age: 1000,
+      freeze_max_age: 200_000_000,
+      analysis: [
+        {
+          name: 't',
+          reltuples: 100_000,
+          mods_since_analyze: 0,
+          analyzed_age_seconds: 3600,
+          autoanalyze_due: false,
+          stale_for_seconds: null,
+        },
+      ],
     },
     indexes,
     maintenance: [],
@@ -91,7 +124,12 @@ function attemptStandIns(calls: Map<string, number>): AttemptStandIns {
     },
     async sandboxTest() {
       count('sandboxTest');
-      return { passed: true, level: 'complete', checks: [{ name: 'bench', passed: true, detail: 'no-op' }], duration_ms: 0 };
+      return {
+        passed: true,
+        level: 'complete',
+        checks: [{ name: 'bench', passed: true, detail: 'no-op' }],
+        duration_ms: 0,
+      };
     },
     async planStrategy(input) {
       count('planStrategy');
@@ -155,8 +193,10 @@ async function measure(start: () => Promise<WorkflowHandle>, check: (result: unk
   let taskMs = 0;
   let activityMs = 0;
   let dispatchMs = 0;
-  const since = (id: unknown, e: temporal.api.history.v1.IHistoryEvent): number => at(e) - (byId.get(String(id)) ?? at(e));
-  const bytes = (p: temporal.api.common.v1.IPayloads | null | undefined): number => (p?.payloads ?? []).reduce((a, x) => a + (x.data?.length ?? 0), 0);
+  const since = (id: unknown, e: temporal.api.history.v1.IHistoryEvent): number =>
+    at(e) - (byId.get(String(id)) ?? at(e));
+  const bytes = (p: temporal.api.common.v1.IPayloads | null | undefined): number =>
+    (p?.payloads ?? []).reduce((a, x) => a + (x.data?.length ?? 0), 0);
   const shape: Required<Mimic> = { upserts: [0], payloads: [] };
   for (const e of history.events ?? []) {
     // Upserts are commands of the workflow task that schedules the next activity (or completes).
@@ -166,14 +206,22 @@ async function measure(start: () => Promise<WorkflowHandle>, check: (result: unk
       // Less the quotes of the string echo takes.
       shape.payloads.push({ input: Math.max(0, bytes(e.activityTaskScheduledEventAttributes.input) - 2), result: 0 });
     }
-    if (e.activityTaskCompletedEventAttributes) shape.payloads[shape.payloads.length - 1]!.result = Math.max(0, bytes(e.activityTaskCompletedEventAttributes.result) - 2);
+    if (e.activityTaskCompletedEventAttributes)
+      shape.payloads[shape.payloads.length - 1]!.result = Math.max(
+        0,
+        bytes(e.activityTaskCompletedEventAttributes.result) - 2,
+      );
     const type = (EVENT_TYPE[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
     events[type] = (events[type] ?? 0) + 1;
     byId.set(String(e.eventId), at(e));
-    if (e.workflowTaskStartedEventAttributes) dispatchMs += since(e.workflowTaskStartedEventAttributes.scheduledEventId, e);
-    if (e.workflowTaskCompletedEventAttributes) taskMs += since(e.workflowTaskCompletedEventAttributes.startedEventId, e);
-    if (e.activityTaskStartedEventAttributes) dispatchMs += since(e.activityTaskStartedEventAttributes.scheduledEventId, e);
-    if (e.activityTaskCompletedEventAttributes) activityMs += since(e.activityTaskCompletedEventAttributes.startedEventId, e);
+    if (e.workflowTaskStartedEventAttributes)
+      dispatchMs += since(e.workflowTaskStartedEventAttributes.scheduledEventId, e);
+    if (e.workflowTaskCompletedEventAttributes)
+      taskMs += since(e.workflowTaskCompletedEventAttributes.startedEventId, e);
+    if (e.activityTaskStartedEventAttributes)
+      dispatchMs += since(e.activityTaskStartedEventAttributes.scheduledEventId, e);
+    if (e.activityTaskCompletedEventAttributes)
+      activityMs += since(e.activityTaskCompletedEventAttributes.startedEventId, e);
   }
   const all = history.events ?? [];
   return {
@@ -194,7 +242,14 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-const quiet = { trace: () => undefined, debug: () => undefined, info: () => undefined, log: () => undefined, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
+const quiet = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  log: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
 
 interface Setup {
   name: string;
@@ -208,7 +263,10 @@ interface Setup {
  */
 const SETUPS: Setup[] = [
   { name: 'dev server as selfheal starts it', dynamicConfig: {} },
-  { name: 'dev server, history.transferProcessorMaxPollRPS=10000', dynamicConfig: { 'history.transferProcessorMaxPollRPS': 10_000 } },
+  {
+    name: 'dev server, history.transferProcessorMaxPollRPS=10000',
+    dynamicConfig: { 'history.transferProcessorMaxPollRPS': 10_000 },
+  },
 ];
 
 interface Measured {
@@ -221,24 +279,51 @@ interface Measured {
   payloads: Run[];
 }
 
-async function benchOn(address: string, setup: string, attemptCode: { code: string }, bareCode: { code: string }): Promise<Measured> {
+async function benchOn(
+  address: string,
+  setup: string,
+  attemptCode: { code: string },
+  bareCode: { code: string },
+): Promise<Measured> {
   const native = await NativeConnection.connect({ address });
   const calls = new Map<string, number>();
-  const attemptWorker = await Worker.create({ connection: native, namespace: 'default', taskQueue: ATTEMPT_QUEUE, workflowBundle: attemptCode, activities: attemptStandIns(calls) });
-  const bareWorker = await Worker.create({ connection: native, namespace: 'default', taskQueue: BARE_QUEUE, workflowBundle: bareCode, activities: bareActivities });
+  const attemptWorker = await Worker.create({
+    connection: native,
+    namespace: 'default',
+    taskQueue: ATTEMPT_QUEUE,
+    workflowBundle: attemptCode,
+    activities: attemptStandIns(calls),
+  });
+  const bareWorker = await Worker.create({
+    connection: native,
+    namespace: 'default',
+    taskQueue: BARE_QUEUE,
+    workflowBundle: bareCode,
+    activities: bareActivities,
+  });
   const running = Promise.all([attemptWorker.run(), bareWorker.run()]);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   // Unique across setups too, for a TEMPORAL_ADDRESS server that keeps its histories.
   const prefix = `bench-${Date.now()}`;
   let seq = 0;
-  const attemptInput: HealingAttemptInput = { collection: 'bench', trigger: 'bench', config: { stabilization_wait: 0 } };
+  const attemptInput: HealingAttemptInput = {
+    collection: 'bench',
+    trigger: 'bench',
+    config: { stabilization_wait: 0 },
+  };
   const runAttempt = (): Promise<Run> =>
     measure(
-      () => client.workflow.start('healingAttempt', { taskQueue: ATTEMPT_QUEUE, workflowId: `${prefix}-attempt-${++seq}`, args: [attemptInput] }),
+      () =>
+        client.workflow.start('healingAttempt', {
+          taskQueue: ATTEMPT_QUEUE,
+          workflowId: `${prefix}-attempt-${++seq}`,
+          args: [attemptInput],
+        }),
       (r) => {
         const o = r as HealingOutcome;
-        if (o.kind !== 'Completed' || !o.verified) throw new Error(`the no-op attempt did not heal: ${JSON.stringify(o).slice(0, 300)}`);
+        if (o.kind !== 'Completed' || !o.verified)
+          throw new Error(`the no-op attempt did not heal: ${JSON.stringify(o).slice(0, 300)}`);
       },
     );
   try {
@@ -246,11 +331,19 @@ async function benchOn(address: string, setup: string, attemptCode: { code: stri
     const first = await runAttempt();
     const perAttempt = [...calls.values()].reduce((a, b) => a + b, 0);
     const scheduled = first.events.ACTIVITY_TASK_SCHEDULED ?? 0;
-    if (scheduled !== perAttempt) throw new Error(`stand-ins counted ${perAttempt} calls, the history ${scheduled} activities`);
-    process.stderr.write(`bench: ${setup}: one attempt runs ${perAttempt} activities (${[...calls].map(([k, v]) => `${k}×${v}`).join(', ')})\n`);
+    if (scheduled !== perAttempt)
+      throw new Error(`stand-ins counted ${perAttempt} calls, the history ${scheduled} activities`);
+    process.stderr.write(
+      `bench: ${setup}: one attempt runs ${perAttempt} activities (${[...calls].map(([k, v]) => `${k}×${v}`).join(', ')})\n`,
+    );
     const runBare = (mimic: Mimic): Promise<Run> =>
       measure(
-        () => client.workflow.start('bareSequence', { taskQueue: BARE_QUEUE, workflowId: `${prefix}-bare-${++seq}`, args: [perAttempt, mimic] }),
+        () =>
+          client.workflow.start('bareSequence', {
+            taskQueue: BARE_QUEUE,
+            workflowId: `${prefix}-bare-${++seq}`,
+            args: [perAttempt, mimic],
+          }),
         (r) => {
           if (r !== perAttempt) throw new Error(`bare workflow returned ${String(r)}`);
         },
@@ -288,19 +381,27 @@ function report(m: Measured): void {
     return `| ${name} | ${col((r) => r.wallMs)} | ${col((r) => r.serverMs)} | ${col((r) => r.dispatchMs)} | ${col((r) => r.taskMs)} | ${col((r) => r.activityMs)} | ${col((r) => r.cpuMs)} | ${rs[0]!.events.WORKFLOW_TASK_COMPLETED ?? 0} | ${total} | ${(rs[0]!.historyBytes / 1024).toFixed(1)} |`;
   };
   const ratio = (f: (r: Run) => number): string => `${(med(m.attempt, f) / med(m.bare, f)).toFixed(2)}×`;
-  console.log(`\n${m.setup}: ${RUNS} runs each after ${WARMUP} warm-up, interleaved A/B; 2 shared cores; median / p90 in ms`);
-  console.log('| workflow | start → result | server span | waiting in matching | workflow tasks | activity tasks | process CPU | workflow tasks # | events # | history KiB |');
+  console.log(
+    `\n${m.setup}: ${RUNS} runs each after ${WARMUP} warm-up, interleaved A/B; 2 shared cores; median / p90 in ms`,
+  );
+  console.log(
+    '| workflow | start → result | server span | waiting in matching | workflow tasks | activity tasks | process CPU | workflow tasks # | events # | history KiB |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(row('healingAttempt (no-op strategy)', m.attempt));
   console.log(row(`bareSequence (${m.perAttempt} no-op activities)`, m.bare));
-  console.log(row(`  + the attempt's ${m.upserts[0]!.events.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0} upserts`, m.upserts));
+  console.log(
+    row(`  + the attempt's ${m.upserts[0]!.events.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0} upserts`, m.upserts),
+  );
   console.log(row(`  + the attempt's payload sizes`, m.payloads));
   console.log(
     `ratio attempt / bare of the medians: start → result ${ratio((r) => r.wallMs)} (goal ≤ 1.2×); server span ${ratio((r) => r.serverMs)}; ` +
       `workflow tasks ${ratio((r) => r.taskMs)}; process CPU ${ratio((r) => r.cpuMs)}`,
   );
   const extra = (rs: Run[]): string => `${fmt(med(rs, (r) => r.wallMs) - med(m.bare, (r) => r.wallMs))} ms`;
-  console.log(`start → result above bare: attempt ${extra(m.attempt)}; its upserts alone ${extra(m.upserts)}; its payloads alone ${extra(m.payloads)}`);
+  console.log(
+    `start → result above bare: attempt ${extra(m.attempt)}; its upserts alone ${extra(m.upserts)}; its payloads alone ${extra(m.payloads)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -314,11 +415,22 @@ async function main(): Promise<void> {
   try {
     if (process.env.TEMPORAL_ADDRESS) {
       // As startStack does: a server of yours (it must know selfheal's search attributes).
-      results.push(await benchOn(process.env.TEMPORAL_ADDRESS, `TEMPORAL_ADDRESS ${process.env.TEMPORAL_ADDRESS}`, attemptCode, bareCode));
+      results.push(
+        await benchOn(
+          process.env.TEMPORAL_ADDRESS,
+          `TEMPORAL_ADDRESS ${process.env.TEMPORAL_ADDRESS}`,
+          attemptCode,
+          bareCode,
+        ),
+      );
     } else {
       for (const s of SETUPS) {
         // The dev server alone (startStack would start PostgreSQL too): every activity is a stand-in.
-        const server = await startTemporalDevServer({ logFile: join(dir, `temporal-${results.length}.log`), log: () => undefined, dynamicConfig: s.dynamicConfig });
+        const server = await startTemporalDevServer({
+          logFile: join(dir, `temporal-${results.length}.log`),
+          log: () => undefined,
+          dynamicConfig: s.dynamicConfig,
+        });
         try {
           results.push(await benchOn(server.address, s.name, attemptCode, bareCode));
         } finally {
@@ -337,10 +449,12 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|');
   for (const t of types) console.log(`| ${t} | ${last.attempt[0]!.events[t] ?? 0} | ${last.bare[0]!.events[t] ?? 0} |`);
   const sh = last.attempt[0]!.shape;
-  console.log(`attempt's upserts per workflow task: ${sh.upserts.join(', ')}; payload bytes in/out per activity: ${sh.payloads.map((p) => `${p.input}/${p.result}`).join(', ')}`);
+  console.log(
+    `attempt's upserts per workflow task: ${sh.upserts.join(', ')}; payload bytes in/out per activity: ${sh.payloads.map((p) => `${p.input}/${p.result}`).join(', ')}`,
+  );
 }
 
 main().catch((err) => {
-  console.error(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

@@ -34,7 +34,9 @@ async function makeTables(pool: Pool, n: number): Promise<void> {
     try {
       await c.query('BEGIN');
       for (let j = i; j < Math.min(n, i + 25); j++) {
-        await c.query(`CREATE TABLE public.t_${j} AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 8000) g`);
+        await c.query(
+          `CREATE TABLE public.t_${j} AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 8000) g`,
+        );
         await c.query(`CREATE INDEX ON public.t_${j} (v)`);
       }
       await c.query('COMMIT');
@@ -78,7 +80,11 @@ async function main(): Promise<void> {
         await migrate(pool);
       }
       const acts = createDatabasePassActivities(pool);
-      const names = (await pool.query<{ name: string }>('SELECT name FROM ruvector.collections WHERE unwatched_at IS NULL ORDER BY name')).rows.map((r) => r.name);
+      const names = (
+        await pool.query<{ name: string }>(
+          'SELECT name FROM ruvector.collections WHERE unwatched_at IS NULL ORDER BY name',
+        )
+      ).rows.map((r) => r.name);
       const pass = () => acts.guardDatabase({ due: 'all', known: names });
       for (let i = 0; i < 3; i++) await pass();
       // Each pass read alone too: on a busy machine the median says more than the mean.
@@ -96,7 +102,13 @@ async function main(): Promise<void> {
         totals.push(rows.reduce((n, r) => n + r.ms, 0));
         for (const r of rows) {
           const b = byQuery.get(r.query) ?? { ms: 0, calls: 0, rows: 0, min: Infinity, max: 0 };
-          byQuery.set(r.query, { ms: b.ms + r.ms, calls: b.calls + r.calls, rows: b.rows + r.rows, min: Math.min(b.min, r.ms), max: Math.max(b.max, r.ms) });
+          byQuery.set(r.query, {
+            ms: b.ms + r.ms,
+            calls: b.calls + r.calls,
+            rows: b.rows + r.rows,
+            min: Math.min(b.min, r.ms),
+            max: Math.max(b.max, r.ms),
+          });
         }
       }
       const rows = [...byQuery].map(([query, b]) => ({ query, ...b })).sort((a, b) => b.ms - a.ms);
@@ -107,18 +119,29 @@ async function main(): Promise<void> {
       for (let i = 0; i < 5; i++) {
         await admin.query('SELECT pg_stat_statements_reset()');
         await pool.query(FLOOR);
-        floors.push((await admin.query<{ ms: number }>(
-          `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'`,
-          [database],
-        )).rows[0]!.ms);
+        floors.push(
+          (
+            await admin.query<{ ms: number }>(
+              `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'`,
+              [database],
+            )
+          ).rows[0]!.ms,
+        );
       }
       const floor = floors.reduce((a, b) => a + b, 0) / floors.length;
       const floorMedian = [...floors].sort((a, b) => a - b)[2]!;
-      console.log(`${N} tables, ${PASSES} passes: ${total.toFixed(1)} ms DB time per pass (median ${median.toFixed(1)}, min ${Math.min(...totals).toFixed(1)}), floor ${floor.toFixed(1)} ms (median ${floorMedian.toFixed(1)}; ${(total / floor).toFixed(1)}×, medians ${(median / floorMedian).toFixed(1)}×), ${rows.reduce((n, r) => n + r.calls, 0) / PASSES} statements per pass, round_trips ${last?.cost.round_trips}`);
+      console.log(
+        `${N} tables, ${PASSES} passes: ${total.toFixed(1)} ms DB time per pass (median ${median.toFixed(1)}, min ${Math.min(...totals).toFixed(1)}), floor ${floor.toFixed(1)} ms (median ${floorMedian.toFixed(1)}; ${(total / floor).toFixed(1)}×, medians ${(median / floorMedian).toFixed(1)}×), ${rows.reduce((n, r) => n + r.calls, 0) / PASSES} statements per pass, round_trips ${last?.cost.round_trips}`,
+      );
       console.log('| ms/pass | calls/pass | rows/call | min–max ms/pass | query |\n|---|---|---|---|---|');
       for (const r of rows) {
-        const q = r.query.replace(/\s+/g, ' ').slice(0, Number(process.env.PASS_QUERY_CHARS ?? 140)).replace(/\|/g, '\\|');
-        console.log(`| ${(r.ms / PASSES).toFixed(2)} | ${(r.calls / PASSES).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${q} |`);
+        const q = r.query
+          .replace(/\s+/g, ' ')
+          .slice(0, Number(process.env.PASS_QUERY_CHARS ?? 140))
+          .replace(/\|/g, '\\|');
+        console.log(
+          `| ${(r.ms / PASSES).toFixed(2)} | ${(r.calls / PASSES).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${q} |`,
+        );
       }
     } finally {
       await pool.end();

@@ -75,7 +75,9 @@ async function makeTables(pool: Pool, n: number): Promise<void> {
       await c.query('BEGIN');
       for (let j = i; j < Math.min(n, i + 25); j++) {
         // 8,000 rows of 128-character keys: an index of about 1.3 MiB.
-        await c.query(`CREATE TABLE public.t_${j} AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 8000) g`);
+        await c.query(
+          `CREATE TABLE public.t_${j} AS SELECT g AS id, repeat(md5(g::text), 4) AS v FROM generate_series(1, 8000) g`,
+        );
         await c.query(`CREATE INDEX ON public.t_${j} (v)`);
       }
       await c.query('COMMIT');
@@ -115,11 +117,23 @@ async function printTop(admin: Pool, database: string, rounds: number, label: st
   process.stderr.write('| ms/round | calls/round | rows/call | query |\n|---|---|---|---|\n');
   for (const r of rows) {
     const q = r.query.replace(/\s+/g, ' ').slice(0, 160).replace(/\|/g, '\\|');
-    process.stderr.write(`| ${(r.ms / rounds).toFixed(2)} | ${(r.calls / rounds).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${q} |\n`);
+    process.stderr.write(
+      `| ${(r.ms / rounds).toFixed(2)} | ${(r.calls / rounds).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${q} |\n`,
+    );
   }
 }
 
-interface Row { n: number; mode: string; worker: number; temporal: number; postgres: number; dbPerRound: number; floor: number; list_s: number | null; status_s: number | null }
+interface Row {
+  n: number;
+  mode: string;
+  worker: number;
+  temporal: number;
+  postgres: number;
+  dbPerRound: number;
+  floor: number;
+  list_s: number | null;
+  status_s: number | null;
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'selfheal-bench-'));
@@ -150,18 +164,36 @@ async function main(): Promise<void> {
       const modes = n <= BASELINE_MAX ? ['per-table guardians (before)', 'database guardian'] : ['database guardian'];
       for (const mode of modes) {
         const taskQueue = `bench-${n}-${mode.startsWith('per') ? 'old' : 'new'}`;
-        const { worker, connection: native } = await createSelfhealWorker({ address: stack.temporalAddress, namespace: 'default', taskQueue, pool, workflowBundlePath: bundle });
+        const { worker, connection: native } = await createSelfhealWorker({
+          address: stack.temporalAddress,
+          namespace: 'default',
+          taskQueue,
+          pool,
+          workflowBundlePath: bundle,
+        });
         const running = worker.run();
-        const names = (await pool.query<{ name: string }>('SELECT name FROM ruvector.collections ORDER BY name')).rows.map((r) => r.name);
+        const names = (
+          await pool.query<{ name: string }>('SELECT name FROM ruvector.collections ORDER BY name')
+        ).rows.map((r) => r.name);
         if (mode.startsWith('per')) {
-          for (const c of names) await client.workflow.start('collectionGuardian', { taskQueue, workflowId: collectionGuardianWorkflowId(c), args: [{ collection: c }] });
+          for (const c of names)
+            await client.workflow.start('collectionGuardian', {
+              taskQueue,
+              workflowId: collectionGuardianWorkflowId(c),
+              args: [{ collection: c }],
+            });
         } else {
           await ensureGuardian(client, database, taskQueue);
         }
         // One interval to settle (first samples, counter windows), then the measured window.
         await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 + 5000));
         await admin.query('SELECT pg_stat_statements_reset()');
-        const before = { w: process.cpuUsage(), t: cpuSeconds(temporalPid, false), p: cpuSeconds(postmasterPid, true), at: Date.now() };
+        const before = {
+          w: process.cpuUsage(),
+          t: cpuSeconds(temporalPid, false),
+          p: cpuSeconds(postmasterPid, true),
+          at: Date.now(),
+        };
         await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
         const w = process.cpuUsage(before.w);
         const secs = (Date.now() - before.at) / 1000;
@@ -171,7 +203,11 @@ async function main(): Promise<void> {
         let list: number | null = null;
         let status: number | null = null;
         if (!mode.startsWith('per')) {
-          const env = { TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: url.toString(), SELFHEAL_TASK_QUEUE: taskQueue };
+          const env = {
+            TEMPORAL_ADDRESS: stack.temporalAddress,
+            DATABASE_URL: url.toString(),
+            SELFHEAL_TASK_QUEUE: taskQueue,
+          };
           const saved = { ...process.env };
           Object.assign(process.env, env);
           const quiet = { out: () => undefined, err: (l: string) => process.stderr.write(`${l}\n`) };
@@ -194,16 +230,30 @@ async function main(): Promise<void> {
           floors.push((await dbTimeMs(admin, database, '%pg_stat_statements%')).ms);
         }
         const floor = floors.reduce((a, b) => a + b, 0) / floors.length;
-        if (process.env.BENCH_TOP) process.stderr.write(`bench: floor runs ${floors.map((f) => f.toFixed(1)).join(', ')} ms\n`);
+        if (process.env.BENCH_TOP)
+          process.stderr.write(`bench: floor runs ${floors.map((f) => f.toFixed(1)).join(', ')} ms\n`);
         rows.push({
-          n, mode,
-          worker: share((w.user + w.system) / 1e6), temporal: share(cpuSeconds(temporalPid, false) - before.t), postgres: share(cpuSeconds(postmasterPid, true) - before.p),
-          dbPerRound: db.ms / (secs / INTERVAL_S), floor, list_s: list, status_s: status,
+          n,
+          mode,
+          worker: share((w.user + w.system) / 1e6),
+          temporal: share(cpuSeconds(temporalPid, false) - before.t),
+          postgres: share(cpuSeconds(postmasterPid, true) - before.p),
+          dbPerRound: db.ms / (secs / INTERVAL_S),
+          floor,
+          list_s: list,
+          status_s: status,
         });
         if (mode.startsWith('per')) {
-          for (const c of names) await client.workflow.getHandle(collectionGuardianWorkflowId(c)).terminate('bench').catch(() => undefined);
+          for (const c of names)
+            await client.workflow
+              .getHandle(collectionGuardianWorkflowId(c))
+              .terminate('bench')
+              .catch(() => undefined);
         } else {
-          await client.workflow.getHandle(databaseGuardianWorkflowId(database)).terminate('bench').catch(() => undefined);
+          await client.workflow
+            .getHandle(databaseGuardianWorkflowId(database))
+            .terminate('bench')
+            .catch(() => undefined);
         }
         worker.shutdown();
         await running;
@@ -217,12 +267,18 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n${WINDOW_S} s measured per row after one settling interval; check_interval ${INTERVAL_S} s; CPU in % of one core`);
-  console.log('| tables | guarding | worker | Temporal | PostgreSQL | total | DB ms / round | floor ms | ratio to floor | list s | status s |');
+  console.log(
+    `\n${WINDOW_S} s measured per row after one settling interval; check_interval ${INTERVAL_S} s; CPU in % of one core`,
+  );
+  console.log(
+    '| tables | guarding | worker | Temporal | PostgreSQL | total | DB ms / round | floor ms | ratio to floor | list s | status s |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const total = r.worker + r.temporal + r.postgres;
-    console.log(`| ${r.n} | ${r.mode} | ${r.worker.toFixed(1)} | ${r.temporal.toFixed(1)} | ${r.postgres.toFixed(1)} | ${total.toFixed(1)} | ${r.dbPerRound.toFixed(1)} | ${r.floor.toFixed(1)} | ${(r.dbPerRound / r.floor).toFixed(1)}× | ${r.list_s?.toFixed(2) ?? '-'} | ${r.status_s?.toFixed(2) ?? '-'} |`);
+    console.log(
+      `| ${r.n} | ${r.mode} | ${r.worker.toFixed(1)} | ${r.temporal.toFixed(1)} | ${r.postgres.toFixed(1)} | ${total.toFixed(1)} | ${r.dbPerRound.toFixed(1)} | ${r.floor.toFixed(1)} | ${(r.dbPerRound / r.floor).toFixed(1)}× | ${r.list_s?.toFixed(2) ?? '-'} | ${r.status_s?.toFixed(2) ?? '-'} |`,
+    );
   }
 }
 

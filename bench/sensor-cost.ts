@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const cases = [
     { name: 'plain table, btree estimated only', c: plain, config: estimated, fresh: false },
     { name: 'plain table, btree read by pgstatindex', c: plain, config: candidate, fresh: true },
-    { name: 'plain table, btree\'s cached reading reused', c: plain, config: candidate, fresh: false },
+    { name: "plain table, btree's cached reading reused", c: plain, config: candidate, fresh: false },
     { name: 'partitioned IVF collection (4 lists)', c: parts, config: estimated, fresh: false },
   ];
   const costs = new Map<string, number[]>(cases.map((k) => [k.name, []]));

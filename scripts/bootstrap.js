@@ -20,7 +20,8 @@ const run = (cmd, args) => {
 const marker = path.join(root, 'node_modules', '.package-lock.json');
 const lock = path.join(root, 'package-lock.json');
 const pkg = path.join(root, 'package.json');
-const stale = !existsSync(marker) || [lock, pkg].some((f) => existsSync(f) && statSync(f).mtimeMs > statSync(marker).mtimeMs);
+const stale =
+  !existsSync(marker) || [lock, pkg].some((f) => existsSync(f) && statSync(f).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
   console.error('bootstrap: installing npm packages…');
   // `npm install` rather than `npm ci`: it follows the lock too, and tolerates the lock's missing
@@ -30,10 +31,16 @@ if (stale) {
 }
 
 if (!process.env.TEMPORAL_ADDRESS) {
-  run(process.execPath, [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'src', 'infra', 'ensure-temporal-cli.ts')]);
+  run(process.execPath, [
+    require.resolve('tsx/cli', { paths: [root] }),
+    path.join(root, 'src', 'infra', 'ensure-temporal-cli.ts'),
+  ]);
 }
 
 // The workflow tests' time-skipping server (Java jars from Maven Central): `npm test` only.
 if (process.env.npm_lifecycle_event === 'pretest') {
-  run(process.execPath, [require.resolve('tsx/cli', { paths: [root] }), path.join(root, 'src', 'infra', 'ensure-temporal-test-server.ts')]);
+  run(process.execPath, [
+    require.resolve('tsx/cli', { paths: [root] }),
+    path.join(root, 'src', 'infra', 'ensure-temporal-test-server.ts'),
+  ]);
 }

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
       const demo = await ensureDemoCollection(pool);
       say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
       const vectors = await ensureVectorCollection(pool);
-      say(`selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (kind ivf: 4 partitions, centroids, archive)`);
+      say(
+        `selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (kind ivf: 4 partitions, centroids, archive)`,
+      );
     } finally {
       await pool.end().catch(() => undefined);
     }
@@ -62,12 +64,19 @@ async function main(): Promise<void> {
       log: say,
       onReady: () => {
         writeRuntimeInfo({
-          temporalAddress: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.SELFHEAL_TASK_QUEUE,
-          databaseUrl: env.DATABASE_URL, uiUrl, pid: process.pid, startedAt: new Date().toISOString(),
+          temporalAddress: env.TEMPORAL_ADDRESS,
+          namespace: env.TEMPORAL_NAMESPACE,
+          taskQueue: env.SELFHEAL_TASK_QUEUE,
+          databaseUrl: env.DATABASE_URL,
+          uiUrl,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
         });
         say('');
         say(`  Temporal UI:      ${uiUrl ?? '(external server: open your Temporal UI)'}`);
-        say(`  Temporal server:  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
+        say(
+          `  Temporal server:  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`,
+        );
         say(`  PostgreSQL:       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':****@')}`);
         say('');
         say('  Try, in another terminal:');

@@ -6,7 +6,12 @@ export const NON_RETRYABLE_TYPES = ['InvalidInput', 'UnknownCollection', 'Collec
 /** Reads and records: short, retried a few times. */
 export const quickOptions: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
 };
 
 /**
@@ -16,6 +21,11 @@ export const quickOptions: ActivityOptions = {
 export const mustFinishOptions: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: Number.POSITIVE_INFINITY },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: Number.POSITIVE_INFINITY,
+  },
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
 };

@@ -3,7 +3,20 @@ import { z } from 'zod';
 import type { ProblemClass } from '../src/domain/problem-class';
 
 export const ATTEMPT_PHASES = [
-  'prepare', 'sense', 'classify', 'gate', 'select', 'approval', 'sandbox', 'execute', 'cleanup', 'stabilize', 'verify', 'compensate', 'record', 'done',
+  'prepare',
+  'sense',
+  'classify',
+  'gate',
+  'select',
+  'approval',
+  'sandbox',
+  'execute',
+  'cleanup',
+  'stabilize',
+  'verify',
+  'compensate',
+  'record',
+  'done',
 ] as const;
 export type AttemptPhase = (typeof ATTEMPT_PHASES)[number];
 

@@ -16,7 +16,14 @@ import { DEFAULT_HEALING_CONFIG, healingConfigSchema, type HealingConfig } from 
 import { COLLECTION_GONE } from '../src/domain/failure-types';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import type { IntegrityState } from '../src/domain/integrity-state';
-import { attemptsInWindow, cooldownUntil, deferralBackoffUntil, healingGate, ineffectiveStreak, type AttemptRecord } from '../src/guardian/healing-gate';
+import {
+  attemptsInWindow,
+  cooldownUntil,
+  deferralBackoffUntil,
+  healingGate,
+  ineffectiveStreak,
+  type AttemptRecord,
+} from '../src/guardian/healing-gate';
 import { nextIntegrityState } from '../src/guardian/hysteresis';
 import { COLLECTION_SA } from '../src/domain/search-attributes';
 import { healingAttemptWorkflowId } from '../src/domain/workflow-ids';
@@ -118,7 +125,10 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     rec.finished_at_ms = Date.now();
     rec.outcome = outcome?.kind ?? 'Failed';
     rec.raised_lambda =
-      outcome?.kind === 'Completed' ? outcome.final_lambda !== null && outcome.final_lambda >= s.config.min_lambda_improvement * outcome.initial_lambda : null;
+      outcome?.kind === 'Completed'
+        ? outcome.final_lambda !== null &&
+          outcome.final_lambda >= s.config.min_lambda_improvement * outcome.initial_lambda
+        : null;
     active = null;
     const streak = ineffectiveStreak(s.attempts);
     if (streak >= s.config.ineffective_after && !s.needs_person) {
@@ -135,18 +145,40 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       try {
         child = await startChild(healingAttempt, {
           workflowId,
-          args: [{ collection: input.collection, trigger: req.by, ...(req.detected_at ? { detected_at: req.detected_at } : {}), ...(req.strategy ? { strategy: req.strategy } : {}), ...(req.params ? { params: req.params } : {}), ...(req.dry_run ? { dry_run: true } : {}) }],
+          args: [
+            {
+              collection: input.collection,
+              trigger: req.by,
+              ...(req.detected_at ? { detected_at: req.detected_at } : {}),
+              ...(req.strategy ? { strategy: req.strategy } : {}),
+              ...(req.params ? { params: req.params } : {}),
+              ...(req.dry_run ? { dry_run: true } : {}),
+            },
+          ],
           // The attempt finishes (and compensates) even if its guardian is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: COLLECTION_SA, value: input.collection }],
           staticSummary: `healing attempt for ${input.collection} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
         });
       } catch (err) {
-        return { kind: 'Deferred', reason: `could not start the attempt: ${(err as Error).message}`, cooldown_until: null };
+        return {
+          kind: 'Deferred',
+          reason: `could not start the attempt: ${(err as Error).message}`,
+          cooldown_until: null,
+        };
       }
-      const rec: AttemptRecord = { workflow_id: workflowId, run_id: child.firstExecutionRunId, trigger: req.by, started_at_ms: Date.now(), finished_at_ms: null, outcome: null, raised_lambda: null };
+      const rec: AttemptRecord = {
+        workflow_id: workflowId,
+        run_id: child.firstExecutionRunId,
+        trigger: req.by,
+        started_at_ms: Date.now(),
+        finished_at_ms: null,
+        outcome: null,
+        raised_lambda: null,
+      };
       s.attempts.push(rec);
-      if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS) s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
+      if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS)
+        s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
       active = { workflow_id: workflowId, run_id: child.firstExecutionRunId, trigger: req.by };
       child.result().then(
         (o) => onFinished(rec, o),
@@ -169,11 +201,21 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       if (starting) await condition(() => !starting);
       if (active) {
         // A plain trigger joins the running attempt; a request for a particular strategy or a dry run is not what runs.
-        if (req.strategy || req.dry_run) return { kind: 'Deferred', reason: `an attempt is already running (${active.workflow_id}, ${active.trigger}): wait for it or abort it`, cooldown_until: null };
+        if (req.strategy || req.dry_run)
+          return {
+            kind: 'Deferred',
+            reason: `an attempt is already running (${active.workflow_id}, ${active.trigger}): wait for it or abort it`,
+            cooldown_until: null,
+          };
         return { kind: 'Joined', ...active, action: 'joined the running attempt' };
       }
       const gate = healingGate(s, Date.now(), s.config, true);
-      if (!gate.ok) return { kind: 'Deferred', reason: gate.reason, cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString() };
+      if (!gate.ok)
+        return {
+          kind: 'Deferred',
+          reason: gate.reason,
+          cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString(),
+        };
       return startAttempt(req);
     },
     { validator: (raw) => void triggerRequestSchema.parse(raw) },
@@ -217,7 +259,10 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
   if (!configLoaded) {
     let stored: HealingConfig;
     try {
-      stored = await acts.loadConfig.executeWithOptions({ startToCloseTimeout: '1 minute', summary: 'load configuration' }, [{ collection: input.collection }]);
+      stored = await acts.loadConfig.executeWithOptions(
+        { startToCloseTimeout: '1 minute', summary: 'load configuration' },
+        [{ collection: input.collection }],
+      );
     } catch (err) {
       if (!collectionGone(err)) throw err;
       setCurrentDetails(`stopped: ${goneReason(err)}`);
@@ -233,7 +278,11 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     if (s.enabled && s.config.enabled) {
       try {
         const sample = await acts.sampleIntegrity.executeWithOptions(
-          { startToCloseTimeout: '1 minute', summary: `sense: sample integrity of ${input.collection}`, retry: { maximumAttempts: 2 } },
+          {
+            startToCloseTimeout: '1 minute',
+            summary: `sense: sample integrity of ${input.collection}`,
+            retry: { maximumAttempts: 2 },
+          },
           [{ collection: input.collection, config: s.config, periodic: true }],
         );
         lambda = sample.lambda;
@@ -253,7 +302,8 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       }
       if (s.state !== 'normal' && s.state !== 'unknown' && !active && !starting) {
         const gate = healingGate(s, Date.now(), s.config, false);
-        if (gate.ok) await startAttempt({ by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) });
+        if (gate.ok)
+          await startAttempt({ by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) });
       }
     }
     show();
@@ -270,14 +320,17 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     if (coolingDown) waitMs = cd - Date.now();
     wake = false;
     await condition(() => wake, Math.max(1, waitMs), {
-      summary: coolingDown ? `cooldown: until ${new Date(cd).toISOString()}` : `next sample in ${Math.round(Math.max(1, waitMs) / 1000)} s`,
+      summary: coolingDown
+        ? `cooldown: until ${new Date(cd).toISOString()}`
+        : `next sample in ${Math.round(Math.max(1, waitMs) / 1000)} s`,
     });
   }
 }
 
-
 function collectionGone(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === COLLECTION_GONE;
+  return (
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === COLLECTION_GONE
+  );
 }
 
 function goneReason(err: unknown): string {

@@ -37,10 +37,16 @@ export interface DatabaseGuardianStatus {
 }
 
 /** Start an attempt on one collection now (ruvector_healing_trigger / _execute), or say why not. */
-export const collectionTriggerUpdate = defineUpdate<TriggerAnswer, [z.input<typeof collectionTriggerSchema>]>('triggerCollection');
-export const collectionPauseUpdate = defineUpdate<GuardianStatus, [z.input<typeof collectionPauseSchema>]>('pauseCollection');
+export const collectionTriggerUpdate = defineUpdate<TriggerAnswer, [z.input<typeof collectionTriggerSchema>]>(
+  'triggerCollection',
+);
+export const collectionPauseUpdate = defineUpdate<GuardianStatus, [z.input<typeof collectionPauseSchema>]>(
+  'pauseCollection',
+);
 /** Resumes auto-healing of a collection and clears its "needs a person" stop. */
-export const collectionResumeUpdate = defineUpdate<GuardianStatus, [z.input<typeof collectionPauseSchema>]>('resumeCollection');
+export const collectionResumeUpdate = defineUpdate<GuardianStatus, [z.input<typeof collectionPauseSchema>]>(
+  'resumeCollection',
+);
 /** Its stored configuration changed: read again now, not at the next interval. */
 export const refreshUpdate = defineUpdate<{ collections: number }, []>('refresh');
 export const adoptUpdate = defineUpdate<{ adopted: string[] }, [z.input<typeof adoptSchema>]>('adopt');

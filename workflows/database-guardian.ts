@@ -53,7 +53,13 @@ export interface CollectionSlot {
   needs_person: string | null;
   /** When a sample first saw the state leave normal; null while normal. */
   degraded_since: string | null;
-  active: { workflow_id: string; run_id: string; trigger: string; problem: ProblemClassName | null; scope: FaultScope | null } | null;
+  active: {
+    workflow_id: string;
+    run_id: string;
+    trigger: string;
+    problem: ProblemClassName | null;
+    scope: FaultScope | null;
+  } | null;
   last_sampled_ms: number | null;
 }
 
@@ -62,7 +68,11 @@ export interface DatabaseGuardianInput {
   carried?: { slots: Record<string, CollectionSlot>; base: GateConfig | null; own: Record<string, GateConfig> };
 }
 
-const acts = proxyActivities<Activities>({ ...quickOptions, startToCloseTimeout: '5 minutes', retry: { ...quickOptions.retry, maximumAttempts: 2 } });
+const acts = proxyActivities<Activities>({
+  ...quickOptions,
+  startToCloseTimeout: '5 minutes',
+  retry: { ...quickOptions.retry, maximumAttempts: 2 },
+});
 
 const MAX_REMEMBERED_ATTEMPTS = 20;
 const MAX_PASSES_PER_RUN = 500;
@@ -72,7 +82,16 @@ const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 const DUE_SLACK_MS = 250;
 
 function newSlot(): CollectionSlot {
-  return { enabled: true, paused_by: null, state: 'unknown', attempts: [], needs_person: null, degraded_since: null, active: null, last_sampled_ms: null };
+  return {
+    enabled: true,
+    paused_by: null,
+    state: 'unknown',
+    attempts: [],
+    needs_person: null,
+    degraded_since: null,
+    active: null,
+    last_sampled_ms: null,
+  };
 }
 
 /**
@@ -87,7 +106,16 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   const slots = new Map<string, CollectionSlot>(Object.entries(input.carried?.slots ?? {}));
   let base: GateConfig | null = input.carried?.base ?? null;
   let own: Record<string, GateConfig> = input.carried?.own ?? {};
-  const live = new Map<string, { lambda: number | null; baseline: number | null; last_sample_at: string | null; last_error: string | null; covered_by: string | null }>();
+  const live = new Map<
+    string,
+    {
+      lambda: number | null;
+      baseline: number | null;
+      last_sample_at: string | null;
+      last_error: string | null;
+      covered_by: string | null;
+    }
+  >();
   const starting = new Set<string>();
   let lastPass: { at: string; cost: DatabasePass['cost'] } | null = null;
   let lastPassError: string | null = null;
@@ -95,7 +123,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   let wake = false;
 
   const gateOf = (name: string): GateConfig => own[name] ?? base ?? gateConfigOf(DEFAULT_HEALING_CONFIG);
-  const liveOf = (name: string) => live.get(name) ?? { lambda: null, baseline: null, last_sample_at: null, last_error: null, covered_by: null };
+  const liveOf = (name: string) =>
+    live.get(name) ?? { lambda: null, baseline: null, last_sample_at: null, last_error: null, covered_by: null };
 
   const statusOf = (name: string): GuardianStatus | null => {
     const s = slots.get(name);
@@ -114,7 +143,13 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       last_sample_at: l.last_sample_at,
       last_error: l.last_error,
       active: s.active
-        ? { workflow_id: s.active.workflow_id, run_id: s.active.run_id, trigger: s.active.trigger, problem: s.active.problem, scope: s.active.scope }
+        ? {
+            workflow_id: s.active.workflow_id,
+            run_id: s.active.run_id,
+            trigger: s.active.trigger,
+            problem: s.active.problem,
+            scope: s.active.scope,
+          }
         : null,
       last_healing: s.attempts.length ? s.attempts[s.attempts.length - 1]! : null,
       cooldown_until: cd !== null && cd > Date.now() ? new Date(cd).toISOString() : null,
@@ -140,20 +175,34 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   };
 
   /** Once per attempt: from its result when this run started it, else from the store at a pass. */
-  const finish = (name: string, s: CollectionSlot, outcome: string, initial: number | null, final: number | null): void => {
+  const finish = (
+    name: string,
+    s: CollectionSlot,
+    outcome: string,
+    initial: number | null,
+    final: number | null,
+  ): void => {
     const rec = s.attempts.find((a) => a.workflow_id === s.active?.workflow_id && a.run_id === s.active?.run_id);
     s.active = null;
     if (!rec) return;
     rec.finished_at_ms = Date.now();
     rec.outcome = outcome;
-    rec.raised_lambda = outcome === 'Completed' && initial !== null ? final !== null && final >= gateOf(name).min_lambda_improvement * initial : null;
+    rec.raised_lambda =
+      outcome === 'Completed' && initial !== null
+        ? final !== null && final >= gateOf(name).min_lambda_improvement * initial
+        : null;
     const streak = ineffectiveStreak(s.attempts);
     if (streak >= gateOf(name).ineffective_after && !s.needs_person) {
       s.needs_person = `healing ineffective: the last ${streak} attempts did not raise λ; auto-healing stopped until \`selfheal resume ${name}\``;
     }
   };
 
-  const startAttempt = async (name: string, req: TriggerRequest & { by: string; detected_at?: string }, problem: ProblemClassName | null, scope: FaultScope | null): Promise<TriggerAnswer> => {
+  const startAttempt = async (
+    name: string,
+    req: TriggerRequest & { by: string; detected_at?: string },
+    problem: ProblemClassName | null,
+    scope: FaultScope | null,
+  ): Promise<TriggerAnswer> => {
     const s = slots.get(name)!;
     starting.add(name);
     try {
@@ -162,18 +211,40 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       try {
         child = await startChild(healingAttempt, {
           workflowId,
-          args: [{ collection: name, trigger: req.by, ...(req.detected_at ? { detected_at: req.detected_at } : {}), ...(req.strategy ? { strategy: req.strategy } : {}), ...(req.params ? { params: req.params } : {}), ...(req.dry_run ? { dry_run: true } : {}) }],
+          args: [
+            {
+              collection: name,
+              trigger: req.by,
+              ...(req.detected_at ? { detected_at: req.detected_at } : {}),
+              ...(req.strategy ? { strategy: req.strategy } : {}),
+              ...(req.params ? { params: req.params } : {}),
+              ...(req.dry_run ? { dry_run: true } : {}),
+            },
+          ],
           // The attempt finishes (and compensates) even if its guardian is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: COLLECTION_SA, value: name }],
           staticSummary: `healing attempt for ${name} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
         });
       } catch (err) {
-        return { kind: 'Deferred', reason: `could not start the attempt: ${(err as Error).message}`, cooldown_until: null };
+        return {
+          kind: 'Deferred',
+          reason: `could not start the attempt: ${(err as Error).message}`,
+          cooldown_until: null,
+        };
       }
       const runId = child.firstExecutionRunId;
-      s.attempts.push({ workflow_id: workflowId, run_id: runId, trigger: req.by, started_at_ms: Date.now(), finished_at_ms: null, outcome: null, raised_lambda: null });
-      if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS) s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
+      s.attempts.push({
+        workflow_id: workflowId,
+        run_id: runId,
+        trigger: req.by,
+        started_at_ms: Date.now(),
+        finished_at_ms: null,
+        outcome: null,
+        raised_lambda: null,
+      });
+      if (s.attempts.length > MAX_REMEMBERED_ATTEMPTS)
+        s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
       s.active = { workflow_id: workflowId, run_id: runId, trigger: req.by, problem, scope };
       // After a continue-as-new the outcome is read from the store at a pass instead.
       const ended = (kind: string, initial: number | null, final: number | null): void => {
@@ -182,7 +253,12 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         wake = true;
       };
       child.result().then(
-        (o) => ended(o.kind, o.kind === 'Completed' ? o.initial_lambda : null, o.kind === 'Completed' ? o.final_lambda : null),
+        (o) =>
+          ended(
+            o.kind,
+            o.kind === 'Completed' ? o.initial_lambda : null,
+            o.kind === 'Completed' ? o.final_lambda : null,
+          ),
         () => ended('Failed', null, null),
       );
       show();
@@ -223,11 +299,26 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       if (starting.has(name)) await condition(() => !starting.has(name));
       if (s.active) {
         // A plain trigger joins the running attempt; a request for a particular strategy or a dry run is not what runs.
-        if (request.strategy || request.dry_run) return { kind: 'Deferred', reason: `an attempt is already running (${s.active.workflow_id}, ${s.active.trigger}): wait for it or abort it`, cooldown_until: null };
-        return { kind: 'Joined', workflow_id: s.active.workflow_id, run_id: s.active.run_id, action: 'joined the running attempt' };
+        if (request.strategy || request.dry_run)
+          return {
+            kind: 'Deferred',
+            reason: `an attempt is already running (${s.active.workflow_id}, ${s.active.trigger}): wait for it or abort it`,
+            cooldown_until: null,
+          };
+        return {
+          kind: 'Joined',
+          workflow_id: s.active.workflow_id,
+          run_id: s.active.run_id,
+          action: 'joined the running attempt',
+        };
       }
       const gate = healingGate(s, Date.now(), gateOf(name), true);
-      if (!gate.ok) return { kind: 'Deferred', reason: gate.reason, cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString() };
+      if (!gate.ok)
+        return {
+          kind: 'Deferred',
+          reason: gate.reason,
+          cooldown_until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString(),
+        };
       return startAttempt(name, { ...request, by: request.by }, null, null);
     },
     { validator: (raw) => void collectionTriggerSchema.parse(raw) },
@@ -298,7 +389,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     for (const name of p.collections) if (!slots.has(name)) slots.set(name, newSlot());
     for (const e of p.ended) {
       for (const [name, s] of slots) {
-        if (s.active?.workflow_id === e.workflow_id && s.active.run_id === e.run_id) finish(name, s, e.status, e.initial_lambda, e.final_lambda);
+        if (s.active?.workflow_id === e.workflow_id && s.active.run_id === e.run_id)
+          finish(name, s, e.status, e.initial_lambda, e.final_lambda);
       }
     }
     for (const [name, r] of Object.entries(p.readings)) {
@@ -308,7 +400,13 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       s.state = r.baseline > 0 ? nextIntegrityState(s.state, r.lambda / r.baseline, gateOf(name)) : 'normal';
       if (s.state === 'normal') s.degraded_since = null;
       else s.degraded_since ??= p.sampled_at;
-      live.set(name, { lambda: r.lambda, baseline: r.baseline, last_sample_at: p.sampled_at, last_error: null, covered_by: null });
+      live.set(name, {
+        lambda: r.lambda,
+        baseline: r.baseline,
+        last_sample_at: p.sampled_at,
+        last_error: null,
+        covered_by: null,
+      });
     }
     for (const [name, message] of Object.entries(p.errors)) {
       const s = slots.get(name);
@@ -320,7 +418,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   /** Starts the attempts the pass calls for, one per server fault. */
   const startNeeded = async (p: DatabasePass): Promise<void> => {
     const serverFaults = new Map<ProblemClassName, string>();
-    for (const [name, s] of slots) if (s.active?.scope === 'server' && s.active.problem) serverFaults.set(s.active.problem, name);
+    for (const [name, s] of slots)
+      if (s.active?.scope === 'server' && s.active.problem) serverFaults.set(s.active.problem, name);
     for (const name of [...slots.keys()].sort()) {
       const s = slots.get(name)!;
       const r = p.readings[name];
@@ -333,7 +432,12 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         }
       }
       if (!healingGate(s, Date.now(), gateOf(name), false).ok) continue;
-      const answer = await startAttempt(name, { by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) }, r.problem, r.scope);
+      const answer = await startAttempt(
+        name,
+        { by: 'guardian', ...(s.degraded_since ? { detected_at: s.degraded_since } : {}) },
+        r.problem,
+        r.scope,
+      );
       if (answer.kind === 'Started' && r.scope === 'server' && r.problem) serverFaults.set(r.problem, name);
     }
   };
@@ -341,7 +445,10 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   const dueNames = (): 'all' | string[] => {
     const now = Date.now();
     const candidates = [...slots].filter(([, s]) => s.enabled);
-    const due = candidates.filter(([n, s]) => s.last_sampled_ms === null || now + DUE_SLACK_MS >= s.last_sampled_ms + gateOf(n).check_interval * 1000);
+    const due = candidates.filter(
+      ([n, s]) =>
+        s.last_sampled_ms === null || now + DUE_SLACK_MS >= s.last_sampled_ms + gateOf(n).check_interval * 1000,
+    );
     return due.length === candidates.length ? 'all' : due.map(([n]) => n);
   };
 
@@ -366,11 +473,19 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
 
   for (;;) {
     try {
-      const active = [...slots.values()].filter((s) => s.active).map((s) => ({ workflow_id: s.active!.workflow_id, run_id: s.active!.run_id }));
+      const active = [...slots.values()]
+        .filter((s) => s.active)
+        .map((s) => ({ workflow_id: s.active!.workflow_id, run_id: s.active!.run_id }));
       const paused = [...slots].filter(([, s]) => !s.enabled).map(([n]) => n);
-      const p = await acts.guardDatabase.executeWithOptions({ ...quickOptions, startToCloseTimeout: '5 minutes', retry: { ...quickOptions.retry, maximumAttempts: 2 }, summary: `sense: one pass over ${slots.size || 'the'} collections of ${input.database}` }, [
-        { due: dueNames(), paused, known: [...slots.keys()], active },
-      ]);
+      const p = await acts.guardDatabase.executeWithOptions(
+        {
+          ...quickOptions,
+          startToCloseTimeout: '5 minutes',
+          retry: { ...quickOptions.retry, maximumAttempts: 2 },
+          summary: `sense: one pass over ${slots.size || 'the'} collections of ${input.database}`,
+        },
+        [{ due: dueNames(), paused, known: [...slots.keys()], active }],
+      );
       applyPass(p);
       lastPass = { at: p.sampled_at, cost: p.cost };
       lastPassError = null;
@@ -382,13 +497,18 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     passesDone++;
     show();
     const info = workflowInfo();
-    if ((info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES || passes >= MAX_PASSES_PER_RUN) && starting.size === 0) {
+    if (
+      (info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES || passes >= MAX_PASSES_PER_RUN) &&
+      starting.size === 0
+    ) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof databaseGuardian>({ database: input.database, carried: { slots: Object.fromEntries(slots), base, own } });
+      await continueAsNew<typeof databaseGuardian>({
+        database: input.database,
+        carried: { slots: Object.fromEntries(slots), base, own },
+      });
     }
     const { ms, why } = sleepMs();
     wake = false;
     await condition(() => wake, ms, { summary: why });
   }
 }
-

@@ -13,7 +13,10 @@ export const triggerRequestSchema = z
   .object({
     by: z.string().min(1).max(200).default('manual'),
     /** Manual execution: run this strategy (ruvector_healing_execute). */
-    strategy: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+    strategy: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .optional(),
     params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.string().max(200)).optional(),
     dry_run: z.boolean().optional(),
   })
@@ -26,7 +29,11 @@ export const triggerRequestSchema = z
     }
     if (r.params && Object.keys(r.params).length > 0) {
       if (r.strategy === undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['params'], message: 'parameters are for a manual execution of a named strategy only' });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['params'],
+          message: 'parameters are for a manual execution of a named strategy only',
+        });
         return;
       }
       for (const issue of strategyParamsSchema(r.strategy).safeParse(r.params).error?.issues ?? []) {
@@ -40,7 +47,9 @@ export type TriggerAnswer =
   | { kind: 'Started' | 'Joined'; workflow_id: string; run_id: string; action: string }
   | { kind: 'Deferred'; reason: string; cooldown_until: string | null };
 
-export const pauseRequestSchema = z.object({ by: z.string().min(1).max(200), reason: z.string().max(2000).optional() }).strict();
+export const pauseRequestSchema = z
+  .object({ by: z.string().min(1).max(200), reason: z.string().max(2000).optional() })
+  .strict();
 export type PauseRequest = z.infer<typeof pauseRequestSchema>;
 
 export interface GuardianStatus {
@@ -54,7 +63,13 @@ export interface GuardianStatus {
   last_sample_at: string | null;
   last_error: string | null;
   /** The attempt running now; a server's fault (scope 'server') is healed by it for every collection of the server. */
-  active: { workflow_id: string; run_id: string; trigger: string; problem?: ProblemClassName | null; scope?: FaultScope | null } | null;
+  active: {
+    workflow_id: string;
+    run_id: string;
+    trigger: string;
+    problem?: ProblemClassName | null;
+    scope?: FaultScope | null;
+  } | null;
   last_healing: AttemptRecord | null;
   cooldown_until: string | null;
   /** After attempts that could not act: no automatic attempt before this (null when none waits). */

@@ -2,7 +2,13 @@ import { isCancellation, log, patched } from '@temporalio/workflow';
 import type { HealingOutcome } from '../src/domain/healing-outcome';
 import { temporaryHoldWorkflowId } from '../src/domain/workflow-ids';
 import type { Decision } from './attempt-messages';
-import { enter, flushAttributes, openLedger, type HealingAttemptInput, type PreparedLedger } from './attempt/attempt-ledger';
+import {
+  enter,
+  flushAttributes,
+  openLedger,
+  type HealingAttemptInput,
+  type PreparedLedger,
+} from './attempt/attempt-ledger';
 import { TEMPORARY_HOLD_PATCH } from './attempt/attempt-patches';
 import { compensated, runCompensations } from './attempt/compensation-stack';
 import { handleDecisions } from './attempt/decision-handlers';
@@ -23,7 +29,12 @@ import { finishEarly, recordAttempt } from './attempt/record-attempt';
 import { startTemporaryHold } from './attempt/start-temporary-hold';
 
 export type { HealingAttemptInput } from './attempt/attempt-ledger';
-export { APPROVE_ABOVE_IMPACT_CAP_PATCH, NEVER_WORSE_PATCH, TEMPORARY_HOLD_PATCH, VALIDATE_PARAMS_PATCH } from './attempt/attempt-patches';
+export {
+  APPROVE_ABOVE_IMPACT_CAP_PATCH,
+  NEVER_WORSE_PATCH,
+  TEMPORARY_HOLD_PATCH,
+  VALIDATE_PARAMS_PATCH,
+} from './attempt/attempt-patches';
 
 /**
  * One durable healing attempt (seed 002's engine.heal), as phases over one ledger
@@ -57,19 +68,33 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
 
   const tested = await sandbox(l, chosen);
   if (l.input.dry_run) {
-    const reason = tested.result.passed ? `dry run: ${chosen.strategy.name} would run; sandbox passed` : `dry run: sandbox test failed: ${tested.failed_checks}`;
+    const reason = tested.result.passed
+      ? `dry run: ${chosen.strategy.name} would run; sandbox passed`
+      : `dry run: sandbox test failed: ${tested.failed_checks}`;
     await recordAttempt(l, 'DryRun', reason);
     enter(l, 'done', reason);
     flushAttributes(l);
-    return { kind: 'DryRun', problem, strategy: chosen.strategy.name, sandbox_passed: tested.result.passed, reason, attempt_id: l.prepared.attempt_id };
+    return {
+      kind: 'DryRun',
+      problem,
+      strategy: chosen.strategy.name,
+      sandbox_passed: tested.result.passed,
+      reason,
+      attempt_id: l.prepared.attempt_id,
+    };
   }
-  if (!tested.result.passed) return finishEarly(l, { end: 'Deferred', reason: `sandbox test failed: ${tested.failed_checks}` });
+  if (!tested.result.passed)
+    return finishEarly(l, { end: 'Deferred', reason: `sandbox test failed: ${tested.failed_checks}` });
 
   const executed = await execute(l, chosen);
   await stabilize(l, executed.result);
   const v = await verify(l, chosen, initial, executed);
   if (!v.verified) await runCompensations(l, 'not verified');
-  const outcomeId = await recordAttempt(l, 'Completed', v.verified ? 'verified' : `not verified: ${v.not_verified_why}`);
+  const outcomeId = await recordAttempt(
+    l,
+    'Completed',
+    v.verified ? 'verified' : `not verified: ${v.not_verified_why}`,
+  );
 
   // A stopgap stands for temporary_hold only: a hold named by the action restores it then.
   const name = chosen.strategy.name;
@@ -87,8 +112,16 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
   flushAttributes(l);
   log.info('healing attempt finished', { collection: l.input.collection, strategy: name, verified: v.verified });
   return {
-    kind: 'Completed', problem, strategy: name, result: { ...executed.result, improvement: v.improvement }, verified: v.verified, compensated: compensated(l),
-    initial_lambda: initial.lambda, final_lambda: v.final.lambda, attempt_id: l.prepared.attempt_id, outcome_id: outcomeId ?? 0,
+    kind: 'Completed',
+    problem,
+    strategy: name,
+    result: { ...executed.result, improvement: v.improvement },
+    verified: v.verified,
+    compensated: compensated(l),
+    initial_lambda: initial.lambda,
+    final_lambda: v.final.lambda,
+    attempt_id: l.prepared.attempt_id,
+    outcome_id: outcomeId ?? 0,
     ...(temporaryUntil ? { temporary_until: temporaryUntil } : {}),
   };
 }
@@ -98,7 +131,12 @@ async function endAfter(l: PreparedLedger, err: unknown): Promise<HealingOutcome
   const { status } = l;
   if (isCancellation(err) && !status.abort) {
     // Cancelled through Temporal (its UI or CLI) rather than `selfheal abort`: an abort all the same.
-    status.abort = { decision: 'aborted', by: 'a Temporal cancellation request', comment: null, at: new Date().toISOString() };
+    status.abort = {
+      decision: 'aborted',
+      by: 'a Temporal cancellation request',
+      comment: null,
+      at: new Date().toISOString(),
+    };
   }
   if (isCancellation(err) && status.abort) {
     // Aborted by a person: undo what was done, then record it, none of it cancellable.
@@ -106,8 +144,13 @@ async function endAfter(l: PreparedLedger, err: unknown): Promise<HealingOutcome
     const reason = `aborted by ${abort.by}${abort.comment ? `: ${abort.comment}` : ''} during ${status.phase}`;
     const end = await endUnfinished(l, 'Aborted', reason);
     return {
-      kind: 'Aborted', problem: l.problem, strategy: l.chosen?.strategy.name ?? null, reason, compensated: end.compensated,
-      attempt_id: l.prepared.attempt_id, outcome_id: end.outcome_id,
+      kind: 'Aborted',
+      problem: l.problem,
+      strategy: l.chosen?.strategy.name ?? null,
+      reason,
+      compensated: end.compensated,
+      attempt_id: l.prepared.attempt_id,
+      outcome_id: end.outcome_id,
     };
   }
   // A step kept failing after its retries: nothing is left half-done or uncompensated, the

@@ -1,4 +1,10 @@
-import { CancellationScope, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { problemClassSchema } from '../src/domain/problem-class';
 import { strategyPlanSchema } from '../src/strategies/strategy';
@@ -26,17 +32,36 @@ const mustFinish = proxyActivities<Activities>(mustFinishOptions);
  * plan it recorded (the exact snapshot taken before it acted). Irreversible strategies are refused.
  */
 export async function rollbackAttempt(input: RollbackInput): Promise<RollbackResult> {
-  upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }, { key: PHASE_SA, value: 'prepare' }]);
-  const prepared = await acts.prepareAttempt.executeWithOptions({ ...quickOptions, summary: 'prepare: open the rollback record' }, [
-    { collection: input.collection, trigger: `rollback by ${input.by}` },
+  upsertSearchAttributes([
+    { key: COLLECTION_SA, value: input.collection },
+    { key: PHASE_SA, value: 'prepare' },
   ]);
+  const prepared = await acts.prepareAttempt.executeWithOptions(
+    { ...quickOptions, summary: 'prepare: open the rollback record' },
+    [{ collection: input.collection, trigger: `rollback by ${input.by}` }],
+  );
   const found = await acts.loadRollbackTarget.executeWithOptions(
-    { ...quickOptions, summary: input.attempt_id === undefined ? 'select: the last change that still stands' : `select: the change of action ${input.attempt_id}` },
+    {
+      ...quickOptions,
+      summary:
+        input.attempt_id === undefined
+          ? 'select: the last change that still stands'
+          : `select: the change of action ${input.attempt_id}`,
+    },
     [{ collection: input.collection, ...(input.attempt_id === undefined ? {} : { attempt_id: input.attempt_id }) }],
   );
   const refuse = async (reason: string, retry = false): Promise<RollbackResult> => {
     await acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: 'record: refused' }, [
-      { attempt_id: prepared.attempt_id, status: 'Deferred', problem_class: null, strategy_name: null, reason: `rollback refused: ${reason}`, sandbox: null, compensation: null, outcome: null },
+      {
+        attempt_id: prepared.attempt_id,
+        status: 'Deferred',
+        problem_class: null,
+        strategy_name: null,
+        reason: `rollback refused: ${reason}`,
+        sandbox: null,
+        compensation: null,
+        outcome: null,
+      },
     ]);
     upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
     setCurrentDetails(`rollback refused: ${reason}`);
@@ -47,7 +72,12 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
   const plan = strategyPlanSchema.parse(t.plan);
   // What the change touched beyond the collection may be in another attempt's hands right now.
   const lease = plan.lease
-    ? await takeLease(plan.lease.lease_id, { workflow_id: workflowInfo().workflowId, collection: input.collection, attempt_id: prepared.attempt_id, target: plan.lease.target })
+    ? await takeLease(plan.lease.lease_id, {
+        workflow_id: workflowInfo().workflowId,
+        collection: input.collection,
+        attempt_id: prepared.attempt_id,
+        target: plan.lease.target,
+      })
     : null;
   if (lease && !lease.held) return refuse(lease.reason, true);
   try {
@@ -57,7 +87,10 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
   }
 
   async function undo(): Promise<RollbackResult> {
-    upsertSearchAttributes([{ key: STRATEGY_SA, value: t.strategy_name }, { key: PHASE_SA, value: 'compensate' }]);
+    upsertSearchAttributes([
+      { key: STRATEGY_SA, value: t.strategy_name },
+      { key: PHASE_SA, value: 'compensate' },
+    ]);
     setCurrentDetails(`**compensate** — undoing action ${t.attempt_id} (${t.strategy_name})`);
     await CancellationScope.nonCancellable(() =>
       mustFinish.compensateStrategy.executeWithOptions(
@@ -80,6 +113,11 @@ export async function rollbackAttempt(input: RollbackInput): Promise<RollbackRes
     ]);
     upsertSearchAttributes([{ key: PHASE_SA, value: 'done' }]);
     setCurrentDetails(`**done** — ${reason}`);
-    return { kind: 'RolledBack', attempt_id: prepared.attempt_id, rolled_back: t.attempt_id, strategy: t.strategy_name };
+    return {
+      kind: 'RolledBack',
+      attempt_id: prepared.attempt_id,
+      rolled_back: t.attempt_id,
+      strategy: t.strategy_name,
+    };
   }
 }

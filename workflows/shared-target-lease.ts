@@ -32,7 +32,9 @@ const MAX_LEASE_MS = 24 * 60 * 60 * 1000;
 export async function sharedTargetLease(holder: LeaseHolder): Promise<void> {
   let released = false;
   setHandler(releaseLeaseSignal, () => void (released = true));
-  setCurrentDetails(`**held** — ${holder.target} is being changed by action ${holder.attempt_id} (\`${holder.workflow_id}\`, collection \`${holder.collection}\`)`);
+  setCurrentDetails(
+    `**held** — ${holder.target} is being changed by action ${holder.attempt_id} (\`${holder.workflow_id}\`, collection \`${holder.collection}\`)`,
+  );
   await condition(() => released, MAX_LEASE_MS);
 }
 

@@ -46,11 +46,17 @@ const acts = proxyActivities<Activities>(quickOptions);
  * Cancelling the hold (Temporal UI or CLI) keeps the change.
  */
 export async function temporaryHold(input: TemporaryHoldInput): Promise<TemporaryHoldResult> {
-  upsertSearchAttributes([{ key: COLLECTION_SA, value: input.collection }, { key: STRATEGY_SA, value: input.strategy }, { key: PHASE_SA, value: 'hold' }]);
+  upsertSearchAttributes([
+    { key: COLLECTION_SA, value: input.collection },
+    { key: STRATEGY_SA, value: input.strategy },
+    { key: PHASE_SA, value: 'hold' },
+  ]);
   const what = `action ${input.attempt_id} (${input.strategy}) on ${input.collection}`;
   if (!input.restore_now) {
     const until = new Date(Date.now() + input.hold_seconds * 1000).toISOString();
-    setCurrentDetails(`**hold** — ${what} stands until ${until}, then its previous setting is restored (cancel this workflow to keep it)`);
+    setCurrentDetails(
+      `**hold** — ${what} stands until ${until}, then its previous setting is restored (cancel this workflow to keep it)`,
+    );
     await sleep(input.hold_seconds * 1000, { summary: `hold: ${input.strategy} stands for ${input.hold_seconds} s` });
   }
   upsertSearchAttributes([{ key: PHASE_SA, value: 'compensate' }]);
@@ -58,13 +64,16 @@ export async function temporaryHold(input: TemporaryHoldInput): Promise<Temporar
   const wait = async (why: string): Promise<void> => {
     setCurrentDetails(`**restore** — ${what}: ${why}; trying again in ${retryMs / 1000} s`);
     await sleep(retryMs, { summary: `restore: wait (${why})` });
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof temporaryHold>({ ...input, restore_now: true });
+    if (workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof temporaryHold>({ ...input, restore_now: true });
   };
   for (;;) {
-    const state = await acts.loadHoldTarget.executeWithOptions({ ...quickOptions, summary: `restore: does the change of action ${input.attempt_id} still stand?` }, [
-      { collection: input.collection, attempt_id: input.attempt_id },
-    ]);
-    if (state.kind === 'undone') return done({ kind: 'AlreadyRestored', attempt_id: input.attempt_id, reason: state.reason });
+    const state = await acts.loadHoldTarget.executeWithOptions(
+      { ...quickOptions, summary: `restore: does the change of action ${input.attempt_id} still stand?` },
+      [{ collection: input.collection, attempt_id: input.attempt_id }],
+    );
+    if (state.kind === 'undone')
+      return done({ kind: 'AlreadyRestored', attempt_id: input.attempt_id, reason: state.reason });
     if (state.kind === 'covered') {
       await wait(`action ${state.by_attempt_id} (the same strategy, later) stands on it and is undone first`);
       continue;
@@ -73,7 +82,13 @@ export async function temporaryHold(input: TemporaryHoldInput): Promise<Temporar
     try {
       child = await startChild(rollbackAttempt, {
         workflowId: healingAttemptWorkflowId(input.collection),
-        args: [{ collection: input.collection, by: `the temporary hold of action ${input.attempt_id} (${input.hold_seconds} s)`, attempt_id: input.attempt_id }],
+        args: [
+          {
+            collection: input.collection,
+            by: `the temporary hold of action ${input.attempt_id} (${input.hold_seconds} s)`,
+            attempt_id: input.attempt_id,
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `restore after the temporary hold: ${what}`,
       });
@@ -83,7 +98,13 @@ export async function temporaryHold(input: TemporaryHoldInput): Promise<Temporar
       continue;
     }
     const r = await child.result();
-    if (r.kind === 'RolledBack') return done({ kind: 'Restored', attempt_id: input.attempt_id, rollback_attempt_id: r.attempt_id, strategy: r.strategy });
+    if (r.kind === 'RolledBack')
+      return done({
+        kind: 'Restored',
+        attempt_id: input.attempt_id,
+        rollback_attempt_id: r.attempt_id,
+        strategy: r.strategy,
+      });
     if (!r.retry) return done({ kind: 'AlreadyRestored', attempt_id: input.attempt_id, reason: r.reason });
     await wait(r.reason);
   }

@@ -17,7 +17,11 @@ export const analyzeTable = defineStrategy(analyzeTableSpec, {
     const started = Date.now();
     const checks = [await checkCanAlterTable(ctx.db, ctx.collection.table_oid)];
     if (!checks[0]!.passed) return sandboxResult('prerequisites', checks, started);
-    checks.push(await completeSandbox(ctx, analyzeTable.descriptor.estimated_duration_seconds, (c, scratch) => c.query(`ANALYZE ${scratch}`).then(() => undefined)));
+    checks.push(
+      await completeSandbox(ctx, analyzeTable.descriptor.estimated_duration_seconds, (c, scratch) =>
+        c.query(`ANALYZE ${scratch}`).then(() => undefined),
+      ),
+    );
     return sandboxResult('complete', checks, started);
   },
 
@@ -26,12 +30,21 @@ export const analyzeTable = defineStrategy(analyzeTableSpec, {
     return {
       params: { table: `${ctx.collection.table_schema}.${ctx.collection.table_name}` },
       snapshot: null,
-      before: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
+      before: {
+        mods_since_analyze: t.mods_since_analyze,
+        reltuples: t.reltuples,
+        last_analyzed_at: t.last_analyzed_at,
+      },
     };
   },
 
   async execute(ctx) {
-    await runCancellable(ctx, `ANALYZE ${qualifiedName(ctx.collection.table_schema, ctx.collection.table_name)}`, ctx.budgetMs, { step: 'ANALYZE' });
+    await runCancellable(
+      ctx,
+      `ANALYZE ${qualifiedName(ctx.collection.table_schema, ctx.collection.table_name)}`,
+      ctx.budgetMs,
+      { step: 'ANALYZE' },
+    );
     const t = await readTableStats(ctx.db, ctx.collection.table_oid);
     return { success: true, actions_taken: 1, improvement: 0, metadata: { reltuples_after: t.reltuples } };
   },

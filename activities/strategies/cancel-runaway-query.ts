@@ -31,11 +31,19 @@ export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
       'prerequisites',
       [
         await checkCanSignal(ctx.db),
-        { name: 'runaway_present', passed: targets.length > 0, detail: targets.length ? targets.map((t) => `pid ${t.pid} (${t.user_name})`).join(', ') : 'no runaway statement is left' },
+        {
+          name: 'runaway_present',
+          passed: targets.length > 0,
+          detail: targets.length
+            ? targets.map((t) => `pid ${t.pid} (${t.user_name})`).join(', ')
+            : 'no runaway statement is left',
+        },
         {
           name: 'not_superuser',
           passed: targets.length > su.length,
-          detail: su.length ? `superuser statements are never cancelled: ${su.map((t) => `pid ${t.pid}`).join(', ')}` : 'no target is a superuser session',
+          detail: su.length
+            ? `superuser statements are never cancelled: ${su.map((t) => `pid ${t.pid}`).join(', ')}`
+            : 'no target is a superuser session',
         },
       ],
       started,
@@ -53,16 +61,20 @@ export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
     for (const t of targets) {
       ctx.heartbeat({ pid: t.pid });
       // Only while the same statement runs: a new one in that session is not the runaway one.
-      const still = await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query_start = $2::timestamptz AND state = $3', [t.pid, t.query_start, 'active']);
+      const still = await ctx.db.query(
+        'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query_start = $2::timestamptz AND state = $3',
+        [t.pid, t.query_start, 'active'],
+      );
       if (still.rows.length === 0) continue;
       if (await signalSession(ctx.db, t, 'cancel')) cancelled.push(t.pid);
     }
     // Cancellation is asynchronous: wait until the statements have ended.
     const deadline = Date.now() + Math.min(SETTLE_MS, ctx.budgetMs);
     while (Date.now() < deadline && !ctx.signal.aborted) {
-      const { rows } = await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY ($1::int[]) AND state = $2 AND query_start = ANY ($3::timestamptz[])', [
-        cancelled, 'active', targets.map((t) => t.query_start),
-      ]);
+      const { rows } = await ctx.db.query(
+        'SELECT 1 FROM pg_stat_activity WHERE pid = ANY ($1::int[]) AND state = $2 AND query_start = ANY ($3::timestamptz[])',
+        [cancelled, 'active', targets.map((t) => t.query_start)],
+      );
       if (rows.length === 0) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -70,7 +82,9 @@ export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
       success: cancelled.length > 0,
       actions_taken: cancelled.length,
       improvement: 0,
-      ...(cancelled.length ? {} : { error: 'no runaway statement could be cancelled (finished, or a superuser session)' }),
+      ...(cancelled.length
+        ? {}
+        : { error: 'no runaway statement could be cancelled (finished, or a superuser session)' }),
       metadata: { cancelled_pids: cancelled },
     };
   },

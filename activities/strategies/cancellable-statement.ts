@@ -7,7 +7,12 @@ const HEARTBEAT_MS = 1000;
  * Runs one long statement (CREATE INDEX / REINDEX CONCURRENTLY: no transaction block) on its own
  * connection: heartbeating while it runs, cancelled on abort, and bounded by `timeoutMs`.
  */
-export async function runCancellable(ctx: StrategyContext<Pool>, sql: string, timeoutMs: number, details: Record<string, unknown>): Promise<void> {
+export async function runCancellable(
+  ctx: StrategyContext<Pool>,
+  sql: string,
+  timeoutMs: number,
+  details: Record<string, unknown>,
+): Promise<void> {
   const client: PoolClient = await ctx.db.connect();
   let onAbort: (() => void) | undefined;
   const beat = setInterval(() => ctx.heartbeat(details), HEARTBEAT_MS);

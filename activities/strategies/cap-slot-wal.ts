@@ -8,7 +8,6 @@ import { capSlotWalSpec } from '../../src/domain/strategies/specs/cap-slot-wal';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
-
 const RELOAD_WAIT_MS = 5000;
 
 /** A person's cap (execute --param max_slot_wal_keep_size_mb=N), else slot_wal_keep_size_mb. */
@@ -40,8 +39,18 @@ export const capSlotWal = defineStrategy(capSlotWalSpec, {
     const capMb = capOf(ctx);
     const capBytes = capMb * 1024 * 1024;
     const checks: Check[] = [
-      { name: 'can_alter_system', passed: rows[0]?.alter === true, detail: rows[0]?.alter ? 'may ALTER SYSTEM SET max_slot_wal_keep_size' : 'needs superuser or GRANT ALTER SYSTEM ON PARAMETER max_slot_wal_keep_size' },
-      { name: 'can_checkpoint', passed: rows[0]?.checkpoint === true, detail: rows[0]?.checkpoint ? 'may CHECKPOINT' : 'needs superuser or pg_checkpoint' },
+      {
+        name: 'can_alter_system',
+        passed: rows[0]?.alter === true,
+        detail: rows[0]?.alter
+          ? 'may ALTER SYSTEM SET max_slot_wal_keep_size'
+          : 'needs superuser or GRANT ALTER SYSTEM ON PARAMETER max_slot_wal_keep_size',
+      },
+      {
+        name: 'can_checkpoint',
+        passed: rows[0]?.checkpoint === true,
+        detail: rows[0]?.checkpoint ? 'may CHECKPOINT' : 'needs superuser or pg_checkpoint',
+      },
       {
         name: 'cap_below_retention',
         passed: slots.some((s) => s.retained_bytes > capBytes),
@@ -91,7 +100,11 @@ export const capSlotWal = defineStrategy(capSlotWalSpec, {
   async compensate(ctx, plan) {
     const snap = plan.snapshot;
     if ((await alterSystemValue(ctx.db)) === snap.previous) return;
-    await ctx.db.query(snap.previous === null ? 'ALTER SYSTEM RESET max_slot_wal_keep_size' : `ALTER SYSTEM SET max_slot_wal_keep_size = ${quoteLiteral(snap.previous)}`);
+    await ctx.db.query(
+      snap.previous === null
+        ? 'ALTER SYSTEM RESET max_slot_wal_keep_size'
+        : `ALTER SYSTEM SET max_slot_wal_keep_size = ${quoteLiteral(snap.previous)}`,
+    );
     await ctx.db.query('SELECT pg_reload_conf()');
   },
 });
@@ -109,7 +122,9 @@ async function reloadUntil(db: Queryable, mb: string): Promise<void> {
   await db.query('SELECT pg_reload_conf()');
   const deadline = Date.now() + RELOAD_WAIT_MS;
   while (Date.now() < deadline) {
-    const { rows } = await db.query<{ s: string }>("SELECT setting AS s FROM pg_settings WHERE name = 'max_slot_wal_keep_size'");
+    const { rows } = await db.query<{ s: string }>(
+      "SELECT setting AS s FROM pg_settings WHERE name = 'max_slot_wal_keep_size'",
+    );
     if (rows[0]?.s === mb) return;
     await new Promise((r) => setTimeout(r, 100));
   }

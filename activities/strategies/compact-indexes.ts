@@ -36,12 +36,19 @@ export const compactIndexes = defineStrategy(compactIndexesSpec, {
     checks.push({
       name: 'targets_exist',
       passed: targets.length > 0,
-      detail: targets.length > 0 ? targets.map((t) => `${t.schema}.${t.name}`).join(', ') : 'no fragmented btree index of the table is left',
+      detail:
+        targets.length > 0
+          ? targets.map((t) => `${t.schema}.${t.name}`).join(', ')
+          : 'no fragmented btree index of the table is left',
     });
     checks.push(await checkNoOldSnapshots(ctx.db));
     if (checks.some((c) => !c.passed)) return sandboxResult('prerequisites', checks, started);
     // The rebuild itself, on a scratch copy: how long REINDEX CONCURRENTLY takes per row here.
-    checks.push(await completeSandbox(ctx, compactIndexes.descriptor.estimated_duration_seconds, (c, scratch) => c.query(`REINDEX TABLE CONCURRENTLY ${scratch}`).then(() => undefined)));
+    checks.push(
+      await completeSandbox(ctx, compactIndexes.descriptor.estimated_duration_seconds, (c, scratch) =>
+        c.query(`REINDEX TABLE CONCURRENTLY ${scratch}`).then(() => undefined),
+      ),
+    );
     return sandboxResult('complete', checks, started);
   },
 
@@ -73,19 +80,31 @@ export const compactIndexes = defineStrategy(compactIndexesSpec, {
         }
       }
       const remaining = deadline - Date.now();
-      if (remaining <= 1000) return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
+      if (remaining <= 1000)
+        return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
       try {
         await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS);
-        await runCancellable(ctx, reindexStatement(ix), remaining, { step: 'reindex', index: `${ix.schema}.${ix.name}` });
+        await runCancellable(ctx, reindexStatement(ix), remaining, {
+          step: 'reindex',
+          index: `${ix.schema}.${ix.name}`,
+        });
         rebuilt++;
       } catch (err) {
         // Best effort here; the attempt's cleanup step retries until the leftovers are gone.
         await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS).catch(() => undefined);
         if (ctx.signal.aborted) throw err;
-        return { ...failedResult(`REINDEX INDEX CONCURRENTLY ${ix.schema}.${ix.name}: ${(err as Error).message}`), actions_taken: rebuilt };
+        return {
+          ...failedResult(`REINDEX INDEX CONCURRENTLY ${ix.schema}.${ix.name}: ${(err as Error).message}`),
+          actions_taken: rebuilt,
+        };
       }
     }
-    return { success: true, actions_taken: rebuilt, improvement: 0, metadata: { rebuilt, already_healthy: done.length } };
+    return {
+      success: true,
+      actions_taken: rebuilt,
+      improvement: 0,
+      metadata: { rebuilt, already_healthy: done.length },
+    };
   },
 
   /** After a failed or cancelled execute: no half-built index may stay. Idempotent. */
@@ -128,7 +147,9 @@ async function resolveTargets(ctx: StrategyContext<Pool>): Promise<IndexRef[]> {
     [oids, ctx.collection.table_oid],
   );
   // Keep the problem's order: most fragmented first.
-  return oids.flatMap((oid) => rows.filter((r) => Number(r.oid) === Number(oid)).map(({ schema, name }) => ({ schema, name })));
+  return oids.flatMap((oid) =>
+    rows.filter((r) => Number(r.oid) === Number(oid)).map(({ schema, name }) => ({ schema, name })),
+  );
 }
 
 async function measure(db: Pool, ix: IndexRef): Promise<IndexMeasure | undefined> {
@@ -161,13 +182,15 @@ function reindexStatement(ix: IndexRef): string {
 async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, deadline: number): Promise<boolean> {
   // Seen either as our own statement text on another backend, or as a rebuild in progress on the table.
   const running = async () =>
-    (await ctx.db.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM pg_stat_activity
+    (
+      await ctx.db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM pg_stat_activity
                 WHERE pid <> pg_backend_pid() AND datname = current_database() AND state = 'active' AND query = $1)
             + (SELECT count(*) FROM pg_stat_progress_create_index
                 WHERE pid <> pg_backend_pid() AND datname = current_database() AND relid = $2 AND command LIKE 'REINDEX%') AS n`,
-      [reindexStatement(ix), ctx.collection.table_oid],
-    )).rows[0]!.n > 0;
+        [reindexStatement(ix), ctx.collection.table_oid],
+      )
+    ).rows[0]!.n > 0;
   if (!(await running())) return false;
   while ((await running()) && Date.now() < deadline) {
     if (ctx.signal.aborted) throw new Error('cancelled while waiting for another rebuild of the index');
@@ -211,4 +234,3 @@ function fmt(x: number | null | undefined): string {
 function fmtBytes(x: number | undefined): string {
   return x === undefined ? '?' : `${(x / 1048576).toFixed(1)} MB`;
 }
-

@@ -7,7 +7,6 @@ import { drainHotPartitionSpec } from '../../src/domain/strategies/specs/drain-h
 import { moveSlice, type Slice } from './partition-moves';
 import { planMoves, putRowsBack, sandboxHotspotMove, verifyNotHot } from './rebalance-partitions';
 
-
 /**
  * drain_hot_partition: empties the hot partition at once, its rows spread evenly over all the
  * others (one hash slice per partition), without sampling between moves. Faster and blunter than
@@ -28,7 +27,12 @@ export const drainHotPartition = defineStrategy(drainHotPartitionSpec, {
     const moves: { slice: Slice; moved: number }[] = [];
     await withClient(ctx.db, async (c) => {
       for (let i = 0; i < cold.length && !ctx.signal.aborted; i++) {
-        const slice: Slice = { from: hot, to: cold[i]!, lo: Math.floor((100 * i) / cold.length), hi: Math.floor((100 * (i + 1)) / cold.length) };
+        const slice: Slice = {
+          from: hot,
+          to: cold[i]!,
+          lo: Math.floor((100 * i) / cold.length),
+          hi: Math.floor((100 * (i + 1)) / cold.length),
+        };
         ctx.heartbeat({ slice });
         moves.push({ slice, moved: await moveSlice(c, snap.placement_key, snap.placement, slice) });
       }

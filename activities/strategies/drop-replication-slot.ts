@@ -17,12 +17,24 @@ export const dropReplicationSlot = defineStrategy(dropReplicationSlotSpec, {
   async sandbox(ctx) {
     const started = Date.now();
     const slots = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
-    const { rows } = await ctx.db.query<{ ok: boolean }>('SELECT rolsuper OR rolreplication AS ok FROM pg_roles WHERE rolname = current_user');
+    const { rows } = await ctx.db.query<{ ok: boolean }>(
+      'SELECT rolsuper OR rolreplication AS ok FROM pg_roles WHERE rolname = current_user',
+    );
     return sandboxResult(
       'prerequisites',
       [
-        { name: 'can_drop_slots', passed: rows[0]?.ok === true, detail: rows[0]?.ok ? 'superuser or REPLICATION' : 'dropping slots needs superuser or the REPLICATION attribute' },
-        { name: 'slots_to_drop', passed: slots.length > 0, detail: slots.length ? slots.map((s) => s.slot_name).join(', ') : 'no inactive slot retains too much WAL' },
+        {
+          name: 'can_drop_slots',
+          passed: rows[0]?.ok === true,
+          detail: rows[0]?.ok
+            ? 'superuser or REPLICATION'
+            : 'dropping slots needs superuser or the REPLICATION attribute',
+        },
+        {
+          name: 'slots_to_drop',
+          passed: slots.length > 0,
+          detail: slots.length ? slots.map((s) => s.slot_name).join(', ') : 'no inactive slot retains too much WAL',
+        },
       ],
       started,
     );
@@ -44,11 +56,23 @@ export const dropReplicationSlot = defineStrategy(dropReplicationSlotSpec, {
       );
       if (rows.length) dropped.push(name);
     }
-    return { success: dropped.length > 0, actions_taken: dropped.length, improvement: 0, ...(dropped.length ? {} : { error: 'no slot was dropped (gone or active again)' }), metadata: { dropped } };
+    return {
+      success: dropped.length > 0,
+      actions_taken: dropped.length,
+      improvement: 0,
+      ...(dropped.length ? {} : { error: 'no slot was dropped (gone or active again)' }),
+      metadata: { dropped },
+    };
   },
 
   async verify(ctx) {
     const left = retainingSlots(await readReplicationSlots(ctx.db), ctx.config);
-    return { verified: left.length === 0, after: { retaining: left }, detail: left.length ? `still retaining: ${left.map((s) => s.slot_name).join(', ')}` : 'no slot retains WAL past the warning size' };
+    return {
+      verified: left.length === 0,
+      after: { retaining: left },
+      detail: left.length
+        ? `still retaining: ${left.map((s) => s.slot_name).join(', ')}`
+        : 'no slot retains WAL past the warning size',
+    };
   },
 });

@@ -14,7 +14,6 @@ import { sandboxResult, type Check } from './sandbox-checks';
 const TARGET_MARGIN = 0.9;
 const MAX_SHARE = 0.9;
 
-
 /**
  * evict_cold_data: moves the coldest rows (least recently accessed, else oldest) of the oversized
  * list into `<table>_archive`, just enough to bring it under centroid_skew_ratio × the mean.
@@ -35,13 +34,17 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
     checks.push({
       name: 'skewed_list_named',
       passed: ctx.problem.class === 'CentroidSkew' && ctx.problem.centroid_ids.length > 0,
-      detail: ctx.problem.class === 'CentroidSkew' ? `list ${ctx.problem.centroid_ids[0]} is oversized` : `the problem is ${ctx.problem.class}`,
+      detail:
+        ctx.problem.class === 'CentroidSkew'
+          ? `list ${ctx.problem.centroid_ids[0]} is oversized`
+          : `the problem is ${ctx.problem.class}`,
     });
     return sandboxResult('prerequisites', checks, started);
   },
 
   async plan(ctx) {
-    if (ctx.problem.class !== 'CentroidSkew') throw new Error(`evict_cold_data handles CentroidSkew, not ${ctx.problem.class}`);
+    if (ctx.problem.class !== 'CentroidSkew')
+      throw new Error(`evict_cold_data handles CentroidSkew, not ${ctx.problem.class}`);
     const r = await partitionedTarget(ctx);
     if (!('target' in r)) throw new Error(r.reason);
     if (!r.target.layout.archive_table) throw new Error('no archive table');
@@ -54,9 +57,20 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
     // After evicting n rows: (B − n) ≤ ratio × (total − n) / k.
     const n = k > ratio ? Math.ceil((k * B - ratio * total) / (k - ratio)) : Math.ceil(B / 2);
     return {
-      params: { list: big, rows: Math.max(0, Math.min(Math.floor(B * MAX_SHARE), n)), order_by: (await coldColumn(ctx)) ?? r.target.placement.id_column },
-      snapshot: { placement_key: `${ctx.attemptKey}/evict_cold_data`, placement: r.target.placement, archive: splitQualified(r.target.layout.archive_table) },
-      before: { lists: parts.map((p) => ({ list: p.value, rows: p.reltuples })), ratio: total > 0 ? (B * k) / total : 0 },
+      params: {
+        list: big,
+        rows: Math.max(0, Math.min(Math.floor(B * MAX_SHARE), n)),
+        order_by: (await coldColumn(ctx)) ?? r.target.placement.id_column,
+      },
+      snapshot: {
+        placement_key: `${ctx.attemptKey}/evict_cold_data`,
+        placement: r.target.placement,
+        archive: splitQualified(r.target.layout.archive_table),
+      },
+      before: {
+        lists: parts.map((p) => ({ list: p.value, rows: p.reltuples })),
+        ratio: total > 0 ? (B * k) / total : 0,
+      },
     };
   },
 
@@ -72,9 +86,13 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
     const moved = await withClient(ctx.db, async (c) => {
       await c.query('BEGIN');
       try {
-        await savePlacement(c, snap.placement_key, p, `t.${id} IN (SELECT ${id} FROM ${t} WHERE ${key} = $2 ORDER BY ${order}, ${id} LIMIT $3)`, [
-          plan.params.list, plan.params.rows,
-        ]);
+        await savePlacement(
+          c,
+          snap.placement_key,
+          p,
+          `t.${id} IN (SELECT ${id} FROM ${t} WHERE ${key} = $2 ORDER BY ${order}, ${id} LIMIT $3)`,
+          [plan.params.list, plan.params.rows],
+        );
         const r = await c.query(
           `WITH gone AS (DELETE FROM ${t} WHERE ${key} = $1 AND ${id} IN (${coldest}) RETURNING *)
            INSERT INTO ${qualifiedName(snap.archive.schema, snap.archive.table)} SELECT * FROM gone`,
@@ -88,7 +106,13 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
         throw err;
       }
     });
-    return { success: moved > 0, actions_taken: moved > 0 ? 1 : 0, improvement: 0, ...(moved ? {} : { error: 'no row to evict' }), metadata: { evicted: moved } };
+    return {
+      success: moved > 0,
+      actions_taken: moved > 0 ? 1 : 0,
+      improvement: 0,
+      ...(moved ? {} : { error: 'no row to evict' }),
+      metadata: { evicted: moved },
+    };
   },
 
   async verify(ctx, plan) {

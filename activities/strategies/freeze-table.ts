@@ -18,28 +18,43 @@ import { completeSandbox } from './scratch-sandbox';
 export const freezeTable = defineStrategy(freezeTableSpec, {
   async sandbox(ctx) {
     const started = Date.now();
-    const vacuums = (await readMaintenanceJobs(ctx.db, ctx.collection.table_oid)).filter((j) => j.job_type === 'vacuum' || j.job_type === 'autovacuum');
+    const vacuums = (await readMaintenanceJobs(ctx.db, ctx.collection.table_oid)).filter(
+      (j) => j.job_type === 'vacuum' || j.job_type === 'autovacuum',
+    );
     const checks = [
       await checkCanAlterTable(ctx.db, ctx.collection.table_oid),
       {
         name: 'no_vacuum_running',
         passed: vacuums.length === 0,
-        detail: vacuums.length ? `a vacuum already runs on the table (pid ${vacuums.map((j) => j.pid).join(', ')}): ours would wait for it` : 'no vacuum runs on the table',
+        detail: vacuums.length
+          ? `a vacuum already runs on the table (pid ${vacuums.map((j) => j.pid).join(', ')}): ours would wait for it`
+          : 'no vacuum runs on the table',
       },
     ];
     if (checks.some((c) => !c.passed)) return sandboxResult('prerequisites', checks, started);
-    checks.push(await completeSandbox(ctx, freezeTable.descriptor.estimated_duration_seconds, (c, scratch) => c.query(`VACUUM (FREEZE) ${scratch}`).then(() => undefined)));
+    checks.push(
+      await completeSandbox(ctx, freezeTable.descriptor.estimated_duration_seconds, (c, scratch) =>
+        c.query(`VACUUM (FREEZE) ${scratch}`).then(() => undefined),
+      ),
+    );
     return sandboxResult('complete', checks, started);
   },
 
   async plan(ctx) {
     const t = await readTableStats(ctx.db, ctx.collection.table_oid);
-    return { params: { table: table(ctx) }, snapshot: null, before: { xid_age: t.xid_age, freeze_max_age: t.freeze_max_age } };
+    return {
+      params: { table: table(ctx) },
+      snapshot: null,
+      before: { xid_age: t.xid_age, freeze_max_age: t.freeze_max_age },
+    };
   },
 
   async execute(ctx, plan) {
     const started = Date.now();
-    await runCancellable(ctx, `VACUUM (FREEZE) ${table(ctx)}`, ctx.budgetMs, { step: 'VACUUM (FREEZE)', table: plan.params.table });
+    await runCancellable(ctx, `VACUUM (FREEZE) ${table(ctx)}`, ctx.budgetMs, {
+      step: 'VACUUM (FREEZE)',
+      table: plan.params.table,
+    });
     const after = await readTableStats(ctx.db, ctx.collection.table_oid);
     const before = plan.before.xid_age;
     return {

@@ -54,6 +54,7 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Strategy<Pool>> = new Map(IMPLEMENTED
 
 export function strategyImplementation(name: string): Strategy<Pool> {
   const s = IMPLEMENTATIONS.get(name);
-  if (!s) throw new Error(`no implementation for strategy "${name}" (known: ${STRATEGIES.map((d) => d.name).join(', ')})`);
+  if (!s)
+    throw new Error(`no implementation for strategy "${name}" (known: ${STRATEGIES.map((d) => d.name).join(', ')})`);
   return s;
 }

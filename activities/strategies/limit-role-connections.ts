@@ -40,16 +40,30 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
     const p = await proposal(ctx);
     const checks: Check[] = [await checkCanSignal(ctx.db)];
     if (!p) {
-      checks.push({ name: 'role_to_limit', passed: false, detail: 'no ordinary role other than the controller holds client sessions' });
+      checks.push({
+        name: 'role_to_limit',
+        passed: false,
+        detail: 'no ordinary role other than the controller holds client sessions',
+      });
       return sandboxResult('prerequisites', checks, started);
     }
     // read_only: ALTER ROLE … CONNECTION LIMIT really runs, and a rollback really undoes it.
     const level = 'read_only' as const;
     try {
-      await inRolledBackTransaction(ctx.db, (c) => c.query(`ALTER ROLE ${quoteIdent(p.params.role)} CONNECTION LIMIT ${p.params.limit}`));
-      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${p.params.role} CONNECTION LIMIT ${p.params.limit} ran and was rolled back` });
+      await inRolledBackTransaction(ctx.db, (c) =>
+        c.query(`ALTER ROLE ${quoteIdent(p.params.role)} CONNECTION LIMIT ${p.params.limit}`),
+      );
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: true,
+        detail: `ALTER ROLE ${p.params.role} CONNECTION LIMIT ${p.params.limit} ran and was rolled back`,
+      });
     } catch (err) {
-      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${p.params.role} failed: ${(err as Error).message} (needs CREATEROLE with ADMIN OPTION on the role, or superuser)` });
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: false,
+        detail: `ALTER ROLE ${p.params.role} failed: ${(err as Error).message} (needs CREATEROLE with ADMIN OPTION on the role, or superuser)`,
+      });
     }
     checks.push({
       name: 'enough_idle_sessions',
@@ -78,7 +92,10 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
     for (const s of p.close) {
       if (ctx.signal.aborted) break;
       // Only while still idle: a session that woke up is doing work and is left alone.
-      const idle = await ctx.db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2::timestamptz AND state = 'idle'", [s.pid, s.backend_start]);
+      const idle = await ctx.db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2::timestamptz AND state = 'idle'",
+        [s.pid, s.backend_start],
+      );
       if (idle.rows.length && (await signalSession(ctx.db, s, 'terminate'))) closed.push(s.pid);
     }
     const deadline = Date.now() + Math.min(SETTLE_MS, ctx.budgetMs);
@@ -87,7 +104,12 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
       if (rows.length === 0) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    return { success: true, actions_taken: 1 + closed.length, improvement: 0, metadata: { role: p.role, limit: p.limit, closed_pids: closed } };
+    return {
+      success: true,
+      actions_taken: 1 + closed.length,
+      improvement: 0,
+      metadata: { role: p.role, limit: p.limit, closed_pids: closed },
+    };
   },
 
   async verify(ctx, plan) {
@@ -109,7 +131,9 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
 });
 
 /** The role to limit, its new limit, and which idle sessions to close. */
-async function proposal(ctx: StrategyContext<Pool>): Promise<{ params: Params; snapshot: Snapshot; excess: number } | null> {
+async function proposal(
+  ctx: StrategyContext<Pool>,
+): Promise<{ params: Params; snapshot: Snapshot; excess: number } | null> {
   const usage = await readConnectionUsage(ctx.db);
   const me = (await ctx.db.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
   const top = usage.top_roles.find((r) => !r.superuser && r.role !== me && r.role !== '');
@@ -125,5 +149,9 @@ async function proposal(ctx: StrategyContext<Pool>): Promise<{ params: Params; s
       ORDER BY a.state_change LIMIT $3`,
     [top.role, ctx.config.idle_connection_seconds, excess],
   );
-  return { params: { role: top.role, limit, close: rows }, snapshot: { role: top.role, connection_limit: (await readConnectionLimit(ctx.db, top.role)) ?? -1 }, excess };
+  return {
+    params: { role: top.role, limit, close: rows },
+    snapshot: { role: top.role, connection_limit: (await readConnectionLimit(ctx.db, top.role)) ?? -1 },
+    excess,
+  };
 }

@@ -28,7 +28,9 @@ export const pauseMaintenance = defineStrategy(pauseMaintenanceSpec, {
     checks.push({
       name: 'can_cancel_autovacuum',
       passed: true,
-      detail: su ? 'superuser: running autovacuum workers can be cancelled' : 'not superuser: autovacuum workers cannot be signalled; disabling it takes effect as they yield',
+      detail: su
+        ? 'superuser: running autovacuum workers can be cancelled'
+        : 'not superuser: autovacuum workers cannot be signalled; disabling it takes effect as they yield',
     });
     return sandboxResult('prerequisites', checks, started);
   },
@@ -112,14 +114,18 @@ export async function restoreReloptions(db: Pool, snap: Snapshot): Promise<void>
   await withTransaction(db, async (client) => {
     await client.query(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
     const current = async () =>
-      (await client.query<{ r: string[] | null }>(
-        'SELECT c.reloptions AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
-        [snap.schema, snap.table],
-      )).rows[0]?.r ?? null;
+      (
+        await client.query<{ r: string[] | null }>(
+          'SELECT c.reloptions AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
+          [snap.schema, snap.table],
+        )
+      ).rows[0]?.r ?? null;
     let now = await current();
     if (sameReloptions(now, snap.reloptions)) return;
     const want = parseReloptions(snap.reloptions);
-    const extra = parseReloptions(now).map(([k]) => k).filter((k) => !want.some(([w]) => w === k));
+    const extra = parseReloptions(now)
+      .map(([k]) => k)
+      .filter((k) => !want.some(([w]) => w === k));
     if (extra.length) await client.query(`ALTER TABLE ${table} ${resetClause(extra)}`);
     if (want.length) await client.query(`ALTER TABLE ${table} ${setClause(want)}`);
     now = await current();

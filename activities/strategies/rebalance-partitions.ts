@@ -26,7 +26,11 @@ interface PartitionLoad {
   rows: number;
 }
 /** The movers' plan: the hot partition's value, the others coldest first, and the loads before. */
-export type MovePlan = TypedPlan<MoveSnapshot, { hot: number; cold: number[] }, { lambda: number; loads: PartitionLoad[]; hot_ratio: number }>;
+export type MovePlan = TypedPlan<
+  MoveSnapshot,
+  { hot: number; cold: number[] },
+  { lambda: number; loads: PartitionLoad[]; hot_ratio: number }
+>;
 
 /**
  * rebalance_partitions (seed 002): moves rows from the hot partition to the coldest ones in
@@ -50,11 +54,19 @@ export const rebalancePartitions = defineStrategy(rebalancePartitionsSpec, {
     const steps: { slice: Slice; moved: number; lambda: number; hot_ratio: number; undone: boolean }[] = [];
     await withClient(ctx.db, async (c) => {
       for (let k = 0; k * STEP_PCT < MAX_SHARE_PCT && !ctx.signal.aborted; k++) {
-        const slice: Slice = { from: hot, to: cold[k % cold.length]!, lo: k * STEP_PCT, hi: Math.min(MAX_SHARE_PCT, (k + 1) * STEP_PCT) };
+        const slice: Slice = {
+          from: hot,
+          to: cold[k % cold.length]!,
+          lo: k * STEP_PCT,
+          hi: Math.min(MAX_SHARE_PCT, (k + 1) * STEP_PCT),
+        };
         ctx.heartbeat({ step: k + 1, slice });
         const moved = await moveSlice(c, snap.placement_key, snap.placement, slice);
         // Measure again over a load window that starts after the move: the load is the load after it.
-        const now = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }), ctx.config);
+        const now = integrityOf(
+          await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }),
+          ctx.config,
+        );
         ctx.heartbeat({ step: k + 1, lambda: now.lambda });
         const ratio = hotRatio(now, hot, ctx);
         if (now.lambda < 0.9 * initial.lambda) {
@@ -77,10 +89,19 @@ export const rebalancePartitions = defineStrategy(rebalancePartitionsSpec, {
         ? {}
         : {
             error: `no increment helped (λ ${initial.lambda.toFixed(3)} before): ${
-              steps.map((s) => `${s.moved} rows to partition ${s.slice.to}, λ ${s.lambda.toFixed(3)}, hot ${s.hot_ratio.toFixed(1)}×${s.undone ? ', undone' : ''}`).join('; ') || 'nothing to move'
+              steps
+                .map(
+                  (s) =>
+                    `${s.moved} rows to partition ${s.slice.to}, λ ${s.lambda.toFixed(3)}, hot ${s.hot_ratio.toFixed(1)}×${s.undone ? ', undone' : ''}`,
+                )
+                .join('; ') || 'nothing to move'
             }`,
           }),
-      metadata: { steps, initial_lambda: initial.lambda, recorded_rows: await placementSize(ctx.db, snap.placement_key) },
+      metadata: {
+        steps,
+        initial_lambda: initial.lambda,
+        recorded_rows: await placementSize(ctx.db, snap.placement_key),
+      },
     };
   },
 
@@ -108,7 +129,12 @@ export async function sandboxHotspotMove(ctx: StrategyContext<Pool>): Promise<Sa
     'prerequisites',
     [
       targetCheck(t),
-      { name: 'hot_partition_named', passed: hot !== undefined, detail: hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion` },
+      {
+        name: 'hot_partition_named',
+        passed: hot !== undefined,
+        detail:
+          hot !== undefined ? `partition ${hot} is hot` : `the problem is ${ctx.problem.class}, not HotspotCongestion`,
+      },
     ],
     started,
   );
@@ -124,30 +150,48 @@ export async function putRowsBack(ctx: StrategyContext<Pool>, plan: Pick<MovePla
 }
 
 /** The plan both partition movers share: the hot partition, the others coldest first, and where placements are kept. */
-export async function planMoves(ctx: StrategyContext<Pool>, strategy: string): Promise<PlanOf<MoveSnapshot, MovePlan['params'], MovePlan['before']>> {
-  if (ctx.problem.class !== 'HotspotCongestion') throw new Error(`${strategy} handles HotspotCongestion, not ${ctx.problem.class}`);
+export async function planMoves(
+  ctx: StrategyContext<Pool>,
+  strategy: string,
+): Promise<PlanOf<MoveSnapshot, MovePlan['params'], MovePlan['before']>> {
+  if (ctx.problem.class !== 'HotspotCongestion')
+    throw new Error(`${strategy} handles HotspotCongestion, not ${ctx.problem.class}`);
   const r = await partitionedTarget(ctx);
   if (!('target' in r)) throw new Error(r.reason);
   const sample = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config), ctx.config);
   const parts = sample.stats.partitioning?.partitions ?? [];
   const hot = ctx.problem.partition_ids[0]!;
-  const cold = parts.filter((p) => p.value !== null && p.value !== hot).sort((a, b) => a.ops_per_s - b.ops_per_s).map((p) => p.value!);
+  const cold = parts
+    .filter((p) => p.value !== null && p.value !== hot)
+    .sort((a, b) => a.ops_per_s - b.ops_per_s)
+    .map((p) => p.value!);
   return {
     params: { hot, cold },
     snapshot: { placement_key: `${ctx.attemptKey}/${strategy}`, placement: r.target.placement },
-    before: { lambda: sample.lambda, loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })), hot_ratio: hotRatio(sample, hot, ctx) },
+    before: {
+      lambda: sample.lambda,
+      loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })),
+      hot_ratio: hotRatio(sample, hot, ctx),
+    },
   };
 }
 
 /** Measured again over a fresh load window: the hot partition carries no more than hotspot_load_ratio × the mean. */
 export async function verifyNotHot(ctx: StrategyContext<Pool>, plan: Pick<MovePlan, 'params' | 'before'>) {
   const hot = plan.params.hot;
-  const sample = integrityOf(await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }), ctx.config);
+  const sample = integrityOf(
+    await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }),
+    ctx.config,
+  );
   const ratio = hotRatio(sample, hot, ctx);
   const parts = sample.stats.partitioning?.partitions ?? [];
   return {
     verified: ratio <= ctx.config.hotspot_load_ratio,
-    after: { lambda: sample.lambda, loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })), hot_ratio: ratio },
+    after: {
+      lambda: sample.lambda,
+      loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })),
+      hot_ratio: ratio,
+    },
     detail: `partition ${hot} load ${plan.before.hot_ratio.toFixed(1)}× → ${ratio.toFixed(1)}× the mean (hot above ${ctx.config.hotspot_load_ratio}×)`,
   };
 }

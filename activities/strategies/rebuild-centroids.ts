@@ -36,13 +36,19 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
       checks.push({
         name: 'centroids_table',
         passed: t.target.layout.centroids_table !== null,
-        detail: t.target.layout.centroids_table ?? `no ${ctx.collection.table_name}_centroids table: not an IVF-style collection`,
+        detail:
+          t.target.layout.centroids_table ??
+          `no ${ctx.collection.table_name}_centroids table: not an IVF-style collection`,
       });
       const { rows } = await ctx.db.query(
         `SELECT 1 FROM pg_attribute WHERE attrelid = $1 AND attname = $2 AND atttypid = 'real[]'::regtype AND NOT attisdropped`,
         [ctx.collection.table_oid, VECTOR_COLUMN],
       );
-      checks.push({ name: 'vector_column', passed: rows.length > 0, detail: rows.length ? `${VECTOR_COLUMN} real[]` : `no ${VECTOR_COLUMN} real[] column` });
+      checks.push({
+        name: 'vector_column',
+        passed: rows.length > 0,
+        detail: rows.length ? `${VECTOR_COLUMN} real[]` : `no ${VECTOR_COLUMN} real[] column`,
+      });
     }
     return sandboxResult('prerequisites', checks, started);
   },
@@ -69,22 +75,33 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
     const p = snap.placement;
     const t = qualifiedName(p.schema, p.table);
     ctx.heartbeat({ step: 'read vectors' });
-    const { rows } = await ctx.db.query<{ id: string; v: number[] }>(`SELECT ${quoteIdent(p.id_column)}::text AS id, ${quoteIdent(VECTOR_COLUMN)} AS v FROM ${t} ORDER BY 1`);
+    const { rows } = await ctx.db.query<{ id: string; v: number[] }>(
+      `SELECT ${quoteIdent(p.id_column)}::text AS id, ${quoteIdent(VECTOR_COLUMN)} AS v FROM ${t} ORDER BY 1`,
+    );
     const points = rows.map((r) => r.v);
     const step = Math.max(1, Math.floor(points.length / SAMPLE_FOR_TRAINING));
     const training = points.filter((_, i) => i % step === 0);
     ctx.heartbeat({ step: 'k-means', points: points.length });
-    const centroids = lloyd(training, snap.centroids.map((c) => c.centroid), ITERATIONS);
-    const assignment = balancedAssign(points, centroids, Math.ceil((points.length / centroids.length) * CAPACITY_SLACK));
+    const centroids = lloyd(
+      training,
+      snap.centroids.map((c) => c.centroid),
+      ITERATIONS,
+    );
+    const assignment = balancedAssign(
+      points,
+      centroids,
+      Math.ceil((points.length / centroids.length) * CAPACITY_SLACK),
+    );
     const lists = snap.centroids.map((c) => c.partition_id);
     let moved = 0;
     await withClient(ctx.db, async (c) => {
       await c.query('BEGIN');
       try {
         for (let j = 0; j < lists.length; j++) {
-          await c.query(`UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[], updated_at = now() WHERE partition_id = $1`, [
-            lists[j], centroids[j],
-          ]);
+          await c.query(
+            `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[], updated_at = now() WHERE partition_id = $1`,
+            [lists[j], centroids[j]],
+          );
         }
         for (let i = 0; i < rows.length; i += WRITE_BATCH) {
           if (ctx.signal.aborted) throw new Error('cancelled');
@@ -106,7 +123,12 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
       // The sensor reads list sizes from reltuples: refresh them now.
       await analyzeAfterWrites(c, t);
     });
-    return { success: true, actions_taken: lists.length + 1, improvement: 0, metadata: { rows: rows.length, moved, training: training.length } };
+    return {
+      success: true,
+      actions_taken: lists.length + 1,
+      improvement: 0,
+      metadata: { rows: rows.length, moved, training: training.length },
+    };
   },
 
   async verify(ctx, plan) {
@@ -125,7 +147,9 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
   },
 });
 
-function sizes(parts: { value: number | null; reltuples: number }[]): { list: number | null; rows: number; ratio: number }[] {
+function sizes(
+  parts: { value: number | null; reltuples: number }[],
+): { list: number | null; rows: number; ratio: number }[] {
   const mean = parts.reduce((n, p) => n + p.reltuples, 0) / Math.max(1, parts.length);
   return parts.map((p) => ({ list: p.value, rows: p.reltuples, ratio: mean > 0 ? p.reltuples / mean : 0 }));
 }
@@ -133,9 +157,10 @@ function sizes(parts: { value: number | null; reltuples: number }[]): { list: nu
 async function restoreCentroids(ctx: StrategyContext<Pool>, snap: Snapshot): Promise<void> {
   await withClient(ctx.db, async (c) => {
     for (const cen of snap.centroids) {
-      await c.query(`UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[] WHERE partition_id = $1`, [
-        cen.partition_id, cen.centroid,
-      ]);
+      await c.query(
+        `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[] WHERE partition_id = $1`,
+        [cen.partition_id, cen.centroid],
+      );
     }
     await restorePlacement(c, snap.placement_key, snap.placement, null);
     await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));

@@ -43,7 +43,11 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
         {
           name: 'targets_invalid',
           passed: targets.length > 0,
-          detail: targets.length ? targets.map((t) => `${t.schema}.${t.name}${t.leftover_of ? ` (leftover of ${t.leftover_of})` : ''}`).join(', ') : 'no invalid index is left',
+          detail: targets.length
+            ? targets
+                .map((t) => `${t.schema}.${t.name}${t.leftover_of ? ` (leftover of ${t.leftover_of})` : ''}`)
+                .join(', ')
+            : 'no invalid index is left',
         },
         await checkNoOldSnapshots(ctx.db),
       ],
@@ -68,31 +72,58 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
       if (remaining <= 1000) return { ...failedResult('time budget used up'), actions_taken: actions };
       try {
         if (t.leftover_of) {
-          if (now.exists) await runCancellable(ctx, `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`, Math.min(remaining, DROP_TIMEOUT_MS), { step: 'drop leftover' });
+          if (now.exists)
+            await runCancellable(
+              ctx,
+              `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
+              Math.min(remaining, DROP_TIMEOUT_MS),
+              { step: 'drop leftover' },
+            );
           actions++;
           continue;
         }
         // Idempotent: a retry after a crash finds the index already built.
         if (now.exists && now.valid) continue;
-        if (now.exists) await runCancellable(ctx, `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`, Math.min(remaining, DROP_TIMEOUT_MS), { step: 'drop invalid' });
-        await runCancellable(ctx, concurrently(t.definition), deadline - Date.now(), { step: 'create', index: `${t.schema}.${t.name}` });
+        if (now.exists)
+          await runCancellable(
+            ctx,
+            `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
+            Math.min(remaining, DROP_TIMEOUT_MS),
+            { step: 'drop invalid' },
+          );
+        await runCancellable(ctx, concurrently(t.definition), deadline - Date.now(), {
+          step: 'create',
+          index: `${t.schema}.${t.name}`,
+        });
         actions++;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         return { ...failedResult(`${t.schema}.${t.name}: ${(err as Error).message}`), actions_taken: actions };
       }
     }
-    return { success: true, actions_taken: actions, improvement: 0, metadata: { targets: targets.map((t) => `${t.schema}.${t.name}`) } };
+    return {
+      success: true,
+      actions_taken: actions,
+      improvement: 0,
+      metadata: { targets: targets.map((t) => `${t.schema}.${t.name}`) },
+    };
   },
 
   async verify(ctx, plan) {
     const targets = plan.params.targets;
     const after = await Promise.all(targets.map((t) => stateOf(ctx.db, t)));
-    const bad = after.filter((a, i) => (targets[i]!.leftover_of ? a.exists : !a.exists || !a.valid || a.definition !== targets[i]!.definition));
+    const bad = after.filter((a, i) =>
+      targets[i]!.leftover_of ? a.exists : !a.exists || !a.valid || a.definition !== targets[i]!.definition,
+    );
     return {
       verified: bad.length === 0,
       after: { indexes: after },
-      detail: after.map((a, i) => `${a.schema}.${a.name}: ${targets[i]!.leftover_of ? (a.exists ? 'still there' : 'dropped') : a.exists ? (a.valid ? 'valid' : 'INVALID') : 'missing'}`).join('; '),
+      detail: after
+        .map(
+          (a, i) =>
+            `${a.schema}.${a.name}: ${targets[i]!.leftover_of ? (a.exists ? 'still there' : 'dropped') : a.exists ? (a.valid ? 'valid' : 'INVALID') : 'missing'}`,
+        )
+        .join('; '),
     };
   },
 
@@ -102,7 +133,12 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
     for (const t of plan.params.targets) {
       const s = await stateOf(ctx.db, t);
       if (s.exists && !s.valid) {
-        await runCancellable(ctx, `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`, DROP_TIMEOUT_MS, { step: 'cleanup' });
+        await runCancellable(
+          ctx,
+          `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
+          DROP_TIMEOUT_MS,
+          { step: 'cleanup' },
+        );
         removed.push(`${t.schema}.${t.name}`);
       }
     }

@@ -37,7 +37,12 @@ async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: Stan
   for (const [index, url] of (ctx.standbyUrls ?? []).entries()) {
     try {
       const self = await onStandby(url, readStandbySelf);
-      states.push({ index, name: standbyNameOnPrimary(self, primaryView), in_recovery: self.in_recovery, pause_state: self.pause_state });
+      states.push({
+        index,
+        name: standbyNameOnPrimary(self, primaryView),
+        in_recovery: self.in_recovery,
+        pause_state: self.pause_state,
+      });
     } catch (err) {
       errors.push(`standby ${index + 1}: ${(err as Error).message}`);
     }
@@ -60,17 +65,26 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
     const started = Date.now();
     const { states, errors } = await standbyStates(ctx);
     const lagging = ctx.problem.class === 'ReplicationLag' ? ctx.problem.replica_names : [];
-    const paused = states.filter((s) => s.in_recovery && s.pause_state !== 'not paused' && (lagging.length === 0 || lagging.includes(s.name)));
+    const paused = states.filter(
+      (s) => s.in_recovery && s.pause_state !== 'not paused' && (lagging.length === 0 || lagging.includes(s.name)),
+    );
     const checks: Check[] = [
       {
         name: 'standbys_reachable',
         passed: (ctx.standbyUrls ?? []).length > 0 && errors.length === 0,
-        detail: (ctx.standbyUrls ?? []).length === 0 ? 'no standby URLs given to the worker (SELFHEAL_STANDBY_URLS)' : errors.length ? errors.join('; ') : `${states.length} standbys answer`,
+        detail:
+          (ctx.standbyUrls ?? []).length === 0
+            ? 'no standby URLs given to the worker (SELFHEAL_STANDBY_URLS)'
+            : errors.length
+              ? errors.join('; ')
+              : `${states.length} standbys answer`,
       },
       {
         name: 'replay_paused',
         passed: paused.length > 0,
-        detail: paused.length ? `replay paused on ${paused.map((s) => s.name).join(', ')}` : 'no lagging standby has its replay paused: the lag has another cause',
+        detail: paused.length
+          ? `replay paused on ${paused.map((s) => s.name).join(', ')}`
+          : 'no lagging standby has its replay paused: the lag has another cause',
       },
     ];
     return sandboxResult('prerequisites', checks, started);
@@ -99,15 +113,28 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
     const started = Date.now();
     const names = new Set(targets.map((t) => t.name));
     for (;;) {
-      const behind = (await readStandbys(ctx.db)).filter((r) => names.has(r.application_name) && replicaHealth(r, ctx.config) < 1);
+      const behind = (await readStandbys(ctx.db)).filter(
+        (r) => names.has(r.application_name) && replicaHealth(r, ctx.config) < 1,
+      );
       ctx.heartbeat({ behind: behind.map((r) => [r.application_name, r.replay_gap_bytes]) });
       if (behind.length === 0) break;
       if (ctx.signal.aborted || Date.now() - started > ctx.budgetMs * 0.8) {
-        return { success: false, actions_taken: targets.length, improvement: 0, error: `still behind after ${Date.now() - started} ms`, metadata: { behind } };
+        return {
+          success: false,
+          actions_taken: targets.length,
+          improvement: 0,
+          error: `still behind after ${Date.now() - started} ms`,
+          metadata: { behind },
+        };
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    return { success: targets.length > 0, actions_taken: targets.length, improvement: 0, metadata: { resumed: targets.map((t) => t.name), caught_up_ms: Date.now() - started } };
+    return {
+      success: targets.length > 0,
+      actions_taken: targets.length,
+      improvement: 0,
+      metadata: { resumed: targets.map((t) => t.name), caught_up_ms: Date.now() - started },
+    };
   },
 
   async verify(ctx, plan) {
@@ -118,7 +145,12 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
     return {
       verified: mine.length > 0 && mine.every((r) => replicaHealth(r, ctx.config) === 1),
       after: { standbys: now },
-      detail: mine.map((r) => `${r.application_name}: replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)} → ${mb(r.replay_gap_bytes)} MB`).join('; '),
+      detail: mine
+        .map(
+          (r) =>
+            `${r.application_name}: replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)} → ${mb(r.replay_gap_bytes)} MB`,
+        )
+        .join('; '),
     };
   },
 });

@@ -12,7 +12,11 @@ export async function checkCanAlterTable(db: Queryable, tableOid: number): Promi
   );
   const r = rows[0];
   return r
-    ? { name: 'can_alter_table', passed: r.ok, detail: r.ok ? `current role may alter it (owner ${r.owner})` : `needs the rights of ${r.owner}` }
+    ? {
+        name: 'can_alter_table',
+        passed: r.ok,
+        detail: r.ok ? `current role may alter it (owner ${r.owner})` : `needs the rights of ${r.owner}`,
+      }
     : { name: 'can_alter_table', passed: false, detail: 'table no longer exists' };
 }
 

@@ -20,7 +20,11 @@ import { scaleReplicasSpec } from '../../src/domain/strategies/specs/scale-repli
 import type { StrategyContext, StrategyPlan } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 
-const snapshotSchema = z.object({ namespace: z.string(), deployment: z.string(), previous_replicas: z.number().int().min(0) });
+const snapshotSchema = z.object({
+  namespace: z.string(),
+  deployment: z.string(),
+  previous_replicas: z.number().int().min(0),
+});
 const paramsSchema = z.object({ target: z.number().int().min(1) });
 type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -50,7 +54,11 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     let kc: KubeConfig;
     try {
       kc = kubeOf(ctx);
-      checks.push({ name: 'kube_credentials', passed: true, detail: `API server ${kc.getCurrentCluster()?.server ?? '(none)'}` });
+      checks.push({
+        name: 'kube_credentials',
+        passed: true,
+        detail: `API server ${kc.getCurrentCluster()?.server ?? '(none)'}`,
+      });
     } catch (err) {
       checks.push({ name: 'kube_credentials', passed: false, detail: (err as Error).message });
       return done();
@@ -80,18 +88,30 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
             : `already at max_replicas: ${d.replicas} replicas, max_replicas ${max}`,
     });
     const ready = rolloutComplete(d);
-    checks.push({ name: 'deployment_ready', passed: ready, detail: `${describeRollout(d)}${ready ? '' : ' (a rollout is still in progress)'}` });
+    checks.push({
+      name: 'deployment_ready',
+      passed: ready,
+      detail: `${describeRollout(d)}${ready ? '' : ' (a rollout is still in progress)'}`,
+    });
     if (canGrow) {
       // The API server admits the write without storing it: RBAC on deployments/scale, admission, validation.
       try {
         const dry = await scaleDeployment(kc, ref, { from: d.replicas, to: target, dryRun: true, signal: ctx.signal });
         checks.push(
           dry.kind === 'scaled'
-            ? { name: 'can_scale', passed: true, detail: `server-side dry run of replicas ${d.replicas} → ${target} admitted` }
+            ? {
+                name: 'can_scale',
+                passed: true,
+                detail: `server-side dry run of replicas ${d.replicas} → ${target} admitted`,
+              }
             : { name: 'can_scale', passed: false, detail: `the count changed to ${dry.replicas} while testing` },
         );
       } catch (err) {
-        checks.push({ name: 'can_scale', passed: false, detail: `server-side dry run refused: ${describeKubeError(err)}` });
+        checks.push({
+          name: 'can_scale',
+          passed: false,
+          detail: `server-side dry run refused: ${describeKubeError(err)}`,
+        });
       }
     }
     return done();
@@ -113,21 +133,34 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const { snap, ref, target } = planned(plan);
     const previous = snap.previous_replicas;
     const max = ctx.config.max_replicas;
-    if (target > max) return failedResult(`target ${target} is above max_replicas ${max}`, { previous_replicas: previous, new_replicas: previous });
+    if (target > max)
+      return failedResult(`target ${target} is above max_replicas ${max}`, {
+        previous_replicas: previous,
+        new_replicas: previous,
+      });
     if (target <= previous) {
-      return failedResult(`nothing to scale: ${describeRef(ref)} has ${previous} replicas, target ${target} (max_replicas ${max})`, { previous_replicas: previous, new_replicas: previous });
+      return failedResult(
+        `nothing to scale: ${describeRef(ref)} has ${previous} replicas, target ${target} (max_replicas ${max})`,
+        { previous_replicas: previous, new_replicas: previous },
+      );
     }
     const kc = kubeOf(ctx);
     ctx.heartbeat({ step: 'scale', deployment: `${ref.namespace}/${ref.name}`, from: previous, to: target });
     const scaled = await scaleDeployment(kc, ref, { from: previous, to: target, signal: ctx.signal });
     if (scaled.kind === 'changed_elsewhere') {
-      return failedResult(`${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: someone else scaled it; left as it is`, {
-        previous_replicas: previous,
-        new_replicas: scaled.replicas,
-      });
+      return failedResult(
+        `${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: someone else scaled it; left as it is`,
+        {
+          previous_replicas: previous,
+          new_replicas: scaled.replicas,
+        },
+      );
     }
     // Leave a tenth of the budget to report the result before the activity times out.
-    const timeoutMs = Math.max(0, Math.min(ctx.config.replica_ready_timeout * 1000, ctx.budgetMs * 0.9 - (Date.now() - started)));
+    const timeoutMs = Math.max(
+      0,
+      Math.min(ctx.config.replica_ready_timeout * 1000, ctx.budgetMs * 0.9 - (Date.now() - started)),
+    );
     const waited = await waitUntilReady(kc, ref, { timeoutMs, heartbeat: ctx.heartbeat, signal: ctx.signal });
     const metadata = {
       previous_replicas: previous,
@@ -187,7 +220,9 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const timeoutMs = Math.min(ctx.config.replica_ready_timeout * 1000, ctx.budgetMs);
     const waited = await waitUntilReady(kc, ref, { timeoutMs, heartbeat: ctx.heartbeat, signal: ctx.signal });
     if (!waited.ready) {
-      throw new Error(`${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`);
+      throw new Error(
+        `${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
+      );
     }
   },
 });
@@ -208,5 +243,9 @@ function kubeOf(ctx: StrategyContext<Pool>): KubeConfig {
 
 function planned(plan: StrategyPlan): { snap: Snapshot; ref: DeploymentRef; target: number } {
   const snap = snapshotSchema.parse(plan.snapshot);
-  return { snap, ref: { namespace: snap.namespace, name: snap.deployment }, target: paramsSchema.parse(plan.params).target };
+  return {
+    snap,
+    ref: { namespace: snap.namespace, name: snap.deployment },
+    target: paramsSchema.parse(plan.params).target,
+  };
 }

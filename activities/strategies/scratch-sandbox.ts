@@ -25,12 +25,23 @@ export async function completeSandbox(
   const scratch = qualifiedName(schema, ctx.collection.table_name);
   return withClient(ctx.db, async (c) => {
     try {
-      const total = Number((await c.query<{ n: number }>('SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1', [ctx.collection.table_oid])).rows[0]?.n ?? 0);
+      const total = Number(
+        (
+          await c.query<{ n: number }>('SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1', [
+            ctx.collection.table_oid,
+          ])
+        ).rows[0]?.n ?? 0,
+      );
       await c.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
       await c.query(`CREATE TABLE ${scratch} (LIKE ${src} INCLUDING ALL)`);
       const pct = total > 0 ? Math.min(100, (200 * SAMPLE_ROWS) / total) : 100;
       // SYSTEM sampling reads only the chosen pages; twice the share, then a LIMIT, keeps the count steady.
-      const copied = (await c.query(`INSERT INTO ${scratch} SELECT * FROM ${src} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) LIMIT ${SAMPLE_ROWS}`)).rowCount ?? 0;
+      const copied =
+        (
+          await c.query(
+            `INSERT INTO ${scratch} SELECT * FROM ${src} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) LIMIT ${SAMPLE_ROWS}`,
+          )
+        ).rowCount ?? 0;
       ctx.heartbeat({ sandbox: 'complete', copied });
       const t0 = process.hrtime.bigint();
       await run(c, scratch);

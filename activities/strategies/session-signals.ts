@@ -14,7 +14,12 @@ export type Signal = 'cancel' | 'terminate';
  * superuser's. The signal is in the select list, so it runs only on the row that passed every filter.
  * Returns whether the signal was sent.
  */
-export async function signalSession(db: Queryable, s: SessionRef, signal: Signal, terminateTimeoutMs = 5000): Promise<boolean> {
+export async function signalSession(
+  db: Queryable,
+  s: SessionRef,
+  signal: Signal,
+  terminateTimeoutMs = 5000,
+): Promise<boolean> {
   const call = signal === 'cancel' ? 'pg_cancel_backend(a.pid)' : 'pg_terminate_backend(a.pid, $3)';
   const params: unknown[] = [s.pid, s.backend_start];
   if (signal === 'terminate') params.push(terminateTimeoutMs);
@@ -43,7 +48,10 @@ export async function sessionRefs(db: Queryable, pids: number[]): Promise<LiveSe
 
 /** Is the session still there (same pid, same start)? */
 export async function sessionAlive(db: Queryable, s: SessionRef): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2::timestamptz', [s.pid, s.backend_start]);
+  const { rows } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2::timestamptz', [
+    s.pid,
+    s.backend_start,
+  ]);
   return rows.length > 0;
 }
 
@@ -57,6 +65,10 @@ export async function checkCanSignal(db: Queryable): Promise<Check> {
   return {
     name: 'can_signal_backends',
     passed: ok,
-    detail: ok ? (r!.su ? 'superuser (superuser sessions are never signalled)' : 'member of pg_signal_backend') : 'the controller role needs pg_signal_backend to cancel or terminate sessions: GRANT pg_signal_backend TO <controller role>',
+    detail: ok
+      ? r!.su
+        ? 'superuser (superuser sessions are never signalled)'
+        : 'member of pg_signal_backend'
+      : 'the controller role needs pg_signal_backend to cancel or terminate sessions: GRANT pg_signal_backend TO <controller role>',
   };
 }

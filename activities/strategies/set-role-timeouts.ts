@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import type { Pool } from '../../src/postgres/pool';
-import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
+import {
+  currentDatabase,
+  readRoleSetting,
+  restoreRoleSetting,
+  setRoleSettingSql,
+} from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readBlockingChains } from '../../src/probes/blocking-chains';
 import { readRunawayQueries } from '../../src/probes/runaway-queries';
@@ -31,16 +36,29 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
     const target = await findTarget(ctx);
     const checks: Check[] = [];
     if (!target) {
-      checks.push({ name: 'offending_role', passed: false, detail: `no ordinary role behind a ${ctx.problem.class} now` });
+      checks.push({
+        name: 'offending_role',
+        passed: false,
+        detail: `no ordinary role behind a ${ctx.problem.class} now`,
+      });
       return sandboxResult('prerequisites', checks, started);
     }
     try {
       await inRolledBackTransaction(ctx.db, async (c) => {
-        for (const [name, v] of target.settings) await c.query(setRoleSettingSql(target.role, target.database, name, v));
+        for (const [name, v] of target.settings)
+          await c.query(setRoleSettingSql(target.role, target.database, name, v));
       });
-      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')} ran and was rolled back` });
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: true,
+        detail: `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')} ran and was rolled back`,
+      });
     } catch (err) {
-      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${target.role} failed: ${(err as Error).message}` });
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: false,
+        detail: `ALTER ROLE ${target.role} failed: ${(err as Error).message}`,
+      });
     }
     return sandboxResult('read_only', checks, started);
   },
@@ -49,20 +67,35 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
     const target = await findTarget(ctx);
     if (!target) throw new Error(`no ordinary role behind a ${ctx.problem.class} now`);
     const settings: Snapshot['settings'] = [];
-    for (const [name, v] of target.settings) settings.push({ name, value: v, previous: await readRoleSetting(ctx.db, target.role, target.database, name) });
+    for (const [name, v] of target.settings)
+      settings.push({ name, value: v, previous: await readRoleSetting(ctx.db, target.role, target.database, name) });
     const snapshot: Snapshot = { role: target.role, database: target.database, settings };
-    return { params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) }, snapshot: { ...snapshot }, before: { settings } };
+    return {
+      params: { role: target.role, settings: settings.map((x) => [x.name, x.value]) },
+      snapshot: { ...snapshot },
+      before: { settings },
+    };
   },
 
   async execute(ctx, plan) {
     const snap = plan.snapshot;
     for (const x of snap.settings) await ctx.db.query(setRoleSettingSql(snap.role, snap.database, x.name, x.value));
-    return { success: true, actions_taken: snap.settings.length, improvement: 0, metadata: { role: snap.role, settings: snap.settings } };
+    return {
+      success: true,
+      actions_taken: snap.settings.length,
+      improvement: 0,
+      metadata: { role: snap.role, settings: snap.settings },
+    };
   },
 
   async verify(ctx, plan) {
     const snap = plan.snapshot;
-    const now = await Promise.all(snap.settings.map(async (x) => ({ ...x, stored: await readRoleSetting(ctx.db, snap.role, snap.database, x.name) })));
+    const now = await Promise.all(
+      snap.settings.map(async (x) => ({
+        ...x,
+        stored: await readRoleSetting(ctx.db, snap.role, snap.database, x.name),
+      })),
+    );
     return {
       verified: now.every((x) => x.stored === x.value),
       after: { settings: now },
@@ -81,7 +114,8 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
  * that give up instead of queueing; a runaway statement, a statement timeout.
  */
 function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {
-  if (ctx.problem.class === 'RunawayQuery') return [['statement_timeout', `${Math.round(ctx.config.runaway_query_seconds)}s`]];
+  if (ctx.problem.class === 'RunawayQuery')
+    return [['statement_timeout', `${Math.round(ctx.config.runaway_query_seconds)}s`]];
   return [
     ['idle_in_transaction_session_timeout', `${Math.max(1, Math.round(ctx.config.idle_connection_seconds))}s`],
     ['lock_timeout', `${Math.max(1, Math.round(ctx.config.blocked_session_min_seconds))}s`],
@@ -89,14 +123,20 @@ function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {
 }
 
 /** The ordinary role at the root of the chain, or running the runaway statement, and the settings it needs. */
-async function findTarget(ctx: StrategyContext<Pool>): Promise<{ role: string; database: string; settings: [string, string][] } | null> {
+async function findTarget(
+  ctx: StrategyContext<Pool>,
+): Promise<{ role: string; database: string; settings: [string, string][] } | null> {
   const database = await currentDatabase(ctx.db);
   if (ctx.problem.class === 'BlockingChain') {
-    const roots = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds)).filter((c) => !c.root_superuser && c.root_user);
+    const roots = sessionChains(
+      await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds),
+    ).filter((c) => !c.root_superuser && c.root_user);
     return roots[0] ? { role: roots[0].root_user, database, settings: settingsFor(ctx) } : null;
   }
   if (ctx.problem.class === 'RunawayQuery') {
-    const q = (await readRunawayQueries(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds)).filter((r) => !r.superuser && r.user_name);
+    const q = (await readRunawayQueries(ctx.db, ctx.collection.table_oid, ctx.config.runaway_query_seconds)).filter(
+      (r) => !r.superuser && r.user_name,
+    );
     return q[0] ? { role: q[0].user_name, database, settings: settingsFor(ctx) } : null;
   }
   return null;

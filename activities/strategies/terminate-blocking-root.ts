@@ -33,11 +33,17 @@ export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
       'prerequisites',
       [
         await checkCanSignal(ctx.db),
-        { name: 'roots_present', passed: roots.length > 0, detail: roots.length ? roots.map(describe).join(', ') : 'no session blocks the collection any more' },
+        {
+          name: 'roots_present',
+          passed: roots.length > 0,
+          detail: roots.length ? roots.map(describe).join(', ') : 'no session blocks the collection any more',
+        },
         {
           name: 'roots_not_superuser',
           passed: su.length === 0,
-          detail: su.length ? `superuser sessions are never signalled: ${su.map(describe).join(', ')}; a person must end them` : 'no root is a superuser session',
+          detail: su.length
+            ? `superuser sessions are never signalled: ${su.map(describe).join(', ')}; a person must end them`
+            : 'no root is a superuser session',
         },
       ],
       started,
@@ -45,7 +51,9 @@ export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
   },
 
   async plan(ctx) {
-    const chains = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds));
+    const chains = sessionChains(
+      await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds),
+    );
     const roots = await currentRoots(ctx);
     return {
       params: { roots },
@@ -92,8 +100,13 @@ export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
 });
 
 async function currentRoots(ctx: StrategyContext<Pool>): Promise<Root[]> {
-  const chains = sessionChains(await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds));
-  return sessionRefs(ctx.db, chains.map((c) => c.root_pid));
+  const chains = sessionChains(
+    await readBlockingChains(ctx.db, ctx.collection.table_oid, ctx.config.blocked_session_min_seconds),
+  );
+  return sessionRefs(
+    ctx.db,
+    chains.map((c) => c.root_pid),
+  );
 }
 
 function describe(r: Root): string {
@@ -104,7 +117,10 @@ function describe(r: Root): string {
 async function stopsBlocking(ctx: StrategyContext<Pool>, root: SessionRef): Promise<boolean> {
   const deadline = Date.now() + CANCEL_GRACE_MS;
   while (Date.now() < deadline) {
-    const { rows } = await ctx.db.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)) LIMIT 1', [root.pid]);
+    const { rows } = await ctx.db.query(
+      'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)) LIMIT 1',
+      [root.pid],
+    );
     if (rows.length === 0) return true;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -9,7 +9,6 @@ import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';
 
-
 /** Seed 002: throttle 50 % under stress, 90 % when critical. */
 export function throttlePct(state: string): number {
   return state === 'critical' ? 90 : state === 'stress' ? 50 : 0;
@@ -31,15 +30,29 @@ export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
     const w = await topWriter(ctx);
     const checks: Check[] = [await checkCanSignal(ctx.db)];
     if (!w) {
-      checks.push({ name: 'ingest_role', passed: false, detail: 'no ordinary role other than the controller writes to the collection' });
+      checks.push({
+        name: 'ingest_role',
+        passed: false,
+        detail: 'no ordinary role other than the controller writes to the collection',
+      });
       return sandboxResult('prerequisites', checks, started);
     }
     const limit = newLimit(w.sessions.length, throttlePct(ctx.state));
     try {
-      await inRolledBackTransaction(ctx.db, (c) => c.query(`ALTER ROLE ${quoteIdent(w.role)} CONNECTION LIMIT ${limit}`));
-      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${w.role} CONNECTION LIMIT ${limit} ran and was rolled back` });
+      await inRolledBackTransaction(ctx.db, (c) =>
+        c.query(`ALTER ROLE ${quoteIdent(w.role)} CONNECTION LIMIT ${limit}`),
+      );
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: true,
+        detail: `ALTER ROLE ${w.role} CONNECTION LIMIT ${limit} ran and was rolled back`,
+      });
     } catch (err) {
-      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${w.role} failed: ${(err as Error).message}` });
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: false,
+        detail: `ALTER ROLE ${w.role} failed: ${(err as Error).message}`,
+      });
     }
     return sandboxResult('read_only', checks, started);
   },
@@ -60,7 +73,13 @@ export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
 
   async execute(ctx, plan) {
     const pct = plan.params.throttle_pct;
-    if (pct === 0) return { success: true, actions_taken: 0, improvement: 0, metadata: { throttle_pct: 0, note: 'integrity is normal: nothing to throttle' } };
+    if (pct === 0)
+      return {
+        success: true,
+        actions_taken: 0,
+        improvement: 0,
+        metadata: { throttle_pct: 0, note: 'integrity is normal: nothing to throttle' },
+      };
     const role = plan.params.role;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Math.trunc(plan.params.limit)}`);
     const closed: number[] = [];
@@ -68,12 +87,20 @@ export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
       ctx.heartbeat({ close: s.pid });
       if (await signalSession(ctx.db, s, 'terminate')) closed.push(s.pid);
     }
-    return { success: true, actions_taken: 1 + closed.length, improvement: 0, metadata: { role, throttle_pct: pct, limit: plan.params.limit, closed_pids: closed } };
+    return {
+      success: true,
+      actions_taken: 1 + closed.length,
+      improvement: 0,
+      metadata: { role, throttle_pct: pct, limit: plan.params.limit, closed_pids: closed },
+    };
   },
 
   async verify(ctx, plan) {
     const role = plan.params.role;
-    const { rows } = await ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND backend_type = 'client backend'", [role]);
+    const { rows } = await ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND backend_type = 'client backend'",
+      [role],
+    );
     const rate = await measureWriteRate(ctx.db, ctx.collection.table_oid, 2000, ctx.signal);
     const before = plan.before.writes_per_s;
     const pct = plan.params.throttle_pct;

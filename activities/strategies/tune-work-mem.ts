@@ -1,5 +1,10 @@
 import type { Pool } from '../../src/postgres/pool';
-import { currentDatabase, readRoleSetting, restoreRoleSetting, setRoleSettingSql } from '../../src/postgres/role-settings';
+import {
+  currentDatabase,
+  readRoleSetting,
+  restoreRoleSetting,
+  setRoleSettingSql,
+} from '../../src/postgres/role-settings';
 import { inRolledBackTransaction } from '../../src/postgres/rolled-back';
 import { readTempConsumers, readWorkMemBytes, tempSpillRate } from '../../src/probes/temp-spill';
 import { defineStrategy } from '../../src/strategies/define-strategy';
@@ -11,7 +16,6 @@ const POLLS = 20;
 const POLL_MS = 100;
 /** A sort needs a few times its spilled size in memory; give it that much. */
 const HEADROOM = 4;
-
 
 /**
  * tune_work_mem: the role whose sorts and hashes spill most gets a larger work_mem in this database
@@ -29,15 +33,30 @@ export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
     const top = await topSpiller(ctx);
     const checks: Check[] = [];
     if (!top) {
-      checks.push({ name: 'spilling_role', passed: false, detail: 'no ordinary role other than the controller is spilling to temp files now (or pg_ls_tmpdir is not allowed: grant pg_monitor)' });
+      checks.push({
+        name: 'spilling_role',
+        passed: false,
+        detail:
+          'no ordinary role other than the controller is spilling to temp files now (or pg_ls_tmpdir is not allowed: grant pg_monitor)',
+      });
       return sandboxResult('prerequisites', checks, started);
     }
     const target = await targetBytes(ctx, top.bytes);
     try {
-      await inRolledBackTransaction(ctx.db, async (c) => c.query(setRoleSettingSql(top.role, await currentDatabase(c), 'work_mem', `${Math.floor(target / 1024)}kB`)));
-      checks.push({ name: 'alter_role_rolled_back', passed: true, detail: `ALTER ROLE ${top.role} SET work_mem = ${Math.floor(target / 1024)}kB ran and was rolled back` });
+      await inRolledBackTransaction(ctx.db, async (c) =>
+        c.query(setRoleSettingSql(top.role, await currentDatabase(c), 'work_mem', `${Math.floor(target / 1024)}kB`)),
+      );
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: true,
+        detail: `ALTER ROLE ${top.role} SET work_mem = ${Math.floor(target / 1024)}kB ran and was rolled back`,
+      });
     } catch (err) {
-      checks.push({ name: 'alter_role_rolled_back', passed: false, detail: `ALTER ROLE ${top.role} failed: ${(err as Error).message}` });
+      checks.push({
+        name: 'alter_role_rolled_back',
+        passed: false,
+        detail: `ALTER ROLE ${top.role} failed: ${(err as Error).message}`,
+      });
     }
     return sandboxResult('read_only', checks, started);
   },
@@ -61,7 +80,12 @@ export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
     // Statements already running keep the old work_mem and go on spilling: the verification must
     // not count them against the change, so execute ends once they have (within a bound).
     const waited = await untilOldStatementsEnd(ctx, snap.role, snap.database);
-    return { success: true, actions_taken: 1, improvement: 0, metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous, ...waited } };
+    return {
+      success: true,
+      actions_taken: 1,
+      improvement: 0,
+      metadata: { role: snap.role, work_mem_kb: kb, previous: snap.previous, ...waited },
+    };
   },
 
   async verify(ctx, plan) {
@@ -84,7 +108,11 @@ export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
 /** At most this long (or half the budget) for the statements that began under the old setting. */
 const OLD_STATEMENTS_MAX_MS = 30_000;
 
-async function untilOldStatementsEnd(ctx: StrategyContext<Pool>, role: string, database: string): Promise<{ waited_ms: number; old_statements_left: number }> {
+async function untilOldStatementsEnd(
+  ctx: StrategyContext<Pool>,
+  role: string,
+  database: string,
+): Promise<{ waited_ms: number; old_statements_left: number }> {
   const started = Date.now();
   const changedAt = (await ctx.db.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]!.t;
   const deadline = started + Math.min(OLD_STATEMENTS_MAX_MS, ctx.budgetMs / 2);
@@ -95,7 +123,8 @@ async function untilOldStatementsEnd(ctx: StrategyContext<Pool>, role: string, d
       [role, database, changedAt],
     );
     const left = rows[0]!.n;
-    if (left === 0 || Date.now() >= deadline || ctx.signal.aborted) return { waited_ms: Date.now() - started, old_statements_left: left };
+    if (left === 0 || Date.now() >= deadline || ctx.signal.aborted)
+      return { waited_ms: Date.now() - started, old_statements_left: left };
     ctx.heartbeat({ step: 'old statements', left });
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

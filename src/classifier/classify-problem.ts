@@ -19,7 +19,8 @@ function witnessesOf(weak: readonly GraphEdge[]): Witnesses {
   return {
     weak,
     has: (kind) => kinds.has(kind),
-    touches: (node: string, only?: readonly EdgeKind[]) => weak.some((e) => (e.source === node || e.target === node) && (!only || only.includes(e.kind))),
+    touches: (node: string, only?: readonly EdgeKind[]) =>
+      weak.some((e) => (e.source === node || e.target === node) && (!only || only.includes(e.kind))),
   };
 }
 

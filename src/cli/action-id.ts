@@ -10,7 +10,10 @@ const BIGINT_MAX = 9_223_372_036_854_775_807n;
  */
 export const actionIdSchema = z
   .string()
-  .refine((t) => /^[1-9][0-9]{0,18}$/.test(t) && BigInt(t) <= BIGINT_MAX, (t) => ({
-    message: `the action id is a whole number from 1 to ${BIGINT_MAX} (as \`selfheal pending\` lists them), not "${t}"`,
-  }))
+  .refine(
+    (t) => /^[1-9][0-9]{0,18}$/.test(t) && BigInt(t) <= BIGINT_MAX,
+    (t) => ({
+      message: `the action id is a whole number from 1 to ${BIGINT_MAX} (as \`selfheal pending\` lists them), not "${t}"`,
+    }),
+  )
   .transform((t) => ({ text: t, id: Number.isSafeInteger(Number(t)) ? Number(t) : null }));

@@ -40,6 +40,9 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
 /** Refuses flags a command does not take, so a typo is an error rather than ignored. */
 export function onlyFlags(args: ParsedArgs, allowed: readonly string[]): void {
   for (const k of Object.keys(args.flags)) {
-    if (!allowed.includes(k)) throw new UsageError(`unknown option --${k} (this command takes ${allowed.map((a) => `--${a}`).join(', ') || 'no options'})`);
+    if (!allowed.includes(k))
+      throw new UsageError(
+        `unknown option --${k} (this command takes ${allowed.map((a) => `--${a}`).join(', ') || 'no options'})`,
+      );
   }
 }

@@ -22,8 +22,13 @@ export function adviseDatabaseError(err: unknown): Advice | null {
   const net = networkError(err);
   if (net) {
     const where = net.address ? ` at ${net.address}${net.port ? `:${net.port}` : ''}` : '';
-    if (net.code === 'ECONNREFUSED') return { message: `cannot reach PostgreSQL${where} (connection refused): ${RUNNING}`, code: FAILURE };
-    if (net.code === 'ENOTFOUND' || net.code === 'EAI_AGAIN') return { message: `cannot resolve the PostgreSQL host${where ? ` ${net.address}` : ''}: check the host in DATABASE_URL`, code: FAILURE };
+    if (net.code === 'ECONNREFUSED')
+      return { message: `cannot reach PostgreSQL${where} (connection refused): ${RUNNING}`, code: FAILURE };
+    if (net.code === 'ENOTFOUND' || net.code === 'EAI_AGAIN')
+      return {
+        message: `cannot resolve the PostgreSQL host${where ? ` ${net.address}` : ''}: check the host in DATABASE_URL`,
+        code: FAILURE,
+      };
     return { message: `cannot reach PostgreSQL${where} (${net.code}): ${RUNNING}`, code: FAILURE };
   }
   const pg = sqlstateError(err);
@@ -41,16 +46,28 @@ export function adviseDatabaseError(err: unknown): Advice | null {
     case '42P01':
       return { message: `${said} — ${missingTable(message)}`, code: NOT_FOUND };
     case '42703':
-      return { message: `${said} — the collection's table does not have the columns this needs: check the collection (\`selfheal status\`)`, code: BAD_INPUT };
+      return {
+        message: `${said} — the collection's table does not have the columns this needs: check the collection (\`selfheal status\`)`,
+        code: BAD_INPUT,
+      };
     case '53300':
     case '53400':
-      return { message: `${said} — the server has no free connection slot: try again shortly, or close idle sessions or raise max_connections`, code: FAILURE };
+      return {
+        message: `${said} — the server has no free connection slot: try again shortly, or close idle sessions or raise max_connections`,
+        code: FAILURE,
+      };
     case '57P01':
     case '57P02':
     case '57P03':
-      return { message: `${said} — the server is shutting down, restarting or starting up: try again in a moment`, code: FAILURE };
+      return {
+        message: `${said} — the server is shutting down, restarting or starting up: try again in a moment`,
+        code: FAILURE,
+      };
     case '25006':
-      return { message: `${said} — this server is read-only (a standby?): point DATABASE_URL at the primary`, code: FAILURE };
+      return {
+        message: `${said} — this server is read-only (a standby?): point DATABASE_URL at the primary`,
+        code: FAILURE,
+      };
     case '55P03':
     case '57014':
     case '40001':
@@ -59,13 +76,16 @@ export function adviseDatabaseError(err: unknown): Advice | null {
   }
   // Data exceptions: a value that should have been refused before it reached the server.
   if (code.startsWith('22')) return { message: `${said} — a value was refused: check what was typed`, code: BAD_INPUT };
-  if (code.startsWith('08')) return { message: `${said} — the connection to PostgreSQL failed: ${RUNNING}`, code: FAILURE };
+  if (code.startsWith('08'))
+    return { message: `${said} — the connection to PostgreSQL failed: ${RUNNING}`, code: FAILURE };
   return { message: `${said} (SQLSTATE ${code})`, code: FAILURE };
 }
 
 function missingRight(message: string): string {
   const role = 'the role in DATABASE_URL';
-  const m = /permission denied for (table|relation|view|sequence|schema|function|database) "?([^"\s]+)"?/i.exec(message);
+  const m = /permission denied for (table|relation|view|sequence|schema|function|database) "?([^"\s]+)"?/i.exec(
+    message,
+  );
   if (m) {
     const [, kind, name] = m as unknown as [string, string, string];
     switch (kind.toLowerCase()) {
@@ -82,7 +102,8 @@ function missingRight(message: string): string {
     }
   }
   const owner = /must be (?:the )?owner of (?:table|relation|index) "?([^"\s]+)"?/i.exec(message);
-  if (owner) return `only the owner of ${owner[1]} (or a superuser) may do that: connect as its owner, or GRANT the owner role to ${role}`;
+  if (owner)
+    return `only the owner of ${owner[1]} (or a superuser) may do that: connect as its owner, or GRANT the owner role to ${role}`;
   if (/superuser/i.test(message)) return `${role} needs superuser, or the predefined role the message names`;
   return `${role} lacks the right named there: grant it, or connect as a role that has it`;
 }
@@ -101,8 +122,11 @@ function networkError(err: unknown): { code: string; address?: string; port?: nu
   const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'];
   if (typeof e.code === 'string' && codes.includes(e.code)) {
     // Several addresses tried (localhost: ::1 and 127.0.0.1): the first one says where.
-    const inner = Array.isArray(e.errors) ? (e.errors[0] as { address?: unknown; port?: unknown } | undefined) : undefined;
-    const address = typeof e.address === 'string' ? e.address : typeof inner?.address === 'string' ? inner.address : undefined;
+    const inner = Array.isArray(e.errors)
+      ? (e.errors[0] as { address?: unknown; port?: unknown } | undefined)
+      : undefined;
+    const address =
+      typeof e.address === 'string' ? e.address : typeof inner?.address === 'string' ? inner.address : undefined;
     const port = typeof e.port === 'number' ? e.port : typeof inner?.port === 'number' ? inner.port : undefined;
     return { code: e.code, ...(address ? { address } : {}), ...(port ? { port } : {}) };
   }
@@ -111,7 +135,11 @@ function networkError(err: unknown): { code: string; address?: string; port?: nu
 
 /** A pg error, or an activity failure (anywhere in a Temporal cause chain) that carried its SQLSTATE. */
 function sqlstateError(err: unknown): { code: string; message: string } | null {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e instanceof Error && depth < 6;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = sqlstateOf(e);
     // A pg error's code is a SQLSTATE; Node's own errors (ECONNREFUSED) are handled above.
     if (code && (e as { severity?: unknown }).severity !== undefined) return { code, message: e.message };

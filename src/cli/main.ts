@@ -21,25 +21,72 @@ import { adviseDatabaseError } from './database-errors';
 import { NotFoundError, RefusedError } from './errors';
 import { connectSystem, systemSettings, type SystemHandles } from './system-connection';
 
-type Command = (args: ReturnType<typeof parseArgs>, sys: SystemHandles, out: (l: string) => void, argv: string[]) => Promise<CommandResult>;
+type Command = (
+  args: ReturnType<typeof parseArgs>,
+  sys: SystemHandles,
+  out: (l: string) => void,
+  argv: string[],
+) => Promise<CommandResult>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  watch: { run: watchCommand, help: 'watch <schema.table> [--as name] [--kind ivf --centroids t [--archive t]]   guard a table\n  watch --database [--include glob,…] [--exclude glob,…] [--min-size 1MB]     guard every matching table, now and later' },
-  unwatch: { run: unwatchCommand, help: 'unwatch <collection> | --rule <id>           stop guarding it (its history stays)' },
-  list: { run: listCommand, help: 'list [--all]                                 collections: table, kind, size, state, last sample' },
-  status: { run: statusCommand, help: 'status [collection]                          integrity, guardian, attempts, cooldown' },
-  history: { run: historyCommand, help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes' },
-  trigger: { run: triggerCommand, help: 'trigger <collection> [--no-wait]             ask the guardian for an attempt and follow it' },
+  watch: {
+    run: watchCommand,
+    help: 'watch <schema.table> [--as name] [--kind ivf --centroids t [--archive t]]   guard a table\n  watch --database [--include glob,…] [--exclude glob,…] [--min-size 1MB]     guard every matching table, now and later',
+  },
+  unwatch: {
+    run: unwatchCommand,
+    help: 'unwatch <collection> | --rule <id>           stop guarding it (its history stays)',
+  },
+  list: {
+    run: listCommand,
+    help: 'list [--all]                                 collections: table, kind, size, state, last sample',
+  },
+  status: {
+    run: statusCommand,
+    help: 'status [collection]                          integrity, guardian, attempts, cooldown',
+  },
+  history: {
+    run: historyCommand,
+    help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes',
+  },
+  trigger: {
+    run: triggerCommand,
+    help: 'trigger <collection> [--no-wait]             ask the guardian for an attempt and follow it',
+  },
   pending: { run: pendingCommand, help: 'pending                                      attempts waiting for approval' },
-  approve: { run: decideCommand('approve'), help: 'approve <action-id> [--comment why]          let a waiting attempt proceed' },
-  reject: { run: decideCommand('reject'), help: 'reject <action-id> [--comment why]           refuse a waiting attempt' },
-  abort: { run: decideCommand('abort'), help: 'abort <action-id> [--comment why]            stop an attempt; what it did is compensated' },
-  execute: { run: executeCommand, help: 'execute <collection> <strategy> [--dry-run] [--param k=v]   run a strategy by hand' },
-  rollback: { run: rollbackCommand, help: 'rollback <collection>                        undo the last reversible change' },
-  configure: { run: configureCommand, help: 'configure <file|json> [--collection c]       change HealingConfig, applied live' },
+  approve: {
+    run: decideCommand('approve'),
+    help: 'approve <action-id> [--comment why]          let a waiting attempt proceed',
+  },
+  reject: {
+    run: decideCommand('reject'),
+    help: 'reject <action-id> [--comment why]           refuse a waiting attempt',
+  },
+  abort: {
+    run: decideCommand('abort'),
+    help: 'abort <action-id> [--comment why]            stop an attempt; what it did is compensated',
+  },
+  execute: {
+    run: executeCommand,
+    help: 'execute <collection> <strategy> [--dry-run] [--param k=v]   run a strategy by hand',
+  },
+  rollback: {
+    run: rollbackCommand,
+    help: 'rollback <collection>                        undo the last reversible change',
+  },
+  configure: {
+    run: configureCommand,
+    help: 'configure <file|json> [--collection c]       change HealingConfig, applied live',
+  },
   pause: { run: pauseResumeCommand('pause'), help: 'pause <collection> [--comment why]           stop auto-healing' },
-  resume: { run: pauseResumeCommand('resume'), help: 'resume <collection>                          restart auto-healing (clears "needs a person")' },
-  migrate: { run: migrateCommand, help: 'migrate [--check]                            apply the store\'s migrations (the worker does at start)' },
+  resume: {
+    run: pauseResumeCommand('resume'),
+    help: 'resume <collection>                          restart auto-healing (clears "needs a person")',
+  },
+  migrate: {
+    run: migrateCommand,
+    help: "migrate [--check]                            apply the store's migrations (the worker does at start)",
+  },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
 };
 
@@ -55,7 +102,10 @@ const HELP = [
   'connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, else the system `npm start` runs',
 ].join('\n');
 
-export async function runCli(argv: string[], io: { out: (l: string) => void; err: (l: string) => void }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: { out: (l: string) => void; err: (l: string) => void },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     io.out(HELP);
@@ -89,15 +139,21 @@ export async function runCli(argv: string[], io: { out: (l: string) => void; err
 
 export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof UsageError) return { message: err.message, code: EXIT.usage };
-  if (err instanceof ZodError) return { message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), code: EXIT.usage };
-  if (err instanceof UnknownCollectionError || err instanceof UnwatchedCollectionError || err instanceof NotFoundError) return { message: err.message, code: EXIT.notFound };
+  if (err instanceof ZodError)
+    return {
+      message: err.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+      code: EXIT.usage,
+    };
+  if (err instanceof UnknownCollectionError || err instanceof UnwatchedCollectionError || err instanceof NotFoundError)
+    return { message: err.message, code: EXIT.notFound };
   if (err instanceof RefusedError) return { message: err.message, code: EXIT.refused };
   // PostgreSQL's own words (a SQLSTATE, a refused connection) become what to do about them.
   const db = adviseDatabaseError(err);
   if (db) return db;
   // Temporal errors carry the reason in their cause chain (an update's failure, an activity's error).
   const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = (e as { cause?: unknown }).cause) parts.push(e.message);
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = (e as { cause?: unknown }).cause)
+    parts.push(e.message);
   return { message: parts.length ? parts.join(': ') : String(err), code: EXIT.failure };
 }
 

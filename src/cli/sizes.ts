@@ -6,7 +6,8 @@ const UNIT_BYTES: Record<string, number> = { '': 1, B: 1, KB: 1024, MB: 1024 ** 
 export function parseSize(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?[bB]?)$/.exec(text.trim());
   const unit = m ? m[2]!.toUpperCase().replace(/^([KMGT])$/, '$1B') : '';
-  if (!m || !(unit in UNIT_BYTES)) throw new UsageError(`--${flag} takes a size such as 0, 512kB, 1MB or 10GB, not "${text}"`);
+  if (!m || !(unit in UNIT_BYTES))
+    throw new UsageError(`--${flag} takes a size such as 0, 512kB, 1MB or 10GB, not "${text}"`);
   return Math.round(Number(m[1]) * UNIT_BYTES[unit]!);
 }
 

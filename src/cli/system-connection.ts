@@ -63,11 +63,16 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
     },
     async temporal() {
       if (!client) {
-        if (!settings.temporalAddress) throw new Error('no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev system with `npm start`');
+        if (!settings.temporalAddress)
+          throw new Error(
+            'no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev system with `npm start`',
+          );
         try {
           connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
         } catch (err) {
-          throw new Error(`cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running (\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`);
+          throw new Error(
+            `cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running (\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`,
+          );
         }
         client = new Client({ connection, namespace: settings.namespace });
       }
@@ -82,5 +87,7 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
 }
 
 export function workflowUiLink(s: SystemSettings, workflowId: string, runId: string): string | null {
-  return s.uiUrl ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history` : null;
+  return s.uiUrl
+    ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
+    : null;
 }

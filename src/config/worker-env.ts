@@ -18,12 +18,20 @@ export const workerEnvSchema = temporalEnvSchema.and(
     SELFHEAL_STANDBY_URLS: z
       .string()
       .default('')
-      .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(postgresUrl)),
     /** Where the Temporal UI is, for links in the CLI's answers. */
     SELFHEAL_UI_URL: z.string().url().optional(),
     /** Apply migrations at start (default); off when a deploy step runs `selfheal migrate` itself. */
-    SELFHEAL_MIGRATE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    SELFHEAL_MIGRATE: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     /** Time activities get to finish on shutdown. */
     SELFHEAL_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     SELFHEAL_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
@@ -35,6 +43,8 @@ export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 export function parseWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const r = workerEnvSchema.safeParse(env);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message === 'Required' ? 'not set' : i.message}`);
+  const lines = r.error.issues.map(
+    (i) => `  ${i.path.join('.') || '(environment)'}: ${i.message === 'Required' ? 'not set' : i.message}`,
+  );
   throw new Error(`the worker's environment is not usable:\n${lines.join('\n')}`);
 }

@@ -13,7 +13,13 @@ export const DEMO_ROWS = 200_000;
  * comment so the drill may refill it. Idempotent: an existing table is left as it is, so a restart
  * does not hide a drill's damage.
  */
-export async function ensureDemoCollection(pool: Pool, name = 'demo', schema = 'public', table = 'demo_items', rows = DEMO_ROWS): Promise<Collection> {
+export async function ensureDemoCollection(
+  pool: Pool,
+  name = 'demo',
+  schema = 'public',
+  table = 'demo_items',
+  rows = DEMO_ROWS,
+): Promise<Collection> {
   const t = qualifiedName(schema, table);
   const existed = (await pool.query('SELECT to_regclass($1) IS NOT NULL AS e', [t])).rows[0]?.e === true;
   await pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
@@ -41,7 +47,9 @@ export async function isDemoTable(pool: Pool, schema: string, table: string): Pr
 /** Appends rows with new ids until the table holds `rows` rows. */
 export async function refillDemoTable(pool: Queryable, schema: string, table: string, rows: number): Promise<number> {
   const t = qualifiedName(schema, table);
-  const { rows: r } = await pool.query<{ n: number; max: number }>(`SELECT count(*)::int8 AS n, coalesce(max(id), 0)::int8 AS max FROM ${t}`);
+  const { rows: r } = await pool.query<{ n: number; max: number }>(
+    `SELECT count(*)::int8 AS n, coalesce(max(id), 0)::int8 AS max FROM ${t}`,
+  );
   const missing = rows - r[0]!.n;
   if (missing <= 0) return 0;
   await pool.query(

@@ -36,11 +36,15 @@ export async function ensureVectorCollection(
           last_accessed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
           PRIMARY KEY (id, partition_id)) PARTITION BY LIST (partition_id)`);
       for (let p = 0; p < VECTOR_PARTITIONS; p++) {
-        await db.query(`CREATE TABLE ${qualifiedName(schema, `${table}_p${p}`)} PARTITION OF ${t} FOR VALUES IN (${p})`);
+        await db.query(
+          `CREATE TABLE ${qualifiedName(schema, `${table}_p${p}`)} PARTITION OF ${t} FOR VALUES IN (${p})`,
+        );
       }
       await db.query(`CREATE TABLE ${qualifiedName(schema, `${table}_centroids`)} (
           partition_id INTEGER PRIMARY KEY, centroid REAL[] NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-      await db.query(`CREATE TABLE ${qualifiedName(schema, `${table}_archive`)} (LIKE ${t} INCLUDING DEFAULTS, PRIMARY KEY (id, partition_id))`);
+      await db.query(
+        `CREATE TABLE ${qualifiedName(schema, `${table}_archive`)} (LIKE ${t} INCLUDING DEFAULTS, PRIMARY KEY (id, partition_id))`,
+      );
       await db.query(
         `INSERT INTO ${qualifiedName(schema, `${table}_centroids`)} (partition_id, centroid)
          SELECT p, ARRAY(SELECT ((d = p)::int * 10)::real FROM generate_series(0, $1::int - 1) d) FROM generate_series(0, $2::int - 1) p`,
@@ -59,6 +63,9 @@ export async function ensureVectorCollection(
     });
   }
   await pool.query(`COMMENT ON TABLE ${t} IS ${quoteLiteral(DEMO_MARK)}`);
-  const declared = { centroids: qualifiedName(schema, `${table}_centroids`), archive: qualifiedName(schema, `${table}_archive`) };
+  const declared = {
+    centroids: qualifiedName(schema, `${table}_centroids`),
+    archive: qualifiedName(schema, `${table}_archive`),
+  };
   return (await watchTable(pool, { table: t, name, kind: 'ivf', ...declared, source: 'demo' })).collection;
 }

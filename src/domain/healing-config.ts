@@ -3,10 +3,19 @@ import { problemClassNameSchema } from './problem-class';
 import { isStrategyName, unknownStrategyMessage } from './strategy-names';
 
 /** A strategy selfheal knows: a typo would otherwise leave the strategy it meant ungated. */
-const strategyNameSchema = z.string().refine((n): boolean => isStrategyName(n), (n) => ({ message: unknownStrategyMessage(n) }));
+const strategyNameSchema = z.string().refine(
+  (n): boolean => isStrategyName(n),
+  (n) => ({ message: unknownStrategyMessage(n) }),
+);
 
 /** A Kubernetes name that is a DNS-1123 label (namespaces, deployments here). */
-const dns1123Label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lowercase letters, digits and -, starting and ending alphanumeric');
+const dns1123Label = z
+  .string()
+  .max(63)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a DNS-1123 label: lowercase letters, digits and -, starting and ending alphanumeric',
+  );
 
 /**
  * HealingConfig of seed 002 (durations in seconds), plus the settings selfheal needs to run it.
@@ -14,15 +23,30 @@ const dns1123Label = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
  */
 const healingConfigObject = z.object({
   enabled: z.boolean().default(true),
-  min_healing_interval: z.number().int().min(0).max(7 * 86400).default(300),
+  min_healing_interval: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(300),
   max_attempts_per_window: z.number().int().min(1).max(1000).default(3),
-  attempt_window: z.number().int().min(1).max(30 * 86400).default(3600),
+  attempt_window: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .default(3600),
   max_auto_heal_impact: z.number().min(0).max(1).default(0.5),
   require_approval: z.array(problemClassNameSchema).default([]),
   require_approval_strategies: z.array(strategyNameSchema).default(['scale_replicas']),
   learning_enabled: z.boolean().default(true),
   /** How long an attempt waits for approve/reject before it is Deferred. */
-  approval_timeout: z.number().int().min(1).max(30 * 86400).default(3600),
+  approval_timeout: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .default(3600),
   /** After this many attempts in a row that did not raise λ, auto-healing stops for a person. */
   ineffective_after: z.number().int().min(1).max(100).default(3),
   /** Guardian sampling interval (seed 003: check_interval). */
@@ -33,7 +57,12 @@ const healingConfigObject = z.object({
    * How long a verified temporary strategy's change stands (pause_maintenance, throttle_ingestion)
    * before a durable hold restores the previous setting and records it, in seconds.
    */
-  temporary_hold: z.number().int().min(1).max(7 * 86400).default(1800),
+  temporary_hold: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86400)
+    .default(1800),
   /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
   min_lambda_improvement: z.number().min(1).max(10).default(1.1),
   /** λ / baseline below this is stress, below critical_ratio critical. */
@@ -43,12 +72,20 @@ const healingConfigObject = z.object({
    * Btree indexes this large or larger are measured with pgstatindex, when the estimate from the
    * statistics says they are bloated (or cannot say): it reads the whole index.
    */
-  index_candidate_min_bytes: z.number().int().min(0).default(1024 * 1024),
+  index_candidate_min_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024),
   /**
    * Bytes of index pgstatindex may read per sampling pass to confirm candidates, worst estimate
    * first; the rest wait for a later pass. A confirmed density is reused until the index changes.
    */
-  index_confirm_budget_bytes: z.number().int().min(0).default(256 * 1024 * 1024),
+  index_confirm_budget_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
   index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
   /** Maintenance running this long counts as contention even when it blocks nobody. */
@@ -56,7 +93,11 @@ const healingConfigObject = z.object({
   /** Sessions waiting on a lock this long count as blocked (a moment's wait is not a chain). */
   blocked_session_min_seconds: z.number().min(0).max(86400).default(5),
   /** A statement on the collection running this long is runaway. */
-  runaway_query_seconds: z.number().min(1).max(7 * 86400).default(300),
+  runaway_query_seconds: z
+    .number()
+    .min(1)
+    .max(7 * 86400)
+    .default(300),
   /** Client sessions above this share of the usable connections weaken the connection part. */
   connection_stress_pct: z.number().min(1).max(99).default(80),
   /** Sessions idle this long are what limit_role_connections may close. */
@@ -67,7 +108,11 @@ const healingConfigObject = z.object({
   /** Statistics are stale when rows changed since ANALYZE exceed this share of the table (min 1000 rows). */
   stale_statistics_ratio: z.number().gt(0).max(100).default(0.2),
   /** …and the last ANALYZE is at least this old: autovacuum gets its chance first (naptime 60 s). */
-  stale_statistics_min_age_seconds: z.number().min(0).max(30 * 86400).default(300),
+  stale_statistics_min_age_seconds: z
+    .number()
+    .min(0)
+    .max(30 * 86400)
+    .default(300),
   /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
   hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
   /** …once the collection does at least this many row operations per second. */
@@ -75,15 +120,28 @@ const healingConfigObject = z.object({
   /** A partition (centroid list) with this many times the mean rows is skewed. */
   centroid_skew_ratio: z.number().gt(1).max(1000).default(2),
   /** Temp-file writes per second (spilled sorts and hashes), or temp files in use, above this are MemoryPressure. */
-  temp_spill_warn_bytes_per_s: z.number().min(0).default(8 * 1024 * 1024),
+  temp_spill_warn_bytes_per_s: z
+    .number()
+    .min(0)
+    .default(8 * 1024 * 1024),
   /** The most tune_work_mem gives one role (per sort or hash node, per session). */
-  max_work_mem_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+  max_work_mem_bytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(256 * 1024 * 1024),
   /** An inactive replication slot retaining more WAL than this is a problem. */
-  slot_retained_warn_bytes: z.number().min(0).default(1024 * 1024 * 1024),
+  slot_retained_warn_bytes: z
+    .number()
+    .min(0)
+    .default(1024 * 1024 * 1024),
   /** What cap_slot_wal sets max_slot_wal_keep_size to, in MB (-1 would be unlimited). */
   slot_wal_keep_size_mb: z.number().int().min(1).default(1024),
   /** A standby this many bytes of WAL behind in replay is lagging. */
-  replication_lag_warn_bytes: z.number().min(0).default(16 * 1024 * 1024),
+  replication_lag_warn_bytes: z
+    .number()
+    .min(0)
+    .default(16 * 1024 * 1024),
   /** Cap for scale_replicas. */
   max_replicas: z.number().int().min(1).max(1000).default(10),
   /** Namespace of the deployment scale_replicas scales. */
@@ -96,10 +154,18 @@ const healingConfigObject = z.object({
 
 function crossChecks(c: z.infer<typeof healingConfigObject>, ctx: z.RefinementCtx): void {
   if (c.critical_ratio > c.stress_ratio) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['critical_ratio'], message: 'critical_ratio must not exceed stress_ratio' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['critical_ratio'],
+      message: 'critical_ratio must not exceed stress_ratio',
+    });
   }
   if (c.xid_age_critical <= c.xid_age_warn) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['xid_age_critical'], message: 'xid_age_critical must exceed xid_age_warn' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['xid_age_critical'],
+      message: 'xid_age_critical must exceed xid_age_warn',
+    });
   }
 }
 
@@ -109,7 +175,10 @@ export const healingConfigSchema = healingConfigObject.strict().superRefine(cros
  * The same, but dropping keys it does not know: for configuration a newer selfheal loaded, read by
  * older workflow code while workers are upgraded one by one.
  */
-export const storedHealingConfigSchema = z.preprocess(withKnownStrategiesOnly, healingConfigObject.strip().superRefine(crossChecks));
+export const storedHealingConfigSchema = z.preprocess(
+  withKnownStrategiesOnly,
+  healingConfigObject.strip().superRefine(crossChecks),
+);
 
 /**
  * Drops strategy names this version does not know from require_approval_strategies: names a newer

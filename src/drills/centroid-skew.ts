@@ -11,11 +11,16 @@ import type { DrillRun } from './held-fault';
  * (shifted along another axis), so all of them land in list 0, which grows to several times the
  * others (postgres-notes: 230k vs 25k/25k/17.5k, ratio 3.09). IVF-style demo collections only.
  */
-export async function drillCentroidSkew(pool: Pool, c: Collection, opts: { force?: boolean; factor?: number } = {}): Promise<DrillRun> {
+export async function drillCentroidSkew(
+  pool: Pool,
+  c: Collection,
+  opts: { force?: boolean; factor?: number } = {},
+): Promise<DrillRun> {
   await requireDrillTarget(pool, c, opts.force, 'inserts drifted vectors into it');
   const centroids = qualifiedName(c.table_schema, `${c.table_name}_centroids`);
   const t = qualifiedName(c.table_schema, c.table_name);
-  if (!(await pool.query('SELECT to_regclass($1) AS r', [centroids])).rows[0]?.r) throw new Error(`${centroids} does not exist: not an IVF-style collection`);
+  if (!(await pool.query('SELECT to_regclass($1) AS r', [centroids])).rows[0]?.r)
+    throw new Error(`${centroids} does not exist: not an IVF-style collection`);
   const before = await readPartitionCounters(pool, c.table_oid!);
   const perList = Math.round(before.reduce((n, p) => n + p.reltuples, 0) / Math.max(1, before.length));
   const add = Math.max(1000, Math.round(perList * (opts.factor ?? 3)));
@@ -36,7 +41,11 @@ export async function drillCentroidSkew(pool: Pool, c: Collection, opts: { force
   return {
     problem_class: 'CentroidSkew',
     collection: c.name,
-    report: { inserted: add, lists_before: before.map((p) => [p.value, p.reltuples]), lists_after: after.map((p) => [p.value, p.reltuples]) },
+    report: {
+      inserted: add,
+      lists_before: before.map((p) => [p.value, p.reltuples]),
+      lists_after: after.map((p) => [p.value, p.reltuples]),
+    },
     held: null,
   };
 }

@@ -11,8 +11,13 @@ import type { DrillRun } from './held-fault';
  * bigger server) until the server's usable slots are `targetPct` taken. Server-wide: use it on a
  * staging server, never on one others share. Held until healed or released.
  */
-export async function drillConnectionExhaustion(pool: Pool, databaseUrl: string, c: Collection, opts: { force?: boolean; targetPct?: number } = {}): Promise<DrillRun> {
-  await requireDrillTarget(pool, c, opts.force, 'fills the server\'s connection slots');
+export async function drillConnectionExhaustion(
+  pool: Pool,
+  databaseUrl: string,
+  c: Collection,
+  opts: { force?: boolean; targetPct?: number } = {},
+): Promise<DrillRun> {
+  await requireDrillTarget(pool, c, opts.force, "fills the server's connection slots");
   const role = await ensureDrillRole(pool, databaseUrl, c);
   const usage = await readConnectionUsage(pool);
   const usable = usage.max_connections - usage.reserved;

@@ -26,11 +26,27 @@ export interface TableShape {
 export async function readTableShape(pool: Pool, c: Collection): Promise<TableShape> {
   const table = `${c.table_schema}.${c.table_name}`;
   const empty: TableShape = {
-    table, exists: false, partitioned: false, list_partitioned: false, has_rows: false, columns: {}, text_columns: 0, btree_indexes: 0, primary_key: [], has_centroids: false, demo: false,
+    table,
+    exists: false,
+    partitioned: false,
+    list_partitioned: false,
+    has_rows: false,
+    columns: {},
+    text_columns: 0,
+    btree_indexes: 0,
+    primary_key: [],
+    has_centroids: false,
+    demo: false,
   };
   if (c.table_oid === null) return empty;
   const { rows } = await pool.query<{
-    relkind: string; partstrat: string | null; columns: Record<string, string> | null; text_columns: number; btree_indexes: number; primary_key: string[] | null; has_centroids: boolean;
+    relkind: string;
+    partstrat: string | null;
+    columns: Record<string, string> | null;
+    text_columns: number;
+    btree_indexes: number;
+    primary_key: string[] | null;
+    has_centroids: boolean;
   }>(
     `SELECT t.relkind::text AS relkind, p.partstrat::text AS partstrat,
             (SELECT jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a
@@ -50,7 +66,11 @@ export async function readTableShape(pool: Pool, c: Collection): Promise<TableSh
   );
   const r = rows[0];
   if (!r) return empty;
-  const hasRows = (await pool.query<{ e: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${qualifiedName(c.table_schema, c.table_name)}) AS e`)).rows[0]!.e;
+  const hasRows = (
+    await pool.query<{ e: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${qualifiedName(c.table_schema, c.table_name)}) AS e`,
+    )
+  ).rows[0]!.e;
   return {
     table,
     exists: true,
@@ -73,7 +93,8 @@ interface Requirement {
   unmet(t: TableShape): string | null;
 }
 
-const first = (...reasons: (string | false)[]): string | null => reasons.find((r): r is string => typeof r === 'string') ?? null;
+const first = (...reasons: (string | false)[]): string | null =>
+  reasons.find((r): r is string => typeof r === 'string') ?? null;
 const plain = (t: TableShape) => t.partitioned && 'it is partitioned';
 const rows = (t: TableShape) => !t.has_rows && 'it is empty';
 const anyTable: Requirement = { needs: 'any collection whose table exists', unmet: () => null };
@@ -81,12 +102,25 @@ const anyTable: Requirement = { needs: 'any collection whose table exists', unme
 /** Per drill: what its injection needs of the collection's table, checked before it touches anything. */
 export const DRILL_REQUIREMENTS: Record<string, Requirement> = {
   IndexFragmentation: {
-    needs: 'a plain (not partitioned) table with a btree index (a demo table is refilled first, through its columns id and payload)',
+    needs:
+      'a plain (not partitioned) table with a btree index (a demo table is refilled first, through its columns id and payload)',
     unmet: (t) =>
-      first(plain(t), t.btree_indexes === 0 && 'it has no valid btree index', t.demo && !(t.columns.id === 'bigint' && t.columns.payload === 'text') && 'it is a demo table without the columns id bigint and payload text the refill writes'),
+      first(
+        plain(t),
+        t.btree_indexes === 0 && 'it has no valid btree index',
+        t.demo &&
+          !(t.columns.id === 'bigint' && t.columns.payload === 'text') &&
+          'it is a demo table without the columns id bigint and payload text the refill writes',
+      ),
   },
-  InvalidIndex: { needs: 'a plain (not partitioned) table with rows (CREATE INDEX CONCURRENTLY is refused on a partitioned one)', unmet: (t) => first(plain(t), rows(t)) },
-  MaintenanceContention: { needs: 'a plain (not partitioned) table with rows: its autovacuum is slowed and rows deleted', unmet: (t) => first(plain(t), rows(t)) },
+  InvalidIndex: {
+    needs: 'a plain (not partitioned) table with rows (CREATE INDEX CONCURRENTLY is refused on a partitioned one)',
+    unmet: (t) => first(plain(t), rows(t)),
+  },
+  MaintenanceContention: {
+    needs: 'a plain (not partitioned) table with rows: its autovacuum is slowed and rows deleted',
+    unmet: (t) => first(plain(t), rows(t)),
+  },
   StaleStatistics: {
     needs: 'a plain (not partitioned) table with rows and a text column to rewrite',
     unmet: (t) => first(plain(t), rows(t), t.text_columns === 0 && 'it has no text column'),
@@ -94,18 +128,28 @@ export const DRILL_REQUIREMENTS: Record<string, Requirement> = {
   BlockingChain: { needs: 'a table with rows: one is locked', unmet: (t) => first(rows(t)) },
   HotspotCongestion: {
     needs: 'a LIST-partitioned table with rows whose primary key is a row id plus the partition key',
-    unmet: (t) => first(!t.list_partitioned && 'it is not LIST-partitioned', rows(t), t.primary_key.length < 2 && 'its primary key is not a row id plus the partition key'),
+    unmet: (t) =>
+      first(
+        !t.list_partitioned && 'it is not LIST-partitioned',
+        rows(t),
+        t.primary_key.length < 2 && 'its primary key is not a row id plus the partition key',
+      ),
   },
   CentroidSkew: {
-    needs: 'an IVF-style collection: a LIST-partitioned table (id, partition_id, embedding) with <table>_centroids beside it',
+    needs:
+      'an IVF-style collection: a LIST-partitioned table (id, partition_id, embedding) with <table>_centroids beside it',
     unmet: (t) =>
       first(
         !t.list_partitioned && 'it is not LIST-partitioned',
         !t.has_centroids && `there is no ${t.table}_centroids`,
-        !['id', 'partition_id', 'embedding'].every((k) => k in t.columns) && 'it lacks the columns id, partition_id and embedding',
+        !['id', 'partition_id', 'embedding'].every((k) => k in t.columns) &&
+          'it lacks the columns id, partition_id and embedding',
       ),
   },
-  ReplicationLag: { needs: 'a table with a text column to rewrite (and a standby in SELFHEAL_STANDBY_URLS)', unmet: (t) => first(t.text_columns === 0 && 'it has no text column') },
+  ReplicationLag: {
+    needs: 'a table with a text column to rewrite (and a standby in SELFHEAL_STANDBY_URLS)',
+    unmet: (t) => first(t.text_columns === 0 && 'it has no text column'),
+  },
   RunawayQuery: anyTable,
   ConnectionExhaustion: anyTable,
   WraparoundRisk: anyTable,

@@ -27,7 +27,9 @@ export async function ensureDrillRole(pool: Pool, databaseUrl: string, c: Collec
   // No connection limit: a drill starts from a clean role even after a heal capped it.
   await pool.query(`ALTER ROLE ${quoteIdent(role)} LOGIN CONNECTION LIMIT -1 PASSWORD ${quoteLiteral(password)}`);
   await pool.query(`GRANT USAGE ON SCHEMA ${quoteIdent(c.table_schema)} TO ${quoteIdent(role)}`);
-  await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${qualifiedName(c.table_schema, c.table_name)} TO ${quoteIdent(role)}`);
+  await pool.query(
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ${qualifiedName(c.table_schema, c.table_name)} TO ${quoteIdent(role)}`,
+  );
   const url = new URL(databaseUrl);
   url.username = encodeURIComponent(role);
   url.password = password;

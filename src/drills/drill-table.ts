@@ -28,7 +28,9 @@ export function formatDrillTable(rows: DrillMeasurement[]): string {
       r.initial_lambda === null || r.final_lambda === null
         ? '–'
         : r.initial_lambda === 0
-          ? (r.final_lambda > 0 ? 'from 0' : '–')
+          ? r.final_lambda > 0
+            ? 'from 0'
+            : '–'
           : `${(((r.final_lambda - r.initial_lambda) / r.initial_lambda) * 100).toFixed(0)} %`;
     lines.push(
       `| ${r.problem_class} | ${r.classified_as ?? '–'} | ${r.strategy ?? '–'} | ${r.verified ? 'yes' : 'no'} | ${f(r.detect_s, 1)} | ${f(r.start_s, 1)} | ${f(r.recover_s, 1)} | ${r.check_interval_s} | ${f(r.initial_lambda, 3)} → ${f(r.final_lambda, 3)} | ${imp} | ${f(r.sample_cost_ms, 1)} |`,

@@ -18,16 +18,27 @@ export interface DrillReport {
  * shrink the index, so leaf density falls from ~90 to ~18 while the table stays healthy.
  * Destroys data: only the demo table (which is refilled first) or with `force`.
  */
-export async function drillIndexFragmentation(pool: Pool, c: Collection, opts: { force?: boolean; refillTo?: number } = {}): Promise<DrillReport> {
+export async function drillIndexFragmentation(
+  pool: Pool,
+  c: Collection,
+  opts: { force?: boolean; refillTo?: number } = {},
+): Promise<DrillReport> {
   const demo = await isDemoTable(pool, c.table_schema, c.table_name);
   if (!demo && !opts.force) {
-    throw new Error(`${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`);
+    throw new Error(
+      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`,
+    );
   }
   // One session throughout, so its statistics are flushed before the ANALYZE.
   return withClient(pool, (db) => breakIndexes(db, c, demo, opts.refillTo));
 }
 
-async function breakIndexes(pool: Queryable, c: Collection, demo: boolean, refillTo: number | undefined): Promise<DrillReport> {
+async function breakIndexes(
+  pool: Queryable,
+  c: Collection,
+  demo: boolean,
+  refillTo: number | undefined,
+): Promise<DrillReport> {
   const t = qualifiedName(c.table_schema, c.table_name);
   if (demo) await refillDemoTable(pool, c.table_schema, c.table_name, refillTo ?? DEMO_ROWS);
   const before = await densities(pool, c);
@@ -61,7 +72,12 @@ const VACUUM_TRIES = 5;
  * holding back the xmin horizon leaves the index dense. Tried again for a few seconds, then the
  * drill says who holds the horizon instead of reporting a fault it did not make.
  */
-async function vacuumUntilThinned(pool: Queryable, t: string, c: Collection, before: { name: string; density: number | null }[]) {
+async function vacuumUntilThinned(
+  pool: Queryable,
+  t: string,
+  c: Collection,
+  before: { name: string; density: number | null }[],
+) {
   for (let i = 1; ; i++) {
     await pool.query(`VACUUM ${t}`);
     const after = await densities(pool, c);

@@ -23,7 +23,12 @@ function sortMethod(plan: unknown): string {
  * sort has spilled (the fault is there from then on, not from when the sorts began); held until
  * released, and `cleared` resolves once a sort runs in memory again.
  */
-export async function drillMemoryPressure(pool: Pool, databaseUrl: string, c: Collection, opts: { force?: boolean; sessions?: number } = {}): Promise<DrillRun> {
+export async function drillMemoryPressure(
+  pool: Pool,
+  databaseUrl: string,
+  c: Collection,
+  opts: { force?: boolean; sessions?: number } = {},
+): Promise<DrillRun> {
   await requireDrillTarget(pool, c, opts.force, 'runs spilling sorts as a drill role');
   const role = await ensureDrillRole(pool, databaseUrl, c);
   const db = (await pool.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;

@@ -12,7 +12,12 @@ import { waitUntil, type DrillRun } from './held-fault';
  * primary writes a burst (the collection's rows rewritten), so the standby falls tens of MB behind.
  * It stays behind until its replay is resumed.
  */
-export async function drillReplicationLag(pool: Pool, standbyUrl: string, c: Collection, opts: { force?: boolean } = {}): Promise<DrillRun> {
+export async function drillReplicationLag(
+  pool: Pool,
+  standbyUrl: string,
+  c: Collection,
+  opts: { force?: boolean } = {},
+): Promise<DrillRun> {
   await requireDrillTarget(pool, c, opts.force, 'pauses replay on a standby and rewrites its rows');
   const standby = new pg.Client({ connectionString: standbyUrl });
   standby.on('error', () => undefined);
@@ -25,15 +30,28 @@ export async function drillReplicationLag(pool: Pool, standbyUrl: string, c: Col
     await standby.end().catch(() => undefined);
   }
   const t = qualifiedName(c.table_schema, c.table_name);
-  const cols = (await pool.query<{ a: string }>(
-    `SELECT a.attname::text AS a FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+  const cols = (
+    await pool.query<{ a: string }>(
+      `SELECT a.attname::text AS a FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
       WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND ty.typcategory = 'S' ORDER BY a.attnum LIMIT 1`,
-    [c.table_oid],
-  )).rows[0]?.a;
+      [c.table_oid],
+    )
+  ).rows[0]?.a;
   if (!cols) throw new Error(`${t} has no text column to rewrite`);
   const col = quoteIdent(cols);
   await pool.query(`UPDATE ${t} SET ${col} = ${col}`);
-  await waitUntil('the primary to see the standby behind', async () => (await readStandbys(pool)).some((r) => r.application_name === name && r.replay_gap_bytes > 4 * 1024 * 1024), 30_000, 200);
+  await waitUntil(
+    'the primary to see the standby behind',
+    async () =>
+      (await readStandbys(pool)).some((r) => r.application_name === name && r.replay_gap_bytes > 4 * 1024 * 1024),
+    30_000,
+    200,
+  );
   const gap = (await readStandbys(pool)).find((r) => r.application_name === name)?.replay_gap_bytes ?? 0;
-  return { problem_class: 'ReplicationLag', collection: c.name, report: { standby: name, replay_paused: true, replay_gap_bytes: gap }, held: null };
+  return {
+    problem_class: 'ReplicationLag',
+    collection: c.name,
+    report: { standby: name, replay_paused: true, replay_gap_bytes: gap },
+    held: null,
+  };
 }

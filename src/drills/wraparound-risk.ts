@@ -15,7 +15,12 @@ const CHUNK = 100_000;
  * the collection's xid_age_warn and xid_age_critical. Nothing is kept: every subtransaction rolls
  * back. Real thresholds are hundreds of millions, so a drill needs them configured low first.
  */
-export async function drillWraparoundRisk(pool: Pool, c: Collection, config: HealingConfig, opts: { force?: boolean } = {}): Promise<DrillRun> {
+export async function drillWraparoundRisk(
+  pool: Pool,
+  c: Collection,
+  config: HealingConfig,
+  opts: { force?: boolean } = {},
+): Promise<DrillRun> {
   await requireDrillTarget(pool, c, opts.force, 'ages every table of the server by consuming transaction IDs');
   const before = await readTableStats(pool, c.table_oid!);
   const target = Math.round((config.xid_age_warn + config.xid_age_critical) / 2);
@@ -45,7 +50,13 @@ export async function drillWraparoundRisk(pool: Pool, c: Collection, config: Hea
   return {
     problem_class: 'WraparoundRisk',
     collection: c.name,
-    report: { xids_burned: burn, xid_age_before: before.xid_age, xid_age_after: after.xid_age, xid_age_warn: config.xid_age_warn, burn_ms: Date.now() - started },
+    report: {
+      xids_burned: burn,
+      xid_age_before: before.xid_age,
+      xid_age_after: after.xid_age,
+      xid_age_warn: config.xid_age_warn,
+      burn_ms: Date.now() - started,
+    },
     held: null,
   };
 }

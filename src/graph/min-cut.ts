@@ -24,7 +24,8 @@ export function globalMinCut(graph: SystemGraph): MinCut {
   for (const e of graph.edges) {
     const a = index.get(e.source);
     const b = index.get(e.target);
-    if (a === undefined || b === undefined) throw new Error(`edge ${e.source}–${e.target} names a node not in the graph`);
+    if (a === undefined || b === undefined)
+      throw new Error(`edge ${e.source}–${e.target} names a node not in the graph`);
     if (a === b) continue;
     w[a]![b]! += e.capacity;
     w[b]![a]! += e.capacity;
@@ -69,7 +70,9 @@ export function globalMinCut(graph: SystemGraph): MinCut {
 
   const sideSet = new Set(bestSide.map((i) => ids[i]!));
   const smaller = sideSet.size * 2 <= n ? sideSet : new Set(ids.filter((id) => !sideSet.has(id)));
-  const witnessEdges = graph.edges.filter((e) => e.source !== e.target && smaller.has(e.source) !== smaller.has(e.target));
+  const witnessEdges = graph.edges.filter(
+    (e) => e.source !== e.target && smaller.has(e.source) !== smaller.has(e.target),
+  );
   return { value: best, side: [...smaller].sort(), witnessEdges };
 }
 

@@ -2,16 +2,38 @@ import { z } from 'zod';
 
 /** Part kinds of a collection's system graph. */
 export const nodeKindSchema = z.enum([
-  'table', 'partition', 'index', 'maintenance', 'workload', 'replica', 'centroid', 'memory',
-  'sessions', 'connections', 'xid', 'statistics', 'slots',
+  'table',
+  'partition',
+  'index',
+  'maintenance',
+  'workload',
+  'replica',
+  'centroid',
+  'memory',
+  'sessions',
+  'connections',
+  'xid',
+  'statistics',
+  'slots',
 ]);
 export type NodeKind = z.infer<typeof nodeKindSchema>;
 
 /** Edge kinds, named as seed 002's classifier counts them. */
 export const edgeKindSchema = z.enum([
-  'access', 'index_link', 'dependency', 'partition_link', 'replication', 'centroid', 'memory',
+  'access',
+  'index_link',
+  'dependency',
+  'partition_link',
+  'replication',
+  'centroid',
+  'memory',
   // The parts PostgreSQL operators get paged for, beyond the seed's.
-  'lock', 'query', 'connection', 'freeze', 'statistics', 'slot',
+  'lock',
+  'query',
+  'connection',
+  'freeze',
+  'statistics',
+  'slot',
 ]);
 export type EdgeKind = z.infer<typeof edgeKindSchema>;
 
@@ -48,7 +70,13 @@ export type SystemGraph = z.infer<typeof systemGraphSchema>;
 /** A part or link at or above this health counts as healthy. */
 export const HEALTHY = 0.98;
 
-export function edge(source: string, target: string, kind: EdgeKind, designCapacity: number, health: number): GraphEdge {
+export function edge(
+  source: string,
+  target: string,
+  kind: EdgeKind,
+  designCapacity: number,
+  health: number,
+): GraphEdge {
   const h = Math.min(1, Math.max(0, Number.isFinite(health) ? health : 0));
   return { source, target, kind, design_capacity: designCapacity, health: h, capacity: designCapacity * h };
 }

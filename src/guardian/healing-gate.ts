@@ -23,7 +23,10 @@ export const acted = (a: AttemptRecord): boolean => a.outcome === null || !DID_N
 
 /** When the cooldown after the last attempt that acted ends, or null when there is none. */
 export function cooldownUntil(s: GateState, config: Pick<HealingConfig, 'min_healing_interval'>): number | null {
-  const finished = s.attempts.filter(acted).map((a) => a.finished_at_ms).filter((t): t is number => t !== null);
+  const finished = s.attempts
+    .filter(acted)
+    .map((a) => a.finished_at_ms)
+    .filter((t): t is number => t !== null);
   return finished.length ? Math.max(...finished) + config.min_healing_interval * 1000 : null;
 }
 
@@ -47,7 +50,10 @@ export function deferralStreak(attempts: AttemptRecord[]): number {
  * up to max(check_interval, min_healing_interval): a fault selfheal cannot fix is not retried in a
  * tight loop, yet one that becomes fixable is tried again soon.
  */
-export function deferralBackoffUntil(s: GateState, config: Pick<HealingConfig, 'check_interval' | 'min_healing_interval'>): number | null {
+export function deferralBackoffUntil(
+  s: GateState,
+  config: Pick<HealingConfig, 'check_interval' | 'min_healing_interval'>,
+): number | null {
   const n = deferralStreak(s.attempts);
   const last = s.attempts[s.attempts.length - 1];
   if (n === 0 || !last || last.finished_at_ms === null) return null;
@@ -56,7 +62,11 @@ export function deferralBackoffUntil(s: GateState, config: Pick<HealingConfig, '
 }
 
 /** Attempts started within the window ending now. */
-export function attemptsInWindow(s: GateState, now: number, config: Pick<HealingConfig, 'attempt_window'>): AttemptRecord[] {
+export function attemptsInWindow(
+  s: GateState,
+  now: number,
+  config: Pick<HealingConfig, 'attempt_window'>,
+): AttemptRecord[] {
   return s.attempts.filter((a) => acted(a) && a.started_at_ms > now - config.attempt_window * 1000);
 }
 
@@ -73,7 +83,11 @@ export function healingGate(
 ): GateAnswer {
   const cooldown = cooldownUntil(s, config);
   if (cooldown !== null && now < cooldown) {
-    return { ok: false, reason: `cooling down after the last attempt until ${new Date(cooldown).toISOString()}`, until_ms: cooldown };
+    return {
+      ok: false,
+      reason: `cooling down after the last attempt until ${new Date(cooldown).toISOString()}`,
+      until_ms: cooldown,
+    };
   }
   const recent = attemptsInWindow(s, now, config);
   if (recent.length >= config.max_attempts_per_window) {

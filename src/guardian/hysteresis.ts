@@ -8,7 +8,12 @@ export const RECOVERY_MARGIN = 0.05;
  * takes one sample below a threshold; getting better needs the ratio above the threshold plus the
  * margin, so a ratio hovering at a threshold does not toggle the state.
  */
-export function nextIntegrityState(prev: IntegrityState | 'unknown', ratio: number, t: IntegrityThresholds, margin = RECOVERY_MARGIN): IntegrityState {
+export function nextIntegrityState(
+  prev: IntegrityState | 'unknown',
+  ratio: number,
+  t: IntegrityThresholds,
+  margin = RECOVERY_MARGIN,
+): IntegrityState {
   const raw: IntegrityState = ratio < t.critical_ratio ? 'critical' : ratio < t.stress_ratio ? 'stress' : 'normal';
   if (prev === 'unknown') return raw;
   const rank = { normal: 0, stress: 1, critical: 2 } as const;

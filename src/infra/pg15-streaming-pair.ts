@@ -27,7 +27,10 @@ export interface StreamingPair {
  */
 async function asPostgres(cwd: string, bin: string, args: string[]): Promise<void> {
   const root = userInfo().uid === 0;
-  await run(root ? 'runuser' : join(BIN, bin), root ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, { cwd, env: { ...process.env, PGPASSWORD: PASSWORD } });
+  await run(root ? 'runuser' : join(BIN, bin), root ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, {
+    cwd,
+    env: { ...process.env, PGPASSWORD: PASSWORD },
+  });
 }
 
 /** A fresh directory for the pair that the server user owns and reaches, whatever TMPDIR or the checkout's folder allow. */
@@ -72,26 +75,109 @@ export async function startStreamingPair(): Promise<StreamingPair> {
   const pwfile = join(dir, 'pw');
   writeFileSync(pwfile, `${PASSWORD}\n`);
   chmodSync(pwfile, 0o644);
-  await asPostgres(dir, 'initdb', ['-D', primary, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-sync']);
-  const common = ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off', '-c', 'max_connections=50'];
+  await asPostgres(dir, 'initdb', [
+    '-D',
+    primary,
+    '-U',
+    'postgres',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
+  const common = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dir}`,
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=50',
+  ];
   const startServer = (data: string, port: number, extra: string[]) =>
-    asPostgres(dir, 'pg_ctl', ['-D', data, '-l', `${data}.log`, '-w', '-t', '60', '-o', [...common, '-c', `port=${port}`, ...extra].join(' '), 'start']);
-  await startServer(primary, pPort, ['-c', 'wal_level=replica', '-c', 'max_wal_senders=5', '-c', 'max_replication_slots=5']);
+    asPostgres(dir, 'pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      `${data}.log`,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      [...common, '-c', `port=${port}`, ...extra].join(' '),
+      'start',
+    ]);
+  await startServer(primary, pPort, [
+    '-c',
+    'wal_level=replica',
+    '-c',
+    'max_wal_senders=5',
+    '-c',
+    'max_replication_slots=5',
+  ]);
   const primaryUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${pPort}/postgres`;
   await waitReady(primaryUrl, async () => true);
-  await asPostgres(dir, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(pPort), '-U', 'postgres', '-D', standby, '-R', '-C', '-S', standbyName, '-X', 'stream', '--no-sync']);
+  await asPostgres(dir, 'pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(pPort),
+    '-U',
+    'postgres',
+    '-D',
+    standby,
+    '-R',
+    '-C',
+    '-S',
+    standbyName,
+    '-X',
+    'stream',
+    '--no-sync',
+  ]);
   // -R wrote primary_conninfo; name the standby so the primary can tell it apart. Its cluster_name
   // differs on purpose: selfheal must find it by its slot, not by what it calls itself.
-  await asPostgres(dir, 'pg_ctl', ['-D', standby, '-l', `${standby}.log`, '-w', '-t', '60', '-o',
-    [...common, '-c', `port=${sPort}`, '-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1', '-c', 'cluster_name=pg15_standby',
-      '-c', `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=${standbyName}'`].join(' '), 'start']);
+  await asPostgres(dir, 'pg_ctl', [
+    '-D',
+    standby,
+    '-l',
+    `${standby}.log`,
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    [
+      ...common,
+      '-c',
+      `port=${sPort}`,
+      '-c',
+      'hot_standby=on',
+      '-c',
+      'wal_receiver_status_interval=1',
+      '-c',
+      'cluster_name=pg15_standby',
+      '-c',
+      `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=${standbyName}'`,
+    ].join(' '),
+    'start',
+  ]);
   const standbyUrl = `postgres://postgres:${PASSWORD}@127.0.0.1:${sPort}/postgres`;
-  await waitReady(primaryUrl, async (c) => (await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name = $1", [standbyName])).rows.length > 0);
+  await waitReady(
+    primaryUrl,
+    async (c) =>
+      (
+        await c.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name = $1", [
+          standbyName,
+        ])
+      ).rows.length > 0,
+  );
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    for (const d of [standby, primary]) await asPostgres(dir, 'pg_ctl', ['-D', d, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    for (const d of [standby, primary])
+      await asPostgres(dir, 'pg_ctl', ['-D', d, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
   return { primaryUrl, standbyUrl, standbyName, startedInMs: Date.now() - t0, stop };

@@ -16,7 +16,9 @@ export function postgresHome(user: ServerUser): string {
   if (chosen) {
     ensureRootOnlyDir(chosen);
     if (!canEnter(user, chosen)) {
-      throw new Error(`${POSTGRES_DIR_ENV}=${chosen}, but the system user ${user.name} cannot enter it: choose a directory it can enter (every parent searchable, e.g. mode 0755)`);
+      throw new Error(
+        `${POSTGRES_DIR_ENV}=${chosen}, but the system user ${user.name} cannot enter it: choose a directory it can enter (every parent searchable, e.g. mode 0755)`,
+      );
     }
     return chosen;
   }
@@ -27,7 +29,9 @@ export function postgresHome(user: ServerUser): string {
     ensureRootOnlyDir(home);
     if (canEnter(user, home)) return home;
   }
-  throw new Error(`the system user ${user.name} can enter none of ${bases.join(', ')}: set ${POSTGRES_DIR_ENV} to a directory it can enter, for its binaries and data`);
+  throw new Error(
+    `the system user ${user.name} can enter none of ${bases.join(', ')}: set ${POSTGRES_DIR_ENV} to a directory it can enter, for its binaries and data`,
+  );
 }
 
 function ensureRootOnlyDir(dir: string): void {

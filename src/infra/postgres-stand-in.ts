@@ -16,7 +16,9 @@ export const STAND_IN_PREFIX = 'data-';
 
 /** Keyed by the asked path, so the same checkout finds its data again on its next start. */
 export function standInFor(home: string, asked: string): StandIn {
-  return standInAt(join(home, `${STAND_IN_PREFIX}${createHash('sha256').update(resolve(asked)).digest('hex').slice(0, 16)}`));
+  return standInAt(
+    join(home, `${STAND_IN_PREFIX}${createHash('sha256').update(resolve(asked)).digest('hex').slice(0, 16)}`),
+  );
 }
 
 export function standInAt(dir: string): StandIn {

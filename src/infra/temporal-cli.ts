@@ -47,7 +47,9 @@ export function findTemporalCli(): string | undefined {
     if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI=${explicit} is not an executable file`);
     return explicit;
   }
-  return onPath('temporal') ?? [join(PROJECT_TOOLS_BIN, 'temporal'), join(userCacheBin(), 'temporal')].find(isExecutable);
+  return (
+    onPath('temporal') ?? [join(PROJECT_TOOLS_BIN, 'temporal'), join(userCacheBin(), 'temporal')].find(isExecutable)
+  );
 }
 
 /** Finds the CLI, or builds it with Go into the user cache; either way .tools/bin/temporal works after. */
@@ -64,12 +66,19 @@ export function ensureTemporalCli(log: (line: string) => void = (l) => console.e
   log(`Building the Temporal CLI v${TEMPORAL_CLI_VERSION} with Go (first time only; takes minutes on 2 cores)…`);
   const started = Date.now();
   const r = spawnSync('go', ['install', `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: cacheBin, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local', GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
+    env: {
+      ...process.env,
+      GOBIN: cacheBin,
+      GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local',
+      GOFLAGS: process.env.GOFLAGS ?? '-mod=mod',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const built = join(cacheBin, 'temporal');
   if (r.status !== 0 || !isExecutable(built)) {
-    throw new Error(`go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (exit ${r.status ?? r.signal}).\n${INSTALL_HELP}`);
+    throw new Error(
+      `go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (exit ${r.status ?? r.signal}).\n${INSTALL_HELP}`,
+    );
   }
   log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s: ${built}`);
   linkIntoProject(built);

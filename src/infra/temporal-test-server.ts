@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -82,13 +93,24 @@ export function ensureTemporalTestServer(log: (line: string) => void = (l) => co
     const started = Date.now();
     const r = spawnSync(
       'mvn',
-      ['-q', '-B', '-Dstyle.color=never', '-f', POM, `-Dtemporal.test-server.version=${TEMPORAL_TEST_SERVER_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${join(staging, 'lib')}`],
+      [
+        '-q',
+        '-B',
+        '-Dstyle.color=never',
+        '-f',
+        POM,
+        `-Dtemporal.test-server.version=${TEMPORAL_TEST_SERVER_VERSION}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${join(staging, 'lib')}`,
+      ],
       // Its output only when it fails: a quiet Maven still prints colour codes.
       { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
     );
     const jar = `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`;
     if (r.status !== 0 || !existsSync(join(staging, 'lib', jar))) {
-      throw new Error(`mvn dependency:copy-dependencies failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}\n${TEST_SERVER_HELP}`);
+      throw new Error(
+        `mvn dependency:copy-dependencies failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}\n${TEST_SERVER_HELP}`,
+      );
     }
     writeWrapper(staging, dir);
     try {
@@ -97,7 +119,9 @@ export function ensureTemporalTestServer(log: (line: string) => void = (l) => co
       // Another process got there first: its copy is as good as this one.
       if (!isExecutable(testServerWrapper())) throw err;
     }
-    log(`Fetched the test server in ${Math.round((Date.now() - started) / 1000)} s (${readdirSync(join(dir, 'lib')).length} jars): ${dir}`);
+    log(
+      `Fetched the test server in ${Math.round((Date.now() - started) / 1000)} s (${readdirSync(join(dir, 'lib')).length} jars): ${dir}`,
+    );
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -24,7 +24,9 @@ export function clientNode(): ClientNode {
     loaded = createRequire(__filename)('@kubernetes/client-node') as ClientNode;
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_REQUIRE_ESM') {
-      throw new Error(`@kubernetes/client-node is an ES module: loading it needs Node ≥ 20.19 (this is ${process.version})`);
+      throw new Error(
+        `@kubernetes/client-node is an ES module: loading it needs Node ≥ 20.19 (this is ${process.version})`,
+      );
     }
     throw err;
   }

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clientNode, type ConfigurationOptions, type KubeConfig, type ObservableMiddleware, type V1Deployment } from './client-node';
+import {
+  clientNode,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+  type V1Deployment,
+} from './client-node';
 
 export interface DeploymentRef {
   namespace: string;
@@ -49,7 +55,8 @@ export function rolloutComplete(d: DeploymentReplicas): boolean {
 /** "4 of 6 ready (6 updated, 4 available)", plus what is still pending. */
 export function describeRollout(d: DeploymentReplicas): string {
   const pending: string[] = [];
-  if (d.observed_generation < d.generation) pending.push(`generation ${d.generation} not yet observed (at ${d.observed_generation})`);
+  if (d.observed_generation < d.generation)
+    pending.push(`generation ${d.generation} not yet observed (at ${d.observed_generation})`);
   if (d.ready < d.replicas) pending.push(`${d.replicas - d.ready} not ready`);
   if (d.current > d.replicas) pending.push(`${d.current - d.replicas} surplus still terminating`);
   return `${d.ready} of ${d.replicas} ready (${d.updated} updated, ${d.available} available)${pending.length ? `: ${pending.join(', ')}` : ''}`;
@@ -67,9 +74,17 @@ export function replicasOf(d: V1Deployment): DeploymentReplicas {
   };
 }
 
-export async function readDeployment(kc: KubeConfig, ref: DeploymentRef, signal?: AbortSignal): Promise<DeploymentReplicas> {
+export async function readDeployment(
+  kc: KubeConfig,
+  ref: DeploymentRef,
+  signal?: AbortSignal,
+): Promise<DeploymentReplicas> {
   const api = kc.makeApiClient(clientNode().AppsV1Api);
-  return replicasOf(await abortable(signal, () => api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, withSignal(signal))));
+  return replicasOf(
+    await abortable(signal, () =>
+      api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, withSignal(signal)),
+    ),
+  );
 }
 
 /**
@@ -86,7 +101,9 @@ export async function scaleDeployment(
   const k8s = clientNode();
   const api = kc.makeApiClient(k8s.AppsV1Api);
   for (let conflicts = 0; ; conflicts++) {
-    const scale = await abortable(opts.signal, () => api.readNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace }, withSignal(opts.signal)));
+    const scale = await abortable(opts.signal, () =>
+      api.readNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace }, withSignal(opts.signal)),
+    );
     const replicas = scale.spec?.replicas ?? 0;
     if (replicas === opts.to) return { kind: 'unchanged', replicas };
     if (replicas !== opts.from) return { kind: 'changed_elsewhere', replicas };
@@ -128,10 +145,16 @@ export async function waitUntilReady(
   for (;;) {
     const state = await readDeployment(kc, ref, opts.signal);
     const waited = Date.now() - started;
-    opts.heartbeat({ step: 'wait for replicas', deployment: `${ref.namespace}/${ref.name}`, rollout: describeRollout(state) });
+    opts.heartbeat({
+      step: 'wait for replicas',
+      deployment: `${ref.namespace}/${ref.name}`,
+      rollout: describeRollout(state),
+    });
     if (rolloutComplete(state)) return { ready: true, state, waited_ms: waited };
     if (waited >= opts.timeoutMs) return { ready: false, state, waited_ms: waited };
-    await abortable(opts.signal, () => sleep(Math.min(opts.pollMs ?? POLL_MS, opts.timeoutMs - waited), undefined, { signal: opts.signal }));
+    await abortable(opts.signal, () =>
+      sleep(Math.min(opts.pollMs ?? POLL_MS, opts.timeoutMs - waited), undefined, { signal: opts.signal }),
+    );
   }
 }
 

@@ -31,7 +31,9 @@ export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env, home: strin
   const kc = new (clientNode().KubeConfig)();
   if (env.KUBERNETES_SERVICE_HOST) {
     if (!existsSync(SERVICE_ACCOUNT_TOKEN)) {
-      throw new NoKubeCredentialsError(`KUBERNETES_SERVICE_HOST is set but ${SERVICE_ACCOUNT_TOKEN} is missing (automountServiceAccountToken off?)`);
+      throw new NoKubeCredentialsError(
+        `KUBERNETES_SERVICE_HOST is set but ${SERVICE_ACCOUNT_TOKEN} is missing (automountServiceAccountToken off?)`,
+      );
     }
     kc.loadFromCluster();
     return kc;
@@ -39,7 +41,9 @@ export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env, home: strin
   const files = env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(home, '.kube', 'config')];
   const present = files.filter((f) => existsSync(f));
   if (present.length === 0) {
-    throw new NoKubeCredentialsError(`not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${files.join(delimiter)}`);
+    throw new NoKubeCredentialsError(
+      `not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${files.join(delimiter)}`,
+    );
   }
   kc.loadFromFile(present[0]!);
   for (const f of present.slice(1)) {
@@ -47,7 +51,8 @@ export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env, home: strin
     more.loadFromFile(f);
     kc.mergeConfig(more);
   }
-  if (!kc.getCurrentCluster()) throw new NoKubeCredentialsError(`kubeconfig ${present.join(delimiter)} has no current context`);
+  if (!kc.getCurrentCluster())
+    throw new NoKubeCredentialsError(`kubeconfig ${present.join(delimiter)} has no current context`);
   return kc;
 }
 

@@ -8,7 +8,10 @@ export interface AttemptStats {
 }
 
 /** The seed's ruvector_healing_status figures of many collections in one statement, with the attempt still running on each, if any. */
-export async function attemptStatsOf(pool: Pool, collectionIds: readonly number[]): Promise<Map<number, AttemptStats & { running_workflow_id: string | null }>> {
+export async function attemptStatsOf(
+  pool: Pool,
+  collectionIds: readonly number[],
+): Promise<Map<number, AttemptStats & { running_workflow_id: string | null }>> {
   const { rows } = await pool.query<AttemptStats & { collection_id: number; running_workflow_id: string | null }>(
     `SELECT a.collection_id,
             to_char(max(a.completed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_healing,
@@ -21,7 +24,13 @@ export async function attemptStatsOf(pool: Pool, collectionIds: readonly number[
     [collectionIds],
   );
   type Row = AttemptStats & { running_workflow_id: string | null };
-  const empty: Row = { last_healing: null, total_healings_24h: 0, completed_24h: 0, verified_24h: 0, running_workflow_id: null };
+  const empty: Row = {
+    last_healing: null,
+    total_healings_24h: 0,
+    completed_24h: 0,
+    verified_24h: 0,
+    running_workflow_id: null,
+  };
   const out = new Map<number, Row>(collectionIds.map((id) => [id, { ...empty }]));
   for (const { collection_id, ...r } of rows) out.set(collection_id, r);
   return out;

@@ -6,7 +6,6 @@ export const collectionNameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'a collection name is a letter or _ then up to 62 letters, digits, _ or -');
 
-
 export interface Collection {
   id: number;
   name: string;
@@ -28,14 +27,18 @@ export interface Collection {
 
 export class UnknownCollectionError extends Error {
   constructor(name: string) {
-    super(`no collection named "${name}": \`selfheal list\` shows the watched ones, \`selfheal watch <schema.table> --as ${name}\` adds one`);
+    super(
+      `no collection named "${name}": \`selfheal list\` shows the watched ones, \`selfheal watch <schema.table> --as ${name}\` adds one`,
+    );
     this.name = 'UnknownCollectionError';
   }
 }
 
 export class UnwatchedCollectionError extends Error {
   constructor(c: Collection) {
-    super(`collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); \`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`);
+    super(
+      `collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); \`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`,
+    );
     this.name = 'UnwatchedCollectionError';
   }
 }
@@ -89,10 +92,21 @@ export async function listStoredCollections(db: Db): Promise<StoredCollection[]>
 
 /** The watched collections, by name. */
 export async function listCollections(db: Db, opts: { includeUnwatched?: boolean } = {}): Promise<Collection[]> {
-  const { rows } = await db.query<Collection>(`${SELECT_COLLECTIONS} ${opts.includeUnwatched ? '' : 'WHERE c.unwatched_at IS NULL'} ORDER BY c.name`);
+  const { rows } = await db.query<Collection>(
+    `${SELECT_COLLECTIONS} ${opts.includeUnwatched ? '' : 'WHERE c.unwatched_at IS NULL'} ORDER BY c.name`,
+  );
   return rows;
 }
 
-export async function recordWatchEvent(db: Db, collectionId: number, event: 'watched' | 'renamed' | 'unwatched', detail: string): Promise<void> {
-  await db.query('INSERT INTO ruvector.watch_events (collection_id, event, detail) VALUES ($1, $2, $3)', [collectionId, event, detail]);
+export async function recordWatchEvent(
+  db: Db,
+  collectionId: number,
+  event: 'watched' | 'renamed' | 'unwatched',
+  detail: string,
+): Promise<void> {
+  await db.query('INSERT INTO ruvector.watch_events (collection_id, event, detail) VALUES ($1, $2, $3)', [
+    collectionId,
+    event,
+    detail,
+  ]);
 }

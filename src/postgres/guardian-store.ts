@@ -5,7 +5,10 @@ import type { Queryable } from './queryable';
  * Every collection's configuration in one statement: defaults, then '*', then its own row. Returns
  * the database-wide one and the collections whose own row differs from it.
  */
-export async function loadHealingConfigs(db: Queryable, names: readonly string[]): Promise<{ base: HealingConfig; own: Map<string, HealingConfig> }> {
+export async function loadHealingConfigs(
+  db: Queryable,
+  names: readonly string[],
+): Promise<{ base: HealingConfig; own: Map<string, HealingConfig> }> {
   const { rows } = await db.query<{ scope: string; config: Record<string, unknown> }>(
     `SELECT scope, config FROM ruvector.healing_config WHERE scope = '*' OR scope = ANY($1::text[])`,
     [names],
@@ -30,7 +33,10 @@ export interface AttemptEnd {
 }
 
 /** Of the given attempts, those whose row says they ended, with the λ their outcome measured. */
-export async function attemptEnds(db: Queryable, refs: readonly { workflow_id: string; run_id: string }[]): Promise<AttemptEnd[]> {
+export async function attemptEnds(
+  db: Queryable,
+  refs: readonly { workflow_id: string; run_id: string }[],
+): Promise<AttemptEnd[]> {
   if (refs.length === 0) return [];
   const { rows } = await db.query<AttemptEnd>(
     `SELECT a.workflow_id, a.run_id, a.status, o.initial_lambda::float8 AS initial_lambda, o.final_lambda::float8 AS final_lambda

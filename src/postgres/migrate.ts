@@ -39,7 +39,9 @@ export async function migrate(pool: Pool): Promise<number[]> {
     await c.query('CREATE SCHEMA IF NOT EXISTS ruvector');
     await c.query(`CREATE TABLE IF NOT EXISTS ruvector.schema_migrations (
       id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT NOW())`);
-    const done = new Set((await c.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id));
+    const done = new Set(
+      (await c.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id),
+    );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.id)) continue;
@@ -53,15 +55,20 @@ export async function migrate(pool: Pool): Promise<number[]> {
 
 /** Migrations this selfheal has that the store lacks (all of them when the store is new). */
 export async function pendingMigrations(pool: Pool): Promise<number[]> {
-  const exists = (await pool.query<{ t: string | null }>("SELECT to_regclass('ruvector.schema_migrations')::text AS t")).rows[0]?.t;
+  const exists = (await pool.query<{ t: string | null }>("SELECT to_regclass('ruvector.schema_migrations')::text AS t"))
+    .rows[0]?.t;
   if (!exists) return MIGRATIONS.map((m) => m.id);
-  const done = new Set((await pool.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id));
+  const done = new Set(
+    (await pool.query<{ id: number }>('SELECT id FROM ruvector.schema_migrations')).rows.map((r) => r.id),
+  );
   return MIGRATIONS.filter((m) => !done.has(m.id)).map((m) => m.id);
 }
 
 export class StoreNotMigratedError extends Error {
   constructor(pending: number[]) {
-    super(`the store (schema ruvector) lacks migrations ${pending.join(', ')}: run \`selfheal migrate\`, or start the worker, which applies them`);
+    super(
+      `the store (schema ruvector) lacks migrations ${pending.join(', ')}: run \`selfheal migrate\`, or start the worker, which applies them`,
+    );
     this.name = 'StoreNotMigratedError';
   }
 }

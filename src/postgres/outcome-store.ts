@@ -83,10 +83,22 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
             witness_edges, system_metrics)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
         [
-          row.collection_id, o.problem_class, JSON.stringify(o.problem_details), o.strategy_name,
-          o.strategy_params === null ? null : JSON.stringify(o.strategy_params), o.started_at, o.completed_at,
-          o.duration_ms, o.success, o.verified, o.actions_taken, o.improvement_pct, o.error_message,
-          o.initial_lambda, o.final_lambda, o.witness_edges === null ? null : JSON.stringify(o.witness_edges),
+          row.collection_id,
+          o.problem_class,
+          JSON.stringify(o.problem_details),
+          o.strategy_name,
+          o.strategy_params === null ? null : JSON.stringify(o.strategy_params),
+          o.started_at,
+          o.completed_at,
+          o.duration_ms,
+          o.success,
+          o.verified,
+          o.actions_taken,
+          o.improvement_pct,
+          o.error_message,
+          o.initial_lambda,
+          o.final_lambda,
+          o.witness_edges === null ? null : JSON.stringify(o.witness_edges),
           o.system_metrics === null ? null : JSON.stringify(o.system_metrics),
         ],
       );
@@ -98,10 +110,16 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
               outcome_id = $8, approval = $9, plan = $10, completed_at = now()
         WHERE id = $1`,
       [
-        f.attempt_id, f.status, f.problem_class, f.strategy_name, f.reason,
+        f.attempt_id,
+        f.status,
+        f.problem_class,
+        f.strategy_name,
+        f.reason,
         f.sandbox === null ? null : JSON.stringify(f.sandbox),
-        f.compensation === null ? null : JSON.stringify(f.compensation), outcomeId,
-        f.approval === null ? null : JSON.stringify(f.approval), f.plan === null ? null : JSON.stringify(f.plan),
+        f.compensation === null ? null : JSON.stringify(f.compensation),
+        outcomeId,
+        f.approval === null ? null : JSON.stringify(f.approval),
+        f.plan === null ? null : JSON.stringify(f.plan),
       ],
     );
     return { outcome_id: outcomeId };
@@ -129,7 +147,10 @@ export interface HistoryEntry {
 }
 
 /** ruvector_healing_history(since, limit_): newest first. */
-export async function loadHistory(pool: Pool, opts: { since: Date; limit: number; collection?: string }): Promise<HistoryEntry[]> {
+export async function loadHistory(
+  pool: Pool,
+  opts: { since: Date; limit: number; collection?: string },
+): Promise<HistoryEntry[]> {
   const { rows } = await pool.query<HistoryEntry>(
     `SELECT a.id AS attempt_id, c.name AS collection, a.workflow_id, a.run_id, a.trigger, a.status,
             a.problem_class, a.strategy_name AS strategy, o.success, o.verified,
@@ -150,7 +171,12 @@ export async function loadHistory(pool: Pool, opts: { since: Date; limit: number
 
 /** Outcomes of the last `days` days, as seed 002's weight rule reads them. */
 export async function loadRecentOutcomes(pool: Pool, days: number) {
-  const { rows } = await pool.query<{ strategy_name: string; success: boolean; verified: boolean | null; improvement_pct: number | null }>(
+  const { rows } = await pool.query<{
+    strategy_name: string;
+    success: boolean;
+    verified: boolean | null;
+    improvement_pct: number | null;
+  }>(
     `SELECT strategy_name, success, verified, improvement_pct::float8 AS improvement_pct
        FROM ruvector.healing_outcomes WHERE started_at >= now() - make_interval(days => $1)`,
     [days],
@@ -214,7 +240,9 @@ export type StandingChange =
   | { kind: 'covered'; by_attempt_id: number };
 
 export async function findStandingChange(pool: Pool, collection: string, attemptId: number): Promise<StandingChange> {
-  const { rows } = await pool.query<RollbackTarget & { status: string; rolled_back_by: number | null; compensated: boolean; covered_by: number | null }>(
+  const { rows } = await pool.query<
+    RollbackTarget & { status: string; rolled_back_by: number | null; compensated: boolean; covered_by: number | null }
+  >(
     `SELECT a.id AS attempt_id, a.strategy_name, o.problem_details, a.plan, a.status, a.rolled_back_by,
             coalesce((a.compensation->>'ran')::boolean, false) AS compensated,
             to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS completed_at,
@@ -230,23 +258,43 @@ export async function findStandingChange(pool: Pool, collection: string, attempt
   );
   const a = rows[0];
   if (!a) return { kind: 'undone', reason: `collection ${collection} has no action ${attemptId}` };
-  if (a.status !== 'Completed' || a.plan === null) return { kind: 'undone', reason: `action ${attemptId} changed nothing that stands (${a.status})` };
-  if (a.rolled_back_by !== null) return { kind: 'undone', reason: `action ${attemptId} was rolled back already, by action ${a.rolled_back_by}` };
+  if (a.status !== 'Completed' || a.plan === null)
+    return { kind: 'undone', reason: `action ${attemptId} changed nothing that stands (${a.status})` };
+  if (a.rolled_back_by !== null)
+    return { kind: 'undone', reason: `action ${attemptId} was rolled back already, by action ${a.rolled_back_by}` };
   if (a.compensated) return { kind: 'undone', reason: `action ${attemptId} was compensated when it ended` };
   if (a.covered_by !== null) return { kind: 'covered', by_attempt_id: a.covered_by };
-  return { kind: 'standing', target: { attempt_id: a.attempt_id, strategy_name: a.strategy_name, problem_details: a.problem_details, plan: a.plan, completed_at: a.completed_at } };
+  return {
+    kind: 'standing',
+    target: {
+      attempt_id: a.attempt_id,
+      strategy_name: a.strategy_name,
+      problem_details: a.problem_details,
+      plan: a.plan,
+      completed_at: a.completed_at,
+    },
+  };
 }
 
 /** Records a finished rollback on its own attempt row and on the attempt it undid, once. */
-export async function finishRollback(pool: Pool, r: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string }): Promise<void> {
+export async function finishRollback(
+  pool: Pool,
+  r: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string },
+): Promise<void> {
   await withTransaction(pool, async (c) => {
-    const cur = await c.query<{ status: string }>('SELECT status FROM ruvector.healing_attempts WHERE id = $1 FOR UPDATE', [r.attempt_id]);
+    const cur = await c.query<{ status: string }>(
+      'SELECT status FROM ruvector.healing_attempts WHERE id = $1 FOR UPDATE',
+      [r.attempt_id],
+    );
     if (cur.rows[0]?.status !== 'running') return;
     await c.query(
       `UPDATE ruvector.healing_attempts SET status = 'RolledBack', strategy_name = $2, reason = $3, rollback_of = $4, completed_at = now() WHERE id = $1`,
       [r.attempt_id, r.strategy_name, r.reason, r.target_attempt_id],
     );
-    await c.query('UPDATE ruvector.healing_attempts SET rolled_back_by = $1 WHERE id = $2', [r.attempt_id, r.target_attempt_id]);
+    await c.query('UPDATE ruvector.healing_attempts SET rolled_back_by = $1 WHERE id = $2', [
+      r.attempt_id,
+      r.target_attempt_id,
+    ]);
   });
 }
 
@@ -272,6 +320,9 @@ export async function findAttempt(pool: Pool, id: number): Promise<AttemptRef | 
 
 /** The stored (partial) configuration of one scope: '*' or a collection name. */
 export async function loadScopeConfig(pool: Pool, scope: string): Promise<Record<string, unknown>> {
-  const { rows } = await pool.query<{ config: Record<string, unknown> }>('SELECT config FROM ruvector.healing_config WHERE scope = $1', [scope]);
+  const { rows } = await pool.query<{ config: Record<string, unknown> }>(
+    'SELECT config FROM ruvector.healing_config WHERE scope = $1',
+    [scope],
+  );
   return rows[0]?.config ?? {};
 }

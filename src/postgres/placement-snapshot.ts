@@ -14,7 +14,13 @@ export interface RowPlacement {
  * now, before a strategy moves them. The first record of a row wins, so a retried step never
  * overwrites the original placement.
  */
-export async function savePlacement(db: Queryable, key: string, p: RowPlacement, where: string, params: unknown[] = []): Promise<number> {
+export async function savePlacement(
+  db: Queryable,
+  key: string,
+  p: RowPlacement,
+  where: string,
+  params: unknown[] = [],
+): Promise<number> {
   const r = await db.query(
     `INSERT INTO ruvector.placement_snapshots (snapshot_key, row_id, partition_id)
      SELECT $1, t.${quoteIdent(p.id_column)}, t.${quoteIdent(p.key_column)} FROM ${qualifiedName(p.schema, p.table)} t WHERE ${where}
@@ -28,7 +34,12 @@ export async function savePlacement(db: Queryable, key: string, p: RowPlacement,
  * Puts every recorded row back: rows moved to the archive return to the table, rows moved between
  * partitions return to their partition. Idempotent; returns how many rows moved back.
  */
-export async function restorePlacement(db: Queryable, key: string, p: RowPlacement, archive: { schema: string; table: string } | null): Promise<number> {
+export async function restorePlacement(
+  db: Queryable,
+  key: string,
+  p: RowPlacement,
+  archive: { schema: string; table: string } | null,
+): Promise<number> {
   const t = qualifiedName(p.schema, p.table);
   const id = quoteIdent(p.id_column);
   const k = quoteIdent(p.key_column);
@@ -53,6 +64,9 @@ export async function restorePlacement(db: Queryable, key: string, p: RowPlaceme
 }
 
 export async function placementSize(db: Queryable, key: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ruvector.placement_snapshots WHERE snapshot_key = $1', [key]);
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM ruvector.placement_snapshots WHERE snapshot_key = $1',
+    [key],
+  );
   return rows[0]?.n ?? 0;
 }

@@ -15,7 +15,13 @@ const IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
   // allowExitOnIdle: idle clients kept that long do not keep a process alive either.
-  const pool = new pg.Pool({ connectionString, max, application_name: 'selfheal', idleTimeoutMillis: IDLE_TIMEOUT_MS, allowExitOnIdle: true });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'selfheal',
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    allowExitOnIdle: true,
+  });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;

@@ -5,7 +5,12 @@ import { quoteIdent, quoteLiteral } from './quote-ident';
  * A role's own settings in one database (ALTER ROLE … IN DATABASE … SET), read from
  * pg_db_role_setting so a compensation can put back exactly what was there, or nothing.
  */
-export async function readRoleSetting(db: Queryable, role: string, database: string, setting: string): Promise<string | null> {
+export async function readRoleSetting(
+  db: Queryable,
+  role: string,
+  database: string,
+  setting: string,
+): Promise<string | null> {
   const { rows } = await db.query<{ v: string | null }>(
     `SELECT (SELECT substr(x, length($3) + 2) FROM unnest(s.setconfig) x WHERE x LIKE $3 || '=%') AS v
        FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase
@@ -20,7 +25,13 @@ export function setRoleSettingSql(role: string, database: string, setting: strin
 }
 
 /** Puts the role's setting back to `previous` (RESET when it had none); a no-op when it already is. */
-export async function restoreRoleSetting(db: Queryable, role: string, database: string, setting: string, previous: string | null): Promise<void> {
+export async function restoreRoleSetting(
+  db: Queryable,
+  role: string,
+  database: string,
+  setting: string,
+  previous: string | null,
+): Promise<void> {
   if ((await readRoleSetting(db, role, database, setting)) === previous) return;
   await db.query(
     previous === null

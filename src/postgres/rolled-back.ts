@@ -6,7 +6,11 @@ import type pg from 'pg';
  * undoes (postgres-notes: ALTER TABLE … SET, ALTER ROLE, CREATE INDEX, DETACH PARTITION; never
  * VACUUM, CONCURRENTLY, pg_cancel/terminate_backend or slot functions).
  */
-export async function inRolledBackTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, lockTimeoutMs = 100): Promise<T> {
+export async function inRolledBackTransaction<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient) => Promise<T>,
+  lockTimeoutMs = 100,
+): Promise<T> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');

@@ -11,6 +11,8 @@ export async function serverIdentity(db: Queryable): Promise<string> {
   } catch {
     // not allowed: fall through to the address
   }
-  const { rows } = await db.query<{ addr: string | null; port: string }>("SELECT host(inet_server_addr()) AS addr, current_setting('port') AS port");
+  const { rows } = await db.query<{ addr: string | null; port: string }>(
+    "SELECT host(inet_server_addr()) AS addr, current_setting('port') AS port",
+  );
   return `pg-${rows[0]?.addr ?? 'local'}-${rows[0]?.port ?? ''}`;
 }

@@ -12,7 +12,11 @@ const RETRYABLE_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '53400', // configuration_limit_exceeded
-  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004', // connection exceptions
 ]);
 
 const RETRYABLE_CLASSES = ['08', '53', '57P'];

@@ -51,8 +51,12 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
     if (c.table_oid !== stored_oid || c.table_schema !== stored_schema || c.table_name !== stored_name) {
       const from = `${stored_schema}.${stored_name}`;
       const to = `${c.table_schema}.${c.table_name}`;
-      await pool.query('UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4 WHERE id = $1', [c.id, c.table_schema, c.table_name, c.table_oid]);
-      const detail = c.table_oid !== stored_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
+      await pool.query(
+        'UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4 WHERE id = $1',
+        [c.id, c.table_schema, c.table_name, c.table_oid],
+      );
+      const detail =
+        c.table_oid !== stored_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
       await recordWatchEvent(pool, c.id, 'renamed', detail);
       out.renamed.push({ collection: c.name, from, to });
     }
@@ -65,9 +69,14 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
   const taken = new Set(all.map((c) => c.name));
   // A table watched before and unwatched by a person stays unwatched: a rule does not undo that.
   const declinedOids = new Set(
-    all.filter((c) => c.unwatched_at !== null && c.stored_oid !== null && c.unwatch_reason?.startsWith('unwatched by ')).map((c) => c.stored_oid),
+    all
+      .filter((c) => c.unwatched_at !== null && c.stored_oid !== null && c.unwatch_reason?.startsWith('unwatched by '))
+      .map((c) => c.stored_oid),
   );
-  for (const t of await listUserTables(pool, [...watchedOids, ...declinedOids].filter((o): o is number => o !== null))) {
+  for (const t of await listUserTables(
+    pool,
+    [...watchedOids, ...declinedOids].filter((o): o is number => o !== null),
+  )) {
     if (watchedOids.has(t.oid) || declinedOids.has(t.oid) || !rules.some((r) => ruleMatches(r, t))) continue;
     // The table's own name, or schema_table when another collection has that name.
     const plain = defaultCollectionName(t.schema, t.name);
@@ -77,7 +86,11 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
       continue;
     }
     try {
-      const w = await watchTable(pool, { table: `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`, name, source: 'rule' });
+      const w = await watchTable(pool, {
+        table: `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`,
+        name,
+        source: 'rule',
+      });
       taken.add(w.collection.name);
       out.watched.push(w.collection.name);
     } catch (err) {

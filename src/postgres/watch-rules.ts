@@ -6,7 +6,11 @@ import { SYSTEM_SCHEMAS } from './watch-table';
  * A glob over `schema.table` (`*` any run, `?` one character); without a dot it names tables in
  * any schema. Names are matched as PostgreSQL spells them (case included).
  */
-export const tableGlobSchema = z.string().min(1).max(200).regex(/^[^\0]+$/);
+export const tableGlobSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\0]+$/);
 
 export const watchRuleSchema = z
   .object({
@@ -18,7 +22,10 @@ export const watchRuleSchema = z
 export type WatchRule = z.infer<typeof watchRuleSchema> & { id?: number };
 
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -26,7 +33,10 @@ function matches(glob: string, schema: string, table: string): boolean {
   return glob.includes('.') ? globToRegExp(glob).test(`${schema}.${table}`) : globToRegExp(glob).test(table);
 }
 
-export function ruleMatches(rule: Pick<WatchRule, 'include' | 'exclude' | 'min_size_bytes'>, t: { schema: string; name: string; size_bytes: number }): boolean {
+export function ruleMatches(
+  rule: Pick<WatchRule, 'include' | 'exclude' | 'min_size_bytes'>,
+  t: { schema: string; name: string; size_bytes: number },
+): boolean {
   return (
     t.size_bytes >= rule.min_size_bytes &&
     rule.include.some((g) => matches(g, t.schema, t.name)) &&
@@ -68,7 +78,11 @@ export async function listUserTables(db: Queryable, skip: readonly number[] = []
   return rows;
 }
 
-export async function saveWatchRule(db: Queryable, rule: z.input<typeof watchRuleSchema>, by: string): Promise<WatchRule & { id: number }> {
+export async function saveWatchRule(
+  db: Queryable,
+  rule: z.input<typeof watchRuleSchema>,
+  by: string,
+): Promise<WatchRule & { id: number }> {
   const r = watchRuleSchema.parse(rule);
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO ruvector.watch_rules (include, exclude, min_size_bytes, created_by) VALUES ($1, $2, $3, $4)
@@ -79,7 +93,9 @@ export async function saveWatchRule(db: Queryable, rule: z.input<typeof watchRul
 }
 
 export async function listWatchRules(db: Queryable): Promise<(WatchRule & { id: number })[]> {
-  const { rows } = await db.query<WatchRule & { id: number }>('SELECT id, include, exclude, min_size_bytes::float8 AS min_size_bytes FROM ruvector.watch_rules ORDER BY id');
+  const { rows } = await db.query<WatchRule & { id: number }>(
+    'SELECT id, include, exclude, min_size_bytes::float8 AS min_size_bytes FROM ruvector.watch_rules ORDER BY id',
+  );
   return rows;
 }
 

@@ -10,7 +10,11 @@ import { qualifiedName } from './quote-ident';
 export const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'ruvector'] as const;
 
 /** A table as a person writes it: `table`, `schema.table`, with "quoted" parts where case or dots matter. */
-const tableRefSchema = z.string().min(1).max(200).regex(/^[^\0;]+$/, 'a table name has no ; or NUL');
+const tableRefSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\0;]+$/, 'a table name has no ; or NUL');
 
 export const watchRequestSchema = z
   .object({
@@ -23,9 +27,18 @@ export const watchRequestSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.kind === 'ivf' && !r.centroids) ctx.addIssue({ code: 'custom', path: ['centroids'], message: 'an ivf collection needs --centroids <table> (partition_id → centroid)' });
+    if (r.kind === 'ivf' && !r.centroids)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['centroids'],
+        message: 'an ivf collection needs --centroids <table> (partition_id → centroid)',
+      });
     if (r.kind === 'table' && (r.centroids || r.archive)) {
-      ctx.addIssue({ code: 'custom', path: ['kind'], message: '--centroids and --archive belong to an ivf collection: add --kind ivf' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: '--centroids and --archive belong to an ivf collection: add --kind ivf',
+      });
     }
   });
 export type WatchRequest = z.input<typeof watchRequestSchema>;
@@ -52,7 +65,8 @@ interface ResolvedTable {
 export async function resolveTable(db: Queryable, ref: string): Promise<ResolvedTable | null> {
   let oid: number | null;
   try {
-    oid = (await db.query<{ oid: number | null }>('SELECT to_regclass($1)::oid::int8 AS oid', [ref])).rows[0]?.oid ?? null;
+    oid =
+      (await db.query<{ oid: number | null }>('SELECT to_regclass($1)::oid::int8 AS oid', [ref])).rows[0]?.oid ?? null;
   } catch {
     // to_regclass raises on a malformed name (too many dots, an unterminated quote).
     throw new WatchRefused(`"${ref}" is not a table name: write table, schema.table, or "Quoted Name"`);
@@ -73,17 +87,26 @@ export async function resolveTable(db: Queryable, ref: string): Promise<Resolved
 /** Why a table cannot be a collection, or null when it can. */
 export function unwatchableReason(t: ResolvedTable): string | null {
   const qualified = `${t.schema}.${t.name}`;
-  if (t.relkind !== 'r' && t.relkind !== 'p') return `${qualified} is not a table (relkind ${t.relkind}): selfheal watches tables`;
-  if ((SYSTEM_SCHEMAS as readonly string[]).includes(t.schema) || t.schema.startsWith('pg_temp') || t.schema.startsWith('pg_toast')) {
+  if (t.relkind !== 'r' && t.relkind !== 'p')
+    return `${qualified} is not a table (relkind ${t.relkind}): selfheal watches tables`;
+  if (
+    (SYSTEM_SCHEMAS as readonly string[]).includes(t.schema) ||
+    t.schema.startsWith('pg_temp') ||
+    t.schema.startsWith('pg_toast')
+  ) {
     return `${qualified} is in a system schema`;
   }
-  if (t.is_partition) return `${qualified} is a partition of ${t.parent ?? 'another table'}: watch the partitioned table, which covers its partitions`;
+  if (t.is_partition)
+    return `${qualified} is a partition of ${t.parent ?? 'another table'}: watch the partitioned table, which covers its partitions`;
   return null;
 }
 
 async function requireTable(db: Queryable, ref: string, what: string): Promise<ResolvedTable> {
   const t = await resolveTable(db, ref);
-  if (!t) throw new WatchRefused(`${what} ${ref} does not exist (as the database's search_path resolves it: write schema.table)`);
+  if (!t)
+    throw new WatchRefused(
+      `${what} ${ref} does not exist (as the database's search_path resolves it: write schema.table)`,
+    );
   return t;
 }
 
@@ -99,7 +122,11 @@ async function hasColumns(db: Queryable, oid: number, columns: string[]): Promis
 /** The collection name a table gets when none is given: its own name when that is a valid one. */
 export function defaultCollectionName(schema: string, table: string): string | null {
   const candidates = [table, `${schema}_${table}`].map((n) => n.replace(/[^A-Za-z0-9_-]/g, '_'));
-  return candidates.map((n) => (/^[A-Za-z_]/.test(n) ? n : `_${n}`).slice(0, 63)).find((n) => collectionNameSchema.safeParse(n).success) ?? null;
+  return (
+    candidates
+      .map((n) => (/^[A-Za-z_]/.test(n) ? n : `_${n}`).slice(0, 63))
+      .find((n) => collectionNameSchema.safeParse(n).success) ?? null
+  );
 }
 
 /**
@@ -116,15 +143,29 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     const refused = unwatchableReason(t);
     if (refused) throw new WatchRefused(refused);
     // The sensor reads the table through its schema: a role without USAGE there could never sample it.
-    const usage = (await db.query<{ ok: boolean; me: string }>('SELECT has_schema_privilege($1, \'USAGE\') AS ok, current_user::text AS me', [t.schema])).rows[0]!;
-    if (!usage.ok) throw new WatchRefused(`role ${usage.me} may not use schema ${t.schema}: GRANT USAGE ON SCHEMA ${t.schema} TO ${usage.me}`);
+    const usage = (
+      await db.query<{ ok: boolean; me: string }>(
+        "SELECT has_schema_privilege($1, 'USAGE') AS ok, current_user::text AS me",
+        [t.schema],
+      )
+    ).rows[0]!;
+    if (!usage.ok)
+      throw new WatchRefused(
+        `role ${usage.me} may not use schema ${t.schema}: GRANT USAGE ON SCHEMA ${t.schema} TO ${usage.me}`,
+      );
     let centroids: string | null = null;
     let archive: string | null = null;
     if (req.kind === 'ivf') {
-      if (!t.list_key) throw new WatchRefused(`${t.schema}.${t.name} is not LIST-partitioned on one column: an ivf collection places rows by a partition_id list`);
+      if (!t.list_key)
+        throw new WatchRefused(
+          `${t.schema}.${t.name} is not LIST-partitioned on one column: an ivf collection places rows by a partition_id list`,
+        );
       const ct = await requireTable(db, req.centroids!, 'centroids table');
       const missing = await hasColumns(db, ct.oid, ['partition_id', 'centroid']);
-      if (missing.length) throw new WatchRefused(`centroids table ${ct.schema}.${ct.name} lacks ${missing.join(', ')} (it maps partition_id → centroid)`);
+      if (missing.length)
+        throw new WatchRefused(
+          `centroids table ${ct.schema}.${ct.name} lacks ${missing.join(', ')} (it maps partition_id → centroid)`,
+        );
       centroids = qualifiedName(ct.schema, ct.name);
       if (req.archive) {
         const at = await requireTable(db, req.archive, 'archive table');
@@ -134,32 +175,50 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     const name = req.name ?? defaultCollectionName(t.schema, t.name);
     if (!name) throw new WatchRefused(`${t.schema}.${t.name} has no usable collection name: give one with --as`);
 
-    const byName = (await db.query<{ id: number; table_oid: number | null; unwatched: boolean }>(
-      'SELECT id, table_oid::int8 AS table_oid, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections WHERE name = $1', [name],
-    )).rows[0];
-    const byTable = (await db.query<{ id: number; name: string; unwatched: boolean }>(
-      `SELECT id, name, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections
+    const byName = (
+      await db.query<{ id: number; table_oid: number | null; unwatched: boolean }>(
+        'SELECT id, table_oid::int8 AS table_oid, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections WHERE name = $1',
+        [name],
+      )
+    ).rows[0];
+    const byTable = (
+      await db.query<{ id: number; name: string; unwatched: boolean }>(
+        `SELECT id, name, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections
         WHERE table_oid = $1 OR (table_schema = $2 AND table_name = $3) ORDER BY (table_oid = $1) DESC NULLS LAST LIMIT 1`,
-      [t.oid, t.schema, t.name],
-    )).rows[0];
+        [t.oid, t.schema, t.name],
+      )
+    ).rows[0];
     if (byTable && !byTable.unwatched && byTable.name !== name) {
-      throw new WatchRefused(`${t.schema}.${t.name} is already watched as "${byTable.name}" (\`selfheal unwatch ${byTable.name}\` first to rename it)`);
+      throw new WatchRefused(
+        `${t.schema}.${t.name} is already watched as "${byTable.name}" (\`selfheal unwatch ${byTable.name}\` first to rename it)`,
+      );
     }
-    if (byName && !byName.unwatched && byName.table_oid !== null && byName.table_oid !== t.oid && byName.id !== byTable?.id) {
+    if (
+      byName &&
+      !byName.unwatched &&
+      byName.table_oid !== null &&
+      byName.table_oid !== t.oid &&
+      byName.id !== byTable?.id
+    ) {
       throw new WatchRefused(`the name "${name}" already watches another table: choose another with --as`);
     }
     // Reuse the row that has the name, else the table's old row, so attempts and outcomes stay with it.
     const reuse = byName?.id ?? byTable?.id;
     if (reuse !== undefined && byTable && byName && byTable.id !== byName.id) {
-      throw new WatchRefused(`the name "${name}" belonged to another table and ${t.schema}.${t.name} was watched as "${byTable.name}": watch it as "${byTable.name}", or choose a new name with --as`);
+      throw new WatchRefused(
+        `the name "${name}" belonged to another table and ${t.schema}.${t.name} was watched as "${byTable.name}": watch it as "${byTable.name}", or choose a new name with --as`,
+      );
     }
     const values = [name, t.schema, t.name, t.oid, req.kind, centroids, archive, req.source];
     let id: number;
     if (reuse === undefined) {
-      id = (await db.query<{ id: number }>(
-        `INSERT INTO ruvector.collections (name, table_schema, table_name, table_oid, kind, centroids_table, archive_table, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, values,
-      )).rows[0]!.id;
+      id = (
+        await db.query<{ id: number }>(
+          `INSERT INTO ruvector.collections (name, table_schema, table_name, table_oid, kind, centroids_table, archive_table, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          values,
+        )
+      ).rows[0]!.id;
     } else {
       id = reuse;
       await db.query(
@@ -171,7 +230,13 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
       );
     }
     const created = reuse === undefined || byName?.unwatched === true || byTable?.unwatched === true;
-    if (created) await recordWatchEvent(db, id, 'watched', `${t.schema}.${t.name} as ${req.kind}${req.source === 'rule' ? ' (watch rule)' : ''}`);
+    if (created)
+      await recordWatchEvent(
+        db,
+        id,
+        'watched',
+        `${t.schema}.${t.name} as ${req.kind}${req.source === 'rule' ? ' (watch rule)' : ''}`,
+      );
     return { collection: await getCollection(db, name), created };
   });
 }
@@ -179,7 +244,10 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
 /** Stops watching: the guardian stops with it; its attempts and outcomes stay on record. */
 export async function unwatchCollection(db: Queryable, name: string, reason: string): Promise<Collection> {
   const c = await getCollection(db, name);
-  await db.query('UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL', [c.id, reason]);
+  await db.query(
+    'UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL',
+    [c.id, reason],
+  );
   await recordWatchEvent(db, c.id, 'unwatched', reason);
   return { ...c, unwatched_at: new Date().toISOString(), unwatch_reason: reason };
 }

@@ -7,7 +7,11 @@ import type { Queryable } from './queryable';
  * count once they have waited `minWaitSeconds`, so a lock held for a moment is not a chain.
  * pg_blocking_pids also names sessions merely ahead in the queue, so a queued ALTER shows as a link.
  */
-export async function readBlockingChains(db: Queryable, tableOid: number, minWaitSeconds: number): Promise<BlockingChain[]> {
+export async function readBlockingChains(
+  db: Queryable,
+  tableOid: number,
+  minWaitSeconds: number,
+): Promise<BlockingChain[]> {
   const { rows } = await db.query<BlockingChain>(
     `WITH RECURSIVE e AS (
         SELECT a.pid, b.blocker

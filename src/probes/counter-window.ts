@@ -44,7 +44,9 @@ export interface StoredReadings {
  */
 export function chooseBase(stored: StoredReadings | undefined, opts: WindowOptions): Reading | null {
   const after = opts.after ? Date.parse(opts.after) : Number.NEGATIVE_INFINITY;
-  const usable = [stored?.latest, stored?.older].filter((r): r is Reading => !!r && r.age_ms <= MAX_WINDOW_MS && Date.parse(r.at) >= after);
+  const usable = [stored?.latest, stored?.older].filter(
+    (r): r is Reading => !!r && r.age_ms <= MAX_WINDOW_MS && Date.parse(r.at) >= after,
+  );
   const oldest = [...usable].sort((a, b) => b.age_ms - a.age_ms)[0];
   const base = usable.filter((r) => r.age_ms >= MIN_WINDOW_MS).sort((a, b) => a.age_ms - b.age_ms)[0] ?? oldest ?? null;
   if (opts.noWait && base && base.age_ms < MIN_WINDOW_MS / 2) return null;
@@ -62,7 +64,11 @@ export function shiftsLatest(stored: StoredReadings | undefined): boolean {
 }
 
 /** Per key, increase per second from `base` to `now` over `windowMs`: 0 for a key new or reset since. */
-export function ratesBetween(base: Record<string, number> | undefined, now: Record<string, number>, windowMs: number): Map<string, number> {
+export function ratesBetween(
+  base: Record<string, number> | undefined,
+  now: Record<string, number>,
+  windowMs: number,
+): Map<string, number> {
   const per_s = new Map<string, number>();
   for (const [k, v] of Object.entries(now)) {
     const before = base?.[k];
@@ -87,12 +93,14 @@ export async function counterWindow(
   read: () => Promise<Record<string, number>>,
   opts: WindowOptions = {},
 ): Promise<CounterRates> {
-  const stored = (await db.query<StoredReadings>(
-    `SELECT json_build_object('values', latest, 'at', latest_at, 'age_ms', extract(epoch FROM clock_timestamp() - latest_at) * 1000) AS latest,
+  const stored = (
+    await db.query<StoredReadings>(
+      `SELECT json_build_object('values', latest, 'at', latest_at, 'age_ms', extract(epoch FROM clock_timestamp() - latest_at) * 1000) AS latest,
             CASE WHEN older IS NOT NULL THEN json_build_object('values', older, 'at', older_at, 'age_ms', extract(epoch FROM clock_timestamp() - older_at) * 1000) END AS older
        FROM ruvector.counter_windows WHERE collection_id = $1 AND family = $2`,
-    [collectionId, family],
-  )).rows[0];
+      [collectionId, family],
+    )
+  ).rows[0];
   const clock = Date.now();
   // The youngest reading old enough; else the oldest there is, waited on; else one taken now.
   let base = chooseBase(stored, opts);
@@ -110,5 +118,9 @@ export async function counterWindow(
        latest = EXCLUDED.latest, latest_at = EXCLUDED.latest_at`,
     [collectionId, family, JSON.stringify(now), shiftsLatest(stored)],
   );
-  return { per_s: ratesBetween(base?.values, now, windowMs), window_ms: Math.round(windowMs), waited_ms: Math.round(waited) };
+  return {
+    per_s: ratesBetween(base?.values, now, windowMs),
+    window_ms: Math.round(windowMs),
+    waited_ms: Math.round(waited),
+  };
 }

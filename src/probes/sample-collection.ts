@@ -18,10 +18,15 @@ export async function sampleCollection(
   window: WindowOptions = {},
 ): Promise<CollectionStats> {
   if (collection.table_oid === null) {
-    throw new Error(`collection ${collection.name}: table ${collection.table_schema}.${collection.table_name} does not exist`);
+    throw new Error(
+      `collection ${collection.name}: table ${collection.table_schema}.${collection.table_name} does not exist`,
+    );
   }
   const pass = await sampleDatabase(db, [collection], settings, window);
   const stats = pass.collections[0];
-  if (!stats) throw new Error(`collection ${collection.name}: ${pass.missing[0]?.reason ?? 'not sampled'} (${collection.table_schema}.${collection.table_name})`);
+  if (!stats)
+    throw new Error(
+      `collection ${collection.name}: ${pass.missing[0]?.reason ?? 'not sampled'} (${collection.table_schema}.${collection.table_name})`,
+    );
   return stats;
 }

@@ -4,14 +4,27 @@ import type { CollectionStats, IndexStats } from '../sensor/collection-stats';
 import { chooseConfirmations, estimateLeafDensity, needsConfirmation, readingStillHolds } from '../sensor/index-bloat';
 import { staleStatisticsThreshold } from '../sensor/parts/planner-statistics';
 import { readConnectionUsage } from './connection-usage';
-import { chooseBase, MIN_WINDOW_MS, ratesBetween, shiftsLatest, type Reading, type WindowOptions } from './counter-window';
+import {
+  chooseBase,
+  MIN_WINDOW_MS,
+  ratesBetween,
+  shiftsLatest,
+  type Reading,
+  type WindowOptions,
+} from './counter-window';
 import { readBlockingChainsOf } from './database/blocking-chains';
 import { measureIndexDensity } from './database/index-density';
 import { readIndexesOf, type IndexCatalogRow } from './database/index-stats';
 import { readMaintenanceJobsOf } from './database/maintenance-jobs';
 import { readPartitionedTables, type PartitionedTable } from './database/partitions';
 import { readRunawayQueriesOf } from './database/runaway-queries';
-import { readSensorState, writeSensorState, type DensityWrite, type SensorState, type WindowWrite } from './database/sensor-state';
+import {
+  readSensorState,
+  writeSensorState,
+  type DensityWrite,
+  type SensorState,
+  type WindowWrite,
+} from './database/sensor-state';
 import { readTablesStats, type NamedTableStats } from './database/table-stats';
 import type { Queryable } from './queryable';
 import { readReplicationSlots } from './replication-slots';
@@ -23,7 +36,11 @@ import { readTempBytes, readTempConsumers, readWorkMemBytes } from './temp-spill
 /** What a collection's own configuration may set differently from the pass's. */
 export type CollectionSamplerSettings = Pick<
   HealingConfig,
-  'index_candidate_min_bytes' | 'index_fragmentation_threshold_pct' | 'blocked_session_min_seconds' | 'runaway_query_seconds' | 'stale_statistics_ratio'
+  | 'index_candidate_min_bytes'
+  | 'index_fragmentation_threshold_pct'
+  | 'blocked_session_min_seconds'
+  | 'runaway_query_seconds'
+  | 'stale_statistics_ratio'
 >;
 
 export type SamplerSettings = CollectionSamplerSettings & Pick<HealingConfig, 'index_confirm_budget_bytes'>;
@@ -115,7 +132,13 @@ export async function sampleDatabase(
     if (c.table_oid === null) missing.push(missingOf(c, 'table does not exist'));
     else listed.push(c as Collection & { table_oid: number });
   }
-  const confirmations: IndexConfirmations = { budget_bytes: settings.index_confirm_budget_bytes, bytes_read: 0, confirmed: [], deferred: [], reused: 0 };
+  const confirmations: IndexConfirmations = {
+    budget_bytes: settings.index_confirm_budget_bytes,
+    bytes_read: 0,
+    confirmed: [],
+    deferred: [],
+    reused: 0,
+  };
   const finish = (stats: CollectionStats[], waited: number): DatabaseSample => ({
     collections: stats,
     missing,
@@ -127,13 +150,19 @@ export async function sampleDatabase(
   });
   if (listed.length === 0) return finish([], 0);
 
-  const state = await readSensorState(q, listed.map((c) => c.id), [PARTITION_OPS, TEMP_BYTES], unique(listed.map((c) => c.table_oid)));
+  const state = await readSensorState(
+    q,
+    listed.map((c) => c.id),
+    [PARTITION_OPS, TEMP_BYTES],
+    unique(listed.map((c) => c.table_oid)),
+  );
   const stateAt = Date.now();
   const tables = await readTablesStats(q, unique(listed.map((c) => c.table_oid)));
   const present = listed.filter((c) => {
     const t = tables.get(c.table_oid);
     if (!t) missing.push(missingOf(c, 'table no longer exists'));
-    else if (t.schema_name !== c.table_schema || t.table_name !== c.table_name) missing.push(missingOf(c, `its table's OID now names ${t.name}`));
+    else if (t.schema_name !== c.table_schema || t.table_name !== c.table_name)
+      missing.push(missingOf(c, `its table's OID now names ${t.name}`));
     else return true;
     return false;
   });
@@ -142,15 +171,33 @@ export async function sampleDatabase(
 
   const indexRows = await readIndexesOf(q, oids);
   const maintenance = await readMaintenanceJobsOf(q, oids);
-  const chains = await readBlockingChainsOf(q, present.map((c) => ({ key: c.id, table_oid: c.table_oid, min_wait_seconds: settingsOf(c).blocked_session_min_seconds })));
-  const runaway = await readRunawayQueriesOf(q, present.map((c) => ({ key: c.id, table_oid: c.table_oid, min_seconds: settingsOf(c).runaway_query_seconds })));
+  const chains = await readBlockingChainsOf(
+    q,
+    present.map((c) => ({
+      key: c.id,
+      table_oid: c.table_oid,
+      min_wait_seconds: settingsOf(c).blocked_session_min_seconds,
+    })),
+  );
+  const runaway = await readRunawayQueriesOf(
+    q,
+    present.map((c) => ({ key: c.id, table_oid: c.table_oid, min_seconds: settingsOf(c).runaway_query_seconds })),
+  );
   const connections = await readConnectionUsage(q);
   const consumers = await readTempConsumers(q);
   const workMem = await readWorkMemBytes(q);
   const slots = await readReplicationSlots(q);
   const replicas = await readStandbys(q);
 
-  const judged = await judgeIndexes(q, indexRows, state, present, settingsOf, settings.index_confirm_budget_bytes, confirmations);
+  const judged = await judgeIndexes(
+    q,
+    indexRows,
+    state,
+    present,
+    settingsOf,
+    settings.index_confirm_budget_bytes,
+    confirmations,
+  );
 
   let partitioned = await readPartitionedTables(q, oids);
   let partitionsAt = Date.now();
@@ -183,7 +230,16 @@ export async function sampleDatabase(
   if (!window.noWait && windows.length > 0) {
     const readAt = (family: string): number => (family === TEMP_BYTES ? firstRead.tempBytesAt : firstRead.partitionsAt);
     const now = Date.now();
-    waited = Math.max(0, ...windows.map((w) => (!w.base ? 0 : w.fresh ? MIN_WINDOW_MS - (now - readAt(w.family)) : MIN_WINDOW_MS - w.base.age_ms - (now - stateAt))));
+    waited = Math.max(
+      0,
+      ...windows.map((w) =>
+        !w.base
+          ? 0
+          : w.fresh
+            ? MIN_WINDOW_MS - (now - readAt(w.family))
+            : MIN_WINDOW_MS - w.base.age_ms - (now - stateAt),
+      ),
+    );
     if (waited > 0) await new Promise((r) => setTimeout(r, waited));
     if (waited > 0 || windows.some((w) => w.fresh)) {
       partitioned = await readPartitionedTables(q, oids);
@@ -199,7 +255,10 @@ export async function sampleDatabase(
     const at = w.family === TEMP_BYTES ? tempBytesAt : partitionsAt;
     const firstAt = w.family === TEMP_BYTES ? firstRead.tempBytesAt : firstRead.partitionsAt;
     const windowMs = !w.base ? 0 : w.fresh ? at - firstAt : w.base.age_ms + (at - stateAt);
-    rates.set(`${w.c.id}/${w.family}`, { per_s: ratesBetween(w.base?.values, values, windowMs), window_ms: Math.round(windowMs) });
+    rates.set(`${w.c.id}/${w.family}`, {
+      per_s: ratesBetween(w.base?.values, values, windowMs),
+      window_ms: Math.round(windowMs),
+    });
     windowWrites.push({ collection_id: w.c.id, family: w.family, values, age_ms: 0, shift: shiftsLatest(w.stored) });
   }
 
@@ -207,16 +266,25 @@ export async function sampleDatabase(
   const analysed = new Map<number, TableStats>();
   const conditionWrites = present.map((c) => {
     const { schema_name: _s, table_name: _t, ...t } = tables.get(c.table_oid)! as NamedTableStats;
-    const staleNow = t.analysis.filter((p) => p.mods_since_analyze > staleStatisticsThreshold(p, settingsOf(c))).map((p) => p.name);
+    const staleNow = t.analysis
+      .filter((p) => p.mods_since_analyze > staleStatisticsThreshold(p, settingsOf(c)))
+      .map((p) => p.name);
     const since = state.conditions.get(c.id)?.get(STALE_STATISTICS);
     const staleSet = new Set(staleNow);
-    analysed.set(c.id, { ...t, analysis: t.analysis.map((p) => ({ ...p, stale_for_seconds: staleSet.has(p.name) ? (since?.get(p.name) ?? 0) : 0 })) });
+    analysed.set(c.id, {
+      ...t,
+      analysis: t.analysis.map((p) => ({
+        ...p,
+        stale_for_seconds: staleSet.has(p.name) ? (since?.get(p.name) ?? 0) : 0,
+      })),
+    });
     return { collection_id: c.id, condition: STALE_STATISTICS, parts: staleNow };
   });
 
   const writeAt = Date.now();
   for (const w of windowWrites) w.age_ms = writeAt - (w.family === TEMP_BYTES ? tempBytesAt : partitionsAt);
-  if (!window.readOnly) await writeSensorState(q, { windows: windowWrites, conditions: conditionWrites, densities: judged.densityWrites });
+  if (!window.readOnly)
+    await writeSensorState(q, { windows: windowWrites, conditions: conditionWrites, densities: judged.densityWrites });
 
   const sample = finish([], waited);
   const share = round2(sample.cost_ms / present.length);
@@ -232,16 +300,22 @@ export async function sampleDatabase(
       blocking_chains: chains.get(c.id) ?? [],
       runaway_queries: runaway.get(c.id) ?? [],
       connections,
-      partitioning: layout && load
-        ? {
-            key: layout.key,
-            centroids_table: layout.centroids_table,
-            archive_table: layout.archive_table,
-            partitions: layout.leaves.map((p) => ({ ...p, ops_per_s: load.per_s.get(String(p.oid)) ?? 0 })),
-            window_ms: load.window_ms,
-          }
-        : null,
-      memory: { temp_bytes_per_s: spill.per_s.get('temp_bytes') ?? 0, window_ms: spill.window_ms, work_mem_bytes: workMem, consumers },
+      partitioning:
+        layout && load
+          ? {
+              key: layout.key,
+              centroids_table: layout.centroids_table,
+              archive_table: layout.archive_table,
+              partitions: layout.leaves.map((p) => ({ ...p, ops_per_s: load.per_s.get(String(p.oid)) ?? 0 })),
+              window_ms: load.window_ms,
+            }
+          : null,
+      memory: {
+        temp_bytes_per_s: spill.per_s.get('temp_bytes') ?? 0,
+        window_ms: spill.window_ms,
+        work_mem_bytes: workMem,
+        consumers,
+      },
       slots,
       replicas,
       sampled_at: sampledAt,
@@ -289,25 +363,46 @@ async function judgeIndexes(
     return { row, estimate, cached, kind };
   });
   const { chosen, deferred } = chooseConfirmations(
-    judged.filter((j) => j.kind === 'candidate').map((j) => ({ oid: j.row.oid, size_bytes: j.row.size_bytes, estimated_density: j.estimate, j })),
+    judged
+      .filter((j) => j.kind === 'candidate')
+      .map((j) => ({ oid: j.row.oid, size_bytes: j.row.size_bytes, estimated_density: j.estimate, j })),
     budgetBytes,
   );
-  const measured = await measureIndexDensity(q, chosen.map((c) => c.oid));
+  const measured = await measureIndexDensity(
+    q,
+    chosen.map((c) => c.oid),
+  );
   confirmations.reused = judged.filter((j) => j.kind === 'cache').length;
   confirmations.bytes_read = chosen.reduce((n, c) => n + c.size_bytes, 0);
   confirmations.confirmed = chosen.map((c) => ({
-    oid: c.oid, name: c.j.row.name, size_bytes: c.size_bytes, estimated_density: c.estimated_density, avg_leaf_density: measured.get(c.oid)?.avg_leaf_density ?? null,
+    oid: c.oid,
+    name: c.j.row.name,
+    size_bytes: c.size_bytes,
+    estimated_density: c.estimated_density,
+    avg_leaf_density: measured.get(c.oid)?.avg_leaf_density ?? null,
   }));
-  confirmations.deferred = deferred.map((c) => ({ oid: c.oid, name: c.j.row.name, size_bytes: c.size_bytes, estimated_density: c.estimated_density }));
+  confirmations.deferred = deferred.map((c) => ({
+    oid: c.oid,
+    name: c.j.row.name,
+    size_bytes: c.size_bytes,
+    estimated_density: c.estimated_density,
+  }));
   const densityWrites: DensityWrite[] = [];
   const byTable = new Map<number, IndexStats[]>();
   for (const { row, estimate, cached, kind } of judged) {
     const m = kind === 'candidate' ? measured.get(row.oid) : kind === 'cache' ? cached : undefined;
     if (kind === 'candidate' && m) {
       densityWrites.push({
-        oid: row.oid, table_oid: row.table_oid, relfilenode: row.relfilenode, table_vacuums: row.table_vacuums, table_writes: row.table_writes,
-        index_tuples: row.index_tuples, size_bytes: row.size_bytes,
-        avg_leaf_density: m.avg_leaf_density, leaf_fragmentation: m.leaf_fragmentation, leaf_pages: m.leaf_pages,
+        oid: row.oid,
+        table_oid: row.table_oid,
+        relfilenode: row.relfilenode,
+        table_vacuums: row.table_vacuums,
+        table_writes: row.table_writes,
+        index_tuples: row.index_tuples,
+        size_bytes: row.size_bytes,
+        avg_leaf_density: m.avg_leaf_density,
+        leaf_fragmentation: m.leaf_fragmentation,
+        leaf_pages: m.leaf_pages,
       });
     }
     const ix: IndexStats = {
@@ -335,4 +430,3 @@ function missingOf(c: Collection, reason: string): MissingCollection {
 function unique(xs: readonly number[]): number[] {
   return [...new Set(xs)];
 }
-

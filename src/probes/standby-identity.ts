@@ -33,6 +33,7 @@ export function standbyNameOnPrimary(self: StandbySelf, primaryView: readonly St
     if (bySlot) return bySlot.application_name;
   }
   const fromConninfo = /(?:^|\s)application_name=('(?:[^'\\]|\\.)*'|\S+)/.exec(self.conninfo ?? '')?.[1];
-  if (fromConninfo) return fromConninfo.startsWith("'") ? fromConninfo.slice(1, -1).replace(/\\(.)/g, '$1') : fromConninfo;
+  if (fromConninfo)
+    return fromConninfo.startsWith("'") ? fromConninfo.slice(1, -1).replace(/\\(.)/g, '$1') : fromConninfo;
   return self.cluster_name || 'walreceiver';
 }

@@ -11,7 +11,9 @@ export interface TempConsumer {
 
 /** Bytes this database has written to temp files since the statistics reset (sorts and hashes that spilled). */
 export async function readTempBytes(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ b: number }>('SELECT temp_bytes::float8 AS b FROM pg_stat_database WHERE datname = current_database()');
+  const { rows } = await db.query<{ b: number }>(
+    'SELECT temp_bytes::float8 AS b FROM pg_stat_database WHERE datname = current_database()',
+  );
   return rows[0]?.b ?? 0;
 }
 
@@ -43,7 +45,17 @@ export async function readWorkMemBytes(db: Queryable): Promise<number> {
 }
 
 /** This database's temp-file write rate (bytes/s) between two samples of the collection. */
-export async function tempSpillRate(db: Queryable, collectionId: number, opts: WindowOptions = {}): Promise<{ per_s: number; window_ms: number; waited_ms: number }> {
-  const r = await counterWindow(db, collectionId, 'temp_bytes', async () => ({ temp_bytes: await readTempBytes(db) }), opts);
+export async function tempSpillRate(
+  db: Queryable,
+  collectionId: number,
+  opts: WindowOptions = {},
+): Promise<{ per_s: number; window_ms: number; waited_ms: number }> {
+  const r = await counterWindow(
+    db,
+    collectionId,
+    'temp_bytes',
+    async () => ({ temp_bytes: await readTempBytes(db) }),
+    opts,
+  );
   return { per_s: r.per_s.get('temp_bytes') ?? 0, window_ms: r.window_ms, waited_ms: r.waited_ms };
 }

@@ -11,7 +11,12 @@ async function writes(db: Queryable, tableOid: number): Promise<number> {
 }
 
 /** Rows written per second over a window of `windowMs` (backends report about once a second). */
-export async function measureWriteRate(db: Queryable, tableOid: number, windowMs = 2000, signal?: AbortSignal): Promise<number> {
+export async function measureWriteRate(
+  db: Queryable,
+  tableOid: number,
+  windowMs = 2000,
+  signal?: AbortSignal,
+): Promise<number> {
   const a = await writes(db, tableOid);
   await new Promise((r) => setTimeout(r, windowMs));
   if (signal?.aborted) throw new Error('cancelled');

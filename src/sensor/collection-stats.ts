@@ -63,7 +63,13 @@ export const connectionUsageSchema = z.object({
   reserved: z.number().int(),
   used: z.number().int(),
   top_roles: z.array(
-    z.object({ role: z.string(), superuser: z.boolean(), sessions: z.number().int(), idle: z.number().int(), connection_limit: z.number().int().nullable() }),
+    z.object({
+      role: z.string(),
+      superuser: z.boolean(),
+      sessions: z.number().int(),
+      idle: z.number().int(),
+      connection_limit: z.number().int().nullable(),
+    }),
   ),
 });
 export type ConnectionUsage = z.infer<typeof connectionUsageSchema>;
@@ -94,7 +100,9 @@ export const memoryStatsSchema = z.object({
   temp_bytes_per_s: z.number(),
   window_ms: z.number(),
   work_mem_bytes: z.number(),
-  consumers: z.array(z.object({ pid: z.number().int(), role: z.string(), superuser: z.boolean(), bytes: z.number(), query: z.string() })),
+  consumers: z.array(
+    z.object({ pid: z.number().int(), role: z.string(), superuser: z.boolean(), bytes: z.number(), query: z.string() }),
+  ),
 });
 export type MemoryStats = z.infer<typeof memoryStatsSchema>;
 

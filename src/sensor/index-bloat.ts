@@ -113,7 +113,10 @@ export interface ConfirmCandidate {
  * estimate cannot judge, each only if it fits in what is left of the budget (a smaller one
  * further down may still fit). Returns the chosen and the deferred, each in that order.
  */
-export function chooseConfirmations<T extends ConfirmCandidate>(candidates: readonly T[], budgetBytes: number): { chosen: T[]; deferred: T[] } {
+export function chooseConfirmations<T extends ConfirmCandidate>(
+  candidates: readonly T[],
+  budgetBytes: number,
+): { chosen: T[]; deferred: T[] } {
   const ordered = [...candidates].sort((a, b) => {
     const ea = a.estimated_density ?? Number.POSITIVE_INFINITY;
     const eb = b.estimated_density ?? Number.POSITIVE_INFINITY;

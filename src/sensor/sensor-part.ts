@@ -70,7 +70,10 @@ export interface AnyDiagnosis {
  * settings its health rule uses, what it adds to the graph, and the classes its weak witnesses
  * mean. The graph builder and the classifier loop over the parts (src/sensor/sensor-parts.ts).
  */
-export interface SensorPart<K extends keyof HealingConfig = keyof HealingConfig, D extends readonly AnyDiagnosis[] = readonly AnyDiagnosis[]> {
+export interface SensorPart<
+  K extends keyof HealingConfig = keyof HealingConfig,
+  D extends readonly AnyDiagnosis[] = readonly AnyDiagnosis[],
+> {
   readonly name: string;
   /** The sample's fields the part reads, filled by the batched pass (src/probes/sample-database.ts). */
   readonly reads: readonly (keyof CollectionStats)[];
@@ -81,7 +84,9 @@ export interface SensorPart<K extends keyof HealingConfig = keyof HealingConfig,
 }
 
 /** Keeps a part's settings and the literal classes of its diagnoses in its type. */
-export function definePart<K extends keyof HealingConfig, const D extends readonly AnyDiagnosis[]>(part: SensorPart<K, D>): SensorPart<K, D> {
+export function definePart<K extends keyof HealingConfig, const D extends readonly AnyDiagnosis[]>(
+  part: SensorPart<K, D>,
+): SensorPart<K, D> {
   return part;
 }
 

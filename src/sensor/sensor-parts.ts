@@ -35,8 +35,12 @@ export type PartThresholds = (typeof SENSOR_PARTS)[number]['thresholds'][number]
 
 type Diagnosed = (typeof SENSOR_PARTS)[number]['diagnoses'][number]['class'];
 // Unknown is what no part confirms; every other class must be some part's, or this line fails to compile.
-const everyClassDiagnosed: [Exclude<ProblemClassName, Diagnosed | 'Unknown'>] extends [never] ? true : Exclude<ProblemClassName, Diagnosed | 'Unknown'> = true;
+const everyClassDiagnosed: [Exclude<ProblemClassName, Diagnosed | 'Unknown'>] extends [never]
+  ? true
+  : Exclude<ProblemClassName, Diagnosed | 'Unknown'> = true;
 void everyClassDiagnosed;
 
 /** Every part's diagnoses, in seed 002's order of checks. */
-export const DIAGNOSES: readonly AnyDiagnosis[] = SENSOR_PARTS.flatMap((p): readonly AnyDiagnosis[] => p.diagnoses).sort((a, b) => a.precedence - b.precedence);
+export const DIAGNOSES: readonly AnyDiagnosis[] = SENSOR_PARTS.flatMap(
+  (p): readonly AnyDiagnosis[] => p.diagnoses,
+).sort((a, b) => a.precedence - b.precedence);

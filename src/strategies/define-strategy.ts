@@ -15,14 +15,20 @@ type Fields = Record<string, unknown>;
  * A plan in the strategy's own types: its snapshot in the spec's shape (null for an irreversible
  * strategy), and the params and before-measures its plan step made.
  */
-export interface TypedPlan<Snap, PP extends Fields = Fields, B extends Fields = Fields> extends Omit<StrategyPlan, 'snapshot' | 'params' | 'before'> {
+export interface TypedPlan<Snap, PP extends Fields = Fields, B extends Fields = Fields> extends Omit<
+  StrategyPlan,
+  'snapshot' | 'params' | 'before'
+> {
   params: PP;
   snapshot: Snap;
   before: B;
 }
 
 /** What a plan step returns; the strategy's name is filled in from its spec. */
-export type PlanOf<Snap, PP extends Fields = Fields, B extends Fields = Fields> = Omit<TypedPlan<Snap, PP, B>, 'strategy' | 'lease'>;
+export type PlanOf<Snap, PP extends Fields = Fields, B extends Fields = Fields> = Omit<
+  TypedPlan<Snap, PP, B>,
+  'strategy' | 'lease'
+>;
 
 type Context<Db, P extends ParamSpecs> = Omit<StrategyContext<Db>, 'params'> & { params?: ParamsOf<P> };
 
@@ -39,7 +45,14 @@ interface CoreSteps<Db, P extends ParamSpecs, Snap, PP extends Fields, B extends
 }
 
 /** An undo exactly when the spec says reversible; idempotent, as it is retried until it is done. */
-type Compensation<Db, P extends ParamSpecs, Snap, PP extends Fields, B extends Fields, R extends boolean> = R extends true
+type Compensation<
+  Db,
+  P extends ParamSpecs,
+  Snap,
+  PP extends Fields,
+  B extends Fields,
+  R extends boolean,
+> = R extends true
   ? { compensate(ctx: Context<Db, P>, plan: TypedPlan<Snap, PP, B>): Promise<void> }
   : { compensate?: never };
 
@@ -47,11 +60,19 @@ type Compensation<Db, P extends ParamSpecs, Snap, PP extends Fields, B extends F
  * What it would change beyond the collection (a role, a standby set…), exactly when the spec names
  * a shared target; null when there is nothing to change now.
  */
-type Target<Db, P extends ParamSpecs, T> = [T] extends [SharedTarget] ? { sharedTarget(ctx: Context<Db, P>): Promise<string | null> } : { sharedTarget?: never };
+type Target<Db, P extends ParamSpecs, T> = [T] extends [SharedTarget]
+  ? { sharedTarget(ctx: Context<Db, P>): Promise<string | null> }
+  : { sharedTarget?: never };
 
-export type StrategySteps<Db, R extends boolean, T, P extends ParamSpecs, Snap, PP extends Fields, B extends Fields> = CoreSteps<Db, P, Snap, PP, B> &
-  Compensation<Db, P, Snap, PP, B, R> &
-  Target<Db, P, T>;
+export type StrategySteps<
+  Db,
+  R extends boolean,
+  T,
+  P extends ParamSpecs,
+  Snap,
+  PP extends Fields,
+  B extends Fields,
+> = CoreSteps<Db, P, Snap, PP, B> & Compensation<Db, P, Snap, PP, B, R> & Target<Db, P, T>;
 
 type SnapshotOf<R extends boolean, S extends z.ZodTypeAny> = R extends true ? z.infer<S> : null;
 
@@ -85,7 +106,9 @@ export function defineStrategy<
     const r = (spec.snapshot as z.ZodTypeAny).safeParse(plan.snapshot);
     if (!r.success) {
       const why = r.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ');
-      throw new Error(`the plan's snapshot is not what ${spec.name} records (${why}): it was made by another version or changed; undo by hand from the attempt's plan`);
+      throw new Error(
+        `the plan's snapshot is not what ${spec.name} records (${why}): it was made by another version or changed; undo by hand from the attempt's plan`,
+      );
     }
     return { ...made, snapshot: r.data as Snap };
   };
@@ -101,12 +124,21 @@ export function defineStrategy<
     sandbox: (ctx) => s.sandbox(ctxOf(ctx)),
     plan: async (ctx) => {
       const p = await s.plan(ctxOf(ctx));
-      return { strategy: spec.name, params: p.params, snapshot: p.snapshot as StrategyPlan['snapshot'], before: p.before };
+      return {
+        strategy: spec.name,
+        params: p.params,
+        snapshot: p.snapshot as StrategyPlan['snapshot'],
+        before: p.before,
+      };
     },
     execute: (ctx, plan) => s.execute(ctxOf(ctx), typed(plan)),
     verify: (ctx, plan) => s.verify(ctxOf(ctx), typed(plan)),
-    ...(s.cleanup ? { cleanup: (ctx: StrategyContext<Db>, plan: StrategyPlan) => s.cleanup!(ctxOf(ctx), typed(plan)) } : {}),
-    ...(s.compensate ? { compensate: (ctx: StrategyContext<Db>, plan: StrategyPlan) => s.compensate!(ctxOf(ctx), typed(plan)) } : {}),
+    ...(s.cleanup
+      ? { cleanup: (ctx: StrategyContext<Db>, plan: StrategyPlan) => s.cleanup!(ctxOf(ctx), typed(plan)) }
+      : {}),
+    ...(s.compensate
+      ? { compensate: (ctx: StrategyContext<Db>, plan: StrategyPlan) => s.compensate!(ctxOf(ctx), typed(plan)) }
+      : {}),
     ...(s.sharedTarget ? { sharedTarget: (ctx: StrategyContext<Db>) => s.sharedTarget!(ctxOf(ctx)) } : {}),
   };
 }

@@ -48,7 +48,11 @@ export function selectStrategy(
       name: s.name,
       weight,
       eligible,
-      reason: kindRefusal ?? (eligible ? 'handles the class within the impact cap' : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`),
+      reason:
+        kindRefusal ??
+        (eligible
+          ? 'handles the class within the impact cap'
+          : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`),
     });
     if (eligible && weight > bestWeight) {
       best = s;
@@ -60,11 +64,17 @@ export function selectStrategy(
       aboveCapWeight = weight;
     }
   }
-  return best ? { strategy: best, above_impact_cap: false, considered } : { strategy: aboveCap, above_impact_cap: aboveCap !== null, considered };
+  return best
+    ? { strategy: best, above_impact_cap: false, considered }
+    : { strategy: aboveCap, above_impact_cap: aboveCap !== null, considered };
 }
 
 /** Why a strategy may not act on a collection of this kind, or null when it may. */
-export function kindRefusalReason(s: StrategyDescriptor, kind: CollectionKind | null, problem: ProblemClassName): string | null {
+export function kindRefusalReason(
+  s: StrategyDescriptor,
+  kind: CollectionKind | null,
+  problem: ProblemClassName,
+): string | null {
   if (kind === null) return null;
   const kinds = s.kinds_by_class?.[problem] ?? s.collection_kinds;
   if (kinds.includes(kind)) return null;
@@ -82,6 +92,7 @@ export function approvalReasons(s: StrategyDescriptor, problem: ProblemClassName
   if (s.requires_approval) why.push(`${s.name} always waits for approval`);
   if (config.require_approval_strategies.includes(s.name)) why.push(`${s.name} is in require_approval_strategies`);
   if (config.require_approval.includes(problem)) why.push(`${problem} is in require_approval`);
-  if (s.impact > config.max_auto_heal_impact) why.push(`impact ${s.impact} is above max_auto_heal_impact ${config.max_auto_heal_impact}`);
+  if (s.impact > config.max_auto_heal_impact)
+    why.push(`impact ${s.impact} is above max_auto_heal_impact ${config.max_auto_heal_impact}`);
   return why;
 }

@@ -20,23 +20,36 @@ export function strategyParameterNames(strategy: string): string[] {
 /** "takes no parameters" or "takes target (…)": what a refusal says the strategy takes. */
 export function describeStrategyParameters(strategy: string): string {
   const specs = Object.entries(PARAMETERS.get(strategy) ?? {});
-  return specs.length === 0 ? `${strategy} takes no parameters` : `${strategy} takes ${specs.map(([k, s]) => `${k} (${s.help})`).join(', ')}`;
+  return specs.length === 0
+    ? `${strategy} takes no parameters`
+    : `${strategy} takes ${specs.map(([k, s]) => `${k} (${s.help})`).join(', ')}`;
 }
 
 /** Text parameters → typed ones, or issues naming each bad one and what the strategy takes. */
-export function strategyParamsSchema(strategy: string): z.ZodType<StrategyParams, z.ZodTypeDef, Record<string, string>> {
+export function strategyParamsSchema(
+  strategy: string,
+): z.ZodType<StrategyParams, z.ZodTypeDef, Record<string, string>> {
   const specs = PARAMETERS.get(strategy) ?? {};
   return z.record(z.string(), z.string()).transform((raw, ctx) => {
     const out: StrategyParams = {};
     for (const [k, text] of Object.entries(raw)) {
       const spec = Object.hasOwn(specs, k) ? specs[k] : undefined;
       if (!spec) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `no parameter "${k}": ${describeStrategyParameters(strategy)}` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [k],
+          message: `no parameter "${k}": ${describeStrategyParameters(strategy)}`,
+        });
         continue;
       }
       const r = spec.parse(text);
       if (r.ok) out[k] = r.value;
-      else ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `${k} is ${r.expected} (${spec.help}), not "${text}"` });
+      else
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [k],
+          message: `${k} is ${r.expected} (${spec.help}), not "${text}"`,
+        });
     }
     return out;
   });

@@ -9,7 +9,12 @@ import { databaseGuardianWorkflowId } from '../domain/workflow-ids';
  * hands its pause, its "needs a person" stop and its last attempt (so its cooldown holds) to the
  * database's guardian, and is ended, never left failing on a workflow type that is gone.
  */
-export async function adoptCollectionGuardians(client: Client, database: string, taskQueue: string, collections: readonly string[]): Promise<string[]> {
+export async function adoptCollectionGuardians(
+  client: Client,
+  database: string,
+  taskQueue: string,
+  collections: readonly string[],
+): Promise<string[]> {
   const names = new Set(collections);
   const found: Record<string, AdoptedGuardian> = {};
   const query = `WorkflowType = 'collectionGuardian' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
@@ -18,11 +23,22 @@ export async function adoptCollectionGuardians(client: Client, database: string,
     if (!names.has(name)) continue;
     const h = client.workflow.getHandle(wf.workflowId, wf.runId);
     const st = await h.query(guardianStatusQuery).catch(() => null);
-    if (st) found[name] = { enabled: st.enabled, paused_by: st.paused_by, needs_person: st.needs_person, attempts: st.last_healing ? [st.last_healing] : [] };
-    await h.terminate(`upgraded: the collections of ${database} are guarded by ${databaseGuardianWorkflowId(database)}`).catch(() => undefined);
+    if (st)
+      found[name] = {
+        enabled: st.enabled,
+        paused_by: st.paused_by,
+        needs_person: st.needs_person,
+        attempts: st.last_healing ? [st.last_healing] : [],
+      };
+    await h
+      .terminate(`upgraded: the collections of ${database} are guarded by ${databaseGuardianWorkflowId(database)}`)
+      .catch(() => undefined);
   }
   const adopted = Object.keys(found);
   await ensureGuardian(client, database, taskQueue);
-  if (adopted.length) await client.workflow.getHandle(databaseGuardianWorkflowId(database)).executeUpdate(adoptUpdate, { args: [{ collections: found }] });
+  if (adopted.length)
+    await client.workflow
+      .getHandle(databaseGuardianWorkflowId(database))
+      .executeUpdate(adoptUpdate, { args: [{ collections: found }] });
   return adopted;
 }

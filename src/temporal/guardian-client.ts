@@ -30,10 +30,19 @@ export async function ensureGuardian(client: Client, database: string, taskQueue
 }
 
 /** Asks the guardian for an attempt on a collection (starting the guardian if needed): Started, Joined or Deferred. */
-export async function triggerHealing(client: Client, database: string, collection: string, taskQueue: string, request: TriggerRequest): Promise<TriggerAnswer> {
+export async function triggerHealing(
+  client: Client,
+  database: string,
+  collection: string,
+  taskQueue: string,
+  request: TriggerRequest,
+): Promise<TriggerAnswer> {
   return client.workflow.executeUpdateWithStart(collectionTriggerUpdate, {
     args: [{ collection, request }],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof databaseGuardian>('databaseGuardian', guardianStart(database, taskQueue)),
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof databaseGuardian>(
+      'databaseGuardian',
+      guardianStart(database, taskQueue),
+    ),
   });
 }
 
@@ -47,7 +56,11 @@ async function runningHandle(client: Client, database: string) {
 }
 
 /** The guardian's view of one collection, or null when no guardian runs or it does not know the collection yet. */
-export async function guardianStatus(client: Client, database: string, collection: string): Promise<GuardianStatus | null> {
+export async function guardianStatus(
+  client: Client,
+  database: string,
+  collection: string,
+): Promise<GuardianStatus | null> {
   const h = await runningHandle(client, database);
   return h ? h.query(collectionStatusQuery, collection).catch(() => null) : null;
 }
@@ -58,14 +71,30 @@ export async function databaseGuardianStatus(client: Client, database: string): 
   return h ? h.query(databaseStatusQuery).catch(() => null) : null;
 }
 
-export async function pauseCollection(client: Client, database: string, taskQueue: string, collection: string, request: PauseRequest): Promise<GuardianStatus> {
+export async function pauseCollection(
+  client: Client,
+  database: string,
+  taskQueue: string,
+  collection: string,
+  request: PauseRequest,
+): Promise<GuardianStatus> {
   await ensureGuardian(client, database, taskQueue);
-  return client.workflow.getHandle(databaseGuardianWorkflowId(database)).executeUpdate(collectionPauseUpdate, { args: [{ collection, request }] });
+  return client.workflow
+    .getHandle(databaseGuardianWorkflowId(database))
+    .executeUpdate(collectionPauseUpdate, { args: [{ collection, request }] });
 }
 
-export async function resumeCollection(client: Client, database: string, taskQueue: string, collection: string, request: PauseRequest): Promise<GuardianStatus> {
+export async function resumeCollection(
+  client: Client,
+  database: string,
+  taskQueue: string,
+  collection: string,
+  request: PauseRequest,
+): Promise<GuardianStatus> {
   await ensureGuardian(client, database, taskQueue);
-  return client.workflow.getHandle(databaseGuardianWorkflowId(database)).executeUpdate(collectionResumeUpdate, { args: [{ collection, request }] });
+  return client.workflow
+    .getHandle(databaseGuardianWorkflowId(database))
+    .executeUpdate(collectionResumeUpdate, { args: [{ collection, request }] });
 }
 
 /** After a change in the store (a watch, an unwatch, a configuration): the guardian reads it now; no-op when none runs. */

@@ -17,12 +17,22 @@ export interface StartAttemptOptions {
  * Starts a healing attempt, or joins the one already running for the collection: the workflow id
  * is the collection's, and USE_EXISTING turns a second start into a handle on the first.
  */
-export async function startHealingAttempt(client: Client, o: StartAttemptOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof healingAttempt>> {
+export async function startHealingAttempt(
+  client: Client,
+  o: StartAttemptOptions,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof healingAttempt>> {
   return client.workflow.start<typeof healingAttempt>('healingAttempt', {
     taskQueue: o.taskQueue,
     workflowId: healingAttemptWorkflowId(o.collection),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ collection: o.collection, trigger: o.trigger, ...(o.config ? { config: o.config } : {}), ...(o.strategy ? { strategy: o.strategy } : {}) }],
+    args: [
+      {
+        collection: o.collection,
+        trigger: o.trigger,
+        ...(o.config ? { config: o.config } : {}),
+        ...(o.strategy ? { strategy: o.strategy } : {}),
+      },
+    ],
     typedSearchAttributes: [{ key: COLLECTION_SA, value: o.collection }],
     staticSummary: `healing attempt for collection ${o.collection} (${o.trigger})`,
   });

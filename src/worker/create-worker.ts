@@ -24,21 +24,35 @@ export interface WorkerOptions {
   activityOverrides?: (real: Activities) => Partial<Activities>;
 }
 
-export async function createSelfhealWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createSelfhealWorker(
+  opts: WorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ ...opts.temporal, address: opts.address });
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: withOverrides(createActivities({ pool: opts.pool, kube: opts.kube ?? lazyKubeConfig(), standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv() }), opts.activityOverrides),
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: withOverrides(
+      createActivities({
+        pool: opts.pool,
+        kube: opts.kube ?? lazyKubeConfig(),
+        standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv(),
+      }),
+      opts.activityOverrides,
+    ),
+    ...(opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
   });
   return { worker, connection };
 }
 
 function standbyUrlsFromEnv(): string[] {
-  return (process.env.SELFHEAL_STANDBY_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  return (process.env.SELFHEAL_STANDBY_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
 }
 
 function withOverrides(real: Activities, overrides: WorkerOptions['activityOverrides']): Activities {

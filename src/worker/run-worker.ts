@@ -26,7 +26,9 @@ async function connectDatabase(url: string, size: number): Promise<{ pool: Pool;
   } catch (err) {
     await pool.end().catch(() => undefined);
     const safe = url.replace(/:[^:@/]*@/, ':****@');
-    throw new Error(`cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, that the server runs and that the role may connect`);
+    throw new Error(
+      `cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, that the server runs and that the role may connect`,
+    );
   }
 }
 
@@ -76,7 +78,10 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       const names = (await listCollections(pool)).map((c) => c.name);
       const key = await databaseKey(pool);
       const adopted = await adoptCollectionGuardians(client, key, env.SELFHEAL_TASK_QUEUE, names);
-      if (adopted.length) log(`selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${key} and ended`);
+      if (adopted.length)
+        log(
+          `selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${key} and ended`,
+        );
     } catch (err) {
       stop();
       await running.catch(() => undefined);
@@ -84,7 +89,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     } finally {
       await connection.close();
     }
-    log(`selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`);
+    log(
+      `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`,
+    );
     await opts.onReady?.({ database, pool });
     await running;
     await native.close().catch(() => undefined);

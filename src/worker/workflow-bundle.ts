@@ -13,4 +13,11 @@ export async function writeWorkflowBundle(outFile: string): Promise<string> {
 }
 
 const noop = (): void => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m), log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+  log: noop,
+};

@@ -17,8 +17,17 @@ describe('abort', () => {
     // An open writer makes REINDEX CONCURRENTLY wait: the execute step runs as long as we like.
     const writer = await openWriter(db().url, collection);
     try {
-      const handle = await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test' });
-      await waitFor('REINDEX to be running', async () => (await handle.query(attemptStatusQuery)).phase === 'execute' && (await rebuildsRunning(db().pool)) === 1, 30_000);
+      const handle = await startHealingAttempt(sys.w.client, {
+        collection,
+        taskQueue: sys.w.taskQueue,
+        trigger: 'test',
+      });
+      await waitFor(
+        'REINDEX to be running',
+        async () =>
+          (await handle.query(attemptStatusQuery)).phase === 'execute' && (await rebuildsRunning(db().pool)) === 1,
+        30_000,
+      );
       const actionId = (await handle.query(attemptStatusQuery)).attempt_id!;
 
       const t0 = Date.now();
@@ -34,8 +43,15 @@ describe('abort', () => {
       // The cleanup waits for the writer like the rebuild did; let it go.
       await writer.release();
       const outcome = await handle.result();
-      expect(outcome).toMatchObject({ kind: 'Aborted', strategy: 'compact_indexes', reason: expect.stringMatching(/^aborted by dave: maintenance window over during execute/) });
-      const { rows: ix } = await db().pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`, [`public.${collection}`]);
+      expect(outcome).toMatchObject({
+        kind: 'Aborted',
+        strategy: 'compact_indexes',
+        reason: expect.stringMatching(/^aborted by dave: maintenance window over during execute/),
+      });
+      const { rows: ix } = await db().pool.query(
+        `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`,
+        [`public.${collection}`],
+      );
       expect(ix).toEqual([{ relname: `${collection}_pkey`, indisvalid: true }]);
       const { rows } = await db().pool.query(
         'SELECT a.status, a.reason, o.success, o.verified, o.error_message FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
@@ -50,14 +66,30 @@ describe('abort', () => {
   });
 
   it('during the stabilize timer: the compensation runs once and reloptions are back exactly', async () => {
-    const t = await tableUnderSlowAutovacuum(db().pool, { maintenance_long_running_seconds: 1, stabilization_wait: 120 });
-    const handle = await startHealingAttempt(sys.w.client, { collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test' });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    const t = await tableUnderSlowAutovacuum(db().pool, {
+      maintenance_long_running_seconds: 1,
+      stabilization_wait: 120,
+    });
+    const handle = await startHealingAttempt(sys.w.client, {
+      collection: t.collection,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
+    });
+    await waitFor(
+      'the stabilize phase',
+      async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize',
+      30_000,
+    );
     expect(await reloptionsOf(db().pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     const actionId = (await handle.query(attemptStatusQuery)).attempt_id!;
     await handle.executeUpdate(abortUpdate, { args: [{ action_id: actionId, by: 'frank' }] });
     const outcome = await handle.result();
-    expect(outcome).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by frank during stabilize' });
+    expect(outcome).toMatchObject({
+      kind: 'Aborted',
+      strategy: 'pause_maintenance',
+      compensated: true,
+      reason: 'aborted by frank during stabilize',
+    });
     expect(await reloptionsOf(db().pool, t.oid)).toEqual(t.reloptions);
     expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1 });
     await maybeRecordHistory('pause-maintenance-aborted', handle);

@@ -14,9 +14,16 @@ describe('human approval', () => {
 
   /** A bloated collection whose compact_indexes needs approval; returns the waiting attempt. */
   async function waitingAttempt(extra: Record<string, unknown> = {}) {
-    const collection = await testCollection(sys.db.pool, { require_approval_strategies: ['compact_indexes'], stabilization_wait: 3, check_interval: 3600, ...extra });
+    const collection = await testCollection(sys.db.pool, {
+      require_approval_strategies: ['compact_indexes'],
+      stabilization_wait: 3,
+      check_interval: 3600,
+      ...extra,
+    });
     await bloat(sys.db.pool, collection);
-    const answer: TriggerAnswer = await triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'test' });
+    const answer: TriggerAnswer = await triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, {
+      by: 'test',
+    });
     if (answer.kind === 'Deferred') throw new Error(answer.reason);
     const handle = sys.w.client.workflow.getHandle<typeof healingAttempt>(answer.workflow_id, answer.run_id);
     const st = await waitFor('the approval phase', async () => {
@@ -33,7 +40,11 @@ describe('human approval', () => {
       const rows = JSON.parse(r.out) as { action_id: number }[];
       return rows.some((x) => x.action_id === actionId) ? rows : undefined;
     });
-    expect(pending.find((x) => x.action_id === actionId)).toMatchObject({ collection, strategy: 'compact_indexes', problem_class: 'IndexFragmentation' });
+    expect(pending.find((x) => x.action_id === actionId)).toMatchObject({
+      collection,
+      strategy: 'compact_indexes',
+      problem_class: 'IndexFragmentation',
+    });
     // Nothing was done while waiting.
     expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
 
@@ -47,7 +58,10 @@ describe('human approval', () => {
 
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
-    const { rows } = await sys.db.pool.query('SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1', [actionId]);
+    const { rows } = await sys.db.pool.query(
+      'SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
+      [actionId],
+    );
     expect(rows[0].approval).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });
     expect(rows[0].strategy_params.approval).toMatchObject({ decision: 'approved', by: 'alice' });
     await maybeRecordHistory('compact-indexes-approved', handle);
@@ -56,26 +70,47 @@ describe('human approval', () => {
   it('reject ends it Deferred and nothing is changed; unknown, wrong, finished and malformed ids are refused', async () => {
     const { collection, handle, actionId } = await waitingAttempt();
     // Wrong id for this attempt, malformed payload: refused before anything is written.
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId + 1000, by: 'x' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: 'seven', by: 'x' } as never] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId, by: 'x', extra: true } as never] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId + 1000, by: 'x' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ action_id: 'seven', by: 'x' } as never] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ action_id: actionId, by: 'x', extra: true } as never] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
     expect((await handle.query(attemptStatusQuery)).approval).toBeNull();
-    expect(await cli('approve', '99999999')).toMatchObject({ code: 3, err: expect.stringMatching(/no action 99999999/) });
+    expect(await cli('approve', '99999999')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no action 99999999/),
+    });
     expect(await cli('approve', 'abc')).toMatchObject({ code: 2, err: expect.stringMatching(/action id/) });
 
-    const rejected = await handle.executeUpdate(rejectUpdate, { args: [{ action_id: actionId, by: 'carol', comment: 'not during peak' }] });
+    const rejected = await handle.executeUpdate(rejectUpdate, {
+      args: [{ action_id: actionId, by: 'carol', comment: 'not during peak' }],
+    });
     expect(rejected.decision).toBe('rejected');
     expect(await handle.result()).toMatchObject({ kind: 'Deferred', reason: 'rejected by carol: not during peak' });
     expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
     // A finished action is refused clearly.
-    expect(await cli('approve', String(actionId))).toMatchObject({ code: 5, err: expect.stringMatching(/already finished \(Deferred\)/) });
+    expect(await cli('approve', String(actionId))).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/already finished \(Deferred\)/),
+    });
   });
 
   it('a strategy above max_auto_heal_impact waits for a person instead of being dropped; approved, it runs', async () => {
     // compact_indexes (impact 0.5) is the only strategy for IndexFragmentation, above this cap.
-    const { collection, handle, actionId } = await waitingAttempt({ require_approval_strategies: [], max_auto_heal_impact: 0.4 });
+    const { collection, handle, actionId } = await waitingAttempt({
+      require_approval_strategies: [],
+      max_auto_heal_impact: 0.4,
+    });
     const st = await handle.query(attemptStatusQuery);
-    expect(st).toMatchObject({ phase: 'approval', strategy: 'compact_indexes', approval_reason: 'impact 0.5 is above max_auto_heal_impact 0.4' });
+    expect(st).toMatchObject({
+      phase: 'approval',
+      strategy: 'compact_indexes',
+      approval_reason: 'impact 0.5 is above max_auto_heal_impact 0.4',
+    });
     const pending = await cli('pending');
     expect(pending.out).toContain(`action ${actionId}: ${collection} IndexFragmentation → compact_indexes`);
     expect(pending.out).toContain('(impact 0.5 is above max_auto_heal_impact 0.4)');
@@ -84,7 +119,9 @@ describe('human approval', () => {
     expect(await cli('approve', String(actionId), '--by', 'dana')).toMatchObject({ code: 0 });
     expect(await handle.result()).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
     expect(await indexDensity(sys.db.pool, collection)).toBeGreaterThan(80);
-    const { rows } = await sys.db.pool.query('SELECT status, approval FROM ruvector.healing_attempts WHERE id = $1', [actionId]);
+    const { rows } = await sys.db.pool.query('SELECT status, approval FROM ruvector.healing_attempts WHERE id = $1', [
+      actionId,
+    ]);
     expect(rows[0]).toMatchObject({ status: 'Completed', approval: { decision: 'approved', by: 'dana' } });
   });
 

@@ -43,10 +43,16 @@ describe('an attempt that does not reach its verdict', () => {
   async function pausedAndStabilizing(stabilizationWait: number) {
     const t = await tableUnderSlowAutovacuum(sys.db.pool);
     const handle = await startHealingAttempt(sys.w.client, {
-      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+      collection: t.collection,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
       config: { maintenance_long_running_seconds: 1, stabilization_wait: stabilizationWait },
     });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    await waitFor(
+      'the stabilize phase',
+      async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize',
+      30_000,
+    );
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     return { t, handle };
   }
@@ -56,16 +62,29 @@ describe('an attempt that does not reach its verdict', () => {
 
     // The table cannot be reached: verification fails retry after retry.
     unreachable.add(t.collection);
-    await waitFor('the compensation to start', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000, 200);
+    await waitFor(
+      'the compensation to start',
+      async () => (await handle.query(attemptStatusQuery)).phase === 'compensate',
+      60_000,
+      200,
+    );
     // The compensation waits (it is retried until done) and the change still stands meanwhile.
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);
     unreachable.delete(t.collection);
 
-    const err = await handle.result().then(() => null, (e: unknown) => e);
+    const err = await handle.result().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);
     const row = await attemptRow(handle.workflowId);
-    expect(row).toMatchObject({ status: 'Failed', success: true, verified: false, compensation: { ran: true, compensated: true, errors: [] } });
+    expect(row).toMatchObject({
+      status: 'Failed',
+      success: true,
+      verified: false,
+      compensation: { ran: true, compensated: true, errors: [] },
+    });
     expect(row.reason).toMatch(/^failed during verify: .*cannot be reached/);
     expect(row.error_message).toBe(row.reason);
     expect((await scheduledActivities(handle)).compensateStrategy).toBeGreaterThanOrEqual(1);
@@ -74,7 +93,12 @@ describe('an attempt that does not reach its verdict', () => {
   it('cancelled through Temporal during stabilize: compensated and recorded as Aborted, like `selfheal abort`', async () => {
     const { t, handle } = await pausedAndStabilizing(30);
     await handle.cancel();
-    expect(await handle.result()).toMatchObject({ kind: 'Aborted', strategy: 'pause_maintenance', compensated: true, reason: 'aborted by a Temporal cancellation request during stabilize' });
+    expect(await handle.result()).toMatchObject({
+      kind: 'Aborted',
+      strategy: 'pause_maintenance',
+      compensated: true,
+      reason: 'aborted by a Temporal cancellation request during stabilize',
+    });
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual(t.reloptions);
     expect(await attemptRow(handle.workflowId)).toMatchObject({ status: 'Aborted', success: true, verified: false });
   });

@@ -24,16 +24,30 @@ describe('selfheal CLI against a running system', () => {
 
     const status = await cli('status', collection, '--json');
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.out)[0]).toMatchObject({ collection, state: expect.stringMatching(/stress|critical/), enabled: true });
+    expect(JSON.parse(status.out)[0]).toMatchObject({
+      collection,
+      state: expect.stringMatching(/stress|critical/),
+      enabled: true,
+    });
 
     const trigger = await cli('trigger', collection, '--json');
     expect({ code: trigger.code, err: trigger.err }).toEqual({ code: 0, err: '' });
-    expect(JSON.parse(trigger.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
+    expect(JSON.parse(trigger.out).outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'compact_indexes',
+      verified: true,
+    });
 
     const history = await cli('history', '--since', '1h', '--limit', '5', '--collection', collection, '--json');
     expect(history.code).toBe(0);
     const [entry] = JSON.parse(history.out);
-    expect(entry).toMatchObject({ collection, problem_class: 'IndexFragmentation', strategy: 'compact_indexes', success: true, verified: true });
+    expect(entry).toMatchObject({
+      collection,
+      problem_class: 'IndexFragmentation',
+      strategy: 'compact_indexes',
+      success: true,
+      verified: true,
+    });
     expect(entry.improvement).toBeGreaterThan(0.1);
 
     const human = await cli('history', '--collection', collection);
@@ -43,60 +57,117 @@ describe('selfheal CLI against a running system', () => {
   it('`drill RunawayQuery` holds its statement until an attempt cancels it, then reports the fault cleared', async () => {
     const c = uniqueName('clihold');
     await ensureDemoCollection(sys.db.pool, c, 'public', c, 10_000);
-    expect((await cli('configure', '{"runaway_query_seconds": 1, "stabilization_wait": 0}', '--collection', c)).code).toBe(0);
+    expect(
+      (await cli('configure', '{"runaway_query_seconds": 1, "stabilization_wait": 0}', '--collection', c)).code,
+    ).toBe(0);
     const drill = cli('drill', 'RunawayQuery', c, '--hold', '60s', '--json');
     // The statement becomes runaway after 1 s; the attempt then finds and cancels it.
-    await waitFor('the runaway statement', async () => (await sys.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'selfheal drill: runaway statement' AND now() - query_start > interval '1.5 s'")).rows.length > 0);
+    await waitFor(
+      'the runaway statement',
+      async () =>
+        (
+          await sys.db.pool.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'selfheal drill: runaway statement' AND now() - query_start > interval '1.5 s'",
+          )
+        ).rows.length > 0,
+    );
     const trigger = await cli('trigger', c, '--json');
-    expect(JSON.parse(trigger.out).outcome).toMatchObject({ kind: 'Completed', strategy: 'cancel_runaway_query', verified: true });
+    expect(JSON.parse(trigger.out).outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'cancel_runaway_query',
+      verified: true,
+    });
     const held = await drill;
     expect(held.code).toBe(0);
     expect(JSON.parse(held.out)).toMatchObject({ problem_class: 'RunawayQuery', outcome: 'healed' });
-    expect(await cli('drill', 'RunawayQuery', c, '--hold', 'forever')).toMatchObject({ code: 2, err: expect.stringMatching(/--hold takes a span/) });
+    expect(await cli('drill', 'RunawayQuery', c, '--hold', 'forever')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--hold takes a span/),
+    });
   });
 
   it('answers bad input with a clear message and exit code, and changes nothing', async () => {
     const before = (await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n;
-    expect(await cli('trigger', 'no_such_collection')).toMatchObject({ code: 3, err: expect.stringMatching(/no collection named "no_such_collection"/) });
+    expect(await cli('trigger', 'no_such_collection')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no collection named "no_such_collection"/),
+    });
     expect(await cli('trigger', 'bad name!')).toMatchObject({ code: 2, err: expect.stringMatching(/collection/) });
     expect(await cli('trigger')).toMatchObject({ code: 2, err: expect.stringMatching(/usage: selfheal trigger/) });
-    expect(await cli('history', '--since', 'yesterday')).toMatchObject({ code: 2, err: expect.stringMatching(/--since takes/) });
+    expect(await cli('history', '--since', 'yesterday')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--since takes/),
+    });
     expect(await cli('history', '--limit', '0')).toMatchObject({ code: 2, err: expect.stringMatching(/limit/) });
-    expect(await cli('history', '--frobnicate', '1')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --frobnicate/) });
-    expect(await cli('drill', 'DiskFull', collection)).toMatchObject({ code: 2, err: expect.stringMatching(/drills exist for: HotspotCongestion/) });
+    expect(await cli('history', '--frobnicate', '1')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown option --frobnicate/),
+    });
+    expect(await cli('drill', 'DiskFull', collection)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/drills exist for: HotspotCongestion/),
+    });
     expect(await cli('explode')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "explode"/) });
     const json = await cli('trigger', 'no_such_collection', '--json');
-    expect(JSON.parse(json.out)).toEqual({ error: expect.stringMatching(/^no collection named "no_such_collection": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as no_such_collection` adds one$/) });
-    expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(before);
+    expect(JSON.parse(json.out)).toEqual({
+      error: expect.stringMatching(
+        /^no collection named "no_such_collection": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as no_such_collection` adds one$/,
+      ),
+    });
+    expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(
+      before,
+    );
   });
 
   it('validates every input before it reaches the database: action ids, limits, spans, dates', async () => {
-    const bigintMessage = /the action id is a whole number from 1 to 9223372036854775807 \(as `selfheal pending` lists them\), not "/;
+    const bigintMessage =
+      /the action id is a whole number from 1 to 9223372036854775807 \(as `selfheal pending` lists them\), not "/;
     for (const id of ['1e99', '9223372036854775808', '0', '-1', '7.5', '0x10', ' 7']) {
       const r = await cli('approve', id);
       expect(r).toMatchObject({ code: 2, err: expect.stringMatching(bigintMessage) });
       expect(r.err).not.toMatch(/invalid input syntax|bigint/);
     }
     // Within bigint range, but past any id this system hands out: no such action, and no query.
-    expect(await cli('abort', '9223372036854775807')).toMatchObject({ code: 3, err: expect.stringMatching(/no action 9223372036854775807$/) });
-    expect(await cli('history', '--limit', 'abc')).toMatchObject({ code: 2, err: expect.stringMatching(/--limit takes a whole number from 1 to 10000, not "abc"/) });
-    expect(await cli('history', '--limit', '1e3')).toMatchObject({ code: 2, err: expect.stringMatching(/--limit takes a whole number/) });
+    expect(await cli('abort', '9223372036854775807')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no action 9223372036854775807$/),
+    });
+    expect(await cli('history', '--limit', 'abc')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--limit takes a whole number from 1 to 10000, not "abc"/),
+    });
+    expect(await cli('history', '--limit', '1e3')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--limit takes a whole number/),
+    });
     for (const since of ['2026-02-30', '2026-13-01', '99999999999d', '2026-01-01T25:00:00Z', '1969-12-31']) {
-      expect(await cli('history', '--since', since)).toMatchObject({ code: 2, err: expect.stringMatching(/--since takes a span/) });
+      expect(await cli('history', '--since', since)).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/--since takes a span/),
+      });
     }
     expect((await cli('history', '--since', '2026-01-31T12:00:00Z', '--json')).code).toBe(0);
-    expect(await cli('drill', 'RunawayQuery', collection, '--hold', '99999999d')).toMatchObject({ code: 2, err: expect.stringMatching(/--hold takes a span .* \(from 1s to 168h\)/) });
-    expect(await cli('pause', collection, '--by', 'x'.repeat(201))).toMatchObject({ code: 2, err: expect.stringMatching(/^selfheal pause: by: /) });
+    expect(await cli('drill', 'RunawayQuery', collection, '--hold', '99999999d')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--hold takes a span .* \(from 1s to 168h\)/),
+    });
+    expect(await cli('pause', collection, '--by', 'x'.repeat(201))).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^selfheal pause: by: /),
+    });
   });
 
   it('a drill checks its requirements against the collection first, and says which collections it applies to', async () => {
     const vectors = uniqueName('clivec');
     await ensureVectorCollection(sys.db.pool, vectors, 'public', vectors, 200);
-    const rowsOf = async (t: string) => (await sys.db.pool.query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n;
+    const rowsOf = async (t: string) =>
+      (await sys.db.pool.query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n;
     const before = await rowsOf(vectors);
     const r = await cli('drill', 'IndexFragmentation', vectors);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`the IndexFragmentation drill does not apply to collection ${vectors} (public.${vectors}: it is partitioned): it needs a plain (not partitioned) table with a btree index`);
+    expect(r.err).toContain(
+      `the IndexFragmentation drill does not apply to collection ${vectors} (public.${vectors}: it is partitioned): it needs a plain (not partitioned) table with a btree index`,
+    );
     expect(r.err).toMatch(new RegExp(`It applies to: (.*, )?${collection}(,|$)`));
     expect(r.err).not.toMatch(new RegExp(`It applies to: .*${vectors}`));
     expect(r.err).not.toMatch(/column "payload"|does not exist/);
@@ -104,16 +175,26 @@ describe('selfheal CLI against a running system', () => {
 
     const hot = await cli('drill', 'HotspotCongestion', collection, '--json');
     expect(hot.code).toBe(2);
-    expect(JSON.parse(hot.out).error).toMatch(new RegExp(`^the HotspotCongestion drill does not apply to collection ${collection} \\(public\\.${collection}: it is not LIST-partitioned\\): .* It applies to: (.*, )?${vectors}(,|$)`));
-    expect(await cli('drill', 'StaleStatistics', vectors)).toMatchObject({ code: 2, err: expect.stringMatching(/it is partitioned/) });
+    expect(JSON.parse(hot.out).error).toMatch(
+      new RegExp(
+        `^the HotspotCongestion drill does not apply to collection ${collection} \\(public\\.${collection}: it is not LIST-partitioned\\): .* It applies to: (.*, )?${vectors}(,|$)`,
+      ),
+    );
+    expect(await cli('drill', 'StaleStatistics', vectors)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/it is partitioned/),
+    });
   });
 
-  it('answers a PostgreSQL failure with what to do, not the driver\'s words', async () => {
+  it("answers a PostgreSQL failure with what to do, not the driver's words", async () => {
     const saved = process.env.DATABASE_URL;
     try {
       // Nothing listens there.
       process.env.DATABASE_URL = 'postgres://selfheal@127.0.0.1:1/selfheal';
-      expect(await cli('history')).toMatchObject({ code: 1, err: 'selfheal history: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): is selfheal running (`npm start`)? Otherwise check DATABASE_URL' });
+      expect(await cli('history')).toMatchObject({
+        code: 1,
+        err: 'selfheal history: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): is selfheal running (`npm start`)? Otherwise check DATABASE_URL',
+      });
 
       // A role with no rights on this database: which right is missing, and how to grant it.
       const role = uniqueName('norights');
@@ -124,17 +205,26 @@ describe('selfheal CLI against a running system', () => {
       process.env.DATABASE_URL = url.toString();
       const denied = await cli('history');
       expect(denied.code).toBe(5);
-      expect(denied.err).toMatch(/^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — the role in DATABASE_URL lacks .*: GRANT .* TO it/);
+      expect(denied.err).toMatch(
+        /^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — the role in DATABASE_URL lacks .*: GRANT .* TO it/,
+      );
     } finally {
       process.env.DATABASE_URL = saved;
     }
     // An undefined table, as PostgreSQL reports it: a collection's table, or selfheal's own.
-    const err = async (sql: string) => sys.db.pool.query(sql).then(() => null, (e: unknown) => e);
+    const err = async (sql: string) =>
+      sys.db.pool.query(sql).then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(describeError(await err('SELECT * FROM public.no_such_table'))).toEqual({
       code: 3,
-      message: 'PostgreSQL: relation "public.no_such_table" does not exist — table public.no_such_table does not exist: if it is a collection\'s table it was dropped; `selfheal list --all` shows what is watched, `selfheal watch <schema.table>` watches it again',
+      message:
+        'PostgreSQL: relation "public.no_such_table" does not exist — table public.no_such_table does not exist: if it is a collection\'s table it was dropped; `selfheal list --all` shows what is watched, `selfheal watch <schema.table>` watches it again',
     });
-    expect(describeError(await err('SELECT * FROM ruvector.no_such_table')).message).toMatch(/selfheal's own table ruvector\.no_such_table is missing: run `selfheal migrate`/);
+    expect(describeError(await err('SELECT * FROM ruvector.no_such_table')).message).toMatch(
+      /selfheal's own table ruvector\.no_such_table is missing: run `selfheal migrate`/,
+    );
   });
 
   it('runs as `selfheal` through its bin entry', () => {

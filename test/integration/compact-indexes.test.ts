@@ -19,17 +19,29 @@ describe('compact_indexes on a real bloated index', () => {
   async function bloatedCollection(): Promise<string> {
     const name = uniqueName('items');
     await ensureDemoCollection(sys.db.pool, name, 'public', name, ROWS);
-    const report = await drillIndexFragmentation(sys.db.pool, await getCollection(sys.db.pool, name), { refillTo: ROWS });
+    const report = await drillIndexFragmentation(sys.db.pool, await getCollection(sys.db.pool, name), {
+      refillTo: ROWS,
+    });
     expect(report.indexes[0]!.density_after!).toBeLessThan(25);
     return name;
   }
 
   it('is detected, repaired, verified by measuring again, and recorded with before/after, λ and witnesses', async () => {
     const collection = await bloatedCollection();
-    const handle = await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test', config: { stabilization_wait: 1 } });
+    const handle = await startHealingAttempt(sys.w.client, {
+      collection,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
+      config: { stabilization_wait: 1 },
+    });
     const outcome = await handle.result();
 
-    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true, compensated: false });
+    expect(outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'compact_indexes',
+      verified: true,
+      compensated: false,
+    });
     if (outcome.kind !== 'Completed') throw new Error('unreachable');
     expect(outcome.problem.class).toBe('IndexFragmentation');
     expect(outcome.final_lambda!).toBeGreaterThanOrEqual(1.1 * outcome.initial_lambda);
@@ -50,19 +62,34 @@ describe('compact_indexes on a real bloated index', () => {
       [outcome.outcome_id],
     );
     const row = rows[0];
-    expect(row).toMatchObject({ status: 'Completed', problem_class: 'IndexFragmentation', strategy_name: 'compact_indexes', success: true, verified: true });
+    expect(row).toMatchObject({
+      status: 'Completed',
+      problem_class: 'IndexFragmentation',
+      strategy_name: 'compact_indexes',
+      success: true,
+      verified: true,
+    });
     expect(row.actions_taken).toBe(1);
     expect(row.final_lambda).toBeGreaterThan(row.initial_lambda);
     expect(row.improvement_pct).toBeGreaterThan(0.1);
     expect(row.witness_edges.length).toBeGreaterThan(0);
-    expect(row.witness_edges.some((e: { source: string; target: string }) => e.source.startsWith('index:') || e.target.startsWith('index:'))).toBe(true);
+    expect(
+      row.witness_edges.some(
+        (e: { source: string; target: string }) => e.source.startsWith('index:') || e.target.startsWith('index:'),
+      ),
+    ).toBe(true);
     const before = row.system_metrics.before.indexes[0];
     const after = row.system_metrics.after.indexes[0];
     expect(before.avg_leaf_density).toBeLessThan(25);
     expect(after.avg_leaf_density).toBeGreaterThan(80);
     expect(after.size_bytes).toBeLessThan(before.size_bytes / 2);
     expect(row.sandbox).toMatchObject({ passed: true, level: 'complete' });
-    expect(row.strategy_params.sandbox.checks.map((c: { name: string }) => c.name)).toEqual(['can_alter_table', 'targets_exist', 'no_old_snapshots', 'complete_run']);
+    expect(row.strategy_params.sandbox.checks.map((c: { name: string }) => c.name)).toEqual([
+      'can_alter_table',
+      'targets_exist',
+      'no_old_snapshots',
+      'complete_run',
+    ]);
 
     // Each phase by name for the Temporal UI: search attributes, activity and timer summaries.
     const desc = await handle.describe();
@@ -76,14 +103,25 @@ describe('compact_indexes on a real bloated index', () => {
     }
 
     // The history replays against the current workflow code.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundle } }, history, handle.workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: testStack().workflowBundle } },
+      history,
+      handle.workflowId,
+    );
     await maybeRecordHistory('compact-indexes-healed', handle);
   });
 
   it('two triggers at once for one collection start one attempt', async () => {
     const collection = await bloatedCollection();
     const handles = await Promise.all(
-      [1, 2, 3].map(() => startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test', config: { stabilization_wait: 2 } })),
+      [1, 2, 3].map(() =>
+        startHealingAttempt(sys.w.client, {
+          collection,
+          taskQueue: sys.w.taskQueue,
+          trigger: 'test',
+          config: { stabilization_wait: 2 },
+        }),
+      ),
     );
     expect(new Set(handles.map((h) => h.firstExecutionRunId)).size).toBe(1);
     await handles[0]!.result();
@@ -98,7 +136,12 @@ describe('compact_indexes on a real bloated index', () => {
     const collection = await bloatedCollection();
     const c = await getCollection(sys.db.pool, collection);
     const indexesOfTable = async () =>
-      (await sys.db.pool.query(`SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`, [c.table_oid])).rows;
+      (
+        await sys.db.pool.query(
+          `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`,
+          [c.table_oid],
+        )
+      ).rows;
     const ctx = await compactContext(sys.db.pool, collection);
     const plan = await compactIndexes.plan(ctx);
     // An open transaction that wrote to the table: REINDEX CONCURRENTLY waits for it and runs out of time.
@@ -123,7 +166,10 @@ describe('compact_indexes on a real bloated index', () => {
 });
 
 /** Activity and timer summaries as the UI shows them (user metadata, decoded by the client's converter). */
-async function summariesOf(client: TestWorker['client'], history: Awaited<ReturnType<import('@temporalio/client').WorkflowHandle['fetchHistory']>>): Promise<string[]> {
+async function summariesOf(
+  client: TestWorker['client'],
+  history: Awaited<ReturnType<import('@temporalio/client').WorkflowHandle['fetchHistory']>>,
+): Promise<string[]> {
   const out: string[] = [];
   for (const e of history.events ?? []) {
     const payload = e.userMetadata?.summary;

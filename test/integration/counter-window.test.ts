@@ -62,7 +62,11 @@ describe('counter windows', () => {
     const t0 = Date.now();
     const read = async () => ({ ops: Math.round(Date.now() - t0) });
     const first = await counterWindow(db.pool, collectionId, 'test_periodic', read, { noWait: true });
-    expect({ waited: first.waited_ms, window: first.window_ms, rate: first.per_s.get('ops') }).toEqual({ waited: 0, window: 0, rate: 0 });
+    expect({ waited: first.waited_ms, window: first.window_ms, rate: first.per_s.get('ops') }).toEqual({
+      waited: 0,
+      window: 0,
+      rate: 0,
+    });
     await sleep(1200);
     const started = Date.now();
     const second = await counterWindow(db.pool, collectionId, 'test_periodic', read, { noWait: true });

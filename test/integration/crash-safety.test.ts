@@ -43,14 +43,26 @@ describe('crash safety: a worker killed mid-attempt', () => {
   /** A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer. */
   async function pauseAttemptInStabilize(prefix: string, stabilizationWait: number) {
     const taskQueue = uniqueName(prefix);
-    const t = await tableUnderSlowAutovacuum(db.pool, { maintenance_long_running_seconds: 1, stabilization_wait: stabilizationWait });
+    const t = await tableUnderSlowAutovacuum(db.pool, {
+      maintenance_long_running_seconds: 1,
+      stabilization_wait: stabilizationWait,
+    });
     const first = await worker(taskQueue);
     const handle = await startHealingAttempt(client, { collection: t.collection, taskQueue, trigger: 'test' });
-    await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+    await waitFor(
+      'the stabilize phase',
+      async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize',
+      30_000,
+    );
     return { t, taskQueue, first, handle };
   }
   const attemptRows = async (collection: string) =>
-    (await db.pool.query('SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1', [collection])).rows;
+    (
+      await db.pool.query(
+        'SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
+        [collection],
+      )
+    ).rows;
 
   it('during execute: the new worker waits for the rebuild already running instead of starting another', async () => {
     const taskQueue = uniqueName('crash_exec');
@@ -76,7 +88,10 @@ describe('crash safety: a worker killed mid-attempt', () => {
         expect(m.rebuilt + m.already_healthy).toBe(1);
       }
       expect(await indexDensity(db.pool, collection)).toBeGreaterThan(80);
-      const { rows: ix } = await db.pool.query(`SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`, [`public.${collection}`]);
+      const { rows: ix } = await db.pool.query(
+        `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`,
+        [`public.${collection}`],
+      );
       expect(ix).toEqual([{ relname: `${collection}_pkey` }]);
       expect(await attemptRows(collection)).toEqual([{ status: 'Completed' }]);
       expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, recordOutcome: 1 });
@@ -103,7 +118,11 @@ describe('crash safety: a worker killed mid-attempt', () => {
     // New contention the pause cannot fix (a manual VACUUM with a waiter): verification fails, and the
     // compensation must wait for the table lock, so the worker can be killed in the middle of it.
     const contention = await manualVacuumWithWaiter(db.pool, db.url, t.collection, t.oid);
-    await waitFor('the compensate phase', async () => (await handle.query(attemptStatusQuery)).phase === 'compensate', 60_000);
+    await waitFor(
+      'the compensate phase',
+      async () => (await handle.query(attemptStatusQuery)).phase === 'compensate',
+      60_000,
+    );
     await first.kill();
     await worker(taskQueue);
     await contention.release();
@@ -111,7 +130,11 @@ describe('crash safety: a worker killed mid-attempt', () => {
     expect(outcome).toMatchObject({ kind: 'Completed', verified: false, compensated: true });
     expect(await reloptionsOf(db.pool, t.oid)).toEqual(t.reloptions);
     expect(await attemptRows(t.collection)).toEqual([{ status: 'Completed' }]);
-    expect(await scheduledActivities(handle)).toMatchObject({ executeStrategy: 1, compensateStrategy: 1, recordOutcome: 1 });
+    expect(await scheduledActivities(handle)).toMatchObject({
+      executeStrategy: 1,
+      compensateStrategy: 1,
+      recordOutcome: 1,
+    });
   });
 
   it('the Temporal server (file-backed) restarts in the middle of an attempt: the attempt resumes and finishes', async () => {
@@ -130,7 +153,11 @@ describe('crash safety: a worker killed mid-attempt', () => {
       connection = await Connection.connect({ address: server.address });
       const c = new TemporalClient({ connection, namespace: 'default' });
       const handle = await startHealingAttempt(c, { collection, taskQueue, trigger: 'test' });
-      await waitFor('the stabilize phase', async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize', 30_000);
+      await waitFor(
+        'the stabilize phase',
+        async () => (await handle.query(attemptStatusQuery)).phase === 'stabilize',
+        30_000,
+      );
       await server.stop();
       server = await startTemporalDevServer({ dbFilename, port, uiPort });
       const outcome = await handle.result();

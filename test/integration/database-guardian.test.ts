@@ -34,16 +34,23 @@ describe('the database guardian', () => {
     // Everything is due again when the interval is short: one pass over all twelve.
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 1 });
     await refreshGuardian(sys.w.client, sys.db.key);
-    const b = await waitFor('a pass over all twelve', async () => {
-      const s = (await databaseGuardianStatus(sys.w.client, sys.db.key))!;
-      return s.last_pass_cost!.sampled === 12 ? s : undefined;
-    }, 20_000, 200);
+    const b = await waitFor(
+      'a pass over all twelve',
+      async () => {
+        const s = (await databaseGuardianStatus(sys.w.client, sys.db.key))!;
+        return s.last_pass_cost!.sampled === 12 ? s : undefined;
+      },
+      20_000,
+      200,
+    );
     expect(b.collections).toHaveLength(12);
     expect(b.last_pass_cost!.round_trips).toBe(a.last_pass_cost!.round_trips);
 
     // One activity per pass, whatever the number of collections.
     const history = await sys.w.client.workflow.getHandle(`guardian/${sys.db.key}`).fetchHistory();
-    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    const scheduled = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(new Set(scheduled)).toEqual(new Set(['guardDatabase']));
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 3600 });
     await refreshGuardian(sys.w.client, sys.db.key);

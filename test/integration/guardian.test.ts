@@ -1,5 +1,11 @@
 import { storeHealingConfig } from '../../src/postgres/outcome-store';
-import { databaseGuardianWorkflowId, guardianStatus, refreshGuardian, resumeCollection, triggerHealing } from '../../src/temporal/guardian-client';
+import {
+  databaseGuardianWorkflowId,
+  guardianStatus,
+  refreshGuardian,
+  resumeCollection,
+  triggerHealing,
+} from '../../src/temporal/guardian-client';
 import type { TriggerAnswer } from '../../workflows/guardian-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import type { HealingConfigInput } from '../../src/domain/healing-config';
@@ -12,7 +18,8 @@ import { waitFor } from '../support/test-system';
 describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   const sys = useWorkerSystem('guardian');
 
-  const trigger = (collection: string) => triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'test' });
+  const trigger = (collection: string) =>
+    triggerHealing(sys.w.client, sys.db.key, collection, sys.w.taskQueue, { by: 'test' });
   /** A healthy new collection, known to the database's guardian (sampled once) before the test degrades it. */
   const guarded = async (config: HealingConfigInput) => {
     const collection = await testCollection(sys.db.pool, config);
@@ -24,15 +31,21 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     return sys.w.client.workflow.getHandle<typeof healingAttempt>(a.workflow_id, a.run_id).result();
   };
   /** Kind, verification and (for an attempt that did not act) its reason, so a failure says why. */
-  const summary = (o: Awaited<ReturnType<typeof resultOf>>) => ({ kind: o.kind, verified: o.kind === 'Completed' ? o.verified : null, reason: 'reason' in o ? o.reason : null });
+  const summary = (o: Awaited<ReturnType<typeof resultOf>>) => ({
+    kind: o.kind,
+    verified: o.kind === 'Completed' ? o.verified : null,
+    reason: 'reason' in o ? o.reason : null,
+  });
   const healed = { kind: 'Completed', verified: true, reason: null };
   const status = async (collection: string) => (await guardianStatus(sys.w.client, sys.db.key, collection))!;
   const attemptsOf = async (collection: string) =>
-    (await sys.db.pool.query(
-      `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+    (
+      await sys.db.pool.query(
+        `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 ORDER BY a.id`,
-      [collection],
-    )).rows;
+        [collection],
+      )
+    ).rows;
 
   it('cooldown: a trigger inside min_healing_interval is deferred with cooldown_until; when the timer fires the next attempt runs by itself', async () => {
     const collection = await guarded({ min_healing_interval: 6, stabilization_wait: 0, check_interval: 1 });
@@ -53,34 +66,61 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     expect(until).toBeLessThanOrEqual(finishedAt + 6000 + 1000);
 
     // Still degraded: the guardian's cooldown timer fires and it starts the next attempt itself.
-    const rows = await waitFor('the guardian to start the second attempt', async () => {
-      const r = await attemptsOf(collection);
-      return r.length >= 2 ? r : undefined;
-    }, 30_000, 200);
+    const rows = await waitFor(
+      'the guardian to start the second attempt',
+      async () => {
+        const r = await attemptsOf(collection);
+        return r.length >= 2 ? r : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(rows[1].trigger).toBe('guardian');
     expect(rows[1].started_at.getTime()).toBeGreaterThanOrEqual(until - 50);
     expect(rows[1].started_at.getTime()).toBeLessThan(until + 5000);
-    await waitFor('the second attempt to finish', async () => (await attemptsOf(collection))[1].status === 'Completed', 30_000);
+    await waitFor(
+      'the second attempt to finish',
+      async () => (await attemptsOf(collection))[1].status === 'Completed',
+      30_000,
+    );
     await pauseGuarding(sys, collection);
-    await maybeRecordHistory('database-guardian-cooldown', sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)));
+    await maybeRecordHistory(
+      'database-guardian-cooldown',
+      sys.w.client.workflow.getHandle(databaseGuardianWorkflowId(sys.db.key)),
+    );
   });
 
   it('attempt window: at most max_attempts_per_window attempts per attempt_window', async () => {
-    const collection = await guarded({ min_healing_interval: 0, max_attempts_per_window: 2, attempt_window: 3600, stabilization_wait: 0, check_interval: 3600 });
+    const collection = await guarded({
+      min_healing_interval: 0,
+      max_attempts_per_window: 2,
+      attempt_window: 3600,
+      stabilization_wait: 0,
+      check_interval: 3600,
+    });
     for (let i = 0; i < 2; i++) {
       await bloat(sys.db.pool, collection);
       expect(summary(await resultOf(await trigger(collection)))).toEqual(healed);
     }
     await bloat(sys.db.pool, collection);
     const third = await trigger(collection);
-    expect(third).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/2 attempts in the last 3600 s \(max_attempts_per_window 2\)/) });
+    expect(third).toMatchObject({
+      kind: 'Deferred',
+      reason: expect.stringMatching(/2 attempts in the last 3600 s \(max_attempts_per_window 2\)/),
+    });
     expect((await status(collection)).attempts_in_window).toBe(2);
     expect(await attemptsOf(collection)).toHaveLength(2);
   });
 
   it('healing that keeps not raising λ stops auto-healing and says it needs a person, until resumed', async () => {
     // λ must rise tenfold to count as raised: the rebuilds work, but never by that much.
-    const config: HealingConfigInput = { min_healing_interval: 0, min_lambda_improvement: 10, ineffective_after: 2, stabilization_wait: 0, check_interval: 3600 };
+    const config: HealingConfigInput = {
+      min_healing_interval: 0,
+      min_lambda_improvement: 10,
+      ineffective_after: 2,
+      stabilization_wait: 0,
+      check_interval: 3600,
+    };
     const collection = await guarded(config);
     for (let i = 0; i < 2; i++) {
       await bloat(sys.db.pool, collection);
@@ -109,7 +149,12 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     // A person resumes: auto-healing runs again.
     const resumed = await resumeCollection(sys.w.client, sys.db.key, sys.w.taskQueue, collection, { by: 'test' });
     expect(resumed.needs_person).toBeNull();
-    await waitFor('an automatic attempt after resume', async () => (await attemptsOf(collection)).length === 3, 30_000, 200);
+    await waitFor(
+      'an automatic attempt after resume',
+      async () => (await attemptsOf(collection)).length === 3,
+      30_000,
+      200,
+    );
     await pauseGuarding(sys, collection);
   });
 
@@ -127,21 +172,39 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
 
   it('a fault it cannot act on is not retried in a tight loop: check_interval, then doubling, up to min_healing_interval', async () => {
     // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends Deferred.
-    const collection = await guarded({ max_auto_heal_impact: 0.05, approval_timeout: 1, min_healing_interval: 8, stabilization_wait: 0, check_interval: 1 });
+    const collection = await guarded({
+      max_auto_heal_impact: 0.05,
+      approval_timeout: 1,
+      min_healing_interval: 8,
+      stabilization_wait: 0,
+      check_interval: 1,
+    });
     await bloat(sys.db.pool, collection);
     try {
-      await waitFor('four attempts', async () => ((await attemptsOf(collection)).length >= 4 ? true : undefined), 40_000, 200);
+      await waitFor(
+        'four attempts',
+        async () => ((await attemptsOf(collection)).length >= 4 ? true : undefined),
+        40_000,
+        200,
+      );
       // Between attempts, status says when the next automatic one may start.
-      const until = await waitFor('the guardian to report its backoff', async () => (await status(collection)).backoff_until ?? undefined, 20_000, 100);
+      const until = await waitFor(
+        'the guardian to report its backoff',
+        async () => (await status(collection)).backoff_until ?? undefined,
+        20_000,
+        100,
+      );
       expect(Date.parse(until)).toBeGreaterThan(Date.now() - 1000);
     } finally {
       await pauseGuarding(sys, collection);
     }
-    const rows = (await sys.db.pool.query(
-      `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+    const rows = (
+      await sys.db.pool.query(
+        `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id`,
-      [collection],
-    )).rows;
+        [collection],
+      )
+    ).rows;
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['Deferred']));
     // From the end of the kth such attempt to the start of the next: at least 1, 2, 4 s (before: at once).
     const gaps = rows.slice(1, 4).map((r, k) => (r.started_at.getTime() - rows[k]!.completed_at.getTime()) / 1000);

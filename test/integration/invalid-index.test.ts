@@ -9,17 +9,22 @@ import { useCliSystem } from '../support/test-harness';
 describe('InvalidIndex: rebuild_invalid_index', () => {
   const sys = useCliSystem('invalid');
   const indexes = async (collection: string) =>
-    (await sys.db.pool.query(
-      `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    (
+      await sys.db.pool.query(
+        `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid = to_regclass($1) ORDER BY 1`,
-      [`public.${collection}`],
-    )).rows;
+        [`public.${collection}`],
+      )
+    ).rows;
 
   it('`selfheal drill InvalidIndex` leaves an INVALID index; an attempt classifies it, builds it again from its definition, and verifies', async () => {
     const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 });
     const drill = await sys.cli('drill', 'InvalidIndex', collection, '--json');
     expect({ code: drill.code, err: drill.err }).toEqual({ code: 0, err: '' });
-    expect(JSON.parse(drill.out).report).toMatchObject({ valid: false, error: expect.stringMatching(/statement timeout/) });
+    expect(JSON.parse(drill.out).report).toMatchObject({
+      valid: false,
+      error: expect.stringMatching(/statement timeout/),
+    });
     const broken = await indexes(collection);
     const drilled = broken.find((r) => !r.valid)!;
     expect(drilled.name).toBe(`${collection}_drill_payload_idx`);
@@ -44,16 +49,25 @@ describe('InvalidIndex: rebuild_invalid_index', () => {
     } finally {
       await writer.release();
     }
-    expect((await indexes(collection)).map((r) => [r.name, r.valid])).toEqual([[`${collection}_pkey`, true], [`${collection}_pkey_ccnew`, false]]);
+    expect((await indexes(collection)).map((r) => [r.name, r.valid])).toEqual([
+      [`${collection}_pkey`, true],
+      [`${collection}_pkey_ccnew`, false],
+    ]);
 
-    const outcome = await (await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test' })).result();
+    const outcome = await (
+      await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test' })
+    ).result();
     expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'rebuild_invalid_index', verified: true });
     expect((await indexes(collection)).map((r) => [r.name, r.valid])).toEqual([[`${collection}_pkey`, true]]);
   });
 
   it('turns a definition into its CONCURRENTLY form', () => {
-    expect(concurrently('CREATE UNIQUE INDEX a ON public.t USING btree (id)')).toBe('CREATE UNIQUE INDEX CONCURRENTLY a ON public.t USING btree (id)');
-    expect(concurrently('CREATE INDEX "b c" ON s.t USING btree (x)')).toBe('CREATE INDEX CONCURRENTLY "b c" ON s.t USING btree (x)');
+    expect(concurrently('CREATE UNIQUE INDEX a ON public.t USING btree (id)')).toBe(
+      'CREATE UNIQUE INDEX CONCURRENTLY a ON public.t USING btree (id)',
+    );
+    expect(concurrently('CREATE INDEX "b c" ON s.t USING btree (x)')).toBe(
+      'CREATE INDEX CONCURRENTLY "b c" ON s.t USING btree (x)',
+    );
     expect(() => concurrently('DROP TABLE t')).toThrow(/not an index definition/);
   });
 });

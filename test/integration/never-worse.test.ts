@@ -40,11 +40,18 @@ describe('an attempt after which λ fell', () => {
     const t = await tableUnderSlowAutovacuum(sys.db.pool);
     lowered.add(t.collection);
     const handle = await startHealingAttempt(sys.w.client, {
-      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+      collection: t.collection,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
       config: { maintenance_long_running_seconds: 1, stabilization_wait: 1 },
     });
     const outcome = await handle.result();
-    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: false, compensated: true });
+    expect(outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'pause_maintenance',
+      verified: false,
+      compensated: true,
+    });
     if (outcome.kind !== 'Completed') throw new Error('unreachable');
     expect(outcome.final_lambda!).toBeLessThan(outcome.initial_lambda);
     // The compensation put the table's reloptions back exactly.
@@ -52,20 +59,38 @@ describe('an attempt after which λ fell', () => {
     expect((await scheduledActivities(handle)).compensateStrategy).toBe(1);
 
     const row = await attemptRow(outcome.attempt_id);
-    expect(row).toMatchObject({ status: 'Completed', success: true, verified: false, compensation: { ran: true, compensated: true, errors: [] } });
+    expect(row).toMatchObject({
+      status: 'Completed',
+      success: true,
+      verified: false,
+      compensation: { ran: true, compensated: true, errors: [] },
+    });
     // The strategy's own measure passed: the fall of λ alone refused the verdict, and the record says so.
-    expect(row.system_metrics.verification).toMatchObject({ strategy_verified: true, lambda_fell: true, lambda_improved: false });
-    expect(row.reason).toMatch(/^not verified: λ fell from \d+\.\d{3} to \d+\.\d{3} \(contending maintenance jobs \d+ → 0\)$/);
+    expect(row.system_metrics.verification).toMatchObject({
+      strategy_verified: true,
+      lambda_fell: true,
+      lambda_improved: false,
+    });
+    expect(row.reason).toMatch(
+      /^not verified: λ fell from \d+\.\d{3} to \d+\.\d{3} \(contending maintenance jobs \d+ → 0\)$/,
+    );
   });
 
   it('the same attempt with λ not lower is verified and its change stands (the control)', async () => {
     const t = await tableUnderSlowAutovacuum(sys.db.pool);
     const handle = await startHealingAttempt(sys.w.client, {
-      collection: t.collection, taskQueue: sys.w.taskQueue, trigger: 'test',
+      collection: t.collection,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
       config: { maintenance_long_running_seconds: 1, stabilization_wait: 1 },
     });
     const outcome = await handle.result();
-    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: true, compensated: false });
+    expect(outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'pause_maintenance',
+      verified: true,
+      compensated: false,
+    });
     if (outcome.kind !== 'Completed') throw new Error('unreachable');
     expect(outcome.final_lambda!).toBeGreaterThanOrEqual(outcome.initial_lambda);
     expect(await reloptionsOf(sys.db.pool, t.oid)).toEqual([...t.reloptions, 'autovacuum_enabled=false']);

@@ -46,12 +46,14 @@ describe('outcome store migrations', () => {
     const { rows } = await db.pool.query(
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes' ORDER BY indexname`,
     );
-    expect(rows.map((r) => r.indexdef.replace(/ USING btree/, '')).sort()).toEqual([
-      'CREATE INDEX idx_healing_outcomes_class ON ruvector.healing_outcomes (problem_class)',
-      'CREATE INDEX idx_healing_outcomes_strategy ON ruvector.healing_outcomes (strategy_name)',
-      'CREATE INDEX idx_healing_outcomes_success ON ruvector.healing_outcomes (success, verified)',
-      'CREATE UNIQUE INDEX healing_outcomes_pkey ON ruvector.healing_outcomes (id)',
-    ].sort());
+    expect(rows.map((r) => r.indexdef.replace(/ USING btree/, '')).sort()).toEqual(
+      [
+        'CREATE INDEX idx_healing_outcomes_class ON ruvector.healing_outcomes (problem_class)',
+        'CREATE INDEX idx_healing_outcomes_strategy ON ruvector.healing_outcomes (strategy_name)',
+        'CREATE INDEX idx_healing_outcomes_success ON ruvector.healing_outcomes (success, verified)',
+        'CREATE UNIQUE INDEX healing_outcomes_pkey ON ruvector.healing_outcomes (id)',
+      ].sort(),
+    );
   });
 
   it('is ordered and idempotent: a second and a concurrent run apply nothing', async () => {

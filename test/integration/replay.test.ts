@@ -8,7 +8,9 @@ import { testStack } from '../support/test-system';
  * current workflow code: a change that would break attempts in flight fails here.
  */
 describe('recorded healing-attempt histories', () => {
-  const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.binpb')).sort();
+  const files = readdirSync(HISTORY_DIR)
+    .filter((f) => f.endsWith('.binpb'))
+    .sort();
 
   it('are kept for the healed, compensated, approved and aborted paths, and for a guardian', () => {
     expect(files).toEqual(

@@ -38,15 +38,23 @@ describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming stan
   });
 
   it('replay paused on the standby while the primary writes → the guardian resumes it and sees it catch up', async () => {
-    expect((await readStandbys(sys.db.pool)).map((r) => [r.application_name, r.slot_name, r.state])).toEqual([[pair.standbyName, pair.standbyName, 'streaming']]);
+    expect((await readStandbys(sys.db.pool)).map((r) => [r.application_name, r.slot_name, r.state])).toEqual([
+      [pair.standbyName, pair.standbyName, 'streaming'],
+    ]);
     let gap = 0;
-    await runGuardianDrill(sys, { class: 'ReplicationLag', strategy: 'resume_wal_replay' }, { replication_lag_warn_bytes: 4 * 1024 * 1024 }, async (c) => {
-      const run = await drillReplicationLag(sys.db.pool, pair.standbyUrl, c);
-      gap = Number(run.report.replay_gap_bytes);
-      return run;
-      // The burst writes tens of MB in a second and the drill confirms the gap itself: the guardian
-      // starts watching once it has.
-    }, { watchAfterInject: true });
+    await runGuardianDrill(
+      sys,
+      { class: 'ReplicationLag', strategy: 'resume_wal_replay' },
+      { replication_lag_warn_bytes: 4 * 1024 * 1024 },
+      async (c) => {
+        const run = await drillReplicationLag(sys.db.pool, pair.standbyUrl, c);
+        gap = Number(run.report.replay_gap_bytes);
+        return run;
+        // The burst writes tens of MB in a second and the drill confirms the gap itself: the guardian
+        // starts watching once it has.
+      },
+      { watchAfterInject: true },
+    );
     expect(gap).toBeGreaterThan(4 * 1024 * 1024);
     const after = (await readStandbys(sys.db.pool))[0]!;
     expect(after.replay_gap_bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
@@ -55,13 +63,31 @@ describe('drill: ReplicationLag on a PostgreSQL 15 primary with a streaming stan
   it('the sandbox refuses when no standby is given to the worker, or when replay is not paused', async () => {
     const c = await getCollection(sys.db.pool, await testCollection(sys.db.pool));
     const ctx = {
-      db: sys.db.pool, collection: { ...c, table_oid: c.table_oid! },
-      problem: { class: 'ReplicationLag' as const, replica_ids: [1], replica_names: [pair.standbyName], lag_seconds: 0, lag_bytes: 0 },
-      state: 'stress' as const, config: DEFAULT_HEALING_CONFIG, heartbeat: () => undefined, signal: new AbortController().signal, budgetMs: 5000, attemptKey: 'test',
+      db: sys.db.pool,
+      collection: { ...c, table_oid: c.table_oid! },
+      problem: {
+        class: 'ReplicationLag' as const,
+        replica_ids: [1],
+        replica_names: [pair.standbyName],
+        lag_seconds: 0,
+        lag_bytes: 0,
+      },
+      state: 'stress' as const,
+      config: DEFAULT_HEALING_CONFIG,
+      heartbeat: () => undefined,
+      signal: new AbortController().signal,
+      budgetMs: 5000,
+      attemptKey: 'test',
     };
     const none = await resumeWalReplay.sandbox({ ...ctx, standbyUrls: [] });
-    expect(none.checks.find((x) => x.name === 'standbys_reachable')).toMatchObject({ passed: false, detail: expect.stringMatching(/SELFHEAL_STANDBY_URLS/) });
+    expect(none.checks.find((x) => x.name === 'standbys_reachable')).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/SELFHEAL_STANDBY_URLS/),
+    });
     const running = await resumeWalReplay.sandbox({ ...ctx, standbyUrls: [pair.standbyUrl] });
-    expect(running.checks.find((x) => x.name === 'replay_paused')).toMatchObject({ passed: false, detail: expect.stringMatching(/another cause/) });
+    expect(running.checks.find((x) => x.name === 'replay_paused')).toMatchObject({
+      passed: false,
+      detail: expect.stringMatching(/another cause/),
+    });
   });
 });

@@ -21,7 +21,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROWS = 200_000;
 
 /** id bigint key and an md5 payload, autovacuum off so nothing moves between two reads; analyzed. */
-async function plainTable(pool: Pool, name: string, rows: number, opts: { payloadIndex?: boolean; expressionIndex?: boolean } = {}): Promise<Collection> {
+async function plainTable(
+  pool: Pool,
+  name: string,
+  rows: number,
+  opts: { payloadIndex?: boolean; expressionIndex?: boolean } = {},
+): Promise<Collection> {
   const t = qualifiedName('public', name);
   await withClient(pool, async (s) => {
     await s.query(`CREATE TABLE ${t} (id bigint PRIMARY KEY, payload text NOT NULL) WITH (autovacuum_enabled = false)`);
@@ -50,12 +55,19 @@ async function bloatedTable(pool: Pool, name: string): Promise<Collection> {
 
 /** Blocks of the index read or found in shared buffers, as the statistics have counted them. */
 async function indexBlocksTouched(pool: Pool, indexOid: number): Promise<number> {
-  const { rows } = await pool.query('SELECT (coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0))::float8 AS n FROM pg_statio_all_indexes WHERE indexrelid = $1', [indexOid]);
+  const { rows } = await pool.query(
+    'SELECT (coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0))::float8 AS n FROM pg_statio_all_indexes WHERE indexrelid = $1',
+    [indexOid],
+  );
   return rows[0].n;
 }
 
 /** A pass on one session whose statistics are flushed right after, so pg_statio shows what it read. */
-async function passOn(session: PoolClient, collections: Collection[], config: HealingConfig): Promise<{ pass: DatabaseSample; sent: readonly string[] }> {
+async function passOn(
+  session: PoolClient,
+  collections: Collection[],
+  config: HealingConfig,
+): Promise<{ pass: DatabaseSample; sent: readonly string[] }> {
   const counter = new RoundTripCounter(session);
   const pass = await sampleDatabase(counter, collections, config, { noWait: true });
   await session.query('SELECT pg_stat_force_next_flush()');
@@ -76,12 +88,22 @@ function stable(s: CollectionStats) {
   return {
     collection: s.collection,
     table: { ...table, analysis: analysis.map(({ analyzed_age_seconds: _a, stale_for_seconds: _s, ...p }) => p) },
-    indexes: s.indexes.map((i) => ({ oid: i.oid, name: i.name, size_bytes: i.size_bytes, is_btree: i.is_btree, is_valid: i.is_valid })),
+    indexes: s.indexes.map((i) => ({
+      oid: i.oid,
+      name: i.name,
+      size_bytes: i.size_bytes,
+      is_btree: i.is_btree,
+      is_valid: i.is_valid,
+    })),
     maintenance: s.maintenance.map(({ running_seconds: _r, ...j }) => j),
     blocking_chains: s.blocking_chains.map(({ root_xact_seconds: _r, longest_wait_seconds: _l, ...c }) => c),
     runaway_queries: s.runaway_queries.map(({ running_seconds: _r, ...q }) => q),
     connections: { max_connections: s.connections.max_connections, reserved: s.connections.reserved },
-    partitioning: s.partitioning && { ...s.partitioning, window_ms: 0, partitions: s.partitioning.partitions.map(({ ops_per_s: _o, ...p }) => p) },
+    partitioning: s.partitioning && {
+      ...s.partitioning,
+      window_ms: 0,
+      partitions: s.partitioning.partitions.map(({ ops_per_s: _o, ...p }) => p),
+    },
     work_mem: s.memory.work_mem_bytes,
     slots: s.slots,
     replicas: s.replicas,
@@ -105,13 +127,16 @@ describe('the database pass: every watched table in a fixed number of statements
     // Statistics stale: half the rows changed since ANALYZE, autovacuum off.
     stale = await plainTable(db.pool, uniqueName('stale'), 5000);
     await withClient(db.pool, async (s) => {
-      await s.query(`UPDATE ${qualifiedName('public', stale.table_name)} SET payload = payload || 'x' WHERE id % 2 = 0`);
+      await s.query(
+        `UPDATE ${qualifiedName('public', stale.table_name)} SET payload = payload || 'x' WHERE id % 2 = 0`,
+      );
       await s.query('SELECT pg_stat_force_next_flush()');
       await s.query('SELECT 1');
     });
     const v = uniqueName('vectors');
     await ensureVectorCollection(db.pool, v, 'public', v, 2000);
-    for (let p = 0; p < 4; p++) await db.pool.query(`ALTER TABLE ${qualifiedName('public', `${v}_p${p}`)} SET (autovacuum_enabled = false)`);
+    for (let p = 0; p < 4; p++)
+      await db.pool.query(`ALTER TABLE ${qualifiedName('public', `${v}_p${p}`)} SET (autovacuum_enabled = false)`);
     vectors = await getCollection(db.pool, v);
   });
   afterAll(async () => db?.drop());
@@ -128,9 +153,21 @@ describe('the database pass: every watched table in a fixed number of statements
     try {
       await root.query('BEGIN');
       await root.query(`SELECT 1 FROM ${qualifiedName('public', small.table_name)} WHERE id = 1 FOR UPDATE`);
-      pending.push(w1.query(`SELECT 1 FROM ${qualifiedName('public', small.table_name)} WHERE id = 1 FOR UPDATE`).catch(() => undefined));
-      pending.push(w2.query(`SELECT 1 FROM ${qualifiedName('public', small.table_name)} WHERE id = 1 FOR UPDATE`).catch(() => undefined));
-      pending.push(runaway.query(`SELECT pg_sleep(60) FROM ${qualifiedName('public', healthy.table_name)} LIMIT 1`).catch(() => undefined));
+      pending.push(
+        w1
+          .query(`SELECT 1 FROM ${qualifiedName('public', small.table_name)} WHERE id = 1 FOR UPDATE`)
+          .catch(() => undefined),
+      );
+      pending.push(
+        w2
+          .query(`SELECT 1 FROM ${qualifiedName('public', small.table_name)} WHERE id = 1 FOR UPDATE`)
+          .catch(() => undefined),
+      );
+      pending.push(
+        runaway
+          .query(`SELECT pg_sleep(60) FROM ${qualifiedName('public', healthy.table_name)} LIMIT 1`)
+          .catch(() => undefined),
+      );
       await sleep(1200);
 
       const all = [healthy, small, bloated, stale, vectors, withJobs];
@@ -151,15 +188,35 @@ describe('the database pass: every watched table in a fixed number of statements
 
       // The facts the comparison rests on, so it cannot pass on two empty answers.
       const chains = byName(pass, small.name).blocking_chains;
-      expect(chains).toEqual([expect.objectContaining({ root_pid: pidOf(root), root_state: 'idle in transaction', blocked: 2, root_is_maintenance: false })]);
+      expect(chains).toEqual([
+        expect.objectContaining({
+          root_pid: pidOf(root),
+          root_state: 'idle in transaction',
+          blocked: 2,
+          root_is_maintenance: false,
+        }),
+      ]);
       expect(byName(pass, healthy.name).blocking_chains).toEqual([]);
       expect(byName(pass, healthy.name).runaway_queries.map((q) => q.pid)).toEqual([pidOf(runaway)]);
       expect(byName(pass, small.name).runaway_queries).toEqual([]);
-      expect(byName(pass, withJobs.name).maintenance).toEqual([expect.objectContaining({ is_autovacuum: true, job_type: 'autovacuum' })]);
+      expect(byName(pass, withJobs.name).maintenance).toEqual([
+        expect.objectContaining({ is_autovacuum: true, job_type: 'autovacuum' }),
+      ]);
       expect(byName(pass, healthy.name).maintenance).toEqual([]);
-      expect(byName(pass, stale.name).table).toMatchObject({ mods_since_analyze: 2500, analysis: [expect.objectContaining({ mods_since_analyze: 2500 })] });
-      expect(byName(pass, vectors.name).partitioning).toMatchObject({ key: 'partition_id', centroids_table: `${vectors.table_name}_centroids` });
-      expect(byName(pass, vectors.name).partitioning!.partitions.map((p) => [p.value, p.reltuples])).toEqual([[0, 2000], [1, 2000], [2, 2000], [3, 2000]]);
+      expect(byName(pass, stale.name).table).toMatchObject({
+        mods_since_analyze: 2500,
+        analysis: [expect.objectContaining({ mods_since_analyze: 2500 })],
+      });
+      expect(byName(pass, vectors.name).partitioning).toMatchObject({
+        key: 'partition_id',
+        centroids_table: `${vectors.table_name}_centroids`,
+      });
+      expect(byName(pass, vectors.name).partitioning!.partitions.map((p) => [p.value, p.reltuples])).toEqual([
+        [0, 2000],
+        [1, 2000],
+        [2, 2000],
+        [3, 2000],
+      ]);
       expect(byName(pass, healthy.name).partitioning).toBeNull();
 
       // Condition history: the reference path wrote when `stale` was first seen stale; the pass read it.
@@ -172,7 +229,11 @@ describe('the database pass: every watched table in a fixed number of statements
       // The bloated btree: the same density pgstatindex gave the per-table path, confirmed by it now.
       const bloatedRef = indexNamed(reference.get(bloated.name)!, '_pkey');
       const bloatedGot = indexNamed(byName(pass, bloated.name), '_pkey');
-      expect(bloatedGot).toMatchObject({ density_source: 'pgstatindex', avg_leaf_density: bloatedRef.avg_leaf_density, leaf_pages: bloatedRef.leaf_pages });
+      expect(bloatedGot).toMatchObject({
+        density_source: 'pgstatindex',
+        avg_leaf_density: bloatedRef.avg_leaf_density,
+        leaf_pages: bloatedRef.leaf_pages,
+      });
       expect(bloatedGot.estimated_density!).toBeLessThan(25);
       // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what pgstatindex said.
       for (const suffix of ['_pkey', '_payload', '_lower']) {
@@ -184,9 +245,14 @@ describe('the database pass: every watched table in a fixed number of statements
       }
       // The sensor and classifier see IndexFragmentation as before.
       const sample = integrityOf(byName(pass, bloated.name), config);
-      expect(classifyProblem(sample, config)).toMatchObject({ class: 'IndexFragmentation', index_names: [bloatedGot.name] });
+      expect(classifyProblem(sample, config)).toMatchObject({
+        class: 'IndexFragmentation',
+        index_names: [bloatedGot.name],
+      });
       // The healthy table is weak only where the sessions hold it, never at its indexes.
-      const onIndexes = integrityOf(byName(pass, healthy.name), config).witness_edges.filter((e) => e.source.startsWith('index:') || e.target.startsWith('index:'));
+      const onIndexes = integrityOf(byName(pass, healthy.name), config).witness_edges.filter(
+        (e) => e.source.startsWith('index:') || e.target.startsWith('index:'),
+      );
       expect(onIndexes.filter((e) => e.kind === 'index_link')).toEqual([]);
     } finally {
       await root.query('ROLLBACK').catch(() => undefined);
@@ -211,8 +277,12 @@ describe('the database pass: every watched table in a fixed number of statements
     const fifty = new RoundTripCounter(db.pool);
     const passTwo = await sampleDatabase(two, many.slice(0, 2), config, { noWait: true });
     const passFifty = await sampleDatabase(fifty, many, config, { noWait: true });
-    expect(passFifty.collections.map((s) => [s.collection, s.table.oid])).toEqual(many.map((c) => [c.name, c.table_oid]));
-    expect(passFifty.collections.every((s) => s.indexes.length === 1 && s.indexes[0]!.density_source === 'estimate')).toBe(true);
+    expect(passFifty.collections.map((s) => [s.collection, s.table.oid])).toEqual(
+      many.map((c) => [c.name, c.table_oid]),
+    );
+    expect(
+      passFifty.collections.every((s) => s.indexes.length === 1 && s.indexes[0]!.density_source === 'estimate'),
+    ).toBe(true);
     expect(passTwo.round_trips).toBe(two.round_trips);
     expect(passFifty.round_trips).toBe(fifty.round_trips);
     expect(passFifty.round_trips).toBe(passTwo.round_trips);
@@ -221,7 +291,9 @@ describe('the database pass: every watched table in a fixed number of statements
     const perTable = new RoundTripCounter(db.pool);
     for (const c of many) await samplePerTable(perTable, c, config, { noWait: true });
     expect(perTable.round_trips).toBeGreaterThanOrEqual(13 * 50);
-    console.log(`round trips for 50 tables: batched pass ${passFifty.round_trips} (2 tables: ${passTwo.round_trips}), per-table path ${perTable.round_trips}`);
+    console.log(
+      `round trips for 50 tables: batched pass ${passFifty.round_trips} (2 tables: ${passTwo.round_trips}), per-table path ${perTable.round_trips}`,
+    );
   });
 
   it('a dropped table is reported missing and the pass samples the others', async () => {
@@ -246,7 +318,9 @@ describe('the database pass: every watched table in a fixed number of statements
     const first = await sampleDatabase(db.pool, [vectors, small], config, { noWait: true });
     expect(first.waited_ms).toBe(0);
     await withClient(db.pool, async (s) => {
-      await s.query(`INSERT INTO ${qualifiedName('public', hot)} (id, partition_id, embedding) SELECT 1000000 + g, 1, ARRAY[0,10,0,0,0,0,0,0]::real[] FROM generate_series(1, 3000) g`);
+      await s.query(
+        `INSERT INTO ${qualifiedName('public', hot)} (id, partition_id, embedding) SELECT 1000000 + g, 1, ARRAY[0,10,0,0,0,0,0,0]::real[] FROM generate_series(1, 3000) g`,
+      );
       await s.query('SELECT pg_stat_force_next_flush()');
       await s.query('SELECT 1');
     });
@@ -271,8 +345,13 @@ describe('the database pass: every watched table in a fixed number of statements
     expect(byName(verify, small.name).memory.window_ms).toBeGreaterThanOrEqual(1990);
     // Two readings per collection and family, as before.
     const { rows } = await db.pool.query(
-      `SELECT family, older IS NOT NULL AS has_older FROM ruvector.counter_windows WHERE collection_id = $1 ORDER BY family`, [vectors.id]);
-    expect(rows).toEqual([{ family: 'partition_ops', has_older: true }, { family: 'temp_bytes', has_older: true }]);
+      `SELECT family, older IS NOT NULL AS has_older FROM ruvector.counter_windows WHERE collection_id = $1 ORDER BY family`,
+      [vectors.id],
+    );
+    expect(rows).toEqual([
+      { family: 'partition_ops', has_older: true },
+      { family: 'temp_bytes', has_older: true },
+    ]);
   });
 
   it('condition history across passes: stale parts keep their start, parts out of the condition are forgotten', async () => {
@@ -285,7 +364,10 @@ describe('the database pass: every watched table in a fixed number of statements
     await analyzeAfterWrites(db.pool, qualifiedName('public', stale.table_name));
     const c = await sampleDatabase(db.pool, [stale, small], config, { noWait: true });
     expect(byName(c, stale.name).table.analysis[0]!.stale_for_seconds).toBe(0);
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM ruvector.condition_since WHERE collection_id = $1', [stale.id]);
+    const { rows } = await db.pool.query(
+      'SELECT count(*)::int AS n FROM ruvector.condition_since WHERE collection_id = $1',
+      [stale.id],
+    );
     expect(rows[0].n).toBe(0);
   });
 });
@@ -323,19 +405,34 @@ describe('btree bloat: estimated for every index, pgstatindex only on candidates
     expect(bloatedIx).toMatchObject({ density_source: 'pgstatindex', avg_leaf_density: expect.any(Number) });
     expect(bloatedIx.avg_leaf_density!).toBeLessThan(25);
     expect(bloatedIx.estimated_density!).toBeLessThan(25);
-    for (const i of healthyIx) expect(i).toMatchObject({ density_source: 'estimate', avg_leaf_density: null, estimated_density: expect.any(Number) });
-    expect(first.index_confirmations).toMatchObject({ confirmed: [expect.objectContaining({ oid: bloatedIx.oid })], deferred: [], reused: 0 });
+    for (const i of healthyIx)
+      expect(i).toMatchObject({
+        density_source: 'estimate',
+        avg_leaf_density: null,
+        estimated_density: expect.any(Number),
+      });
+    expect(first.index_confirmations).toMatchObject({
+      confirmed: [expect.objectContaining({ oid: bloatedIx.oid })],
+      deferred: [],
+      reused: 0,
+    });
     expect(firstSent.filter((s) => s.includes('pgstatindex(')).length).toBe(1);
-    expect(before[before.length - 1]).toBeGreaterThanOrEqual((bloatedIx.size_bytes / 8192) - 1);
+    expect(before[before.length - 1]).toBeGreaterThanOrEqual(bloatedIx.size_bytes / 8192 - 1);
 
     // Nothing changed: no pgstatindex at all, the same reading from the cache, no index block touched.
     const { pass: second, sent: secondSent } = await passOn(session, all, config);
     const again = indexNamed(byName(second, bloatedA.name), '_pkey');
-    expect(again).toMatchObject({ density_source: 'cache', avg_leaf_density: bloatedIx.avg_leaf_density, leaf_pages: bloatedIx.leaf_pages });
+    expect(again).toMatchObject({
+      density_source: 'cache',
+      avg_leaf_density: bloatedIx.avg_leaf_density,
+      leaf_pages: bloatedIx.leaf_pages,
+    });
     expect(secondSent.some((s) => s.includes('pgstatindex('))).toBe(false);
     expect(second.round_trips).toBe(first.round_trips - 1);
     expect(second.index_confirmations).toMatchObject({ confirmed: [], reused: 1, bytes_read: 0 });
-    expect(classifyProblem(integrityOf(byName(second, bloatedA.name), config), config)).toMatchObject({ class: 'IndexFragmentation' });
+    expect(classifyProblem(integrityOf(byName(second, bloatedA.name), config), config)).toMatchObject({
+      class: 'IndexFragmentation',
+    });
     await sleep(1100);
     await session.query('SELECT pg_stat_force_next_flush()');
     await session.query('SELECT 1');
@@ -349,7 +446,13 @@ describe('btree bloat: estimated for every index, pgstatindex only on candidates
 
   it('the budget caps the bytes pgstatindex reads in a pass; what did not fit is read by a later pass', async () => {
     await db.pool.query('DELETE FROM ruvector.index_density');
-    const a = indexNamed(byName((await passOn(session, [bloatedA], parseHealingConfig({ index_confirm_budget_bytes: 0 }))).pass, bloatedA.name), '_pkey');
+    const a = indexNamed(
+      byName(
+        (await passOn(session, [bloatedA], parseHealingConfig({ index_confirm_budget_bytes: 0 }))).pass,
+        bloatedA.name,
+      ),
+      '_pkey',
+    );
     expect(a).toMatchObject({ density_source: 'estimate', avg_leaf_density: null });
     const budget = Math.ceil(a.size_bytes * 1.5);
     const limited = parseHealingConfig({ index_confirm_budget_bytes: budget });
@@ -360,18 +463,32 @@ describe('btree bloat: estimated for every index, pgstatindex only on candidates
     expect(sent.filter((s) => s.includes('pgstatindex(')).length).toBe(1);
     const [readFirst] = first.index_confirmations.confirmed;
     const [waiting] = first.index_confirmations.deferred;
-    const sources = first.collections.map((s) => indexNamed(s, '_pkey')).map((i) => [i.oid, i.density_source, i.avg_leaf_density === null]);
-    expect(sources).toEqual(expect.arrayContaining([[readFirst!.oid, 'pgstatindex', false], [waiting!.oid, 'estimate', true]]));
+    const sources = first.collections
+      .map((s) => indexNamed(s, '_pkey'))
+      .map((i) => [i.oid, i.density_source, i.avg_leaf_density === null]);
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        [readFirst!.oid, 'pgstatindex', false],
+        [waiting!.oid, 'estimate', true],
+      ]),
+    );
 
     const { pass: next } = await passOn(session, [bloatedA, bloatedB], limited);
-    expect(next.index_confirmations).toMatchObject({ confirmed: [expect.objectContaining({ oid: waiting!.oid })], deferred: [], reused: 1 });
+    expect(next.index_confirmations).toMatchObject({
+      confirmed: [expect.objectContaining({ oid: waiting!.oid })],
+      deferred: [],
+      reused: 1,
+    });
     expect(next.collections.map((s) => indexNamed(s, '_pkey').density_source).sort()).toEqual(['cache', 'pgstatindex']);
   });
 
   it('a REINDEX makes another relation file: the rebuilt index is estimated healthy and not read', async () => {
     await db.pool.query(`REINDEX INDEX ${qualifiedName('public', `${bloatedB.table_name}_pkey`)}`);
     const { pass, sent } = await passOn(session, [bloatedB], config);
-    expect(indexNamed(byName(pass, bloatedB.name), '_pkey')).toMatchObject({ density_source: 'estimate', avg_leaf_density: null });
+    expect(indexNamed(byName(pass, bloatedB.name), '_pkey')).toMatchObject({
+      density_source: 'estimate',
+      avg_leaf_density: null,
+    });
     expect(indexNamed(byName(pass, bloatedB.name), '_pkey').estimated_density!).toBeGreaterThan(80);
     expect(sent.some((s) => s.includes('pgstatindex('))).toBe(false);
     expect(integrityOf(byName(pass, bloatedB.name), config).state).toBe('normal');

@@ -16,11 +16,19 @@ describe('sandbox levels', () => {
   const context = async (collection: string): Promise<StrategyContext<Pool>> => {
     const c = await getCollection(sys.db.pool, collection);
     return {
-      db: sys.db.pool, collection: { ...c, table_oid: c.table_oid! }, problem: { class: 'Unknown', witness_summary: '' }, state: 'stress',
-      config: { ...DEFAULT_HEALING_CONFIG, idle_connection_seconds: 0 }, heartbeat: () => undefined, signal: new AbortController().signal, budgetMs: 5000, attemptKey: 'test',
+      db: sys.db.pool,
+      collection: { ...c, table_oid: c.table_oid! },
+      problem: { class: 'Unknown', witness_summary: '' },
+      state: 'stress',
+      config: { ...DEFAULT_HEALING_CONFIG, idle_connection_seconds: 0 },
+      heartbeat: () => undefined,
+      signal: new AbortController().signal,
+      budgetMs: 5000,
+      attemptKey: 'test',
     };
   };
-  const schemas = async () => (await sys.db.pool.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'selfheal_sandbox_%'")).rows;
+  const schemas = async () =>
+    (await sys.db.pool.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'selfheal_sandbox_%'")).rows;
 
   it('complete: runs the statement on a sampled scratch copy, projects its time to the whole table, and drops the copy', async () => {
     const ctx = await context(await testCollection(sys.db.pool));
@@ -31,13 +39,19 @@ describe('sandbox levels', () => {
     });
     expect(seen).toBeGreaterThan(10_000);
     expect(seen).toBeLessThanOrEqual(20_000);
-    expect(check).toMatchObject({ name: 'complete_run', passed: true, detail: expect.stringMatching(/projected [\d.]+ s for the table \(limit 120 s\)/) });
+    expect(check).toMatchObject({
+      name: 'complete_run',
+      passed: true,
+      detail: expect.stringMatching(/projected [\d.]+ s for the table \(limit 120 s\)/),
+    });
     expect(await schemas()).toEqual([]);
   });
 
   it('complete: work projected past the execute timeout fails the check (the attempt then refuses to execute)', async () => {
     const ctx = await context(await testCollection(sys.db.pool));
-    const check = await completeSandbox(ctx, 0.001, (c, scratch) => c.query(`VACUUM (FREEZE) ${scratch}`).then(() => undefined));
+    const check = await completeSandbox(ctx, 0.001, (c, scratch) =>
+      c.query(`VACUUM (FREEZE) ${scratch}`).then(() => undefined),
+    );
     expect(check.passed).toBe(false);
     expect(await schemas()).toEqual([]);
   });
@@ -50,7 +64,9 @@ describe('sandbox levels', () => {
       const r = await limitRoleConnections.sandbox(await context(name));
       expect(r.level).toBe('read_only');
       expect(r.checks.find((c) => c.name === 'alter_role_rolled_back')).toMatchObject({ passed: true });
-      expect((await sys.db.pool.query('SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = $1', [role.role])).rows[0].l).toBe(-1);
+      expect(
+        (await sys.db.pool.query('SELECT rolconnlimit AS l FROM pg_roles WHERE rolname = $1', [role.role])).rows[0].l,
+      ).toBe(-1);
     } finally {
       await Promise.all(sessions.map((s) => s.end()));
     }
@@ -58,10 +74,16 @@ describe('sandbox levels', () => {
 
   it('cap_slot_wal plans the cap a person gives (execute --param), else slot_wal_keep_size_mb, changing nothing', async () => {
     const ctx = await context(await testCollection(sys.db.pool));
-    const before = (await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0].setting;
+    const before = (await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'"))
+      .rows[0].setting;
     const given = { ...ctx, params: parseStrategyParams('cap_slot_wal', { max_slot_wal_keep_size_mb: '64' }) };
     expect((await capSlotWal.plan(given)).params).toEqual({ max_slot_wal_keep_size_mb: 64 });
-    expect((await capSlotWal.plan(ctx)).params).toEqual({ max_slot_wal_keep_size_mb: DEFAULT_HEALING_CONFIG.slot_wal_keep_size_mb });
-    expect((await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0].setting).toBe(before);
+    expect((await capSlotWal.plan(ctx)).params).toEqual({
+      max_slot_wal_keep_size_mb: DEFAULT_HEALING_CONFIG.slot_wal_keep_size_mb,
+    });
+    expect(
+      (await sys.db.pool.query("SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'")).rows[0]
+        .setting,
+    ).toBe(before);
   });
 });

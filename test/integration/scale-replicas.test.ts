@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { scaleReplicas, scaleTarget } from '../../activities/strategies/scale-replicas';
 import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import { clientNode } from '../../src/kubernetes/client-node';
-import { kubeConfigForServer, lazyKubeConfig, loadKubeConfig, type KubeConfigSource } from '../../src/kubernetes/kube-config';
+import {
+  kubeConfigForServer,
+  lazyKubeConfig,
+  loadKubeConfig,
+  type KubeConfigSource,
+} from '../../src/kubernetes/kube-config';
 import type { Pool } from '../../src/postgres/pool';
 import type { StrategyContext } from '../../src/strategies/strategy';
 import { parseStrategyParams } from '../../src/strategies/strategy-params';
@@ -34,8 +39,17 @@ function context(
   return {
     db: noDatabase,
     collection: {
-      id: 1, name: 'scale', kind: 'table', table_schema: 'public', table_name: 'scale', table_oid: 1,
-      centroids_table: null, archive_table: null, source: 'manual', unwatched_at: null, unwatch_reason: null,
+      id: 1,
+      name: 'scale',
+      kind: 'table',
+      table_schema: 'public',
+      table_name: 'scale',
+      table_oid: 1,
+      centroids_table: null,
+      archive_table: null,
+      source: 'manual',
+      unwatched_at: null,
+      unwatch_reason: null,
     },
     problem: { class: 'HotspotCongestion' } as StrategyContext<Pool>['problem'],
     state: 'stress',
@@ -80,11 +94,20 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const sandbox = await scaleReplicas.sandbox(ctx);
     expect(sandbox).toMatchObject({ passed: true, level: 'prerequisites' });
     expect(sandbox.checks.map((c) => [c.name, c.passed])).toEqual([
-      ['kube_credentials', true], ['deployment_readable', true], ['below_max_replicas', true], ['deployment_ready', true], ['can_scale', true],
+      ['kube_credentials', true],
+      ['deployment_readable', true],
+      ['below_max_replicas', true],
+      ['deployment_ready', true],
+      ['can_scale', true],
     ]);
     // The dry run reached the server with the target, and stored nothing.
     expect(fake.requests.filter((r) => r.query.dryRun === 'All')).toEqual([
-      expect.objectContaining({ method: 'PUT', path: scalePath, status: 200, body: expect.objectContaining({ spec: { replicas: 6 } }) }),
+      expect.objectContaining({
+        method: 'PUT',
+        path: scalePath,
+        status: 200,
+        body: expect.objectContaining({ spec: { replicas: 6 } }),
+      }),
     ]);
     expect(fake.writes()).toEqual([]);
     expect(spec()).toBe(4);
@@ -100,13 +123,31 @@ describe('scale_replicas against a Kubernetes API server', () => {
     });
 
     const result = await scaleReplicas.execute(ctx, plan);
-    expect(result).toMatchObject({ success: true, actions_taken: 1, improvement: 0.5, metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 6, write_conflicts: 0 } });
+    expect(result).toMatchObject({
+      success: true,
+      actions_taken: 1,
+      improvement: 0.5,
+      metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 6, write_conflicts: 0 },
+    });
     // It returned only once the rollout was over: the server says so now, without any waiting here.
-    expect(status()).toMatchObject({ observedGeneration: 2, replicas: 6, updatedReplicas: 6, readyReplicas: 6, availableReplicas: 6 });
+    expect(status()).toMatchObject({
+      observedGeneration: 2,
+      replicas: 6,
+      updatedReplicas: 6,
+      readyReplicas: 6,
+      availableReplicas: 6,
+    });
     expect(fake.writes()).toEqual([
       expect.objectContaining({
-        method: 'PUT', path: scalePath, contentType: 'application/json', query: { fieldManager: 'selfheal' },
-        body: expect.objectContaining({ kind: 'Scale', spec: { replicas: 6 }, metadata: expect.objectContaining({ resourceVersion: expect.any(String) }) }),
+        method: 'PUT',
+        path: scalePath,
+        contentType: 'application/json',
+        query: { fieldManager: 'selfheal' },
+        body: expect.objectContaining({
+          kind: 'Scale',
+          spec: { replicas: 6 },
+          metadata: expect.objectContaining({ resourceVersion: expect.any(String) }),
+        }),
       }),
     ]);
     // It heartbeat on every poll, and saw the rollout unfinished at first.
@@ -136,17 +177,28 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect((await scaleReplicas.sandbox(ctx)).passed).toBe(true);
     const plan = await scaleReplicas.plan(ctx);
     expect(plan.params).toEqual({ target: 10 });
-    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({ success: true, metadata: { previous_replicas: 8, new_replicas: 10 } });
+    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({
+      success: true,
+      metadata: { previous_replicas: 8, new_replicas: 10 },
+    });
     expect(spec()).toBe(10);
     expect(status().readyReplicas).toBe(10);
 
     const writes = fake.writes().length;
     const sandbox = await scaleReplicas.sandbox(ctx);
     expect(sandbox.passed).toBe(false);
-    expect(sandbox.checks.find((c) => !c.passed)).toEqual({ name: 'below_max_replicas', passed: false, detail: 'already at max_replicas: 10 replicas, max_replicas 10' });
+    expect(sandbox.checks.find((c) => !c.passed)).toEqual({
+      name: 'below_max_replicas',
+      passed: false,
+      detail: 'already at max_replicas: 10 replicas, max_replicas 10',
+    });
     // Executing anyway (a plan taken at the cap) does nothing.
     const atCap = await scaleReplicas.plan(ctx);
-    expect(await scaleReplicas.execute(ctx, atCap)).toMatchObject({ success: false, actions_taken: 0, error: expect.stringMatching(/^nothing to scale: .* has 10 replicas, target 10/) });
+    expect(await scaleReplicas.execute(ctx, atCap)).toMatchObject({
+      success: false,
+      actions_taken: 0,
+      error: expect.stringMatching(/^nothing to scale: .* has 10 replicas, target 10/),
+    });
     expect(fake.writes()).toHaveLength(writes);
     expect(spec()).toBe(10);
   });
@@ -156,10 +208,15 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const given = context(kube, { max_replicas: 10 }, { params: { target: '9' } });
     const sandbox = await scaleReplicas.sandbox(given);
     expect(sandbox.passed).toBe(true);
-    expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')!.detail).toBe('4 → 9 replicas (max_replicas 10, target given)');
+    expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')!.detail).toBe(
+      '4 → 9 replicas (max_replicas 10, target given)',
+    );
     const plan = await scaleReplicas.plan(given);
     expect(plan.params).toEqual({ target: 9 });
-    expect(await scaleReplicas.execute(given, plan)).toMatchObject({ success: true, metadata: { previous_replicas: 4, new_replicas: 9 } });
+    expect(await scaleReplicas.execute(given, plan)).toMatchObject({
+      success: true,
+      metadata: { previous_replicas: 4, new_replicas: 9 },
+    });
     expect(spec()).toBe(9);
     await scaleReplicas.compensate!(given, plan);
     expect(spec()).toBe(4);
@@ -168,7 +225,9 @@ describe('scale_replicas against a Kubernetes API server', () => {
     for (const target of ['11', '4']) {
       const bad = await scaleReplicas.sandbox(context(kube, { max_replicas: 10 }, { params: { target } }));
       expect(bad.checks.find((c) => !c.passed)).toEqual({
-        name: 'below_max_replicas', passed: false, detail: `the given target ${target} must be above the 4 replicas now and at most max_replicas 10`,
+        name: 'below_max_replicas',
+        passed: false,
+        detail: `the given target ${target} must be above the 4 replicas now and at most max_replicas 10`,
       });
     }
     expect(fake.writes()).toHaveLength(writes);
@@ -184,8 +243,14 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const started = Date.now();
     const result = await scaleReplicas.execute(ctx, plan);
     const took = Date.now() - started;
-    expect(result).toMatchObject({ success: false, actions_taken: 1, metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 5 } });
-    expect(result.error).toMatch(/^deployment selfheal-test\/ruvector-read scaled 4 → 6, not ready after 1\.\d s: 5 of 6 ready \(6 updated, 5 available\): 1 not ready$/);
+    expect(result).toMatchObject({
+      success: false,
+      actions_taken: 1,
+      metadata: { previous_replicas: 4, new_replicas: 6, ready_replicas: 5 },
+    });
+    expect(result.error).toMatch(
+      /^deployment selfheal-test\/ruvector-read scaled 4 → 6, not ready after 1\.\d s: 5 of 6 ready \(6 updated, 5 available\): 1 not ready$/,
+    );
     expect(took).toBeGreaterThanOrEqual(1000);
     expect(took).toBeLessThan(2500);
     expect(spec()).toBe(6);
@@ -208,7 +273,11 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const noClient = await scaleReplicas.sandbox(context(undefined));
     expect(noClient.passed).toBe(false);
     expect(noClient.checks).toEqual([
-      { name: 'kube_credentials', passed: false, detail: 'no Kubernetes credentials: this worker was started without a Kubernetes client' },
+      {
+        name: 'kube_credentials',
+        passed: false,
+        detail: 'no Kubernetes credentials: this worker was started without a Kubernetes client',
+      },
     ]);
 
     // What a worker without kubeconfig and outside a cluster gets from its default loader.
@@ -216,7 +285,11 @@ describe('scale_replicas against a Kubernetes API server', () => {
     try {
       const noKubeconfig = await scaleReplicas.sandbox(context(lazyKubeConfig(() => loadKubeConfig({}, home))));
       expect(noKubeconfig.checks).toEqual([
-        { name: 'kube_credentials', passed: false, detail: `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${join(home, '.kube', 'config')}` },
+        {
+          name: 'kube_credentials',
+          passed: false,
+          detail: `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${join(home, '.kube', 'config')}`,
+        },
       ]);
       expect(fake.requests).toHaveLength(1);
     } finally {
@@ -229,22 +302,31 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'selfheal-kube-'));
     try {
       const file = join(dir, 'config');
-      writeFileSync(file, JSON.stringify({
-        apiVersion: 'v1', kind: 'Config', 'current-context': 'fake',
-        clusters: [{ name: 'fake', cluster: { server: fake.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'fake', user: { token: 'from-kubeconfig' } }],
-        contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
-      }));
-      const sandbox = await scaleReplicas.sandbox(context(lazyKubeConfig(() => loadKubeConfig({ KUBECONFIG: file }, dir))));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'fake',
+          clusters: [{ name: 'fake', cluster: { server: fake.url, 'insecure-skip-tls-verify': true } }],
+          users: [{ name: 'fake', user: { token: 'from-kubeconfig' } }],
+          contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
+        }),
+      );
+      const sandbox = await scaleReplicas.sandbox(
+        context(lazyKubeConfig(() => loadKubeConfig({ KUBECONFIG: file }, dir))),
+      );
       expect(sandbox.passed).toBe(true);
-      expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')?.detail).toBe('2 → 3 replicas (max_replicas 10)');
+      expect(sandbox.checks.find((c) => c.name === 'below_max_replicas')?.detail).toBe(
+        '2 → 3 replicas (max_replicas 10)',
+      );
       expect(fake.requests.map((r) => r.authorization)).toEqual(fake.requests.map(() => 'Bearer from-kubeconfig'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('without the right to scale, the sandbox fails on the server-side dry run with the API server\'s reason', async () => {
+  it("without the right to scale, the sandbox fails on the server-side dry run with the API server's reason", async () => {
     fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
     fake.forbidWrites(true);
     const sandbox = await scaleReplicas.sandbox(context(kube));
@@ -253,7 +335,9 @@ describe('scale_replicas against a Kubernetes API server', () => {
       {
         name: 'can_scale',
         passed: false,
-        detail: expect.stringMatching(/^server-side dry run refused: 403 Forbidden: .*cannot update resource "deployments\/scale"/),
+        detail: expect.stringMatching(
+          /^server-side dry run refused: 403 Forbidden: .*cannot update resource "deployments\/scale"/,
+        ),
       },
     ]);
     expect(spec()).toBe(4);
@@ -266,7 +350,10 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const plan = await scaleReplicas.plan(ctx);
 
     const running = scaleReplicas.execute(ctx, plan);
-    const settled = running.then(() => 'resolved', (e: Error) => e.message);
+    const settled = running.then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
     await waitFor('the scale write', async () => fake.writes().length === 1, 10_000, 20);
     // The API server turns slow: the next poll hangs until the cancellation cuts it.
     fake.setLatency(30_000);
@@ -280,12 +367,19 @@ describe('scale_replicas against a Kubernetes API server', () => {
     fake.setLatency(0);
     // The rollout goes on after the cancellation (2 of 6 may still be starting on a slow run):
     // wait for it to stall at the deployment's 5 ready pods before judging the next attempt.
-    await waitFor('the rollout to stall at 5 ready', async () => status().observedGeneration === 2 && status().readyReplicas === 5, 10_000, 20);
+    await waitFor(
+      'the rollout to stall at 5 ready',
+      async () => status().observedGeneration === 2 && status().readyReplicas === 5,
+      10_000,
+      20,
+    );
     // Half-scaled and stuck: no new attempt may start from here.
     const stuck = await scaleReplicas.sandbox(context(kube));
     expect(stuck.passed).toBe(false);
     expect(stuck.checks.find((c) => c.name === 'deployment_ready')).toEqual({
-      name: 'deployment_ready', passed: false, detail: '5 of 6 ready (6 updated, 5 available): 1 not ready (a rollout is still in progress)',
+      name: 'deployment_ready',
+      passed: false,
+      detail: '5 of 6 ready (6 updated, 5 available): 1 not ready (a rollout is still in progress)',
     });
     await scaleReplicas.compensate!(context(kube, { replica_ready_timeout: 120 }), plan);
     expect(spec()).toBe(4);
@@ -306,7 +400,11 @@ describe('scale_replicas against a Kubernetes API server', () => {
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     // Without them: application/json-patch+json, whatever the body.
-    await api.patchNamespacedDeploymentScale({ name: NAME, namespace: NS, body: [{ op: 'test', path: '/spec/replicas', value: 5 }] });
+    await api.patchNamespacedDeploymentScale({
+      name: NAME,
+      namespace: NS,
+      body: [{ op: 'test', path: '/spec/replicas', value: 5 }],
+    });
     expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => [r.contentType, r.status])).toEqual([
       ['application/merge-patch+json', 200],
       ['application/json-patch+json', 200],
@@ -314,8 +412,14 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const writes = fake.writes().length;
 
     const result = await scaleReplicas.execute(ctx, plan);
-    expect(result).toMatchObject({ success: false, actions_taken: 0, metadata: { previous_replicas: 4, new_replicas: 5 } });
-    expect(result.error).toBe('deployment selfheal-test/ruvector-read has 5 replicas, not the 4 planned: someone else scaled it; left as it is');
+    expect(result).toMatchObject({
+      success: false,
+      actions_taken: 0,
+      metadata: { previous_replicas: 4, new_replicas: 5 },
+    });
+    expect(result.error).toBe(
+      'deployment selfheal-test/ruvector-read has 5 replicas, not the 4 planned: someone else scaled it; left as it is',
+    );
     await scaleReplicas.compensate!(ctx, plan);
     expect(fake.writes()).toHaveLength(writes);
     expect(spec()).toBe(5);
@@ -326,7 +430,10 @@ describe('scale_replicas against a Kubernetes API server', () => {
     const ctx = context(kube);
     const plan = await scaleReplicas.plan(ctx);
     fake.conflictNextWrites(2);
-    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({ success: true, metadata: { new_replicas: 6, write_conflicts: 2 } });
+    expect(await scaleReplicas.execute(ctx, plan)).toMatchObject({
+      success: true,
+      metadata: { new_replicas: 6, write_conflicts: 2 },
+    });
     expect(fake.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([409, 409, 200]);
     expect(fake.requests.filter((r) => r.method === 'GET' && r.path === scalePath)).toHaveLength(3); // read again before each try
     expect(spec()).toBe(6);

@@ -41,11 +41,16 @@ describe('server-wide drills (connections, replication slots) on a server of the
 
   it('idle sessions of one role fill 95 % of the slots → limit_role_connections caps the role and closes its idle sessions', async () => {
     let role = '';
-    const { attempt } = await runGuardianDrill(sys, { class: 'ConnectionExhaustion', strategy: 'limit_role_connections' }, { idle_connection_seconds: 0 }, async (c) => {
-      const run = await drillConnectionExhaustion(sys.db.pool, sys.db.url, c);
-      role = String(run.report.role);
-      return run;
-    });
+    const { attempt } = await runGuardianDrill(
+      sys,
+      { class: 'ConnectionExhaustion', strategy: 'limit_role_connections' },
+      { idle_connection_seconds: 0 },
+      async (c) => {
+        const run = await drillConnectionExhaustion(sys.db.pool, sys.db.url, c);
+        role = String(run.report.role);
+        return run;
+      },
+    );
     expect(attempt.problem_class).toBe('ConnectionExhaustion');
     const usage = await readConnectionUsage(sys.db.pool);
     const usable = usage.max_connections - usage.reserved;
@@ -58,31 +63,55 @@ describe('server-wide drills (connections, replication slots) on a server of the
 
   it('an abandoned replication slot holding WAL → cap_slot_wal caps max_slot_wal_keep_size and the slot lets its WAL go', async () => {
     let slot = '';
-    await runGuardianDrill(sys, { class: 'SlotRetention', strategy: 'cap_slot_wal' }, { slot_retained_warn_bytes: 16 * 1024 * 1024, slot_wal_keep_size_mb: 8 }, async (c) => {
-      const run = await drillSlotRetention(sys.db.pool, c, { mb: 48 });
-      slot = String(run.report.slot);
-      expect(Number(run.report.retained_bytes)).toBeGreaterThan(16 * 1024 * 1024);
-      return run;
-      // 48 MB of WAL in a second, measured by the drill when done: the guardian starts watching then.
-    }, { watchAfterInject: true });
+    await runGuardianDrill(
+      sys,
+      { class: 'SlotRetention', strategy: 'cap_slot_wal' },
+      { slot_retained_warn_bytes: 16 * 1024 * 1024, slot_wal_keep_size_mb: 8 },
+      async (c) => {
+        const run = await drillSlotRetention(sys.db.pool, c, { mb: 48 });
+        slot = String(run.report.slot);
+        expect(Number(run.report.retained_bytes)).toBeGreaterThan(16 * 1024 * 1024);
+        return run;
+        // 48 MB of WAL in a second, measured by the drill when done: the guardian starts watching then.
+      },
+      { watchAfterInject: true },
+    );
     expect((await sys.db.pool.query('SHOW max_slot_wal_keep_size')).rows[0].max_slot_wal_keep_size).toBe('8MB');
     const s = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
     expect(s.wal_status).toBe('lost');
   });
 
-  it('an abandoned slot dropped on a person\'s request (`selfheal execute … drop_replication_slot`): the slot and the WAL it held are gone', async () => {
+  it("an abandoned slot dropped on a person's request (`selfheal execute … drop_replication_slot`): the slot and the WAL it held are gone", async () => {
     // The cap set by the test before would invalidate this slot first: this one must keep its WAL.
     await sys.db.pool.query('ALTER SYSTEM RESET max_slot_wal_keep_size');
     await sys.db.pool.query('SELECT pg_reload_conf()');
-    const name = await testCollection(sys.db.pool, { enabled: false, slot_retained_warn_bytes: 16 * 1024 * 1024, stabilization_wait: 1, check_interval: 3600 });
+    const name = await testCollection(sys.db.pool, {
+      enabled: false,
+      slot_retained_warn_bytes: 16 * 1024 * 1024,
+      stabilization_wait: 1,
+      check_interval: 3600,
+    });
     const run = await drillSlotRetention(sys.db.pool, await getCollection(sys.db.pool, name), { mb: 48 });
     const slot = String(run.report.slot);
     const before = (await readReplicationSlots(sys.db.pool)).find((x) => x.slot_name === slot)!;
-    expect({ wal_status: before.wal_status, held_mb: before.retained_bytes > 32 * 1024 * 1024 }).toEqual({ wal_status: 'reserved', held_mb: true });
+    expect({ wal_status: before.wal_status, held_mb: before.retained_bytes > 32 * 1024 * 1024 }).toEqual({
+      wal_status: 'reserved',
+      held_mb: true,
+    });
 
-    const handle = await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'drop_replication_slot' });
+    const handle = await startHealingAttempt(sys.w.client, {
+      collection: name,
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
+      strategy: 'drop_replication_slot',
+    });
     const outcome = await handle.result();
-    expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'drop_replication_slot', verified: true, problem: { class: 'SlotRetention' } });
+    expect(outcome).toMatchObject({
+      kind: 'Completed',
+      strategy: 'drop_replication_slot',
+      verified: true,
+      problem: { class: 'SlotRetention' },
+    });
     expect((await readReplicationSlots(sys.db.pool)).map((x) => x.slot_name)).not.toContain(slot);
     // Recorded as done and irreversible: nothing to roll back.
     const { rows } = await sys.db.pool.query(

@@ -46,7 +46,9 @@ describe('stale statistics across samples', () => {
       }
 
       const first = integrityOf(await sampleCollection(db.pool, c, config), config);
-      expect(first.stats.table.analysis).toEqual([expect.objectContaining({ autoanalyze_due: true, stale_for_seconds: 0, mods_since_analyze: 4000 })]);
+      expect(first.stats.table.analysis).toEqual([
+        expect.objectContaining({ autoanalyze_due: true, stale_for_seconds: 0, mods_since_analyze: 4000 }),
+      ]);
       expect(first.state).toBe('normal');
 
       await sleep(2200);
@@ -61,7 +63,10 @@ describe('stale statistics across samples', () => {
     await db.pool.query(`ANALYZE ${t}`);
     const healed = integrityOf(await sampleCollection(db.pool, c, config), config);
     expect(healed.state).toBe('normal');
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM ruvector.condition_since WHERE collection_id = $1', [c.id])).rows[0].n).toBe(0);
+    expect(
+      (await db.pool.query('SELECT count(*)::int AS n FROM ruvector.condition_since WHERE collection_id = $1', [c.id]))
+        .rows[0].n,
+    ).toBe(0);
   });
 
   it('autoanalyze off for the table: stale from the first sample', async () => {

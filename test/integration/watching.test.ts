@@ -18,10 +18,12 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   /** The database's guardian guards the collection (it knows it and samples it). */
   const guardianRunning = async (name: string) => (await guardianStatus(sys.w.client, sys.db.key, name)) !== null;
   const events = async (name: string) =>
-    (await sys.db.pool.query(
-      'SELECT e.event, e.detail FROM ruvector.watch_events e JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',
-      [name],
-    )).rows;
+    (
+      await sys.db.pool.query(
+        'SELECT e.event, e.detail FROM ruvector.watch_events e JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',
+        [name],
+      )
+    ).rows;
 
   beforeAll(async () => {
     // The application's schema and tables, owned by the application's role, as in production.
@@ -29,7 +31,9 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     await sys.db.pool.query(`CREATE TABLE ${q('Order Items')} (id bigint PRIMARY KEY, body text)`);
     await sys.db.pool.query(`INSERT INTO ${q('Order Items')} SELECT g, md5(g::text) FROM generate_series(1, 2000) g`);
     await sys.db.pool.query(`CREATE VIEW ${q('v_orders')} AS SELECT * FROM ${q('Order Items')}`);
-    await sys.db.pool.query(`CREATE TABLE ${q('events')} (id bigint, day int, PRIMARY KEY (id, day)) PARTITION BY LIST (day)`);
+    await sys.db.pool.query(
+      `CREATE TABLE ${q('events')} (id bigint, day int, PRIMARY KEY (id, day)) PARTITION BY LIST (day)`,
+    );
     await sys.db.pool.query(`CREATE TABLE ${q('events_1')} PARTITION OF ${q('events')} FOR VALUES IN (1)`);
     // Everything this database's collections do, quickly: the watcher and guardians pass every 2 s.
     await storeHealingConfig(sys.db.pool, '*', { check_interval: 2, stabilization_wait: 0 });
@@ -38,11 +42,16 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   it('watches one table under a name, starts its guardian, and lists it; watching it again changes nothing', async () => {
     const w = await cli('watch', q('Order Items'), '--as', 'orders', '--json');
     expect({ code: w.code, err: w.err }).toEqual({ code: 0, err: '' });
-    expect(JSON.parse(w.out)).toMatchObject({ created: true, collection: { name: 'orders', kind: 'table', table_schema: schema, table_name: 'Order Items', source: 'manual' } });
+    expect(JSON.parse(w.out)).toMatchObject({
+      created: true,
+      collection: { name: 'orders', kind: 'table', table_schema: schema, table_name: 'Order Items', source: 'manual' },
+    });
     await waitFor('the database guardian to guard orders', () => guardianRunning('orders'));
     await waitFor('a first sample of orders', async () => {
       const l = JSON.parse((await cli('list', '--json')).out);
-      return l.collections.find((c: { collection: string; last_sample_at: string | null }) => c.collection === 'orders' && c.last_sample_at);
+      return l.collections.find(
+        (c: { collection: string; last_sample_at: string | null }) => c.collection === 'orders' && c.last_sample_at,
+      );
     });
     const list = await cli('list');
     expect(list.out).toMatch(new RegExp(`orders\\s+${schema}\\.Order Items\\s+table\\s+\\d`));
@@ -54,39 +63,89 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   it('refuses what cannot be watched, says why, and changes nothing', async () => {
     const before = (await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.collections')).rows[0].n;
     expect(await cli('watch', q('v_orders'))).toMatchObject({ code: 5, err: expect.stringMatching(/is not a table/) });
-    expect(await cli('watch', q('events_1'))).toMatchObject({ code: 5, err: expect.stringMatching(/is a partition of .*watch the partitioned table/) });
-    expect(await cli('watch', 'pg_catalog.pg_class')).toMatchObject({ code: 5, err: expect.stringMatching(/system schema/) });
-    expect(await cli('watch', `${schema}.nope`)).toMatchObject({ code: 5, err: expect.stringMatching(/does not exist/) });
+    expect(await cli('watch', q('events_1'))).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/is a partition of .*watch the partitioned table/),
+    });
+    expect(await cli('watch', 'pg_catalog.pg_class')).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/system schema/),
+    });
+    expect(await cli('watch', `${schema}.nope`)).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/does not exist/),
+    });
     expect(await cli('watch', 'a.b.c.d')).toMatchObject({ code: 5, err: expect.stringMatching(/not a table name/) });
-    expect(await cli('watch', q('events'), '--kind', 'ivf')).toMatchObject({ code: 2, err: expect.stringMatching(/needs --centroids/) });
-    expect(await cli('watch', q('events'), '--centroids', q('events'))).toMatchObject({ code: 2, err: expect.stringMatching(/add --kind ivf/) });
-    expect(await cli('watch', q('events'), '--kind', 'ivf', '--centroids', q('Order Items'))).toMatchObject({ code: 5, err: expect.stringMatching(/lacks partition_id, centroid/) });
-    expect(await cli('watch', q('Order Items'), '--as', 'other')).toMatchObject({ code: 5, err: expect.stringMatching(/already watched as "orders"/) });
-    expect(await cli('watch', q('events'), '--as', 'orders')).toMatchObject({ code: 5, err: expect.stringMatching(/already watches another table/) });
+    expect(await cli('watch', q('events'), '--kind', 'ivf')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/needs --centroids/),
+    });
+    expect(await cli('watch', q('events'), '--centroids', q('events'))).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/add --kind ivf/),
+    });
+    expect(await cli('watch', q('events'), '--kind', 'ivf', '--centroids', q('Order Items'))).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/lacks partition_id, centroid/),
+    });
+    expect(await cli('watch', q('Order Items'), '--as', 'other')).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/already watched as "orders"/),
+    });
+    expect(await cli('watch', q('events'), '--as', 'orders')).toMatchObject({
+      code: 5,
+      err: expect.stringMatching(/already watches another table/),
+    });
     expect(await cli('watch', q('events'), '--as', 'bad name!')).toMatchObject({ code: 2 });
-    expect(await cli('watch', '--database', '--min-size', 'huge')).toMatchObject({ code: 2, err: expect.stringMatching(/--min-size takes a size/) });
+    expect(await cli('watch', '--database', '--min-size', 'huge')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--min-size takes a size/),
+    });
     expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.collections')).rows[0].n).toBe(before);
     expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.watch_rules')).rows[0].n).toBe(0);
   });
 
-  it('follows a rename by the table\'s OID, reporting it once, and keeps sampling it', async () => {
+  it("follows a rename by the table's OID, reporting it once, and keeps sampling it", async () => {
     await sys.db.pool.query(`ALTER TABLE ${q('Order Items')} RENAME TO "Order Lines"`);
     // Before any sync, the collection already reads the renamed table.
-    expect(await getCollection(sys.db.pool, 'orders')).toMatchObject({ table_name: 'Order Lines', table_oid: expect.any(Number) });
+    expect(await getCollection(sys.db.pool, 'orders')).toMatchObject({
+      table_name: 'Order Lines',
+      table_oid: expect.any(Number),
+    });
     const first = await syncWatchedTables(sys.db.pool);
-    expect(first.renamed).toEqual([{ collection: 'orders', from: `${schema}.Order Items`, to: `${schema}.Order Lines` }]);
+    expect(first.renamed).toEqual([
+      { collection: 'orders', from: `${schema}.Order Items`, to: `${schema}.Order Lines` },
+    ]);
     expect((await syncWatchedTables(sys.db.pool)).renamed).toEqual([]);
     expect((await events('orders')).filter((e) => e.event === 'renamed')).toHaveLength(1);
-    const h = await startHealingAttempt(sys.w.client, { collection: 'orders', taskQueue: sys.w.taskQueue, trigger: 'test' });
+    const h = await startHealingAttempt(sys.w.client, {
+      collection: 'orders',
+      taskQueue: sys.w.taskQueue,
+      trigger: 'test',
+    });
     // Healthy: nothing to heal, but the attempt sampled the renamed table.
     expect(await h.result()).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/nothing to heal/) });
   });
 
   it('a rule watches every matching table now and picks up a new one within a check interval; a dropped table is unwatched once and its guardian stops', async () => {
-    await sys.db.pool.query(`CREATE TABLE ${q('big_a')} AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 3000) g`);
+    await sys.db.pool.query(
+      `CREATE TABLE ${q('big_a')} AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 3000) g`,
+    );
     await sys.db.pool.query(`CREATE TABLE ${q('tiny_b')} (id int)`);
-    await sys.db.pool.query(`CREATE TABLE ${q('skip_me')} AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 3000) g`);
-    const w = await cli('watch', '--database', '--include', `${schema}.*`, '--exclude', '*skip*', '--min-size', '1MB', '--json');
+    await sys.db.pool.query(
+      `CREATE TABLE ${q('skip_me')} AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 3000) g`,
+    );
+    const w = await cli(
+      'watch',
+      '--database',
+      '--include',
+      `${schema}.*`,
+      '--exclude',
+      '*skip*',
+      '--min-size',
+      '1MB',
+      '--json',
+    );
     expect({ code: w.code, err: w.err }).toEqual({ code: 0, err: '' });
     const r = JSON.parse(w.out);
     expect(r.watched).toEqual(['big_a']);
@@ -94,9 +153,16 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     await waitFor('the guardian of big_a', () => guardianRunning('big_a'));
 
     // Created after the rule: the watcher (running since `watch --database`) picks it up.
-    await sys.db.pool.query(`CREATE TABLE ${q('big_c')} AS SELECT g AS id, repeat('y', 500) AS pad FROM generate_series(1, 3000) g`);
+    await sys.db.pool.query(
+      `CREATE TABLE ${q('big_c')} AS SELECT g AS id, repeat('y', 500) AS pad FROM generate_series(1, 3000) g`,
+    );
     const pickedAt = Date.now();
-    await waitFor('big_c watched by the rule', async () => (await listCollections(sys.db.pool)).some((c) => c.name === 'big_c' && c.source === 'rule'), 15_000, 200);
+    await waitFor(
+      'big_c watched by the rule',
+      async () => (await listCollections(sys.db.pool)).some((c) => c.name === 'big_c' && c.source === 'rule'),
+      15_000,
+      200,
+    );
     expect(Date.now() - pickedAt).toBeLessThan(2000 + 3000);
     await waitFor('the guardian of big_c', () => guardianRunning('big_c'));
     const names = (await listCollections(sys.db.pool)).map((c) => c.name);
@@ -105,13 +171,19 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
 
     // Dropped: unwatched once (by the watcher or by this sync, whichever comes first), never an error loop.
     await sys.db.pool.query(`DROP TABLE ${q('big_a')}`);
-    await waitFor('big_a unwatched', async () => (await listCollections(sys.db.pool, { includeUnwatched: true })).find((c) => c.name === 'big_a' && c.unwatched_at));
+    await waitFor('big_a unwatched', async () =>
+      (await listCollections(sys.db.pool, { includeUnwatched: true })).find(
+        (c) => c.name === 'big_a' && c.unwatched_at,
+      ),
+    );
     await waitFor('the guardian of big_a to stop', async () => !(await guardianRunning('big_a')), 15_000, 200);
     await new Promise((res) => setTimeout(res, 4500));
     expect((await events('big_a')).map((e) => e.event)).toEqual(['watched', 'unwatched']);
     expect((await events('big_a'))[1].detail).toMatch(/was dropped/);
     const all = JSON.parse((await cli('list', '--all', '--json')).out);
-    expect(all.collections.find((c: { collection: string }) => c.collection === 'big_a')).toMatchObject({ state: 'unwatched' });
+    expect(all.collections.find((c: { collection: string }) => c.collection === 'big_a')).toMatchObject({
+      state: 'unwatched',
+    });
   });
 
   it('unwatch stops the guardian, keeps the history, and a rule does not watch the table again', async () => {
@@ -119,31 +191,62 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     expect({ code: u.code, err: u.err }).toMatchObject({ code: 0, err: '' });
     await waitFor('the guardian of big_c to stop', async () => !(await guardianRunning('big_c')), 15_000, 200);
     expect((await syncWatchedTables(sys.db.pool)).watched).toEqual([]);
-    expect(await cli('trigger', 'big_c')).toMatchObject({ code: 3, err: expect.stringMatching(/no longer watched .*not ours.*selfheal watch/) });
-    expect(await cli('unwatch', 'no_such')).toMatchObject({ code: 3, err: expect.stringMatching(/no collection named/) });
+    expect(await cli('trigger', 'big_c')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no longer watched .*not ours.*selfheal watch/),
+    });
+    expect(await cli('unwatch', 'no_such')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no collection named/),
+    });
   });
 
   it('a hotspot on a table collection never moves its rows: the partition movers refuse, and no row changes partition', async () => {
     // Shaped like an IVF collection, centroids table beside it, but watched as a plain table.
-    const name = await vectorCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600, approval_timeout: 2 }, 2000);
+    const name = await vectorCollection(
+      sys.db.pool,
+      { stabilization_wait: 0, check_interval: 3600, approval_timeout: 2 },
+      2000,
+    );
     const { collection: c } = await watchTable(sys.db.pool, { table: `public.${name}`, name, kind: 'table' });
     expect(c).toMatchObject({ kind: 'table', centroids_table: null });
-    const placement = async () => (await sys.db.pool.query(`SELECT id::int8 AS id, partition_id FROM public.${name} ORDER BY id`)).rows.map((r) => `${r.id}:${r.partition_id}`);
+    const placement = async () =>
+      (await sys.db.pool.query(`SELECT id::int8 AS id, partition_id FROM public.${name} ORDER BY id`)).rows.map(
+        (r) => `${r.id}:${r.partition_id}`,
+      );
     const before = await placement();
     const run = await drillHotspotCongestion(sys.db.pool, sys.db.url, c, { force: true });
     try {
       // The drill returns once its writers run; the load window needs a moment of their work.
       await new Promise((res) => setTimeout(res, 3000));
-      const h = await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test' });
+      const h = await startHealingAttempt(sys.w.client, {
+        collection: name,
+        taskQueue: sys.w.taskQueue,
+        trigger: 'test',
+      });
       const outcome = await h.result();
       expect(outcome).toMatchObject({ problem: { class: 'HotspotCongestion' } });
-      expect(['rebalance_partitions', 'drain_hot_partition', 'throttle_ingestion']).not.toContain((outcome as { strategy?: string }).strategy);
-      const row = (await sys.db.pool.query('SELECT status, strategy_name, reason FROM ruvector.healing_attempts ORDER BY id DESC LIMIT 1')).rows[0];
+      expect(['rebalance_partitions', 'drain_hot_partition', 'throttle_ingestion']).not.toContain(
+        (outcome as { strategy?: string }).strategy,
+      );
+      const row = (
+        await sys.db.pool.query(
+          'SELECT status, strategy_name, reason FROM ruvector.healing_attempts ORDER BY id DESC LIMIT 1',
+        )
+      ).rows[0];
       // scale_replicas waits for a person (no one approves here, so it is Deferred), or it goes to a person outright.
       expect(row.reason).toMatch(/rebalance_partitions runs only on ivf collections|approval|needs a person/);
       // A manual request for a mover is refused before anything runs.
-      const m = await startHealingAttempt(sys.w.client, { collection: name, taskQueue: sys.w.taskQueue, trigger: 'test', strategy: 'drain_hot_partition' });
-      expect(await m.result()).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/drain_hot_partition runs only on ivf collections/) });
+      const m = await startHealingAttempt(sys.w.client, {
+        collection: name,
+        taskQueue: sys.w.taskQueue,
+        trigger: 'test',
+        strategy: 'drain_hot_partition',
+      });
+      expect(await m.result()).toMatchObject({
+        kind: 'Deferred',
+        reason: expect.stringMatching(/drain_hot_partition runs only on ivf collections/),
+      });
     } finally {
       await run.held?.release();
     }

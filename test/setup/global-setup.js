@@ -31,7 +31,9 @@ module.exports = async function globalSetup() {
         clearInterval(t);
         // The holder wrote its reason (one line, saying what to do) to the failure file.
         const failed = `${infoFile}.failed`;
-        const reason = existsSync(failed) ? readFileSync(failed, 'utf8') : `test stack exited with ${child.exitCode} before it was ready`;
+        const reason = existsSync(failed)
+          ? readFileSync(failed, 'utf8')
+          : `test stack exited with ${child.exitCode} before it was ready`;
         rmSync(dir, { recursive: true, force: true });
         reject(oneLine(reason));
       } else if (Date.now() - started > 600_000) {
@@ -42,7 +44,9 @@ module.exports = async function globalSetup() {
   });
   const info = JSON.parse(readFileSync(infoFile, 'utf8'));
   process.env.SELFHEAL_TEST_STACK = infoFile;
-  console.log(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, PostgreSQL port ${info.postgresPort}`);
+  console.log(
+    `\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, PostgreSQL port ${info.postgresPort}`,
+  );
 };
 
 /** An error jest prints as its message alone: the reason is the news, not this file's stack. */

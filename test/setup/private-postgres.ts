@@ -8,6 +8,10 @@ import { holdUntilReleased, runHolder } from './hold-until-released';
  * `<dir>/data`; it says where it really is (a stand-in, when the server user cannot reach `dir`).
  */
 runHolder('private PostgreSQL', async (dir, infoFile, [settingsJson]) => {
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), persistent: false, settings: JSON.parse(settingsJson ?? '{}') });
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(dir, 'data'),
+    persistent: false,
+    settings: JSON.parse(settingsJson ?? '{}'),
+  });
   holdUntilReleased(dir, infoFile, { url: pg.url, dataDir: pg.dataDir }, () => pg.stop());
 });

@@ -14,7 +14,13 @@ async function main(dir: string, infoFile: string): Promise<void> {
     startStack({
       mode: 'ephemeral',
       dataDir: dir,
-      postgresSettings: { autovacuum_naptime: 1, fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 },
+      postgresSettings: {
+        autovacuum_naptime: 1,
+        fsync: 'off',
+        synchronous_commit: 'off',
+        full_page_writes: 'off',
+        max_connections: 300,
+      },
     }),
     writeWorkflowBundle(join(dir, 'workflow-bundle.js')),
   ]);

@@ -15,20 +15,54 @@ import { queryWhen, type MockActivities } from './time-skipping';
  */
 
 function index(oid: number, density: number): IndexStats {
-  return { oid, name: `ix${oid}`, size_bytes: 4e6, is_btree: true, is_valid: true, avg_leaf_density: density, leaf_fragmentation: 0, leaf_pages: 500 };
+  return {
+    oid,
+    name: `ix${oid}`,
+    size_bytes: 4e6,
+    is_btree: true,
+    is_valid: true,
+    avg_leaf_density: density,
+    leaf_fragmentation: 0,
+    leaf_pages: 500,
+  };
 }
 
 function job(over: Partial<MaintenanceJob> = {}): MaintenanceJob {
-  return { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 600, is_autovacuum: true, blocking: 3, ...over };
+  return {
+    pid: 42,
+    job_type: 'autovacuum',
+    phase: 'scanning heap',
+    running_seconds: 600,
+    is_autovacuum: true,
+    blocking: 3,
+    ...over,
+  };
 }
 
 function stats(collection: string, over: Partial<CollectionStats> = {}): CollectionStats {
   return {
     collection,
     table: {
-      oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
-      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
-      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600, autoanalyze_due: false, stale_for_seconds: null }],
+      oid: 1,
+      name: 't',
+      live_tuples: 100_000,
+      dead_tuples: 0,
+      reloptions: null,
+      reltuples: 100_000,
+      mods_since_analyze: 0,
+      last_analyzed_at: null,
+      xid_age: 1000,
+      freeze_max_age: 200_000_000,
+      analysis: [
+        {
+          name: 't',
+          reltuples: 100_000,
+          mods_since_analyze: 0,
+          analyzed_age_seconds: 3600,
+          autoanalyze_due: false,
+          stale_for_seconds: null,
+        },
+      ],
     },
     indexes: [index(10, 90)],
     maintenance: [],
@@ -50,30 +84,87 @@ export const config = (over: HealingConfigInput = {}): HealingConfig => parseHea
 /** Nothing weak: λ is the baseline, the class Unknown. */
 export const healthy = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection), c);
 /** A bloated btree: IndexFragmentation, healed by compact_indexes (irreversible). */
-export const bloated = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection, { indexes: [index(10, 90), index(11, 18)] }), c);
+export const bloated = (collection: string, c = config()): IntegritySample =>
+  integrityOf(stats(collection, { indexes: [index(10, 90), index(11, 18)] }), c);
 /** A long autovacuum blocking sessions: MaintenanceContention, healed by pause_maintenance (reversible, temporary). */
-export const contended = (collection: string, c = config()): IntegritySample => integrityOf(stats(collection, { maintenance: [job()] }), c);
+export const contended = (collection: string, c = config()): IntegritySample =>
+  integrityOf(stats(collection, { maintenance: [job()] }), c);
 /** Sorts spilling to disk: MemoryPressure, healed by tune_work_mem (reversible, changes a role: leased). */
 export const spilling = (collection: string, c = config()): IntegritySample =>
-  integrityOf(stats(collection, { memory: { temp_bytes_per_s: 64 * 1024 * 1024, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [{ pid: 9, role: 'app', superuser: false, bytes: 128 * 1024 * 1024, query: 'SELECT … ORDER BY' }] } }), c);
+  integrityOf(
+    stats(collection, {
+      memory: {
+        temp_bytes_per_s: 64 * 1024 * 1024,
+        window_ms: 2000,
+        work_mem_bytes: 4 * 1024 * 1024,
+        consumers: [{ pid: 9, role: 'app', superuser: false, bytes: 128 * 1024 * 1024, query: 'SELECT … ORDER BY' }],
+      },
+    }),
+    c,
+  );
 
-const part = (value: number, reltuples: number) => ({ oid: 100 + value, name: `p${value}`, value, reltuples, live_tuples: reltuples, ops: 0, ops_per_s: 0 });
+const part = (value: number, reltuples: number) => ({
+  oid: 100 + value,
+  name: `p${value}`,
+  value,
+  reltuples,
+  live_tuples: reltuples,
+  ops: 0,
+  ops_per_s: 0,
+});
 /** One centroid list far larger than the rest: CentroidSkew, whose strategies run on ivf collections only. */
 export const skewed = (collection: string, c = config()): IntegritySample =>
-  integrityOf(stats(collection, { partitioning: { key: 'partition_id', centroids_table: 'c', archive_table: null, partitions: [part(0, 230_000), part(1, 25_000), part(2, 25_000), part(3, 17_500)], window_ms: 2000 } }), c);
+  integrityOf(
+    stats(collection, {
+      partitioning: {
+        key: 'partition_id',
+        centroids_table: 'c',
+        archive_table: null,
+        partitions: [part(0, 230_000), part(1, 25_000), part(2, 25_000), part(3, 17_500)],
+        window_ms: 2000,
+      },
+    }),
+    c,
+  );
 
-export const prepared = (attemptId: number, c: HealingConfigInput = {}): PreparedAttempt => ({ attempt_id: attemptId, collection_id: 1, config: config(c), kind: 'table' });
+export const prepared = (attemptId: number, c: HealingConfigInput = {}): PreparedAttempt => ({
+  attempt_id: attemptId,
+  collection_id: 1,
+  config: config(c),
+  kind: 'table',
+});
 
-export const sandboxPassed: SandboxResult = { passed: true, level: 'prerequisites', checks: [{ name: 'prerequisites', passed: true, detail: 'ok' }], duration_ms: 3 };
-export const sandboxFailed: SandboxResult = { passed: false, level: 'prerequisites', checks: [{ name: 'privileges', passed: false, detail: 'missing MAINTAIN' }], duration_ms: 3 };
+export const sandboxPassed: SandboxResult = {
+  passed: true,
+  level: 'prerequisites',
+  checks: [{ name: 'prerequisites', passed: true, detail: 'ok' }],
+  duration_ms: 3,
+};
+export const sandboxFailed: SandboxResult = {
+  passed: false,
+  level: 'prerequisites',
+  checks: [{ name: 'privileges', passed: false, detail: 'missing MAINTAIN' }],
+  duration_ms: 3,
+};
 
-export const planOf = (strategy: string): StrategyPlan => ({ strategy, params: { target: 'ix11' }, snapshot: { previous: 'on' }, before: { density: 18 } });
+export const planOf = (strategy: string): StrategyPlan => ({
+  strategy,
+  params: { target: 'ix11' },
+  snapshot: { previous: 'on' },
+  before: { density: 18 },
+});
 export const executed: RemediationResult = { success: true, actions_taken: 1, improvement: 0.5, metadata: {} };
-export const verdict = (verified: boolean): StrategyVerdict => ({ verified, after: { density: verified ? 90 : 18 }, detail: verified ? 'density 90 %' : 'density still 18 %' });
+export const verdict = (verified: boolean): StrategyVerdict => ({
+  verified,
+  after: { density: verified ? 90 : 18 },
+  detail: verified ? 'density 90 %' : 'density still 18 %',
+});
 
 /** The attempt's status once it matches (e.g. waiting for approval, in a phase). */
-export const statusWhen = (handle: WorkflowHandle<typeof healingAttempt>, ok: (s: AttemptStatus) => boolean): Promise<AttemptStatus> =>
-  queryWhen(() => handle.query(attemptStatusQuery), ok, 'the attempt status');
+export const statusWhen = (
+  handle: WorkflowHandle<typeof healingAttempt>,
+  ok: (s: AttemptStatus) => boolean,
+): Promise<AttemptStatus> => queryWhen(() => handle.query(attemptStatusQuery), ok, 'the attempt status');
 
 export const ACTION_ID = 41;
 export const OUTCOME_ID = 7;
@@ -82,7 +173,10 @@ export const OUTCOME_ID = 7;
  * The activities of one healing attempt that goes well: the samples in order (before, after),
  * the given strategy planned, executed and verified (or not); `over` replaces any of them.
  */
-export function attemptActivities(o: { samples: IntegritySample[]; strategy: string; config?: HealingConfigInput; verified?: boolean }, over: MockActivities = {}): MockActivities {
+export function attemptActivities(
+  o: { samples: IntegritySample[]; strategy: string; config?: HealingConfigInput; verified?: boolean },
+  over: MockActivities = {},
+): MockActivities {
   const samples = [...o.samples];
   return {
     prepareAttempt: async () => prepared(ACTION_ID, o.config),

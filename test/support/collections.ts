@@ -51,11 +51,16 @@ export const SLOW_AUTOVACUUM = [
 ];
 
 /** A collection whose table has dead rows and a slow autovacuum running on it for at least a second. */
-export async function tableUnderSlowAutovacuum(pool: Pool, config: HealingConfigInput = {}): Promise<{ collection: string; oid: number; reloptions: string[] }> {
+export async function tableUnderSlowAutovacuum(
+  pool: Pool,
+  config: HealingConfigInput = {},
+): Promise<{ collection: string; oid: number; reloptions: string[] }> {
   const name = uniqueName('jobs');
   // Autovacuum waits until the statistics are fresh, so the only weak part is the vacuum itself.
   await withClient(pool, async (db) => {
-    await db.query(`CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false, ${SLOW_AUTOVACUUM.join(', ')})`);
+    await db.query(
+      `CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false, ${SLOW_AUTOVACUUM.join(', ')})`,
+    );
     await db.query(`INSERT INTO public.${name} SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`);
     await db.query(`DELETE FROM public.${name} WHERE id % 2 = 0`);
     await analyzeAfterWrites(db, `public.${name}`);
@@ -64,7 +69,12 @@ export async function tableUnderSlowAutovacuum(pool: Pool, config: HealingConfig
   const { collection: c } = await watchTable(pool, { table: `public.${name}`, name });
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
   const oid = c.table_oid!;
-  await waitFor('a slow autovacuum on the table', async () => (await readMaintenanceJobs(pool, oid)).some((j) => j.is_autovacuum && j.running_seconds >= 1), 60_000, 200);
+  await waitFor(
+    'a slow autovacuum on the table',
+    async () => (await readMaintenanceJobs(pool, oid)).some((j) => j.is_autovacuum && j.running_seconds >= 1),
+    60_000,
+    200,
+  );
   const { rows } = await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid]);
   return { collection: name, oid, reloptions: rows[0].reloptions };
 }

@@ -9,7 +9,12 @@ import { waitFor } from './test-system';
  * two to set up: callers leave the attempt's stabilization wait long enough (20 s) that it is
  * surely in place before verification.
  */
-export async function manualVacuumWithWaiter(pool: Pool, url: string, table: string, tableOid: number): Promise<{ release(): Promise<void> }> {
+export async function manualVacuumWithWaiter(
+  pool: Pool,
+  url: string,
+  table: string,
+  tableOid: number,
+): Promise<{ release(): Promise<void> }> {
   const vacuum = new PgClient({ connectionString: url });
   const waiter = new PgClient({ connectionString: url });
   await Promise.all([vacuum.connect(), waiter.connect()]);
@@ -18,10 +23,14 @@ export async function manualVacuumWithWaiter(pool: Pool, url: string, table: str
   await vacuum.query('SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1');
   const vacuumPid = (await vacuum.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
   const vacuumRun = vacuum.query(`VACUUM (DISABLE_PAGE_SKIPPING) public.${table}`).catch((e: Error) => e);
-  await waitFor('the manual VACUUM', async () => (await readMaintenanceJobs(pool, tableOid)).some((j) => j.pid === vacuumPid));
+  await waitFor('the manual VACUUM', async () =>
+    (await readMaintenanceJobs(pool, tableOid)).some((j) => j.pid === vacuumPid),
+  );
   await waiter.query('BEGIN');
   const waiterLock = waiter.query(`LOCK TABLE public.${table} IN SHARE UPDATE EXCLUSIVE MODE`);
-  await waitFor('a session blocked by the VACUUM', async () => (await readMaintenanceJobs(pool, tableOid)).some((j) => j.pid === vacuumPid && j.blocking > 0));
+  await waitFor('a session blocked by the VACUUM', async () =>
+    (await readMaintenanceJobs(pool, tableOid)).some((j) => j.pid === vacuumPid && j.blocking > 0),
+  );
   return {
     async release() {
       await pool.query('SELECT pg_cancel_backend($1)', [vacuumPid]);
@@ -54,5 +63,9 @@ export async function openWriter(url: string, table: string): Promise<{ release(
 
 export async function rebuildsRunning(pool: Pool): Promise<number> {
   // This database only: other test files rebuild indexes at the same time.
-  return (await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`)).rows[0].n;
+  return (
+    await pool.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`,
+    )
+  ).rows[0].n;
 }

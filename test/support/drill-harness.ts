@@ -59,8 +59,15 @@ export async function runGuardianDrill(
   inject: (c: Collection) => Promise<DrillRun>,
   opts: DrillOptions = {},
 ): Promise<{ measurement: DrillMeasurement; attempt: DrillAttemptRow }> {
-  const full: HealingConfigInput = { check_interval: DRILL_CHECK_INTERVAL, stabilization_wait: 1, min_healing_interval: 0, ...config };
-  const name = opts.makeCollection ? await opts.makeCollection(sys.db.pool, full) : await testCollection(sys.db.pool, full);
+  const full: HealingConfigInput = {
+    check_interval: DRILL_CHECK_INTERVAL,
+    stabilization_wait: 1,
+    min_healing_interval: 0,
+    ...config,
+  };
+  const name = opts.makeCollection
+    ? await opts.makeCollection(sys.db.pool, full)
+    : await testCollection(sys.db.pool, full);
   const c = await getCollection(sys.db.pool, name);
   // The database's guardian guards every watched collection: this one from its next pass (now).
   await guard(sys, opts.watchAfterInject ? [] : [name]);
@@ -99,8 +106,18 @@ export async function runGuardianDrill(
       sample_cost_ms: attempt.sample_cost_ms,
     };
     recordDrill(m);
-    expect({ status: attempt.status, class: attempt.problem_class, strategy: attempt.strategy_name, verified: attempt.verified, reason: attempt.reason }).toEqual({
-      status: 'Completed', class: expected.class, strategy: expected.strategy, verified: true, reason: 'verified',
+    expect({
+      status: attempt.status,
+      class: attempt.problem_class,
+      strategy: attempt.strategy_name,
+      verified: attempt.verified,
+      reason: attempt.reason,
+    }).toEqual({
+      status: 'Completed',
+      class: expected.class,
+      strategy: expected.strategy,
+      verified: true,
+      reason: 'verified',
     });
     // Within one check interval (plus the sample's own time), and the attempt followed that sample.
     expect(m.detect_s * 1000).toBeLessThanOrEqual(DRILL_CHECK_INTERVAL * 1000 + SAMPLE_SLACK_MS);

@@ -44,7 +44,14 @@ export interface FakeKubernetes {
 interface KubeDeployment {
   apiVersion: 'apps/v1';
   kind: 'Deployment';
-  metadata: { name: string; namespace: string; uid: string; generation: number; resourceVersion: string; creationTimestamp: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    generation: number;
+    resourceVersion: string;
+    creationTimestamp: string;
+  };
   spec: { replicas: number; selector: unknown; template: unknown };
   status: Record<string, number | undefined>;
 }
@@ -99,7 +106,12 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
     if (steps < 1) return { ...s.at, changes: 0 };
     const ready = Math.min(s.replicas, s.maxReady, s.at.ready + steps - 1);
     // Observed (with pods created or removed) at step 1, then one pod ready per step.
-    return { observed: s.generation, pods: s.replicas, ready, changes: 1 + Math.max(0, ready - Math.min(s.at.ready, s.replicas)) };
+    return {
+      observed: s.generation,
+      pods: s.replicas,
+      ready,
+      changes: 1 + Math.max(0, ready - Math.min(s.at.ready, s.replicas)),
+    };
   }
 
   const resourceVersion = (s: Sim) => String(s.rv + rollout(s).changes);
@@ -112,7 +124,14 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
     return {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: s.name, namespace: s.namespace, uid: s.uid, generation: s.generation, resourceVersion: resourceVersion(s), creationTimestamp: s.created },
+      metadata: {
+        name: s.name,
+        namespace: s.namespace,
+        uid: s.uid,
+        generation: s.generation,
+        resourceVersion: resourceVersion(s),
+        creationTimestamp: s.created,
+      },
       spec: {
         replicas: s.replicas,
         selector: { matchLabels: labels },
@@ -133,7 +152,13 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
     return {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
-      metadata: { name: s.name, namespace: s.namespace, uid: s.uid, resourceVersion: resourceVersion(s), creationTimestamp: s.created },
+      metadata: {
+        name: s.name,
+        namespace: s.namespace,
+        uid: s.uid,
+        resourceVersion: resourceVersion(s),
+        creationTimestamp: s.created,
+      },
       spec: { replicas },
       status: { replicas: rollout(s).pods, selector: `app=${s.name}` },
     };
@@ -152,34 +177,70 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
   }
 
   function statusJson(code: number, reason: string, message: string, details?: Record<string, string>) {
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    };
   }
 
   /** The replicas a scale write asks for, or an error Status. */
-  function requestedReplicas(s: Sim, method: string, contentType: string | null, body: unknown): number | { code: number; reason: string; message: string } {
+  function requestedReplicas(
+    s: Sim,
+    method: string,
+    contentType: string | null,
+    body: unknown,
+  ): number | { code: number; reason: string; message: string } {
     const invalid = (message: string) => ({ code: 422, reason: 'Invalid', message });
     if (method === 'PUT') {
-      const b = body as { kind?: string; metadata?: { name?: string; resourceVersion?: string }; spec?: { replicas?: unknown } } | null;
-      if (b?.kind !== 'Scale') return { code: 400, reason: 'BadRequest', message: `expected kind Scale, got ${String(b?.kind)}` };
-      if (b.metadata?.name !== s.name) return { code: 400, reason: 'BadRequest', message: 'the name of the object does not match the name on the URL' };
+      const b = body as {
+        kind?: string;
+        metadata?: { name?: string; resourceVersion?: string };
+        spec?: { replicas?: unknown };
+      } | null;
+      if (b?.kind !== 'Scale')
+        return { code: 400, reason: 'BadRequest', message: `expected kind Scale, got ${String(b?.kind)}` };
+      if (b.metadata?.name !== s.name)
+        return {
+          code: 400,
+          reason: 'BadRequest',
+          message: 'the name of the object does not match the name on the URL',
+        };
       if (b.metadata.resourceVersion && b.metadata.resourceVersion !== resourceVersion(s)) {
-        return { code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on deployments.apps "${s.name}": the object has been modified; please apply your changes to the latest version and try again` };
+        return {
+          code: 409,
+          reason: 'Conflict',
+          message: `Operation cannot be fulfilled on deployments.apps "${s.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        };
       }
       const n = b.spec?.replicas;
-      return Number.isInteger(n) && (n as number) >= 0 ? (n as number) : invalid('spec.replicas: Invalid value: must be greater than or equal to 0');
+      return Number.isInteger(n) && (n as number) >= 0
+        ? (n as number)
+        : invalid('spec.replicas: Invalid value: must be greater than or equal to 0');
     }
     // PATCH
     const type = contentType?.split(';')[0]?.trim();
     if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
       const n = (body as { spec?: { replicas?: unknown } } | null)?.spec?.replicas;
-      return n === undefined ? s.replicas : Number.isInteger(n) && (n as number) >= 0 ? (n as number) : invalid('spec.replicas: Invalid value');
+      return n === undefined
+        ? s.replicas
+        : Number.isInteger(n) && (n as number) >= 0
+          ? (n as number)
+          : invalid('spec.replicas: Invalid value');
     }
     if (type === 'application/json-patch+json') {
-      if (!Array.isArray(body)) return { code: 400, reason: 'BadRequest', message: 'a JSON patch is an array of operations' };
+      if (!Array.isArray(body))
+        return { code: 400, reason: 'BadRequest', message: 'a JSON patch is an array of operations' };
       let n = s.replicas;
       for (const op of body as { op?: string; path?: string; value?: unknown }[]) {
         if (op.path !== '/spec/replicas') return invalid(`unsupported path ${String(op.path)}`);
-        if (op.op === 'test' && op.value !== n) return invalid(`testing value /spec/replicas failed: ${n}, not ${String(op.value)}`);
+        if (op.op === 'test' && op.value !== n)
+          return invalid(`testing value /spec/replicas failed: ${n}, not ${String(op.value)}`);
         else if (op.op === 'replace' || op.op === 'add') {
           if (!Number.isInteger(op.value) || (op.value as number) < 0) return invalid('spec.replicas: Invalid value');
           n = op.value as number;
@@ -187,32 +248,64 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
       }
       return n;
     }
-    return { code: 415, reason: 'UnsupportedMediaType', message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${String(contentType)})` };
+    return {
+      code: 415,
+      reason: 'UnsupportedMediaType',
+      message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${String(contentType)})`,
+    };
   }
 
-  function handle(req: IncomingMessage, url: URL, body: unknown, rec: RecordedRequest): { code: number; json: unknown } {
+  function handle(
+    req: IncomingMessage,
+    url: URL,
+    body: unknown,
+    rec: RecordedRequest,
+  ): { code: number; json: unknown } {
     const m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(url.pathname);
     if (!m) return { code: 404, json: statusJson(404, 'NotFound', 'the server could not find the requested resource') };
     const [, namespace, name, scale] = m as unknown as [string, string, string, string | undefined];
     const s = sims.get(key(namespace, name));
-    if (!s) return { code: 404, json: statusJson(404, 'NotFound', `deployments.apps "${name}" not found`, { name, group: 'apps', kind: 'deployments' }) };
+    if (!s)
+      return {
+        code: 404,
+        json: statusJson(404, 'NotFound', `deployments.apps "${name}" not found`, {
+          name,
+          group: 'apps',
+          kind: 'deployments',
+        }),
+      };
     const method = req.method ?? 'GET';
     if (method === 'GET') return { code: 200, json: scale ? scaleJson(s) : deploymentJson(s) };
     if (!scale || (method !== 'PUT' && method !== 'PATCH')) {
-      return { code: 405, json: statusJson(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`) };
+      return {
+        code: 405,
+        json: statusJson(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`),
+      };
     }
     if (forbidden) {
       return {
         code: 403,
-        json: statusJson(403, 'Forbidden', `deployments.apps "${name}" is forbidden: User "system:serviceaccount:selfheal:selfheal" cannot ${method === 'PUT' ? 'update' : 'patch'} resource "deployments/scale" in API group "apps" in the namespace "${namespace}"`),
+        json: statusJson(
+          403,
+          'Forbidden',
+          `deployments.apps "${name}" is forbidden: User "system:serviceaccount:selfheal:selfheal" cannot ${method === 'PUT' ? 'update' : 'patch'} resource "deployments/scale" in API group "apps" in the namespace "${namespace}"`,
+        ),
       };
     }
     if (conflicts > 0) {
       conflicts -= 1;
-      return { code: 409, json: statusJson(409, 'Conflict', `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`) };
+      return {
+        code: 409,
+        json: statusJson(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        ),
+      };
     }
     const wanted = requestedReplicas(s, method, rec.contentType, body);
-    if (typeof wanted !== 'number') return { code: wanted.code, json: statusJson(wanted.code, wanted.reason, wanted.message) };
+    if (typeof wanted !== 'number')
+      return { code: wanted.code, json: statusJson(wanted.code, wanted.reason, wanted.message) };
     if (rec.query.dryRun === 'All') return { code: 200, json: scaleJson(s, wanted) };
     setReplicas(s, wanted);
     return { code: 200, json: scaleJson(s) };
@@ -261,7 +354,10 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    writes: () => requests.filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.query.dryRun !== 'All' && r.status === 200),
+    writes: () =>
+      requests.filter(
+        (r) => (r.method === 'PUT' || r.method === 'PATCH') && r.query.dryRun !== 'All' && r.status === 200,
+      ),
     addDeployment(d) {
       const namespace = d.namespace ?? 'default';
       const ready = Math.min(d.replicas, d.maxReady ?? Number.POSITIVE_INFINITY);

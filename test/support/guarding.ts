@@ -20,7 +20,10 @@ export async function guard(sys: { db: { pool: Pool }; w: TestWorker }, only?: r
   const db = await databaseOf(sys.db.pool);
   if (only) {
     for (const c of await listCollections(sys.db.pool)) {
-      await storeHealingConfig(sys.db.pool, c.name, { ...(await loadScopeConfig(sys.db.pool, c.name)), enabled: only.includes(c.name) });
+      await storeHealingConfig(sys.db.pool, c.name, {
+        ...(await loadScopeConfig(sys.db.pool, c.name)),
+        enabled: only.includes(c.name),
+      });
     }
   }
   await ensureGuardian(sys.w.client, db, sys.w.taskQueue);
@@ -29,11 +32,17 @@ export async function guard(sys: { db: { pool: Pool }; w: TestWorker }, only?: r
 }
 
 /** Auto-healing of one collection stops (the guardian no longer samples it), as `selfheal pause` does. */
-export async function pauseGuarding(sys: { db: { pool: Pool }; w: TestWorker }, collection: string, reason = 'test'): Promise<void> {
-  await pauseCollection(sys.w.client, await databaseOf(sys.db.pool), sys.w.taskQueue, collection, { by: 'test', reason });
+export async function pauseGuarding(
+  sys: { db: { pool: Pool }; w: TestWorker },
+  collection: string,
+  reason = 'test',
+): Promise<void> {
+  await pauseCollection(sys.w.client, await databaseOf(sys.db.pool), sys.w.taskQueue, collection, {
+    by: 'test',
+    reason,
+  });
 }
 
 export async function resumeGuarding(sys: { db: { pool: Pool }; w: TestWorker }, collection: string): Promise<void> {
   await resumeCollection(sys.w.client, await databaseOf(sys.db.pool), sys.w.taskQueue, collection, { by: 'test' });
 }
-

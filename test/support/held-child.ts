@@ -14,7 +14,12 @@ export interface HeldChild<T> {
  * The child stops its servers when its stdin closes: so they go with the test process even when
  * that is killed, which no exit hook in the test process itself could promise.
  */
-export async function startHeldChild<T>(script: string, args: string[], what: string, timeoutMs = 120_000): Promise<HeldChild<T>> {
+export async function startHeldChild<T>(
+  script: string,
+  args: string[],
+  what: string,
+  timeoutMs = 120_000,
+): Promise<HeldChild<T>> {
   const root = resolve(__dirname, '..', '..');
   const dir = mkdtempSync(join(tmpdir(), 'selfheal-held-'));
   // As root the servers run as the system user postgres; where it can reach this directory
@@ -30,7 +35,9 @@ export async function startHeldChild<T>(script: string, args: string[], what: st
   while (!existsSync(infoFile)) {
     if (child.exitCode !== null) {
       const failed = failureFile(infoFile);
-      throw new Error(existsSync(failed) ? readFileSync(failed, 'utf8') : `${what} exited with ${child.exitCode} before it was ready`);
+      throw new Error(
+        existsSync(failed) ? readFileSync(failed, 'utf8') : `${what} exited with ${child.exitCode} before it was ready`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');

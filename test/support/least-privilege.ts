@@ -19,7 +19,9 @@ function psqlBinary(): string {
   if (found) return found;
   const debian = '/usr/lib/postgresql/15/bin/psql';
   if (existsSync(debian)) return debian;
-  throw new Error('psql is not installed: the least-privilege tests run deploy/sql/selfheal-role.sql with it (apt-get install postgresql-client)');
+  throw new Error(
+    'psql is not installed: the least-privilege tests run deploy/sql/selfheal-role.sql with it (apt-get install postgresql-client)',
+  );
 }
 
 export function withRole(url: string, role: string, password: string): string {
@@ -41,7 +43,10 @@ export interface LeastPrivilege {
  * (ownership is what ALTER TABLE … SET and index rebuilds need). Tables the tests create as the
  * superuser are handed to that owner by an event trigger, as if the application had made them.
  */
-export async function leastPrivilegeDatabase(adminUrl: string, opts: { slotLevers?: boolean; poolSize?: number } = {}): Promise<LeastPrivilege> {
+export async function leastPrivilegeDatabase(
+  adminUrl: string,
+  opts: { slotLevers?: boolean; poolSize?: number } = {},
+): Promise<LeastPrivilege> {
   const admin = new PgClient({ connectionString: adminUrl });
   await admin.connect();
   // Advisory locks belong to one database: the cluster-wide lock is taken in the maintenance database.
@@ -54,12 +59,28 @@ export async function leastPrivilegeDatabase(adminUrl: string, opts: { slotLever
     await admin.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_OWNER_ROLE}') THEN CREATE ROLE ${APP_OWNER_ROLE} NOLOGIN; END IF;
     END $$`);
-    const r = spawnSync(psqlBinary(), [
-      '--no-psqlrc', '--quiet', '-d', adminUrl,
-      '-v', `role=${SELFHEAL_ROLE}`, '-v', `password='${SELFHEAL_PASSWORD}'`, '-v', 'role_levers=on',
-      '-v', `slot_levers=${opts.slotLevers ? 'on' : 'off'}`, '-f', ROLE_SCRIPT,
-    ], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`deploy/sql/selfheal-role.sql failed (exit ${r.status}): ${r.stderr || r.stdout}`);
+    const r = spawnSync(
+      psqlBinary(),
+      [
+        '--no-psqlrc',
+        '--quiet',
+        '-d',
+        adminUrl,
+        '-v',
+        `role=${SELFHEAL_ROLE}`,
+        '-v',
+        `password='${SELFHEAL_PASSWORD}'`,
+        '-v',
+        'role_levers=on',
+        '-v',
+        `slot_levers=${opts.slotLevers ? 'on' : 'off'}`,
+        '-f',
+        ROLE_SCRIPT,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0)
+      throw new Error(`deploy/sql/selfheal-role.sql failed (exit ${r.status}): ${r.stderr || r.stdout}`);
     await admin.query(`GRANT ${APP_OWNER_ROLE} TO ${SELFHEAL_ROLE}`);
     await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${APP_OWNER_ROLE}`);
     await admin.query(`CREATE OR REPLACE FUNCTION public.hand_tables_to_app_owner() RETURNS event_trigger LANGUAGE plpgsql AS $$
@@ -101,7 +122,13 @@ export function standbyAsSelfheal(standbyUrl: string): string {
  */
 export async function grantRoleLevers(adminPool: Pool, role: string): Promise<void> {
   const r = role.replace(/"/g, '""');
-  await adminPool.query(`DO $$ BEGIN CREATE ROLE "${r}" LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-  const v = Number((await adminPool.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v);
-  await adminPool.query(`GRANT "${r}" TO ${SELFHEAL_ROLE} WITH ADMIN OPTION${v >= 160000 ? ', INHERIT FALSE, SET FALSE' : ''}`);
+  await adminPool.query(
+    `DO $$ BEGIN CREATE ROLE "${r}" LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+  );
+  const v = Number(
+    (await adminPool.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v,
+  );
+  await adminPool.query(
+    `GRANT "${r}" TO ${SELFHEAL_ROLE} WITH ADMIN OPTION${v >= 160000 ? ', INHERIT FALSE, SET FALSE' : ''}`,
+  );
 }

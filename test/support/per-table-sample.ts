@@ -21,13 +21,22 @@ import { staleStatisticsThreshold } from '../../src/sensor/parts/planner-statist
  * reference the batched pass is compared with (test/integration/sample-database.test.ts) and
  * measured against (bench/batched-sensor.ts).
  */
-export async function samplePerTable(db: Queryable, collection: Collection, settings: SamplerSettings, window: WindowOptions = {}): Promise<CollectionStats> {
+export async function samplePerTable(
+  db: Queryable,
+  collection: Collection,
+  settings: SamplerSettings,
+  window: WindowOptions = {},
+): Promise<CollectionStats> {
   if (collection.table_oid === null) throw new Error(`collection ${collection.name}: table does not exist`);
   const oid = collection.table_oid;
   const started = process.hrtime.bigint();
   const table = await readTableStats(db, oid);
-  const staleFor = await conditionSince(db, collection.id, 'stale_statistics',
-    table.analysis.filter((p) => p.mods_since_analyze > staleStatisticsThreshold(p, settings)).map((p) => p.name));
+  const staleFor = await conditionSince(
+    db,
+    collection.id,
+    'stale_statistics',
+    table.analysis.filter((p) => p.mods_since_analyze > staleStatisticsThreshold(p, settings)).map((p) => p.name),
+  );
   table.analysis = table.analysis.map((p) => ({ ...p, stale_for_seconds: staleFor.get(p.name) ?? 0 }));
   const indexes = await readIndexStats(db, oid, settings.index_candidate_min_bytes);
   const maintenance = await readMaintenanceJobs(db, oid);
@@ -42,7 +51,10 @@ export async function samplePerTable(db: Queryable, collection: Collection, sett
   const sampledAt = new Date().toISOString();
   const probeMs = Number(process.hrtime.bigint() - started) / 1e6;
   const loadStarted = process.hrtime.bigint();
-  const [load, spill] = await Promise.all([layout ? measurePartitionLoad(db, collection.id, oid, window) : null, tempSpillRate(db, collection.id, window)]);
+  const [load, spill] = await Promise.all([
+    layout ? measurePartitionLoad(db, collection.id, oid, window) : null,
+    tempSpillRate(db, collection.id, window),
+  ]);
   const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6 - Math.max(load?.waited_ms ?? 0, spill.waited_ms);
   return {
     collection: collection.name,
@@ -87,7 +99,11 @@ async function readIndexStats(db: Queryable, tableOid: number, candidateMinBytes
       ORDER BY c.oid`,
     [tableOid, candidateMinBytes],
   );
-  return rows.map((r) => ({ ...r, avg_leaf_density: nanToNull(r.avg_leaf_density), leaf_fragmentation: nanToNull(r.leaf_fragmentation) }));
+  return rows.map((r) => ({
+    ...r,
+    avg_leaf_density: nanToNull(r.avg_leaf_density),
+    leaf_fragmentation: nanToNull(r.leaf_fragmentation),
+  }));
 }
 
 /** pgstatindex reports NaN density for an index with no leaf pages. */
@@ -100,7 +116,12 @@ function nanToNull(x: number | null): number | null {
  * condition now keep the time they were first seen (or get now), parts out of it are forgotten.
  * Returns seconds per part in `partsNow`.
  */
-async function conditionSince(db: Queryable, collectionId: number, condition: string, partsNow: string[]): Promise<Map<string, number>> {
+async function conditionSince(
+  db: Queryable,
+  collectionId: number,
+  condition: string,
+  partsNow: string[],
+): Promise<Map<string, number>> {
   const { rows } = await db.query<{ part: string; seconds: number }>(
     `WITH gone AS (
         DELETE FROM ruvector.condition_since WHERE collection_id = $1 AND condition = $2 AND part <> ALL ($3::text[])),
@@ -133,10 +154,16 @@ async function measurePartitionLoad(
   opts: WindowOptions = {},
 ): Promise<{ partitions: PartitionLoad[]; window_ms: number; waited_ms: number }> {
   let now: PartitionCounters[] = [];
-  const rates = await counterWindow(db, collectionId, 'partition_ops', async () => {
-    now = await readPartitionCounters(db, tableOid);
-    return Object.fromEntries(now.map((p) => [String(p.oid), p.ops]));
-  }, opts);
+  const rates = await counterWindow(
+    db,
+    collectionId,
+    'partition_ops',
+    async () => {
+      now = await readPartitionCounters(db, tableOid);
+      return Object.fromEntries(now.map((p) => [String(p.oid), p.ops]));
+    },
+    opts,
+  );
   const partitions = now.map((p) => ({ ...p, ops_per_s: rates.per_s.get(String(p.oid)) ?? 0 }));
   return { partitions, window_ms: rates.window_ms, waited_ms: rates.waited_ms };
 }

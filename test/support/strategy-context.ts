@@ -9,7 +9,9 @@ import type { StrategyContext } from '../../src/strategies/strategy';
  */
 export async function compactContext(pool: Pool, collection: string, budgetMs = 2000): Promise<StrategyContext<Pool>> {
   const c = await getCollection(pool, collection);
-  const { rows: ix } = await pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [c.table_oid]);
+  const { rows: ix } = await pool.query('SELECT indexrelid::int8 AS oid FROM pg_index WHERE indrelid = $1', [
+    c.table_oid,
+  ]);
   return {
     db: pool,
     collection: { ...c, table_oid: c.table_oid! },

@@ -19,7 +19,10 @@ export interface WorkerSystem {
 }
 
 /** For a describe block: a fresh database on the shared PostgreSQL and a worker on its own task queue. */
-export function useWorkerSystem(prefix: string, workerOptions: Parameters<typeof startTestWorker>[1] = {}): WorkerSystem {
+export function useWorkerSystem(
+  prefix: string,
+  workerOptions: Parameters<typeof startTestWorker>[1] = {},
+): WorkerSystem {
   const sys = {} as WorkerSystem;
   beforeAll(async () => {
     sys.db = await createTestDatabase(prefix);

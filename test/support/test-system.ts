@@ -18,7 +18,10 @@ export interface TestStack {
 
 export function testStack(): TestStack {
   const file = process.env.SELFHEAL_TEST_STACK;
-  if (!file) throw new Error('SELFHEAL_TEST_STACK is not set: run the tests with `npm test` (jest globalSetup starts the servers)');
+  if (!file)
+    throw new Error(
+      'SELFHEAL_TEST_STACK is not set: run the tests with `npm test` (jest globalSetup starts the servers)',
+    );
   return JSON.parse(readFileSync(file, 'utf8')) as TestStack;
 }
 
@@ -86,7 +89,10 @@ export interface TestWorker {
 }
 
 /** A worker on its own task queue, running the shared workflow bundle against the test database. */
-export async function startTestWorker(pool: Pool, opts: { standbyUrls?: string[]; activityOverrides?: WorkerOptions['activityOverrides'] } = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  pool: Pool,
+  opts: { standbyUrls?: string[]; activityOverrides?: WorkerOptions['activityOverrides'] } = {},
+): Promise<TestWorker> {
   quietRuntime();
   const stack = testStack();
   const taskQueue = uniqueName('tq');
@@ -148,8 +154,15 @@ export async function waitFor<T>(
       lastErr = err;
     }
     if (Date.now() > deadline) {
-      const state = seen ? await seen().then((x) => JSON.stringify(x), (e) => `(${String(e)})`) : '';
-      throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}${state ? `; saw ${state}` : ''}`);
+      const state = seen
+        ? await seen().then(
+            (x) => JSON.stringify(x),
+            (e) => `(${String(e)})`,
+          )
+        : '';
+      throw new Error(
+        `timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}${state ? `; saw ${state}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -13,16 +13,32 @@ import { WORKFLOWS_PATH } from '../../src/worker/workflow-bundle';
  * instead of being retried with backoff, and a renamed activity breaks the build here.
  */
 const ACTIVITY_NAMES = [
-  'guardDatabase', 'prepareAttempt', 'loadConfig', 'sampleIntegrity', 'syncWatchedTables', 'loadStrategyWeights', 'sandboxTest',
-  'findSharedTarget', 'planStrategy', 'executeStrategy', 'verifyStrategy', 'compensateStrategy', 'cleanupStrategy',
-  'loadRollbackTarget', 'loadHoldTarget', 'recordRollback', 'recordOutcome',
+  'guardDatabase',
+  'prepareAttempt',
+  'loadConfig',
+  'sampleIntegrity',
+  'syncWatchedTables',
+  'loadStrategyWeights',
+  'sandboxTest',
+  'findSharedTarget',
+  'planStrategy',
+  'executeStrategy',
+  'verifyStrategy',
+  'compensateStrategy',
+  'cleanupStrategy',
+  'loadRollbackTarget',
+  'loadHoldTarget',
+  'recordRollback',
+  'recordOutcome',
 ] as const satisfies readonly (keyof Activities)[];
 type Unlisted = Exclude<keyof Activities, (typeof ACTIVITY_NAMES)[number]>;
 const everyActivityListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyActivityListed;
 
 export type ActivityName = keyof Activities;
-export type MockActivities = { [K in ActivityName]?: (...args: Parameters<Activities[K]>) => Promise<Awaited<ReturnType<Activities[K]>>> };
+export type MockActivities = {
+  [K in ActivityName]?: (...args: Parameters<Activities[K]>) => Promise<Awaited<ReturnType<Activities[K]>>>;
+};
 /** One call, in the order the workflows made them across all activities. */
 export interface ActivityCall {
   name: ActivityName;
@@ -50,7 +66,8 @@ export function mockActivities(impls: MockActivities): Mocks {
     const impl = impls[name] as ((input: unknown) => Promise<unknown>) | undefined;
     activities[name] = jest.fn(async (input: unknown) => {
       calls.push({ name, input });
-      if (!impl) throw ApplicationFailure.nonRetryable(`activity ${name} was not expected in this test`, 'UnexpectedActivity');
+      if (!impl)
+        throw ApplicationFailure.nonRetryable(`activity ${name} was not expected in this test`, 'UnexpectedActivity');
       running++;
       try {
         return await impl(input);
@@ -62,7 +79,7 @@ export function mockActivities(impls: MockActivities): Mocks {
   const idle = async (): Promise<void> => {
     const deadline = Date.now() + 5_000;
     // Twice in a row, a moment apart: a reply just handed over may schedule the next activity.
-    for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+    for (let quiet = 0; quiet < 2 && Date.now() < deadline;) {
       quiet = running === 0 ? quiet + 1 : 0;
       await new Promise((r) => setTimeout(r, 30));
     }
@@ -72,7 +89,8 @@ export function mockActivities(impls: MockActivities): Mocks {
     calls,
     idle,
     names: () => calls.map((c) => c.name),
-    inputsOf: <K extends ActivityName>(name: K) => calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]),
+    inputsOf: <K extends ActivityName>(name: K) =>
+      calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]),
   };
 }
 
@@ -85,7 +103,10 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
   } catch {
     // Installed already by this process: keep it.
   }
@@ -102,7 +123,9 @@ function workflowCode(): Promise<string> {
     const { workflowBundle } = JSON.parse(readFileSync(stackFile, 'utf8')) as { workflowBundle: string };
     if (existsSync(workflowBundle)) return Promise.resolve(readFileSync(workflowBundle, 'utf8'));
   }
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }).then((b) => b.code);
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }).then(
+    (b) => b.code,
+  );
   return bundle;
 }
 
@@ -144,7 +167,12 @@ export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSki
     // The workflows set these; the test server refuses search attributes it does not know.
     await env.connection.operatorService.addSearchAttributes({
       namespace: 'default',
-      searchAttributes: Object.fromEntries(Object.keys(SEARCH_ATTRIBUTES).map((k) => [k, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      searchAttributes: Object.fromEntries(
+        Object.keys(SEARCH_ATTRIBUTES).map((k) => [
+          k,
+          temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
+      ),
     });
   }, 120_000);
   tearDown(async () => {
@@ -160,7 +188,13 @@ export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSki
       if (!env || !code) throw new Error('the time-skipping environment is not up (beforeAll failed)');
       const e = env;
       const taskQueue = `wf-test-${process.pid}-${++queues}`;
-      const worker = await Worker.create({ connection: e.nativeConnection, namespace: 'default', taskQueue, workflowBundle: { code }, activities: mocks.activities });
+      const worker = await Worker.create({
+        connection: e.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        workflowBundle: { code },
+        activities: mocks.activities,
+      });
       try {
         return await worker.runUntil(() => fn(taskQueue));
       } finally {
@@ -173,15 +207,25 @@ export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSki
 
 /** The test server lacks the visibility list (ListWorkflowExecutions); it has the older list of open ones. */
 async function terminateLeftovers(env: TestWorkflowEnvironment, taskQueue: string): Promise<void> {
-  const open = await env.connection.workflowService.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 1000 });
+  const open = await env.connection.workflowService.listOpenWorkflowExecutions({
+    namespace: 'default',
+    maximumPageSize: 1000,
+  });
   for (const wf of open.executions) {
     if (wf.taskQueue !== taskQueue || !wf.execution?.workflowId) continue;
-    await env.client.workflow.getHandle(wf.execution.workflowId, wf.execution.runId ?? undefined).terminate('left running by its test').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(wf.execution.workflowId, wf.execution.runId ?? undefined)
+      .terminate('left running by its test')
+      .catch(() => undefined);
   }
 }
 
 /** Polls a workflow's query in real time until `ok`; the test server's clock stands still meanwhile. */
-export async function queryWhen<T>(read: () => Promise<T>, ok: (v: T) => boolean, what = 'the workflow state'): Promise<T> {
+export async function queryWhen<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what = 'the workflow state',
+): Promise<T> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const v = await read();

@@ -12,13 +12,29 @@ export interface WorkerChild {
 }
 
 /** Starts a worker process on the task queue and resolves once it polls. */
-export async function startWorkerChild(taskQueue: string, databaseUrl: string, address = testStack().temporalAddress): Promise<WorkerChild> {
+export async function startWorkerChild(
+  taskQueue: string,
+  databaseUrl: string,
+  address = testStack().temporalAddress,
+): Promise<WorkerChild> {
   // The TypeScript loader in this very process (not the tsx CLI, which runs the script in a child of
   // its own): SIGKILL must reach the worker itself, or a killed test leaves the worker running.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'worker-process.ts'), address, taskQueue, databaseUrl, testStack().workflowBundle], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      resolve(__dirname, 'worker-process.ts'),
+      address,
+      taskQueue,
+      databaseUrl,
+      testStack().workflowBundle,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((ok, fail) => {
     const t = setTimeout(() => fail(new Error('worker process not ready after 60 s')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {

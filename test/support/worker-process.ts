@@ -10,7 +10,14 @@ async function main(): Promise<void> {
   const [address, taskQueue, databaseUrl, bundle] = process.argv.slice(2) as [string, string, string, string];
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const pool = createPool(databaseUrl, 5);
-  const { worker } = await createSelfhealWorker({ address, namespace: 'default', taskQueue, pool, workflowBundlePath: bundle, shutdownGraceTime: '1 second' });
+  const { worker } = await createSelfhealWorker({
+    address,
+    namespace: 'default',
+    taskQueue,
+    pool,
+    workflowBundlePath: bundle,
+    shutdownGraceTime: '1 second',
+  });
   const running = worker.run();
   process.stdout.write('READY\n');
   await running;

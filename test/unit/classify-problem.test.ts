@@ -4,20 +4,58 @@ import type { BlockingChain, CollectionStats, IndexStats, MaintenanceJob } from 
 import { integrityOf } from '../../src/sensor/integrity-sample';
 
 function index(oid: number, density: number | null, valid = true): IndexStats {
-  return { oid, name: `ix${oid}`, size_bytes: 4e6, is_btree: true, is_valid: valid, avg_leaf_density: density, leaf_fragmentation: 0, leaf_pages: 500 };
+  return {
+    oid,
+    name: `ix${oid}`,
+    size_bytes: 4e6,
+    is_btree: true,
+    is_valid: valid,
+    avg_leaf_density: density,
+    leaf_fragmentation: 0,
+    leaf_pages: 500,
+  };
 }
 
 function job(over: Partial<MaintenanceJob> = {}): MaintenanceJob {
-  return { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 600, is_autovacuum: true, blocking: 0, ...over };
+  return {
+    pid: 42,
+    job_type: 'autovacuum',
+    phase: 'scanning heap',
+    running_seconds: 600,
+    is_autovacuum: true,
+    blocking: 0,
+    ...over,
+  };
 }
 
-function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: Partial<CollectionStats> = {}): CollectionStats {
+function stats(
+  indexes: IndexStats[],
+  maintenance: MaintenanceJob[] = [],
+  over: Partial<CollectionStats> = {},
+): CollectionStats {
   return {
     collection: 'c',
     table: {
-      oid: 1, name: 't', live_tuples: 100_000, dead_tuples: 0, reloptions: null, reltuples: 100_000, mods_since_analyze: 0,
-      last_analyzed_at: null, xid_age: 1000, freeze_max_age: 200_000_000,
-      analysis: [{ name: 't', reltuples: 100_000, mods_since_analyze: 0, analyzed_age_seconds: 3600, autoanalyze_due: false, stale_for_seconds: null }],
+      oid: 1,
+      name: 't',
+      live_tuples: 100_000,
+      dead_tuples: 0,
+      reloptions: null,
+      reltuples: 100_000,
+      mods_since_analyze: 0,
+      last_analyzed_at: null,
+      xid_age: 1000,
+      freeze_max_age: 200_000_000,
+      analysis: [
+        {
+          name: 't',
+          reltuples: 100_000,
+          mods_since_analyze: 0,
+          analyzed_age_seconds: 3600,
+          autoanalyze_due: false,
+          stale_for_seconds: null,
+        },
+      ],
     },
     indexes,
     maintenance,
@@ -36,8 +74,18 @@ function stats(indexes: IndexStats[], maintenance: MaintenanceJob[] = [], over: 
 
 function chain(over: Partial<BlockingChain> = {}): BlockingChain {
   return {
-    root_pid: 7, root_state: 'idle in transaction', root_user: 'app', root_superuser: false, root_backend_type: 'client backend',
-    root_is_maintenance: false, root_query: 'UPDATE t SET x = 1', root_xact_seconds: 120, blocked: 2, depth: 2, longest_wait_seconds: 30, ...over,
+    root_pid: 7,
+    root_state: 'idle in transaction',
+    root_user: 'app',
+    root_superuser: false,
+    root_backend_type: 'client backend',
+    root_is_maintenance: false,
+    root_query: 'UPDATE t SET x = 1',
+    root_xact_seconds: 120,
+    blocked: 2,
+    depth: 2,
+    longest_wait_seconds: 30,
+    ...over,
   };
 }
 
@@ -92,7 +140,13 @@ describe('classifyProblem', () => {
     const s = integrityOf(stats([index(10, 90)], [], { blocking_chains: [chain({ blocked: 3, depth: 2 })] }), config);
     expect(s.cut_side).toEqual(['locks']);
     expect(s.state).toBe('critical');
-    expect(classifyProblem(s, config)).toEqual({ class: 'BlockingChain', root_pids: [7], idle_in_transaction_roots: [7], blocked_sessions: 3, max_depth: 2 });
+    expect(classifyProblem(s, config)).toEqual({
+      class: 'BlockingChain',
+      root_pids: [7],
+      idle_in_transaction_roots: [7],
+      blocked_sessions: 3,
+      max_depth: 2,
+    });
   });
 
   it('a chain whose root is a vacuum is MaintenanceContention, not BlockingChain', () => {
@@ -106,17 +160,31 @@ describe('classifyProblem', () => {
   });
 
   it('a long statement holding the table is RunawayQuery', () => {
-    const runaway = [{ pid: 9, user_name: 'app', superuser: false, running_seconds: 900.4, query: 'SELECT pg_sleep(1000)' }];
+    const runaway = [
+      { pid: 9, user_name: 'app', superuser: false, running_seconds: 900.4, query: 'SELECT pg_sleep(1000)' },
+    ];
     const s = integrityOf(stats([index(10, 90)], [], { runaway_queries: runaway }), config);
     expect(classifyProblem(s, config)).toEqual({ class: 'RunawayQuery', pids: [9], longest_seconds: 900 });
   });
 
   it('connection slots nearly all taken is ConnectionExhaustion with the top roles; under the stress share it is normal', () => {
     const top = [{ role: 'app', superuser: false, sessions: 90, idle: 80, connection_limit: -1 }];
-    const full = integrityOf(stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 95, top_roles: top } }), config);
+    const full = integrityOf(
+      stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 95, top_roles: top } }),
+      config,
+    );
     expect(full.state).not.toBe('normal');
-    expect(classifyProblem(full, config)).toEqual({ class: 'ConnectionExhaustion', used: 95, usable: 97, usage_pct: 97.9, top_roles: [['app', 90]] });
-    const busy = integrityOf(stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 70, top_roles: top } }), config);
+    expect(classifyProblem(full, config)).toEqual({
+      class: 'ConnectionExhaustion',
+      used: 95,
+      usable: 97,
+      usage_pct: 97.9,
+      top_roles: [['app', 90]],
+    });
+    const busy = integrityOf(
+      stats([index(10, 90)], [], { connections: { max_connections: 100, reserved: 3, used: 70, top_roles: top } }),
+      config,
+    );
     expect(busy.state).toBe('normal');
   });
 
@@ -130,7 +198,12 @@ describe('classifyProblem', () => {
     part.mods_since_analyze = 90_000;
     const s = integrityOf(stale, config);
     expect(s.cut_side).toEqual(['statistics']);
-    expect(classifyProblem(s, config)).toMatchObject({ class: 'StaleStatistics', relations: ['t'], mods_since_analyze: 90_000, reltuples: 100_000 });
+    expect(classifyProblem(s, config)).toMatchObject({
+      class: 'StaleStatistics',
+      relations: ['t'],
+      mods_since_analyze: 90_000,
+      reltuples: 100_000,
+    });
     // Analyzed a minute ago: autovacuum is keeping up, so it is not stale yet.
     part.analyzed_age_seconds = 60;
     expect(integrityOf(stale, config).state).toBe('normal');
@@ -140,8 +213,22 @@ describe('classifyProblem', () => {
     expect(integrityOf(stale, config).state).toBe('normal');
     // Partitions are judged one by one: a busy leaf analyzed a minute ago is fine beside a quiet old one.
     stale.table.analysis = [
-      { name: 'p0', reltuples: 5000, mods_since_analyze: 40_000, analyzed_age_seconds: 60, autoanalyze_due: false, stale_for_seconds: null },
-      { name: 'p1', reltuples: 5000, mods_since_analyze: 0, analyzed_age_seconds: 86_400, autoanalyze_due: false, stale_for_seconds: null },
+      {
+        name: 'p0',
+        reltuples: 5000,
+        mods_since_analyze: 40_000,
+        analyzed_age_seconds: 60,
+        autoanalyze_due: false,
+        stale_for_seconds: null,
+      },
+      {
+        name: 'p1',
+        reltuples: 5000,
+        mods_since_analyze: 0,
+        analyzed_age_seconds: 86_400,
+        autoanalyze_due: false,
+        stale_for_seconds: null,
+      },
     ];
     expect(integrityOf(stale, config).state).toBe('normal');
 
@@ -152,17 +239,33 @@ describe('classifyProblem', () => {
     expect(integrityOf(stale, config).state).toBe('normal');
     // Still stale after stale_statistics_min_age_seconds: autovacuum had its chance.
     hot.stale_for_seconds = config.stale_statistics_min_age_seconds + 1;
-    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({ class: 'StaleStatistics', relations: ['p0'] });
+    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({
+      class: 'StaleStatistics',
+      relations: ['p0'],
+    });
     // Autoanalyze off (or its threshold above the changes): stale from the first sample.
     Object.assign(hot, { analyzed_age_seconds: 60, autoanalyze_due: false, stale_for_seconds: 0 });
-    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({ class: 'StaleStatistics', relations: ['p0'] });
+    expect(classifyProblem(integrityOf(stale, config), config)).toMatchObject({
+      class: 'StaleStatistics',
+      relations: ['p0'],
+    });
   });
 
   it('long-running maintenance that blocks sessions is MaintenanceContention with its job types and queue depth', () => {
-    const s = integrityOf(stats([index(10, 90)], [job({ blocking: 3 }), job({ pid: 43, job_type: 'analyze', is_autovacuum: false, running_seconds: 900 })]), config);
+    const s = integrityOf(
+      stats(
+        [index(10, 90)],
+        [job({ blocking: 3 }), job({ pid: 43, job_type: 'analyze', is_autovacuum: false, running_seconds: 900 })],
+      ),
+      config,
+    );
     expect(s.state).toBe('critical');
     expect(s.witness_edges.every((e) => e.kind === 'dependency')).toBe(true);
-    expect(classifyProblem(s, config)).toEqual({ class: 'MaintenanceContention', job_types: ['analyze', 'autovacuum'], queue_depth: 3 });
+    expect(classifyProblem(s, config)).toEqual({
+      class: 'MaintenanceContention',
+      job_types: ['analyze', 'autovacuum'],
+      queue_depth: 3,
+    });
   });
 
   it('a short autovacuum that blocks nobody is not contention', () => {
@@ -171,24 +274,56 @@ describe('classifyProblem', () => {
     expect(classifyProblem(s, config).class).toBe('Unknown');
   });
 
-  const part = (value: number, reltuples: number, ops_per_s: number) => ({ oid: 100 + value, name: `p${value}`, value, reltuples, live_tuples: reltuples, ops: 0, ops_per_s });
+  const part = (value: number, reltuples: number, ops_per_s: number) => ({
+    oid: 100 + value,
+    name: `p${value}`,
+    value,
+    reltuples,
+    live_tuples: reltuples,
+    ops: 0,
+    ops_per_s,
+  });
   const partitioned = (parts: ReturnType<typeof part>[]) =>
-    stats([index(10, 90)], [], { partitioning: { key: 'partition_id', centroids_table: 'c', archive_table: null, partitions: parts, window_ms: 2000 } });
+    stats([index(10, 90)], [], {
+      partitioning: {
+        key: 'partition_id',
+        centroids_table: 'c',
+        archive_table: null,
+        partitions: parts,
+        window_ms: 2000,
+      },
+    });
 
   it('one partition taking most of the load is HotspotCongestion (postgres-notes: share 0.93, 3.7× the mean)', () => {
-    const s = integrityOf(partitioned([part(0, 5000, 930), part(1, 5000, 30), part(2, 5000, 20), part(3, 5000, 20)]), config);
+    const s = integrityOf(
+      partitioned([part(0, 5000, 930), part(1, 5000, 30), part(2, 5000, 20), part(3, 5000, 20)]),
+      config,
+    );
     expect(s.state).not.toBe('normal');
     expect(s.witness_edges.some((e) => e.kind === 'partition_link')).toBe(true);
-    expect(classifyProblem(s, config)).toEqual({ class: 'HotspotCongestion', partition_ids: [0], partition_names: ['p0'], load_ratio: 3.7 });
+    expect(classifyProblem(s, config)).toEqual({
+      class: 'HotspotCongestion',
+      partition_ids: [0],
+      partition_names: ['p0'],
+      load_ratio: 3.7,
+    });
   });
 
   it('an evenly loaded, evenly sized partitioned collection is normal; an idle one is not hot', () => {
-    expect(integrityOf(partitioned([part(0, 5000, 100), part(1, 5000, 90), part(2, 5000, 110), part(3, 5000, 100)]), config).state).toBe('normal');
-    expect(integrityOf(partitioned([part(0, 5000, 5), part(1, 5000, 0), part(2, 5000, 0), part(3, 5000, 0)]), config).state).toBe('normal');
+    expect(
+      integrityOf(partitioned([part(0, 5000, 100), part(1, 5000, 90), part(2, 5000, 110), part(3, 5000, 100)]), config)
+        .state,
+    ).toBe('normal');
+    expect(
+      integrityOf(partitioned([part(0, 5000, 5), part(1, 5000, 0), part(2, 5000, 0), part(3, 5000, 0)]), config).state,
+    ).toBe('normal');
   });
 
   it('one centroid list far larger than the others is CentroidSkew with its skew factor (postgres-notes: ratio 3.09)', () => {
-    const s = integrityOf(partitioned([part(0, 230_000, 0), part(1, 25_000, 0), part(2, 25_000, 0), part(3, 17_500, 0)]), config);
+    const s = integrityOf(
+      partitioned([part(0, 230_000, 0), part(1, 25_000, 0), part(2, 25_000, 0), part(3, 17_500, 0)]),
+      config,
+    );
     expect(s.state).not.toBe('normal');
     expect(classifyProblem(s, config)).toMatchObject({ class: 'CentroidSkew', centroid_ids: [0], skew_factor: 3.1 });
   });
@@ -197,15 +332,33 @@ describe('classifyProblem', () => {
     const s = integrityOf(
       stats([index(10, 90)], [], {
         replicas: [
-          { pid: 70, application_name: 'standby_a', slot_name: null, state: 'streaming', replay_gap_bytes: 28 * 1024 * 1024 * 2, replay_lag_seconds: 0.355 },
-          { pid: 71, application_name: 'standby_b', slot_name: null, state: 'streaming', replay_gap_bytes: 0, replay_lag_seconds: null },
+          {
+            pid: 70,
+            application_name: 'standby_a',
+            slot_name: null,
+            state: 'streaming',
+            replay_gap_bytes: 28 * 1024 * 1024 * 2,
+            replay_lag_seconds: 0.355,
+          },
+          {
+            pid: 71,
+            application_name: 'standby_b',
+            slot_name: null,
+            state: 'streaming',
+            replay_gap_bytes: 0,
+            replay_lag_seconds: null,
+          },
         ],
       }),
       config,
     );
     expect(s.cut_side).toEqual(['replica:70']);
     expect(classifyProblem(s, config)).toEqual({
-      class: 'ReplicationLag', replica_ids: [70], replica_names: ['standby_a'], lag_seconds: 0.355, lag_bytes: 56 * 1024 * 1024,
+      class: 'ReplicationLag',
+      replica_ids: [70],
+      replica_names: ['standby_a'],
+      lag_seconds: 0.355,
+      lag_bytes: 56 * 1024 * 1024,
     });
   });
 });

@@ -20,7 +20,14 @@ describe('docker-compose.yml', () => {
   const s = doc.services;
 
   it('has Temporal with PostgreSQL persistence, its UI, the monitored PostgreSQL and the worker', () => {
-    expect(Object.keys(s).sort()).toEqual(['database', 'temporal', 'temporal-db', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(Object.keys(s).sort()).toEqual([
+      'database',
+      'temporal',
+      'temporal-db',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     expect(s.temporal!.image).toBe('temporalio/auto-setup:1.29.1');
     expect(s.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
     expect(s['temporal-db']!.image).toMatch(/^postgres:/);
@@ -52,7 +59,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('depends only on services it defines, and builds the worker from a Dockerfile that runs the production worker', () => {
-    for (const svc of Object.values(s)) for (const dep of Object.keys(svc.depends_on ?? {})) expect(Object.keys(s)).toContain(dep);
+    for (const svc of Object.values(s))
+      for (const dep of Object.keys(svc.depends_on ?? {})) expect(Object.keys(s)).toContain(dep);
     const build = s.worker!.build!;
     const dockerfile = readFileSync(resolve(ROOT, build.context, build.dockerfile), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20/m);

@@ -53,7 +53,10 @@ describe('the layout', () => {
     expect(cycles).toEqual([]);
     // The pure core depends on no adapter.
     for (const core of ['src/domain', 'src/graph', 'src/sensor', 'src/classifier', 'src/guardian']) {
-      expect([core, [...(edges.get(core) ?? [])].filter((d) => !['src/domain', 'src/graph', 'src/sensor'].includes(d))]).toEqual([core, []]);
+      expect([
+        core,
+        [...(edges.get(core) ?? [])].filter((d) => !['src/domain', 'src/graph', 'src/sensor'].includes(d)),
+      ]).toEqual([core, []]);
     }
   });
 });

@@ -1,5 +1,13 @@
 import { parseHealingConfig } from '../../src/domain/healing-config';
-import { attemptsInWindow, cooldownUntil, deferralBackoffUntil, deferralStreak, healingGate, ineffectiveStreak, type AttemptRecord } from '../../src/guardian/healing-gate';
+import {
+  attemptsInWindow,
+  cooldownUntil,
+  deferralBackoffUntil,
+  deferralStreak,
+  healingGate,
+  ineffectiveStreak,
+  type AttemptRecord,
+} from '../../src/guardian/healing-gate';
 import { nextIntegrityState } from '../../src/guardian/hysteresis';
 
 const T = { stress_ratio: 0.9, critical_ratio: 0.6 };
@@ -28,20 +36,43 @@ describe('integrity state hysteresis', () => {
 });
 
 describe('healing gate (seed should_auto_heal across attempts)', () => {
-  const config = parseHealingConfig({ min_healing_interval: 300, max_attempts_per_window: 2, attempt_window: 3600, ineffective_after: 2 });
-  const at = (startS: number, endS: number | null, outcome: string | null = 'Completed', raised: boolean | null = true): AttemptRecord => ({
-    workflow_id: 'w', run_id: `r${startS}`, trigger: 't', started_at_ms: startS * 1000, finished_at_ms: endS === null ? null : endS * 1000, outcome, raised_lambda: raised,
+  const config = parseHealingConfig({
+    min_healing_interval: 300,
+    max_attempts_per_window: 2,
+    attempt_window: 3600,
+    ineffective_after: 2,
+  });
+  const at = (
+    startS: number,
+    endS: number | null,
+    outcome: string | null = 'Completed',
+    raised: boolean | null = true,
+  ): AttemptRecord => ({
+    workflow_id: 'w',
+    run_id: `r${startS}`,
+    trigger: 't',
+    started_at_ms: startS * 1000,
+    finished_at_ms: endS === null ? null : endS * 1000,
+    outcome,
+    raised_lambda: raised,
   });
 
   it('defers inside the cooldown after an attempt that acted, and says until when', () => {
     const s = { attempts: [at(0, 10)], needs_person: null };
     expect(cooldownUntil(s, config)).toBe(310_000);
-    expect(healingGate(s, 100_000, config, true)).toEqual({ ok: false, reason: expect.stringMatching(/cooling down/), until_ms: 310_000 });
+    expect(healingGate(s, 100_000, config, true)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/cooling down/),
+      until_ms: 310_000,
+    });
     expect(healingGate(s, 310_000, config, true)).toEqual({ ok: true });
   });
 
   it('deferred, no-strategy and dry-run attempts start no cooldown and do not fill the window', () => {
-    const s = { attempts: [at(0, 1, 'Deferred', null), at(2, 3, 'DryRun', null), at(4, 5, 'NoStrategy', null)], needs_person: null };
+    const s = {
+      attempts: [at(0, 1, 'Deferred', null), at(2, 3, 'DryRun', null), at(4, 5, 'NoStrategy', null)],
+      needs_person: null,
+    };
     expect(cooldownUntil(s, config)).toBeNull();
     expect(attemptsInWindow(s, 10_000, config)).toEqual([]);
     expect(healingGate(s, 10_000, config, true)).toEqual({ ok: true });
@@ -49,14 +80,30 @@ describe('healing gate (seed should_auto_heal across attempts)', () => {
 
   it('backs off after attempts that could not act: check_interval, doubling, capped; a manual trigger goes at once', () => {
     const cfg = parseHealingConfig({ check_interval: 10, min_healing_interval: 60 });
-    const deferred = (n: number) => ({ attempts: Array.from({ length: n }, (_, i) => at(i * 2, i * 2 + 1, 'Deferred', null)), needs_person: null });
+    const deferred = (n: number) => ({
+      attempts: Array.from({ length: n }, (_, i) => at(i * 2, i * 2 + 1, 'Deferred', null)),
+      needs_person: null,
+    });
     // The nth deferral in a row ends at 2n − 1 s; the next automatic attempt waits 10, 20, 40, then 60 s (the cap).
-    expect([1, 2, 3, 4, 5].map((n) => deferralBackoffUntil(deferred(n), cfg))).toEqual([11_000, 23_000, 45_000, 67_000, 69_000]);
-    expect(healingGate(deferred(2), 22_000, cfg, false)).toEqual({ ok: false, reason: expect.stringMatching(/last 2 attempts could not act/), until_ms: 23_000 });
+    expect([1, 2, 3, 4, 5].map((n) => deferralBackoffUntil(deferred(n), cfg))).toEqual([
+      11_000, 23_000, 45_000, 67_000, 69_000,
+    ]);
+    expect(healingGate(deferred(2), 22_000, cfg, false)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/last 2 attempts could not act/),
+      until_ms: 23_000,
+    });
     expect(healingGate(deferred(2), 23_000, cfg, false)).toEqual({ ok: true });
     expect(healingGate(deferred(2), 12_000, cfg, true)).toEqual({ ok: true });
     // An attempt that acted ends the streak; a dry run does not break it.
-    expect(deferralStreak([at(0, 1, 'Deferred', null), at(2, 3, 'Completed'), at(4, 5, 'NoStrategy', null), at(6, 7, 'DryRun', null)])).toBe(1);
+    expect(
+      deferralStreak([
+        at(0, 1, 'Deferred', null),
+        at(2, 3, 'Completed'),
+        at(4, 5, 'NoStrategy', null),
+        at(6, 7, 'DryRun', null),
+      ]),
+    ).toBe(1);
     expect(deferralBackoffUntil({ attempts: [at(0, 1, 'Completed')], needs_person: null }, cfg)).toBeNull();
   });
 
@@ -74,7 +121,14 @@ describe('healing gate (seed should_auto_heal across attempts)', () => {
   });
 
   it('counts consecutive finished attempts that did not raise λ, skipping those that say nothing', () => {
-    expect(ineffectiveStreak([at(0, 1, 'Completed', true), at(2, 3, 'Completed', false), at(4, 5, 'Deferred', null), at(6, 7, 'Completed', false)])).toBe(2);
+    expect(
+      ineffectiveStreak([
+        at(0, 1, 'Completed', true),
+        at(2, 3, 'Completed', false),
+        at(4, 5, 'Deferred', null),
+        at(6, 7, 'Completed', false),
+      ]),
+    ).toBe(2);
     expect(ineffectiveStreak([at(0, 1, 'Completed', false), at(2, 3, 'Completed', true)])).toBe(0);
   });
 });

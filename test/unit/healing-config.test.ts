@@ -30,13 +30,19 @@ describe('HealingConfig', () => {
       expect(r.success).toBe(false);
       const issues = r.success ? [] : r.error.issues;
       expect(issues.map((i) => i.path)).toEqual([['require_approval_strategies', 1]]);
-      expect(issues[0]!.message).toMatch(new RegExp(`^no strategy "${bad.replace(/[-;]/g, '\\$&')}" \\(known: rebalance_partitions, rebuild_centroids, compact_indexes, .*, scale_replicas\\)$`));
+      expect(issues[0]!.message).toMatch(
+        new RegExp(
+          `^no strategy "${bad.replace(/[-;]/g, '\\$&')}" \\(known: rebalance_partitions, rebuild_centroids, compact_indexes, .*, scale_replicas\\)$`,
+        ),
+      );
     }
     // Every known name is accepted.
-    expect(parseHealingConfig({ require_approval_strategies: [...STRATEGY_NAMES] }).require_approval_strategies).toEqual([...STRATEGY_NAMES]);
+    expect(
+      parseHealingConfig({ require_approval_strategies: [...STRATEGY_NAMES] }).require_approval_strategies,
+    ).toEqual([...STRATEGY_NAMES]);
   });
 
-  it('the pure name list is exactly the registry\'s, in its order', () => {
+  it("the pure name list is exactly the registry's, in its order", () => {
     expect(STRATEGIES.map((s) => s.name)).toEqual([...STRATEGY_NAMES]);
   });
 
@@ -53,11 +59,15 @@ describe('stored configuration from a newer selfheal', () => {
     const stored = { ...healingConfigSchema.parse({}), knob_from_the_future: 3 };
     expect(storedHealingConfigSchema.parse(stored)).toEqual(healingConfigSchema.parse({}));
     expect(() => healingConfigSchema.parse(stored)).toThrow(/knob_from_the_future/);
-    expect(() => storedHealingConfigSchema.parse({ stress_ratio: 0.5, critical_ratio: 0.7 })).toThrow(/critical_ratio must not exceed/);
+    expect(() => storedHealingConfigSchema.parse({ stress_ratio: 0.5, critical_ratio: 0.7 })).toThrow(
+      /critical_ratio must not exceed/,
+    );
   });
 
   it('drops strategy names it does not know (stored before names were checked, or by a newer selfheal) rather than failing', () => {
-    const stored = { require_approval_strategies: ['drop_database; --', 'compact_indexes', 'strategy_from_the_future'] };
+    const stored = {
+      require_approval_strategies: ['drop_database; --', 'compact_indexes', 'strategy_from_the_future'],
+    };
     expect(storedHealingConfigSchema.parse(stored).require_approval_strategies).toEqual(['compact_indexes']);
     expect(() => healingConfigSchema.parse(stored)).toThrow(/no strategy \\"drop_database; --\\"/);
   });

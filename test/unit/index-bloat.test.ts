@@ -1,10 +1,24 @@
 import {
-  chooseConfirmations, estimateLeafDensity, fragmentedBelowDensity, leafTupleBytes, needsConfirmation, readingStillHolds,
-  type BtreeEstimateInputs, type IndexChangeMarker,
+  chooseConfirmations,
+  estimateLeafDensity,
+  fragmentedBelowDensity,
+  leafTupleBytes,
+  needsConfirmation,
+  readingStillHolds,
+  type BtreeEstimateInputs,
+  type IndexChangeMarker,
 } from '../../src/sensor/index-bloat';
 
 /** A bigint primary key of 200k rows as a fresh build leaves it (pgstatindex: 549 pages, density 90.06). */
-const freshBigint: BtreeEstimateInputs = { relpages: 549, reltuples: 200_000, block_size: 8192, maxalign: 8, data_width: 8, has_nulls: false, complete: true };
+const freshBigint: BtreeEstimateInputs = {
+  relpages: 549,
+  reltuples: 200_000,
+  block_size: 8192,
+  maxalign: 8,
+  data_width: 8,
+  has_nulls: false,
+  complete: true,
+};
 
 describe('btree bloat estimate from the statistics', () => {
   it('a leaf tuple is its line pointer, the MAXALIGNed header (with a null bitmap when a column has nulls) and the MAXALIGNed data', () => {
@@ -43,7 +57,13 @@ describe('btree bloat estimate from the statistics', () => {
 });
 
 describe('a stored pgstatindex reading', () => {
-  const then: IndexChangeMarker = { table_oid: 10, relfilenode: 20, table_vacuums: 3, table_writes: 50_000, index_tuples: 40_000 };
+  const then: IndexChangeMarker = {
+    table_oid: 10,
+    relfilenode: 20,
+    table_vacuums: 3,
+    table_writes: 50_000,
+    index_tuples: 40_000,
+  };
 
   it('holds while the index keeps its file, its table is not vacuumed and few rows are written', () => {
     expect(readingStillHolds(then, then)).toBe(true);
@@ -70,7 +90,10 @@ describe('confirmations within the byte budget', () => {
   const c = (oid: number, mib: number, est: number | null) => ({ oid, size_bytes: mib * MiB, estimated_density: est });
 
   it('reads the worst estimate first, then those it cannot judge, each only if it still fits', () => {
-    const { chosen, deferred } = chooseConfirmations([c(1, 100, 50), c(2, 200, 20), c(3, 30, null), c(4, 10, 40)], 250 * MiB);
+    const { chosen, deferred } = chooseConfirmations(
+      [c(1, 100, 50), c(2, 200, 20), c(3, 30, null), c(4, 10, 40)],
+      250 * MiB,
+    );
     expect(chosen.map((x) => x.oid)).toEqual([2, 4, 3]);
     expect(deferred.map((x) => x.oid)).toEqual([1]);
     expect(chosen.reduce((n, x) => n + x.size_bytes, 0)).toBeLessThanOrEqual(250 * MiB);

@@ -62,7 +62,11 @@ describe('globalMinCut (Stoer–Wagner)', () => {
   it('names the weak link: a star whose one spoke lost health is cut there', () => {
     const g: SystemGraph = {
       nodes: ['hub', 'x', 'y', 'z'].map((id) => ({ id, kind: 'table' as const, label: id })),
-      edges: [edge('hub', 'x', 'access', 1, 1), edge('hub', 'y', 'index_link', 1, 0.2), edge('hub', 'z', 'access', 1, 1)],
+      edges: [
+        edge('hub', 'x', 'access', 1, 1),
+        edge('hub', 'y', 'index_link', 1, 0.2),
+        edge('hub', 'z', 'access', 1, 1),
+      ],
     };
     const cut = globalMinCut(g);
     expect(cut.value).toBeCloseTo(0.2);
@@ -71,6 +75,14 @@ describe('globalMinCut (Stoer–Wagner)', () => {
   });
 
   it('refuses an edge to a node that is not in the graph', () => {
-    expect(() => globalMinCut({ nodes: [{ id: 'a', kind: 'table', label: 'a' }, { id: 'b', kind: 'table', label: 'b' }], edges: [edge('a', 'q', 'access', 1, 1)] })).toThrow(/not in the graph/);
+    expect(() =>
+      globalMinCut({
+        nodes: [
+          { id: 'a', kind: 'table', label: 'a' },
+          { id: 'b', kind: 'table', label: 'b' },
+        ],
+        edges: [edge('a', 'q', 'access', 1, 1)],
+      }),
+    ).toThrow(/not in the graph/);
   });
 });

@@ -15,7 +15,12 @@ function tableRows(first: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -30,17 +35,20 @@ describe('README tables match the strategy registry', () => {
     expect(strategies.map((r) => names(r[0]!)[0]).sort()).toEqual(STRATEGIES.map((s) => s.name).sort());
   });
 
-  it.each(STRATEGIES.map((s) => [s.name, s] as const))('%s: impact, reversibility, approval default and strongest sandbox level', (name, s) => {
-    const row = strategies.find((r) => names(r[0]!)[0] === name)!;
-    const [, impact, reversible, approval, sandbox] = row;
-    expect(Number(impact)).toBe(s.impact);
-    expect(reversible!.startsWith(s.reversible ? 'yes' : 'no')).toBe(true);
-    expect(approval!.replace(/\*/g, '').startsWith(s.requires_approval ? 'yes' : 'no')).toBe(true);
-    const strongest = SANDBOX_LEVELS.find((l) => s.sandbox_levels.includes(l))!;
-    expect(sandbox!.split(' ')[0]).toBe(strongest.replace('_', '-'));
-    // A temporary strategy's change is restored by its hold: the table says so, and only for those.
-    expect(reversible!.includes('temporary')).toBe(s.temporary === true);
-  });
+  it.each(STRATEGIES.map((s) => [s.name, s] as const))(
+    '%s: impact, reversibility, approval default and strongest sandbox level',
+    (name, s) => {
+      const row = strategies.find((r) => names(r[0]!)[0] === name)!;
+      const [, impact, reversible, approval, sandbox] = row;
+      expect(Number(impact)).toBe(s.impact);
+      expect(reversible!.startsWith(s.reversible ? 'yes' : 'no')).toBe(true);
+      expect(approval!.replace(/\*/g, '').startsWith(s.requires_approval ? 'yes' : 'no')).toBe(true);
+      const strongest = SANDBOX_LEVELS.find((l) => s.sandbox_levels.includes(l))!;
+      expect(sandbox!.split(' ')[0]).toBe(strongest.replace('_', '-'));
+      // A temporary strategy's change is restored by its hold: the table says so, and only for those.
+      expect(reversible!.includes('temporary')).toBe(s.temporary === true);
+    },
+  );
 
   it('lists every class once, each with the strategies that handle it in the order selection considers them (first choice first)', () => {
     const classes = tableRows('class');

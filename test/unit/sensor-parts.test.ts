@@ -12,22 +12,72 @@ function healthy(): CollectionStats {
   return {
     collection: 'c',
     table: {
-      oid: 1, name: 't', live_tuples: 1e5, dead_tuples: 0, reloptions: null, reltuples: 1e5, mods_since_analyze: 0, last_analyzed_at: null,
-      xid_age: 1000, freeze_max_age: 2e8,
-      analysis: [{ name: 't', reltuples: 1e5, mods_since_analyze: 0, analyzed_age_seconds: 60, autoanalyze_due: false, stale_for_seconds: 0 }],
+      oid: 1,
+      name: 't',
+      live_tuples: 1e5,
+      dead_tuples: 0,
+      reloptions: null,
+      reltuples: 1e5,
+      mods_since_analyze: 0,
+      last_analyzed_at: null,
+      xid_age: 1000,
+      freeze_max_age: 2e8,
+      analysis: [
+        {
+          name: 't',
+          reltuples: 1e5,
+          mods_since_analyze: 0,
+          analyzed_age_seconds: 60,
+          autoanalyze_due: false,
+          stale_for_seconds: 0,
+        },
+      ],
     },
-    indexes: [{ oid: 10, name: 'ix', size_bytes: 4e6, is_btree: true, is_valid: true, avg_leaf_density: 90, leaf_fragmentation: 0, leaf_pages: 500 }],
-    maintenance: [{ pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 5, is_autovacuum: true, blocking: 0 }],
+    indexes: [
+      {
+        oid: 10,
+        name: 'ix',
+        size_bytes: 4e6,
+        is_btree: true,
+        is_valid: true,
+        avg_leaf_density: 90,
+        leaf_fragmentation: 0,
+        leaf_pages: 500,
+      },
+    ],
+    maintenance: [
+      { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 5, is_autovacuum: true, blocking: 0 },
+    ],
     blocking_chains: [],
     runaway_queries: [],
     connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
     partitioning: {
-      key: 'partition_id', centroids_table: null, archive_table: null, window_ms: 2000,
-      partitions: [0, 1, 2].map((k) => ({ oid: 20 + k, name: `p${k}`, value: k, reltuples: 1000, live_tuples: 1000, ops: 0, ops_per_s: 50 })),
+      key: 'partition_id',
+      centroids_table: null,
+      archive_table: null,
+      window_ms: 2000,
+      partitions: [0, 1, 2].map((k) => ({
+        oid: 20 + k,
+        name: `p${k}`,
+        value: k,
+        reltuples: 1000,
+        live_tuples: 1000,
+        ops: 0,
+        ops_per_s: 50,
+      })),
     },
     memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 << 20, consumers: [] },
     slots: [{ slot_name: 's', slot_type: 'physical', active: true, retained_bytes: 1000, wal_status: 'reserved' }],
-    replicas: [{ pid: 77, application_name: 'r1', slot_name: 's', state: 'streaming', replay_gap_bytes: 0, replay_lag_seconds: 0 }],
+    replicas: [
+      {
+        pid: 77,
+        application_name: 'r1',
+        slot_name: 's',
+        state: 'streaming',
+        replay_gap_bytes: 0,
+        replay_lag_seconds: 0,
+      },
+    ],
     sampled_at: '2026-01-01T00:00:00Z',
     sample_cost_ms: 1,
   };
@@ -51,25 +101,28 @@ describe('the sensor part registry', () => {
     expect(faultScope('Unknown')).toBe('collection');
   });
 
-  it.each(SENSOR_PARTS.map((p) => [p.name, p] as const))('%s weighs only the settings it declares, and only links its own nodes', (_name, part) => {
-    const declared = new Set<string>(part.thresholds);
-    const touched: string[] = [];
-    const settings = new Proxy(DEFAULT_HEALING_CONFIG, {
-      get(target, key) {
-        if (typeof key === 'string') touched.push(key);
-        return target[key as keyof HealingConfig];
-      },
-    });
-    const g: GraphDraft = { table: tableNode(1), nodes: [], edges: [] };
-    part.contribute(g, healthy(), settings);
-    expect(touched.filter((k) => !declared.has(k))).toEqual([]);
-    expect(g.nodes.length).toBeGreaterThan(0);
-    // Every link runs between the part's own nodes and the shared ones (clients, the table, maintenance for indexes).
-    const own = new Set([...g.nodes.map((n) => n.id), WORKLOAD, tableNode(1), 'maintenance']);
-    for (const e of g.edges) expect([own.has(e.source), own.has(e.target)]).toEqual([true, true]);
-    // Healthy measures, healthy part.
-    expect(g.nodes.every((n) => (n.health ?? 1) >= 0.98)).toBe(true);
-  });
+  it.each(SENSOR_PARTS.map((p) => [p.name, p] as const))(
+    '%s weighs only the settings it declares, and only links its own nodes',
+    (_name, part) => {
+      const declared = new Set<string>(part.thresholds);
+      const touched: string[] = [];
+      const settings = new Proxy(DEFAULT_HEALING_CONFIG, {
+        get(target, key) {
+          if (typeof key === 'string') touched.push(key);
+          return target[key as keyof HealingConfig];
+        },
+      });
+      const g: GraphDraft = { table: tableNode(1), nodes: [], edges: [] };
+      part.contribute(g, healthy(), settings);
+      expect(touched.filter((k) => !declared.has(k))).toEqual([]);
+      expect(g.nodes.length).toBeGreaterThan(0);
+      // Every link runs between the part's own nodes and the shared ones (clients, the table, maintenance for indexes).
+      const own = new Set([...g.nodes.map((n) => n.id), WORKLOAD, tableNode(1), 'maintenance']);
+      for (const e of g.edges) expect([own.has(e.source), own.has(e.target)]).toEqual([true, true]);
+      // Healthy measures, healthy part.
+      expect(g.nodes.every((n) => (n.health ?? 1) >= 0.98)).toBe(true);
+    },
+  );
 
   it('a collection healthy in every part is at its baseline and names no problem', () => {
     const s = integrityOf(healthy(), DEFAULT_HEALING_CONFIG);
@@ -96,8 +149,14 @@ describe('the sensor part registry', () => {
     // Attempts in flight replay their recorded samples through today's classifier.
     const { replicas: _r, slots: _s, memory: _m, ...old } = healthy();
     const bloated = { ...old, indexes: [{ ...old.indexes[0]!, avg_leaf_density: 15 }] } as unknown as CollectionStats;
-    const graph = integrityOf({ ...bloated, replicas: [], slots: [], memory: healthy().memory }, DEFAULT_HEALING_CONFIG);
+    const graph = integrityOf(
+      { ...bloated, replicas: [], slots: [], memory: healthy().memory },
+      DEFAULT_HEALING_CONFIG,
+    );
     const recorded = { ...graph, stats: bloated };
-    expect(classifyProblem(recorded, DEFAULT_HEALING_CONFIG)).toMatchObject({ class: 'IndexFragmentation', index_ids: [10] });
+    expect(classifyProblem(recorded, DEFAULT_HEALING_CONFIG)).toMatchObject({
+      class: 'IndexFragmentation',
+      index_ids: [10],
+    });
   });
 });

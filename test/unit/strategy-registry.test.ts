@@ -1,12 +1,20 @@
 import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
-import { approvalReasons, needsApproval, selectStrategy, STRATEGIES, strategyByName } from '../../src/strategies/registry';
+import {
+  approvalReasons,
+  needsApproval,
+  selectStrategy,
+  STRATEGIES,
+  strategyByName,
+} from '../../src/strategies/registry';
 import { computeWeights } from '../../src/strategies/weights';
 import { strategyImplementation } from '../../activities/strategies';
 
 describe('strategy registry', () => {
   it('selects the strategy that handles the class within the impact cap', () => {
     expect(selectStrategy('IndexFragmentation', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('compact_indexes');
-    expect(selectStrategy('MaintenanceContention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe('pause_maintenance');
+    expect(selectStrategy('MaintenanceContention', DEFAULT_HEALING_CONFIG, {}).strategy?.name).toBe(
+      'pause_maintenance',
+    );
   });
 
   it('a strategy above max_auto_heal_impact is chosen only when none is within it, and then waits for a person', () => {
@@ -14,15 +22,23 @@ describe('strategy registry', () => {
     expect(sel.strategy?.name).toBe('compact_indexes');
     expect(sel.above_impact_cap).toBe(true);
     expect(sel.considered[0]).toMatchObject({ name: 'compact_indexes', eligible: false });
-    expect(sel.considered[0]!.reason).toMatch(/impact 0.5 above max_auto_heal_impact 0.4: only with a person's approval/);
+    expect(sel.considered[0]!.reason).toMatch(
+      /impact 0.5 above max_auto_heal_impact 0.4: only with a person's approval/,
+    );
     const config = parseHealingConfig({ max_auto_heal_impact: 0.4 });
     expect(needsApproval(sel.strategy!, 'IndexFragmentation', config)).toBe(true);
-    expect(approvalReasons(sel.strategy!, 'IndexFragmentation', config)).toEqual(['impact 0.5 is above max_auto_heal_impact 0.4']);
+    expect(approvalReasons(sel.strategy!, 'IndexFragmentation', config)).toEqual([
+      'impact 0.5 is above max_auto_heal_impact 0.4',
+    ]);
     // Within the cap one is: it is chosen, and the one above the cap is not.
     const hot = selectStrategy('HotspotCongestion', { max_auto_heal_impact: 0.35 }, {});
     expect(hot).toMatchObject({ strategy: { name: 'rebalance_partitions' }, above_impact_cap: false });
     // Above the cap, the learned weights still choose among the strategies over it.
-    const low = selectStrategy('HotspotCongestion', { max_auto_heal_impact: 0.1 }, { rebalance_partitions: 0.2, throttle_ingestion: 0.9, drain_hot_partition: 0.1, scale_replicas: 0.1 });
+    const low = selectStrategy(
+      'HotspotCongestion',
+      { max_auto_heal_impact: 0.1 },
+      { rebalance_partitions: 0.2, throttle_ingestion: 0.9, drain_hot_partition: 0.1, scale_replicas: 0.1 },
+    );
     expect(low).toMatchObject({ strategy: { name: 'throttle_ingestion' }, above_impact_cap: true });
   });
 
@@ -33,8 +49,12 @@ describe('strategy registry', () => {
   it('needs approval by strategy name or by problem class', () => {
     const s = strategyByName('compact_indexes')!;
     expect(needsApproval(s, 'IndexFragmentation', DEFAULT_HEALING_CONFIG)).toBe(false);
-    expect(needsApproval(s, 'IndexFragmentation', parseHealingConfig({ require_approval_strategies: ['compact_indexes'] }))).toBe(true);
-    expect(needsApproval(s, 'IndexFragmentation', parseHealingConfig({ require_approval: ['IndexFragmentation'] }))).toBe(true);
+    expect(
+      needsApproval(s, 'IndexFragmentation', parseHealingConfig({ require_approval_strategies: ['compact_indexes'] })),
+    ).toBe(true);
+    expect(
+      needsApproval(s, 'IndexFragmentation', parseHealingConfig({ require_approval: ['IndexFragmentation'] })),
+    ).toBe(true);
   });
 
   it('the irreversible slot drop and the replica scale-out wait for a person by default; the reversible WAL cap does not', () => {
@@ -46,7 +66,10 @@ describe('strategy registry', () => {
   });
 
   it('the stopgaps are temporary (their hold restores them), and every temporary strategy is reversible', () => {
-    expect(STRATEGIES.filter((s) => s.temporary).map((s) => s.name)).toEqual(['pause_maintenance', 'throttle_ingestion']);
+    expect(STRATEGIES.filter((s) => s.temporary).map((s) => s.name)).toEqual([
+      'pause_maintenance',
+      'throttle_ingestion',
+    ]);
     expect(STRATEGIES.filter((s) => s.temporary && !s.reversible)).toEqual([]);
     expect(parseHealingConfig({}).temporary_hold).toBe(1800);
     expect(() => parseHealingConfig({ temporary_hold: 0 })).toThrow(/temporary_hold/);
@@ -63,12 +86,22 @@ describe('strategy registry', () => {
   });
 
   it('a strategy names what it shares with other collections exactly when its descriptor says it changes something shared', () => {
-    const shared = STRATEGIES.map((d) => ({ name: d.name, kind: d.shared_target ?? null, names_target: typeof strategyImplementation(d.name).sharedTarget === 'function' }));
+    const shared = STRATEGIES.map((d) => ({
+      name: d.name,
+      kind: d.shared_target ?? null,
+      names_target: typeof strategyImplementation(d.name).sharedTarget === 'function',
+    }));
     expect(shared.filter((s) => (s.kind !== null) !== s.names_target)).toEqual([]);
     // Role settings and connection limits, the server's slots, the standbys and the deployment are shared; a table is not.
     expect(Object.fromEntries(shared.filter((s) => s.kind).map((s) => [s.name, s.kind]))).toEqual({
-      tune_work_mem: 'role', throttle_ingestion: 'role', set_role_timeouts: 'role', limit_role_connections: 'role',
-      cap_slot_wal: 'server', drop_replication_slot: 'server', resume_wal_replay: 'standbys', scale_replicas: 'deployment',
+      tune_work_mem: 'role',
+      throttle_ingestion: 'role',
+      set_role_timeouts: 'role',
+      limit_role_connections: 'role',
+      cap_slot_wal: 'server',
+      drop_replication_slot: 'server',
+      resume_wal_replay: 'standbys',
+      scale_replicas: 'deployment',
     });
   });
 });

@@ -54,7 +54,9 @@ describe('collection kinds in strategy selection', () => {
     expect(table.find((c) => c.name === 'rebalance_partitions')!.reason).toMatch(/only on ivf collections/);
     expect(table.find((c) => c.name === 'throttle_ingestion')!.reason).toMatch(/for HotspotCongestion only on ivf/);
     expect(selectStrategy('CentroidSkew', DEFAULT_HEALING_CONFIG, {}, 'table').strategy).toBeNull();
-    expect(selectStrategy('HotspotCongestion', DEFAULT_HEALING_CONFIG, {}, 'ivf').strategy!.name).toBe('rebalance_partitions');
+    expect(selectStrategy('HotspotCongestion', DEFAULT_HEALING_CONFIG, {}, 'ivf').strategy!.name).toBe(
+      'rebalance_partitions',
+    );
   });
 
   it('a lever barred for one class on a kind still serves its other classes there', () => {
@@ -71,16 +73,29 @@ describe('the worker environment', () => {
 
   it('takes the standard Temporal settings with defaults', () => {
     const env = parseWorkerEnv(base);
-    expect(env).toMatchObject({ TEMPORAL_NAMESPACE: 'default', SELFHEAL_TASK_QUEUE: 'selfheal', SELFHEAL_MIGRATE: true, SELFHEAL_STANDBY_URLS: [] });
+    expect(env).toMatchObject({
+      TEMPORAL_NAMESPACE: 'default',
+      SELFHEAL_TASK_QUEUE: 'selfheal',
+      SELFHEAL_MIGRATE: true,
+      SELFHEAL_STANDBY_URLS: [],
+    });
     expect(temporalConnectionOptions(temporalEnvSchema.parse(base))).toEqual({ address: '127.0.0.1:7233' });
     // An API key means Temporal Cloud: TLS on.
-    expect(temporalConnectionOptions(temporalEnvSchema.parse({ ...base, TEMPORAL_API_KEY: 'k' }))).toEqual({ address: '127.0.0.1:7233', tls: {}, apiKey: 'k' });
+    expect(temporalConnectionOptions(temporalEnvSchema.parse({ ...base, TEMPORAL_API_KEY: 'k' }))).toEqual({
+      address: '127.0.0.1:7233',
+      tls: {},
+      apiKey: 'k',
+    });
   });
 
   it('names every bad or missing setting at once', () => {
     let message = '';
     try {
-      parseWorkerEnv({ TEMPORAL_ADDRESS: 'nohost', SELFHEAL_STANDBY_URLS: 'mysql://x', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' });
+      parseWorkerEnv({
+        TEMPORAL_ADDRESS: 'nohost',
+        SELFHEAL_STANDBY_URLS: 'mysql://x',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem',
+      });
     } catch (err) {
       message = (err as Error).message;
     }

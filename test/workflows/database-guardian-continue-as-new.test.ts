@@ -15,8 +15,16 @@ describe('database guardian: history bound', () => {
     });
     const m = mockActivities(db.mocks);
     await ts.withWorker(m, async (taskQueue) => {
-      const handle = await ts.env.client.workflow.start(databaseGuardian, { taskQueue, workflowId: 'guardian/can', args: [{ database: 'db' }] });
-      await queryWhen(async () => db.attempts.length, (n) => n === 1, 'the first attempt');
+      const handle = await ts.env.client.workflow.start(databaseGuardian, {
+        taskQueue,
+        workflowId: 'guardian/can',
+        args: [{ database: 'db' }],
+      });
+      await queryWhen(
+        async () => db.attempts.length,
+        (n) => n === 1,
+        'the first attempt',
+      );
       await handle.executeUpdate(collectionPauseUpdate, { args: [{ collection: 'c2', request: { by: 'bob' } }] });
       const firstRun = (await handle.describe()).runId;
       // A pass a second: 500 of them in a little over 8 minutes of workflow time.
@@ -28,7 +36,10 @@ describe('database guardian: history bound', () => {
       // The new run knows what the old one knew: c2 paused, c1's attempt and its cooldown (no second attempt).
       const latest = ts.env.client.workflow.getHandle<typeof databaseGuardian>(handle.workflowId);
       expect(await latest.query(collectionStatusQuery, 'c2')).toMatchObject({ enabled: false, paused_by: 'bob' });
-      expect(await latest.query(collectionStatusQuery, 'c1')).toMatchObject({ last_healing: { outcome: 'Completed' }, cooldown_until: expect.any(String) });
+      expect(await latest.query(collectionStatusQuery, 'c1')).toMatchObject({
+        last_healing: { outcome: 'Completed' },
+        cooldown_until: expect.any(String),
+      });
       expect(db.attempts).toHaveLength(1);
       expect(db.passes.at(-1)!.input).toMatchObject({ known: ['c1', 'c2'], paused: ['c2'] });
     });

@@ -1,6 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { databaseGuardian } from '../../workflows/database-guardian';
-import { collectionPauseUpdate, collectionResumeUpdate, collectionStatusQuery } from '../../workflows/database-guardian-messages';
+import {
+  collectionPauseUpdate,
+  collectionResumeUpdate,
+  collectionStatusQuery,
+} from '../../workflows/database-guardian-messages';
 import { bloated, healthy, sandboxFailed, sandboxPassed } from '../support/attempt-fixtures';
 import { blocker } from '../support/blocker';
 import { degraded, guardedDatabase, normal } from '../support/guardian-fixtures';
@@ -15,10 +19,17 @@ const gaps = (xs: { at: number }[]) => xs.slice(1).map((x, i) => Math.round((x.a
 describe('database guardian: the healing gate', () => {
   const ts = useTimeSkipping({ serverPerTest: true });
 
-  async function guard(db: ReturnType<typeof guardedDatabase>, fn: (h: WorkflowHandle<typeof databaseGuardian>) => Promise<void>) {
+  async function guard(
+    db: ReturnType<typeof guardedDatabase>,
+    fn: (h: WorkflowHandle<typeof databaseGuardian>) => Promise<void>,
+  ) {
     const m = mockActivities(db.mocks);
     await ts.withWorker(m, async (taskQueue) => {
-      const handle = await ts.env.client.workflow.start(databaseGuardian, { taskQueue, workflowId: `guardian/${taskQueue}`, args: [{ database: 'db' }] });
+      const handle = await ts.env.client.workflow.start(databaseGuardian, {
+        taskQueue,
+        workflowId: `guardian/${taskQueue}`,
+        args: [{ database: 'db' }],
+      });
       await fn(handle);
     });
     return m;
@@ -26,7 +37,11 @@ describe('database guardian: the healing gate', () => {
   const status = (h: WorkflowHandle<typeof databaseGuardian>, c = 'c1') => h.query(collectionStatusQuery, c);
 
   it('heals a degraded collection once, leaves a normal one alone, then cools down for min_healing_interval of workflow time', async () => {
-    const db = guardedDatabase({ gate: { check_interval: 60, min_healing_interval: 600, ineffective_after: 100 }, readings: { c1: degraded(), c2: normal }, attempt: heals });
+    const db = guardedDatabase({
+      gate: { check_interval: 60, min_healing_interval: 600, ineffective_after: 100 },
+      readings: { c1: degraded(), c2: normal },
+      attempt: heals,
+    });
     await guard(db, async (h) => {
       await ts.env.sleep(20 * MIN);
       // Still degraded after each attempt (the reading says so): one attempt per cooldown, none for c2.
@@ -35,7 +50,12 @@ describe('database guardian: the healing gate', () => {
       expect(gaps(db.attempts)[0]).toBeGreaterThanOrEqual(600);
       expect(gaps(db.attempts)[0]).toBeLessThan(600 + 60);
       const st = await status(h);
-      expect(st).toMatchObject({ state: 'critical', last_healing: { outcome: 'Completed', raised_lambda: true }, cooldown_until: expect.any(String), needs_person: null });
+      expect(st).toMatchObject({
+        state: 'critical',
+        last_healing: { outcome: 'Completed', raised_lambda: true },
+        cooldown_until: expect.any(String),
+        needs_person: null,
+      });
       expect((await status(h, 'c2'))?.last_healing).toBeNull();
       // Sampled every check_interval meanwhile.
       expect(db.passes.length).toBeGreaterThanOrEqual(20);
@@ -43,7 +63,17 @@ describe('database guardian: the healing gate', () => {
   });
 
   it('attempt window: no more than max_attempts_per_window attempts within attempt_window', async () => {
-    const db = guardedDatabase({ gate: { check_interval: 60, min_healing_interval: 0, max_attempts_per_window: 2, attempt_window: 3600, ineffective_after: 100 }, readings: { c1: degraded() }, attempt: heals });
+    const db = guardedDatabase({
+      gate: {
+        check_interval: 60,
+        min_healing_interval: 0,
+        max_attempts_per_window: 2,
+        attempt_window: 3600,
+        ineffective_after: 100,
+      },
+      readings: { c1: degraded() },
+      attempt: heals,
+    });
     await guard(db, async (h) => {
       await ts.env.sleep(30 * MIN);
       expect(db.attempts.length).toBe(2);
@@ -72,29 +102,53 @@ describe('database guardian: the healing gate', () => {
   });
 
   it('ineffective stop: after ineffective_after attempts that did not raise λ it stops for a person; resume starts again', async () => {
-    const db = guardedDatabase({ gate: { check_interval: 60, min_healing_interval: 60, ineffective_after: 2 }, readings: { c1: degraded() }, attempt: doesNotHeal });
+    const db = guardedDatabase({
+      gate: { check_interval: 60, min_healing_interval: 60, ineffective_after: 2 },
+      readings: { c1: degraded() },
+      attempt: doesNotHeal,
+    });
     await guard(db, async (h) => {
       await ts.env.sleep(30 * MIN);
       expect(db.attempts.length).toBe(2);
       expect((await status(h))?.needs_person).toMatch(/^healing ineffective: the last 2 attempts did not raise λ/);
-      const resumed = await h.executeUpdate(collectionResumeUpdate, { args: [{ collection: 'c1', request: { by: 'alice' } }] });
+      const resumed = await h.executeUpdate(collectionResumeUpdate, {
+        args: [{ collection: 'c1', request: { by: 'alice' } }],
+      });
       expect(resumed.needs_person).toBeNull();
-      await queryWhen(async () => db.attempts.length, (n) => n === 3, 'a third attempt after resume');
+      await queryWhen(
+        async () => db.attempts.length,
+        (n) => n === 3,
+        'a third attempt after resume',
+      );
     });
   });
 
   it('pause: a paused collection is neither sampled nor healed; resume heals it again', async () => {
-    const db = guardedDatabase({ gate: { check_interval: 60, min_healing_interval: 60, ineffective_after: 100 }, readings: { c1: normal }, attempt: heals });
+    const db = guardedDatabase({
+      gate: { check_interval: 60, min_healing_interval: 60, ineffective_after: 100 },
+      readings: { c1: normal },
+      attempt: heals,
+    });
     await guard(db, async (h) => {
-      await queryWhen(async () => db.passes.length, (n) => n >= 1, 'the first pass');
-      const paused = await h.executeUpdate(collectionPauseUpdate, { args: [{ collection: 'c1', request: { by: 'bob', reason: 'migration' } }] });
+      await queryWhen(
+        async () => db.passes.length,
+        (n) => n >= 1,
+        'the first pass',
+      );
+      const paused = await h.executeUpdate(collectionPauseUpdate, {
+        args: [{ collection: 'c1', request: { by: 'bob', reason: 'migration' } }],
+      });
       expect(paused).toMatchObject({ enabled: false, paused_by: 'bob: migration' });
       db.state.readings = { c1: degraded() };
       await ts.env.sleep(10 * MIN);
       expect(db.attempts).toEqual([]);
       expect(db.passes.slice(1).every((p) => p.input.paused?.includes('c1'))).toBe(true);
       await h.executeUpdate(collectionResumeUpdate, { args: [{ collection: 'c1', request: { by: 'bob' } }] });
-      await queryWhen(async () => db.attempts.length, (n) => n === 1, 'an attempt after resume');
+      await queryWhen(
+        async () => db.attempts.length,
+        (n) => n === 1,
+        'an attempt after resume',
+      );
     });
   });
 
@@ -110,9 +164,16 @@ describe('database guardian: the healing gate', () => {
       await gate.started;
       expect(db.attempts.map((a) => a.collection)).toEqual(['c1']);
       expect(await status(h, 'c1')).toMatchObject({ active: { problem: 'ConnectionExhaustion', scope: 'server' } });
-      expect(await status(h, 'c2')).toMatchObject({ active: null, covered_by: "ConnectionExhaustion of the server: healed by c1's attempt" });
+      expect(await status(h, 'c2')).toMatchObject({
+        active: null,
+        covered_by: "ConnectionExhaustion of the server: healed by c1's attempt",
+      });
       gate.release();
-      await queryWhen(() => status(h, 'c1'), (s) => s?.active === null, 'the end of the attempt');
+      await queryWhen(
+        () => status(h, 'c1'),
+        (s) => s?.active === null,
+        'the end of the attempt',
+      );
     });
   });
 });

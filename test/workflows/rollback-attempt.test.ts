@@ -18,7 +18,11 @@ describe('rollback workflow', () => {
   function mocks(over: MockActivities = {}): MockActivities {
     return {
       prepareAttempt: async () => prepared(ROLLBACK_ID),
-      loadRollbackTarget: async () => ({ ok: true, reversible: true, target: { ...TARGET, plan: planOf('pause_maintenance') } }),
+      loadRollbackTarget: async () => ({
+        ok: true,
+        reversible: true,
+        target: { ...TARGET, plan: planOf('pause_maintenance') },
+      }),
       compensateStrategy: async () => ({ compensated: true }),
       recordRollback: async () => undefined,
       recordOutcome: async () => ({ outcome_id: null }),
@@ -28,18 +32,47 @@ describe('rollback workflow', () => {
 
   it('undoes the last standing change from its recorded plan and records the rollback once', async () => {
     const m = mockActivities(mocks());
-    const r = await ts.withWorker(m, (taskQueue) => ts.env.client.workflow.execute(rollbackAttempt, { taskQueue, workflowId: 'rollback/c1', args: [{ collection: 'c1', by: 'alice' }] }));
+    const r = await ts.withWorker(m, (taskQueue) =>
+      ts.env.client.workflow.execute(rollbackAttempt, {
+        taskQueue,
+        workflowId: 'rollback/c1',
+        args: [{ collection: 'c1', by: 'alice' }],
+      }),
+    );
     expect(r).toEqual({ kind: 'RolledBack', attempt_id: ROLLBACK_ID, rolled_back: 12, strategy: 'pause_maintenance' });
     expect(m.names()).toEqual(['prepareAttempt', 'loadRollbackTarget', 'compensateStrategy', 'recordRollback']);
     expect(m.inputsOf('loadRollbackTarget')).toEqual([{ collection: 'c1' }]);
-    expect(m.inputsOf('compensateStrategy')[0]).toMatchObject({ strategy: 'pause_maintenance', collection: 'c1', plan: planOf('pause_maintenance'), problem: TARGET.problem_details });
-    expect(m.inputsOf('recordRollback')).toEqual([{ attempt_id: ROLLBACK_ID, target_attempt_id: 12, strategy_name: 'pause_maintenance', reason: 'rolled back action 12 (pause_maintenance) for alice' }]);
+    expect(m.inputsOf('compensateStrategy')[0]).toMatchObject({
+      strategy: 'pause_maintenance',
+      collection: 'c1',
+      plan: planOf('pause_maintenance'),
+      problem: TARGET.problem_details,
+    });
+    expect(m.inputsOf('recordRollback')).toEqual([
+      {
+        attempt_id: ROLLBACK_ID,
+        target_attempt_id: 12,
+        strategy_name: 'pause_maintenance',
+        reason: 'rolled back action 12 (pause_maintenance) for alice',
+      },
+    ]);
   });
 
   it('a compensation that fails is retried until it succeeds (it must finish)', async () => {
     let tries = 0;
-    const m = mockActivities(mocks({ compensateStrategy: async () => (++tries < 3 ? Promise.reject(new Error('lock timeout')) : { compensated: true }) }));
-    const r = await ts.withWorker(m, (taskQueue) => ts.env.client.workflow.execute(rollbackAttempt, { taskQueue, workflowId: 'rollback-retried/c1', args: [{ collection: 'c1', by: 'alice', attempt_id: 12 }] }));
+    const m = mockActivities(
+      mocks({
+        compensateStrategy: async () =>
+          ++tries < 3 ? Promise.reject(new Error('lock timeout')) : { compensated: true },
+      }),
+    );
+    const r = await ts.withWorker(m, (taskQueue) =>
+      ts.env.client.workflow.execute(rollbackAttempt, {
+        taskQueue,
+        workflowId: 'rollback-retried/c1',
+        args: [{ collection: 'c1', by: 'alice', attempt_id: 12 }],
+      }),
+    );
     expect(r.kind).toBe('RolledBack');
     expect(tries).toBe(3);
     expect(m.inputsOf('loadRollbackTarget')).toEqual([{ collection: 'c1', attempt_id: 12 }]);
@@ -47,27 +80,68 @@ describe('rollback workflow', () => {
   });
 
   it('nothing to undo (or an irreversible change) is Refused and recorded as a deferred action, not retried', async () => {
-    const m = mockActivities(mocks({ loadRollbackTarget: async () => ({ ok: false, reason: 'the last attempt (action 12) ran compact_indexes, which is irreversible: it cannot be rolled back' }) }));
-    const r = await ts.withWorker(m, (taskQueue) => ts.env.client.workflow.execute(rollbackAttempt, { taskQueue, workflowId: 'rollback-refused/c1', args: [{ collection: 'c1', by: 'alice' }] }));
+    const m = mockActivities(
+      mocks({
+        loadRollbackTarget: async () => ({
+          ok: false,
+          reason: 'the last attempt (action 12) ran compact_indexes, which is irreversible: it cannot be rolled back',
+        }),
+      }),
+    );
+    const r = await ts.withWorker(m, (taskQueue) =>
+      ts.env.client.workflow.execute(rollbackAttempt, {
+        taskQueue,
+        workflowId: 'rollback-refused/c1',
+        args: [{ collection: 'c1', by: 'alice' }],
+      }),
+    );
     expect(r).toEqual({ kind: 'Refused', attempt_id: ROLLBACK_ID, reason: expect.stringMatching(/irreversible/) });
     expect(m.names()).toEqual(['prepareAttempt', 'loadRollbackTarget', 'recordOutcome']);
-    expect(m.inputsOf('recordOutcome') as FinishAttempt[]).toEqual([expect.objectContaining({ status: 'Deferred', reason: expect.stringMatching(/^rollback refused: .*irreversible/) })]);
+    expect(m.inputsOf('recordOutcome') as FinishAttempt[]).toEqual([
+      expect.objectContaining({
+        status: 'Deferred',
+        reason: expect.stringMatching(/^rollback refused: .*irreversible/),
+      }),
+    ]);
   });
 
   it("a change to a shared target takes the target's lease; while another holds it, Refused for now (retry)", async () => {
     const lease = { lease_id: 'healing-lease/srv/role/app', target: 'role app' };
-    const withLease = () => mocks({ loadRollbackTarget: async () => ({ ok: true, reversible: true, target: { ...TARGET, strategy_name: 'tune_work_mem', plan: { ...planOf('tune_work_mem'), lease } } }) });
+    const withLease = () =>
+      mocks({
+        loadRollbackTarget: async () => ({
+          ok: true,
+          reversible: true,
+          target: { ...TARGET, strategy_name: 'tune_work_mem', plan: { ...planOf('tune_work_mem'), lease } },
+        }),
+      });
     const m = mockActivities(withLease());
     await ts.withWorker(m, async (taskQueue) => {
       // Someone else holds it.
-      const holder = await ts.env.client.workflow.start(sharedTargetLease, { taskQueue, workflowId: lease.lease_id, args: [{ workflow_id: 'other', collection: 'c2', attempt_id: 5, target: lease.target }] });
-      const refused = await ts.env.client.workflow.execute(rollbackAttempt, { taskQueue, workflowId: 'rollback-leased/c1', args: [{ collection: 'c1', by: 'alice' }] });
-      expect(refused).toMatchObject({ kind: 'Refused', retry: true, reason: expect.stringMatching(/another attempt is changing role app/) });
+      const holder = await ts.env.client.workflow.start(sharedTargetLease, {
+        taskQueue,
+        workflowId: lease.lease_id,
+        args: [{ workflow_id: 'other', collection: 'c2', attempt_id: 5, target: lease.target }],
+      });
+      const refused = await ts.env.client.workflow.execute(rollbackAttempt, {
+        taskQueue,
+        workflowId: 'rollback-leased/c1',
+        args: [{ collection: 'c1', by: 'alice' }],
+      });
+      expect(refused).toMatchObject({
+        kind: 'Refused',
+        retry: true,
+        reason: expect.stringMatching(/another attempt is changing role app/),
+      });
       expect(m.activities.compensateStrategy).not.toHaveBeenCalled();
       await holder.signal('release');
       await holder.result();
       // Free: it takes the lease, undoes, and releases it (the lease workflow has ended).
-      const done = await ts.env.client.workflow.execute(rollbackAttempt, { taskQueue, workflowId: 'rollback-leased-2/c1', args: [{ collection: 'c1', by: 'alice' }] });
+      const done = await ts.env.client.workflow.execute(rollbackAttempt, {
+        taskQueue,
+        workflowId: 'rollback-leased-2/c1',
+        args: [{ collection: 'c1', by: 'alice' }],
+      });
       expect(done).toMatchObject({ kind: 'RolledBack', strategy: 'tune_work_mem' });
       const { status } = await ts.env.client.workflow.getHandle(lease.lease_id).describe();
       expect(status.name).toBe('COMPLETED');

@@ -10,7 +10,11 @@ import { describeFailure } from './describe-failure';
 export function pushCompensation(l: AttemptLedger, step: StrategyStepInput, plan: StrategyPlan): void {
   l.compensations.push({
     name: `undo ${step.strategy}`,
-    run: () => mustFinish.compensateStrategy.executeWithOptions({ ...mustFinishOptions, summary: `compensate: undo ${step.strategy}` }, [{ ...step, plan }]),
+    run: () =>
+      mustFinish.compensateStrategy.executeWithOptions(
+        { ...mustFinishOptions, summary: `compensate: undo ${step.strategy}` },
+        [{ ...step, plan }],
+      ),
   });
 }
 
@@ -45,7 +49,10 @@ export async function runCleanup(l: AttemptLedger, step: StrategyStepInput, plan
   flushAttributes(l);
   l.cleaned_up = (
     await CancellationScope.nonCancellable(() =>
-      mustFinish.cleanupStrategy.executeWithOptions({ ...mustFinishOptions, summary: `cleanup: after ${step.strategy}` }, [{ ...step, plan }]),
+      mustFinish.cleanupStrategy.executeWithOptions(
+        { ...mustFinishOptions, summary: `cleanup: after ${step.strategy}` },
+        [{ ...step, plan }],
+      ),
     )
   ).removed;
 }

@@ -19,17 +19,28 @@ class DecisionRefused extends Error {}
  */
 export function handleDecisions(l: AttemptLedger): void {
   const { status } = l;
-  const decide = (kind: Decision['decision'], d: DecisionInput): Decision => ({ decision: kind, by: d.by, comment: d.comment ?? null, at: new Date().toISOString() });
+  const decide = (kind: Decision['decision'], d: DecisionInput): Decision => ({
+    decision: kind,
+    by: d.by,
+    comment: d.comment ?? null,
+    at: new Date().toISOString(),
+  });
   const checkAction = (raw: unknown): DecisionInput => {
     const d = decisionInputSchema.parse(raw);
-    if (status.attempt_id === null) throw new DecisionRefused('the attempt has no action id yet: try again in a moment');
-    if (d.action_id !== status.attempt_id) throw new DecisionRefused(`this attempt is action ${status.attempt_id}, not ${d.action_id}`);
+    if (status.attempt_id === null)
+      throw new DecisionRefused('the attempt has no action id yet: try again in a moment');
+    if (d.action_id !== status.attempt_id)
+      throw new DecisionRefused(`this attempt is action ${status.attempt_id}, not ${d.action_id}`);
     return d;
   };
   const validateApproval = (raw: unknown): void => {
     checkAction(raw);
-    if (status.approval) throw new DecisionRefused(`action ${status.attempt_id} was already ${status.approval.decision} by ${status.approval.by}`);
-    if (!status.awaiting_approval) throw new DecisionRefused(`action ${status.attempt_id} is not waiting for approval (phase ${status.phase})`);
+    if (status.approval)
+      throw new DecisionRefused(
+        `action ${status.attempt_id} was already ${status.approval.decision} by ${status.approval.by}`,
+      );
+    if (!status.awaiting_approval)
+      throw new DecisionRefused(`action ${status.attempt_id} is not waiting for approval (phase ${status.phase})`);
     if (status.abort) throw new DecisionRefused(`action ${status.attempt_id} was aborted`);
   };
   setHandler(attemptStatusQuery, () => status);
@@ -45,7 +56,8 @@ export function handleDecisions(l: AttemptLedger): void {
     {
       validator: (raw) => {
         checkAction(raw);
-        if (status.abort) throw new DecisionRefused(`action ${status.attempt_id} was already aborted by ${status.abort.by}`);
+        if (status.abort)
+          throw new DecisionRefused(`action ${status.attempt_id} was already aborted by ${status.abort.by}`);
         if (status.phase === 'compensate' || status.phase === 'record' || status.phase === 'done') {
           throw new DecisionRefused(`action ${status.attempt_id} is finishing (${status.phase}): too late to abort`);
         }

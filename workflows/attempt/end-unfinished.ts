@@ -7,7 +7,11 @@ import { recordAttempt } from './record-attempt';
  * what the strategy left half-done is cleaned up, what it changed is compensated, and the record
  * says so; none of it cancellable.
  */
-export async function endUnfinished(l: PreparedLedger, ending: 'Aborted' | 'Failed', reason: string): Promise<{ compensated: boolean; outcome_id: number | null }> {
+export async function endUnfinished(
+  l: PreparedLedger,
+  ending: 'Aborted' | 'Failed',
+  reason: string,
+): Promise<{ compensated: boolean; outcome_id: number | null }> {
   const { chosen, plan, initial } = l;
   if (l.execute_started && chosen && plan && initial && !l.result?.success) await runCleanup(l, chosen.step, plan);
   await runCompensations(l, ending === 'Aborted' ? 'aborted' : 'failed');

@@ -13,7 +13,12 @@ type Ending = FinishAttempt['status'];
  * ended: only an attempt whose strategy began to act has one, for the weights learn what
  * strategies did. Unverified unless the verify phase said so.
  */
-export function outcomeRow(l: PreparedLedger, ending: Ending, reason: string, completedAt: string): FinishAttempt['outcome'] {
+export function outcomeRow(
+  l: PreparedLedger,
+  ending: Ending,
+  reason: string,
+  completedAt: string,
+): FinishAttempt['outcome'] {
   const { chosen, problem, initial, plan, result, verification: v } = l;
   if (!l.execute_started || !chosen || !problem || !initial) return null;
   const given = chosen.step.params;
@@ -36,14 +41,24 @@ export function outcomeRow(l: PreparedLedger, ending: Ending, reason: string, co
     verified: v?.verified ?? false,
     actions_taken: result?.actions_taken ?? 0,
     improvement_pct: v ? v.improvement : null,
-    error_message: ending === 'Completed' ? (result?.error ?? (l.compensation_errors.length ? l.compensation_errors.join('; ') : null)) : reason,
+    error_message:
+      ending === 'Completed'
+        ? (result?.error ?? (l.compensation_errors.length ? l.compensation_errors.join('; ') : null))
+        : reason,
     initial_lambda: initial.lambda,
     final_lambda: v?.final.lambda ?? l.status.final_lambda,
     witness_edges: initial.witness_edges,
     system_metrics: {
       before: plan?.before ?? null,
       after: v?.verdict.after ?? null,
-      verification: v ? { lambda_improved: v.lambda_improved, lambda_fell: v.lambda_fell, strategy_verified: v.verdict.verified, detail: v.verdict.detail } : null,
+      verification: v
+        ? {
+            lambda_improved: v.lambda_improved,
+            lambda_fell: v.lambda_fell,
+            strategy_verified: v.verdict.verified,
+            detail: v.verdict.detail,
+          }
+        : null,
       baseline_lambda: initial.baseline_lambda,
       state_before: initial.state,
       state_after: v?.final.state ?? null,
@@ -69,7 +84,12 @@ export async function recordAttempt(l: PreparedLedger, ending: Ending, reason: s
     reason,
     sandbox: l.sandbox,
     compensation: l.compensations.length
-      ? { ran: l.compensations_ran, compensated: compensated(l), errors: l.compensation_errors, snapshot: l.plan?.snapshot ?? null }
+      ? {
+          ran: l.compensations_ran,
+          compensated: compensated(l),
+          errors: l.compensation_errors,
+          snapshot: l.plan?.snapshot ?? null,
+        }
       : null,
     approval: l.status.approval ? { ...l.status.approval } : null,
     // What a later rollback compensates from: only an attempt that ran to its verdict leaves it.
@@ -77,7 +97,9 @@ export async function recordAttempt(l: PreparedLedger, ending: Ending, reason: s
     outcome: outcomeRow(l, ending, reason, new Date().toISOString()),
   };
   flushAttributes(l);
-  const r = await CancellationScope.nonCancellable(() => acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: `record: ${ending}` }, [f]));
+  const r = await CancellationScope.nonCancellable(() =>
+    acts.recordOutcome.executeWithOptions({ ...quickOptions, summary: `record: ${ending}` }, [f]),
+  );
   return r.outcome_id;
 }
 

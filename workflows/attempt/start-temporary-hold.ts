@@ -9,7 +9,12 @@ import { temporaryHold } from '../temporary-hold';
  * when it will. An abandoned child named by the action, so the attempt (and the guardian waiting
  * on it) ends now. Not cancellable: the attempt has recorded its outcome already.
  */
-export async function startTemporaryHold(collection: string, attemptId: number, strategyName: string, holdSeconds: number): Promise<string> {
+export async function startTemporaryHold(
+  collection: string,
+  attemptId: number,
+  strategyName: string,
+  holdSeconds: number,
+): Promise<string> {
   const until = new Date(Date.now() + holdSeconds * 1000).toISOString();
   try {
     await CancellationScope.nonCancellable(() =>

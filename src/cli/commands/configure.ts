@@ -13,9 +13,16 @@ import type { SystemHandles } from '../system-connection';
  * (bounds, unknown keys refused) for every collection it touches before anything is stored, then
  * stored and handed to the running guardians, which apply it without restarting.
  */
-export async function configureCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function configureCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'collection']);
-  if (args.positionals.length !== 1) throw new UsageError('usage: selfheal configure <file.json | \'{"min_healing_interval": 600}\'> [--collection name] [--json]');
+  if (args.positionals.length !== 1)
+    throw new UsageError(
+      'usage: selfheal configure <file.json | \'{"min_healing_interval": 600}\'> [--collection name] [--json]',
+    );
   const text = existsSync(args.positionals[0]!) ? readFileSync(args.positionals[0]!, 'utf8') : args.positionals[0]!;
   let json: unknown;
   try {
@@ -43,6 +50,10 @@ export async function configureCommand(args: ParsedArgs, sys: SystemHandles, out
   const refreshed = await refreshGuardian(await sys.temporal(), await sys.database());
   const applied = refreshed ? [...effective.keys()] : [];
   out(`stored for ${scope === '*' ? 'all collections' : scope}: ${JSON.stringify(change)}`);
-  out(applied.length ? `applied to the running guardians of: ${applied.join(', ')}` : 'no guardian is running: applied when one starts');
+  out(
+    applied.length
+      ? `applied to the running guardians of: ${applied.join(', ')}`
+      : 'no guardian is running: applied when one starts',
+  );
   return { data: { scope, change, applied_to: applied, effective: Object.fromEntries(effective) }, exitCode: 0 };
 }

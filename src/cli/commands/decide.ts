@@ -24,8 +24,13 @@ const argsSchema = z.object({
 export function decideCommand(kind: keyof typeof UPDATES) {
   return async (args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> => {
     onlyFlags(args, ['json', 'comment', 'by']);
-    if (args.positionals.length !== 1) throw new UsageError(`usage: selfheal ${kind} <action-id> [--comment "why"] [--by name] [--json]`);
-    const a = argsSchema.parse({ action_id: args.positionals[0], by: args.flags.by ?? userInfo().username, comment: args.flags.comment });
+    if (args.positionals.length !== 1)
+      throw new UsageError(`usage: selfheal ${kind} <action-id> [--comment "why"] [--by name] [--json]`);
+    const a = argsSchema.parse({
+      action_id: args.positionals[0],
+      by: args.flags.by ?? userInfo().username,
+      comment: args.flags.comment,
+    });
     const id = a.action_id.id;
     const attempt = id === null ? undefined : await findAttempt(await sys.pool(), id);
     if (!attempt || id === null) throw new NotFoundError(`no action ${a.action_id.text}`);
@@ -33,12 +38,19 @@ export function decideCommand(kind: keyof typeof UPDATES) {
     const handle = (await sys.temporal()).workflow.getHandle(attempt.workflow_id, attempt.run_id);
     let decision: Decision;
     try {
-      decision = await handle.executeUpdate(UPDATES[kind], { args: [{ action_id: id, by: a.by, ...(a.comment ? { comment: a.comment } : {}) }] });
+      decision = await handle.executeUpdate(UPDATES[kind], {
+        args: [{ action_id: id, by: a.by, ...(a.comment ? { comment: a.comment } : {}) }],
+      });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message);
       throw err;
     }
-    out(`action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}${decision.comment ? ` — ${decision.comment}` : ''}`);
-    return { data: { action_id: id, collection: attempt.collection, workflow_id: attempt.workflow_id, ...decision }, exitCode: 0 };
+    out(
+      `action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}${decision.comment ? ` — ${decision.comment}` : ''}`,
+    );
+    return {
+      data: { action_id: id, collection: attempt.collection, workflow_id: attempt.workflow_id, ...decision },
+      exitCode: 0,
+    };
   };
 }

@@ -29,22 +29,30 @@ const DRILLS: Record<string, Inject> = {
   HotspotCongestion: (pool, url, c, force) => drillHotspotCongestion(pool, url, c, { force }),
   CentroidSkew: (pool, _url, c, force) => drillCentroidSkew(pool, c, { force }),
   IndexFragmentation: async (pool, _url, c, force) => ({
-    problem_class: 'IndexFragmentation', collection: c.name, report: { ...(await drillIndexFragmentation(pool, c, { force })) }, held: null,
+    problem_class: 'IndexFragmentation',
+    collection: c.name,
+    report: { ...(await drillIndexFragmentation(pool, c, { force })) },
+    held: null,
   }),
   InvalidIndex: async (pool, url, c, force) => ({
-    problem_class: 'InvalidIndex', collection: c.name, report: { ...(await drillInvalidIndex(pool, url, c, { force })) }, held: null,
+    problem_class: 'InvalidIndex',
+    collection: c.name,
+    report: { ...(await drillInvalidIndex(pool, url, c, { force })) },
+    held: null,
   }),
   MaintenanceContention: (pool, _url, c, force) => drillMaintenanceContention(pool, c, { force }),
   MemoryPressure: (pool, url, c, force) => drillMemoryPressure(pool, url, c, { force }),
   BlockingChain: (pool, url, c, force) => drillBlockingChain(pool, url, c, { force }),
   RunawayQuery: (pool, url, c, force) => drillRunawayQuery(pool, url, c, { force }),
   ConnectionExhaustion: (pool, url, c, force) => drillConnectionExhaustion(pool, url, c, { force }),
-  WraparoundRisk: async (pool, _url, c, force) => drillWraparoundRisk(pool, c, await loadHealingConfig(pool, c.name), { force }),
+  WraparoundRisk: async (pool, _url, c, force) =>
+    drillWraparoundRisk(pool, c, await loadHealingConfig(pool, c.name), { force }),
   StaleStatistics: (pool, _url, c, force) => drillStaleStatistics(pool, c, { force }),
   SlotRetention: (pool, _url, c, force) => drillSlotRetention(pool, c, { force }),
   ReplicationLag: (pool, _url, c, force) => {
     const standby = (process.env.SELFHEAL_STANDBY_URLS ?? '').split(',')[0]?.trim();
-    if (!standby) throw new UsageError('the ReplicationLag drill pauses replay on a standby: set SELFHEAL_STANDBY_URLS to its URL');
+    if (!standby)
+      throw new UsageError('the ReplicationLag drill pauses replay on a standby: set SELFHEAL_STANDBY_URLS to its URL');
     return drillReplicationLag(pool, standby, c, { force });
   },
 };
@@ -61,10 +69,19 @@ const argsSchema = z.object({
  * staging databases and demos. A fault that lives in sessions (a lock chain, a runaway statement,
  * filled connection slots) is held until selfheal heals it or --hold runs out.
  */
-export async function drillCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function drillCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'force', 'hold']);
-  if (args.positionals.length !== 2) throw new UsageError(`usage: selfheal drill <${NAMES.join('|')}> <collection> [--force] [--hold 10m] [--json]`);
-  const a = argsSchema.parse({ problemClass: args.positionals[0], collection: args.positionals[1], force: args.flags.force === true });
+  if (args.positionals.length !== 2)
+    throw new UsageError(`usage: selfheal drill <${NAMES.join('|')}> <collection> [--force] [--hold 10m] [--json]`);
+  const a = argsSchema.parse({
+    problemClass: args.positionals[0],
+    collection: args.positionals[1],
+    force: args.flags.force === true,
+  });
   const holdMs = typeof args.flags.hold === 'string' ? parseSpanMs('hold', args.flags.hold) : 10 * 60_000;
   const pool = await sys.pool();
   const collection = await getCollection(pool, a.collection);
@@ -85,7 +102,11 @@ export async function drillCommand(args: ParsedArgs, sys: SystemHandles, out: (l
   clearTimeout(timer);
   await run.held.release();
   const seconds = (Date.now() - started) / 1000;
-  out(outcome === 'healed' ? `the fault was cleared after ${seconds.toFixed(1)} s` : `not healed within ${seconds.toFixed(0)} s: released`);
+  out(
+    outcome === 'healed'
+      ? `the fault was cleared after ${seconds.toFixed(1)} s`
+      : `not healed within ${seconds.toFixed(0)} s: released`,
+  );
   return { data: { ...run, held: undefined, outcome, held_seconds: seconds }, exitCode: outcome === 'healed' ? 0 : 4 };
 }
 
@@ -98,7 +119,8 @@ async function requireApplicable(pool: Pool, problemClass: string, c: Collection
   if (why === null) return;
   const fits: string[] = [];
   for (const other of await listCollections(pool)) {
-    if (other.name !== c.name && drillMismatch(problemClass, await readTableShape(pool, other)) === null) fits.push(other.name);
+    if (other.name !== c.name && drillMismatch(problemClass, await readTableShape(pool, other)) === null)
+      fits.push(other.name);
   }
   throw new UsageError(
     `the ${problemClass} drill does not apply to collection ${c.name} (${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +

@@ -10,8 +10,14 @@ import { requestAttempt } from './trigger';
 const argsSchema = z
   .object({
     collection: collectionNameSchema,
-    strategy: z.string().refine((s) => isStrategyName(s), (s) => ({ message: unknownStrategyMessage(s) })),
-    params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lower_snake_case'), z.string().max(200)),
+    strategy: z.string().refine(
+      (s) => isStrategyName(s),
+      (s) => ({ message: unknownStrategyMessage(s) }),
+    ),
+    params: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lower_snake_case'),
+      z.string().max(200),
+    ),
     dry_run: z.boolean(),
   })
   // The strategy's own parameter schema, the one the guardian, the workflow and the activities use.
@@ -26,9 +32,15 @@ const argsSchema = z
  * `selfheal execute <collection> <strategy> [--dry-run] [--param k=v …]`: ruvector_healing_execute.
  * A dry run classifies, selects and sandboxes only; nothing is changed.
  */
-export async function executeCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void, argv: string[] = []): Promise<CommandResult> {
+export async function executeCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+  argv: string[] = [],
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'dry-run', 'param', 'no-wait']);
-  if (args.positionals.length !== 2) throw new UsageError('usage: selfheal execute <collection> <strategy> [--dry-run] [--param k=v …] [--json]');
+  if (args.positionals.length !== 2)
+    throw new UsageError('usage: selfheal execute <collection> <strategy> [--dry-run] [--param k=v …] [--json]');
   const params: Record<string, string> = {};
   for (const p of paramValues(argv)) {
     const eq = p.indexOf('=');
@@ -36,8 +48,24 @@ export async function executeCommand(args: ParsedArgs, sys: SystemHandles, out: 
     if (Object.hasOwn(params, p.slice(0, eq))) throw new UsageError(`--param ${p.slice(0, eq)} is given twice`);
     params[p.slice(0, eq)] = p.slice(eq + 1);
   }
-  const a = argsSchema.parse({ collection: args.positionals[0], strategy: args.positionals[1], params, dry_run: args.flags['dry-run'] === true });
-  return requestAttempt(sys, a.collection, { by: 'execute', strategy: a.strategy, ...(Object.keys(a.params).length ? { params: a.params } : {}), dry_run: a.dry_run }, !args.flags['no-wait'], out);
+  const a = argsSchema.parse({
+    collection: args.positionals[0],
+    strategy: args.positionals[1],
+    params,
+    dry_run: args.flags['dry-run'] === true,
+  });
+  return requestAttempt(
+    sys,
+    a.collection,
+    {
+      by: 'execute',
+      strategy: a.strategy,
+      ...(Object.keys(a.params).length ? { params: a.params } : {}),
+      dry_run: a.dry_run,
+    },
+    !args.flags['no-wait'],
+    out,
+  );
 }
 
 /** --param may repeat; the flag parser keeps the last, so read them all from the raw arguments. */

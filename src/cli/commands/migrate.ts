@@ -5,7 +5,11 @@ import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
 
 /** `selfheal migrate [--check]`: applies the store's migrations (safe to run from several places at once). */
-export async function migrateCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function migrateCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'check']);
   if (args.positionals.length) throw new UsageError('usage: selfheal migrate [--check]');
   // Its own pool: the shared one refuses to open on a store that is not migrated.

@@ -12,15 +12,26 @@ import type { SystemHandles } from '../system-connection';
 export function pauseResumeCommand(kind: 'pause' | 'resume') {
   return async (args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> => {
     onlyFlags(args, ['json', 'comment', 'by']);
-    if (args.positionals.length !== 1) throw new UsageError(`usage: selfheal ${kind} <collection> [--comment why] [--json]`);
+    if (args.positionals.length !== 1)
+      throw new UsageError(`usage: selfheal ${kind} <collection> [--comment why] [--json]`);
     const a = z
-      .object({ collection: collectionNameSchema, by: z.string().min(1).max(200), reason: z.string().max(2000).optional() })
+      .object({
+        collection: collectionNameSchema,
+        by: z.string().min(1).max(200),
+        reason: z.string().max(2000).optional(),
+      })
       .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username, reason: args.flags.comment });
     await getCollection(await sys.pool(), a.collection);
     const client = await sys.temporal();
     try {
       const request = { by: a.by, ...(a.reason ? { reason: a.reason } : {}) };
-      const status = await (kind === 'pause' ? pauseCollection : resumeCollection)(client, await sys.database(), sys.settings.taskQueue, a.collection, request);
+      const status = await (kind === 'pause' ? pauseCollection : resumeCollection)(
+        client,
+        await sys.database(),
+        sys.settings.taskQueue,
+        a.collection,
+        request,
+      );
       out(`${a.collection}: auto-healing ${status.enabled ? 'on' : `paused by ${status.paused_by}`}`);
       return { data: status, exitCode: 0 };
     } catch (err) {

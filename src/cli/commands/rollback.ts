@@ -15,10 +15,16 @@ import type { SystemHandles } from '../system-connection';
  * attempt from its recorded snapshot; refuses an irreversible one. Shares the attempt's workflow id,
  * so it cannot run beside a healing attempt on the same collection.
  */
-export async function rollbackCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function rollbackCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'by']);
   if (args.positionals.length !== 1) throw new UsageError('usage: selfheal rollback <collection> [--by name] [--json]');
-  const a = z.object({ collection: collectionNameSchema, by: z.string().min(1).max(200) }).parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username });
+  const a = z
+    .object({ collection: collectionNameSchema, by: z.string().min(1).max(200) })
+    .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username });
   await getCollection(await sys.pool(), a.collection);
   const client = await sys.temporal();
   let handle;
@@ -32,11 +38,14 @@ export async function rollbackCommand(args: ParsedArgs, sys: SystemHandles, out:
       staticSummary: `rollback of the last change on ${a.collection} (${a.by})`,
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new RefusedError(`an attempt is running on ${a.collection}: wait for it or abort it first`);
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new RefusedError(`an attempt is running on ${a.collection}: wait for it or abort it first`);
     throw err;
   }
   const result = await handle.result();
   if (result.kind === 'Refused') throw new RefusedError(`rollback refused: ${result.reason}`);
-  out(`rolled back action ${result.rolled_back} (${result.strategy}) on ${a.collection}: recorded as action ${result.attempt_id}`);
+  out(
+    `rolled back action ${result.rolled_back} (${result.strategy}) on ${a.collection}: recorded as action ${result.attempt_id}`,
+  );
   return { data: result, exitCode: 0 };
 }

@@ -15,10 +15,17 @@ import type { SystemHandles } from '../system-connection';
  * `selfheal status [collection]`: ruvector_healing_status per collection, with λ from the guardian's
  * last pass (or measured now, where no guardian has). It writes nothing.
  */
-export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function statusCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json']);
   if (args.positionals.length > 1) throw new UsageError('usage: selfheal status [collection] [--json]');
-  const only = args.positionals[0] === undefined ? undefined : z.object({ c: collectionNameSchema }).parse({ c: args.positionals[0] }).c;
+  const only =
+    args.positionals[0] === undefined
+      ? undefined
+      : z.object({ c: collectionNameSchema }).parse({ c: args.positionals[0] }).c;
   const pool = await sys.pool();
   const client = await sys.temporal();
   const collections = (await listCollections(pool)).filter((c) => !only || c.name === only);
@@ -26,25 +33,42 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
   const result = [];
   const view = await databaseGuardianStatus(client, await sys.database());
   const guardians = new Map((view?.collections ?? []).map((g) => [g.collection, g]));
-  const { base, own } = await loadHealingConfigs(pool, collections.map((c) => c.name));
-  const stats = await attemptStatsOf(pool, collections.map((c) => c.id));
+  const { base, own } = await loadHealingConfigs(
+    pool,
+    collections.map((c) => c.name),
+  );
+  const stats = await attemptStatsOf(
+    pool,
+    collections.map((c) => c.id),
+  );
   // λ as the guardian measured it at its last pass; a look of our own only where no guardian has
   // (one pass for all of them, which records nothing).
   const unseen = collections.filter((c) => c.table_oid !== null && !guardians.get(c.name)?.last_sample_at);
-  const look = unseen.length ? await sampleDatabase(pool, unseen, { ...base, per_collection: Object.fromEntries(own) }, { noWait: true, readOnly: true }) : null;
-  const measured = new Map((look?.collections ?? []).map((st) => [st.collection, integrityOf(st, own.get(st.collection) ?? base)]));
+  const look = unseen.length
+    ? await sampleDatabase(
+        pool,
+        unseen,
+        { ...base, per_collection: Object.fromEntries(own) },
+        { noWait: true, readOnly: true },
+      )
+    : null;
+  const measured = new Map(
+    (look?.collections ?? []).map((st) => [st.collection, integrityOf(st, own.get(st.collection) ?? base)]),
+  );
   for (const c of collections) {
     const config = own.get(c.name) ?? base;
     const guardian = guardians.get(c.name) ?? null;
     const integrity = measured.get(c.name) ?? null;
     const st = stats.get(c.id)!;
     let active: { workflow_id: string; run_id: string; phase: string } | null = null;
-    const running = guardian?.active?.workflow_id ?? st.running_workflow_id ?? (only ? healingAttemptWorkflowId(c.name) : null);
+    const running =
+      guardian?.active?.workflow_id ?? st.running_workflow_id ?? (only ? healingAttemptWorkflowId(c.name) : null);
     if (running) {
       try {
         const h = client.workflow.getHandle(running);
         const d = await h.describe();
-        if (d.status.name === 'RUNNING') active = { workflow_id: d.workflowId, run_id: d.runId, phase: (await h.query(attemptStatusQuery)).phase };
+        if (d.status.name === 'RUNNING')
+          active = { workflow_id: d.workflowId, run_id: d.runId, phase: (await h.query(attemptStatusQuery)).phase };
       } catch {
         // Finished meanwhile, or never started.
       }
@@ -56,12 +80,23 @@ export async function statusCommand(args: ParsedArgs, sys: SystemHandles, out: (
       collection: c.name,
       table: `${c.table_schema}.${c.table_name}`,
       enabled: config.enabled && (guardian?.enabled ?? true),
-      guardian: guardian ? { running: true, state: guardian.state, paused_by: guardian.paused_by, needs_person: guardian.needs_person, attempts_in_window: guardian.attempts_in_window, last_sample_at: guardian.last_sample_at } : { running: false },
+      guardian: guardian
+        ? {
+            running: true,
+            state: guardian.state,
+            paused_by: guardian.paused_by,
+            needs_person: guardian.needs_person,
+            attempts_in_window: guardian.attempts_in_window,
+            last_sample_at: guardian.last_sample_at,
+          }
+        : { running: false },
       state,
       lambda,
       baseline_lambda: baseline,
       witness_edges: integrity?.witness_edges.length ?? null,
-      sample_cost_ms: integrity?.stats.sample_cost_ms ?? (view?.last_pass_cost ? view.last_pass_cost.cost_ms / Math.max(1, view.last_pass_cost.sampled) : null),
+      sample_cost_ms:
+        integrity?.stats.sample_cost_ms ??
+        (view?.last_pass_cost ? view.last_pass_cost.cost_ms / Math.max(1, view.last_pass_cost.sampled) : null),
       covered_by: guardian?.covered_by ?? null,
       /** The running attempt's fault and where it lives: a server's is healed once for every collection. */
       active_problem: guardian?.active?.problem ?? null,

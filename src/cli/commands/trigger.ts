@@ -13,7 +13,11 @@ import { workflowUiLink, type SystemHandles } from '../system-connection';
 const argsSchema = z.object({ collection: collectionNameSchema, wait: z.boolean() });
 
 /** `selfheal trigger <collection> [--no-wait]`: ruvector_healing_trigger, through the collection's guardian. */
-export async function triggerCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function triggerCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'no-wait']);
   if (args.positionals.length !== 1) throw new UsageError('usage: selfheal trigger <collection> [--no-wait] [--json]');
   const a = argsSchema.parse({ collection: args.positionals[0], wait: !args.flags['no-wait'] });
@@ -21,24 +25,44 @@ export async function triggerCommand(args: ParsedArgs, sys: SystemHandles, out: 
 }
 
 /** Asks the guardian for an attempt and, unless told not to wait, follows it to its outcome. */
-export async function requestAttempt(sys: SystemHandles, collection: string, request: TriggerRequest, wait: boolean, out: (l: string) => void): Promise<CommandResult> {
+export async function requestAttempt(
+  sys: SystemHandles,
+  collection: string,
+  request: TriggerRequest,
+  wait: boolean,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   await getCollection(await sys.pool(), collection);
   const client = await sys.temporal();
-  const answer: TriggerAnswer = await triggerHealing(client, await sys.database(), collection, sys.settings.taskQueue, request);
+  const answer: TriggerAnswer = await triggerHealing(
+    client,
+    await sys.database(),
+    collection,
+    sys.settings.taskQueue,
+    request,
+  );
   if (answer.kind === 'Deferred') {
     out(`deferred: ${answer.reason}`);
     return { data: { answer }, exitCode: 4 };
   }
   const link = workflowUiLink(sys.settings, answer.workflow_id, answer.run_id);
-  out(`${answer.kind === 'Joined' ? 'joined the running attempt' : 'attempt'} ${answer.workflow_id} run ${answer.run_id}${link ? `\n  UI: ${link}` : ''}`);
+  out(
+    `${answer.kind === 'Joined' ? 'joined the running attempt' : 'attempt'} ${answer.workflow_id} run ${answer.run_id}${link ? `\n  UI: ${link}` : ''}`,
+  );
   if (!wait) return { data: { answer, ui: link }, exitCode: 0 };
   const outcome = await follow(client, answer.workflow_id, answer.run_id, out);
   out(describeOutcome(outcome));
-  const ok = (outcome.kind === 'Completed' && outcome.verified) || (outcome.kind === 'DryRun' && outcome.sandbox_passed);
+  const ok =
+    (outcome.kind === 'Completed' && outcome.verified) || (outcome.kind === 'DryRun' && outcome.sandbox_passed);
   return { data: { answer, ui: link, outcome }, exitCode: ok ? 0 : 4 };
 }
 
-async function follow(client: Client, workflowId: string, runId: string, out: (l: string) => void): Promise<HealingOutcome> {
+async function follow(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  out: (l: string) => void,
+): Promise<HealingOutcome> {
   const handle = client.workflow.getHandle<typeof healingAttempt>(workflowId, runId);
   // Every phase entered since the last poll, not just the current one: quick phases show too.
   let printed = 0;
@@ -47,7 +71,9 @@ async function follow(client: Client, workflowId: string, runId: string, out: (l
       .query(attemptStatusQuery)
       .then((s) => {
         for (const p of s.phases.slice(printed)) {
-          out(`  phase: ${p.phase}${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`);
+          out(
+            `  phase: ${p.phase}${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`,
+          );
         }
         printed = Math.max(printed, s.phases.length);
       })

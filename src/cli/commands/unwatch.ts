@@ -13,17 +13,28 @@ import type { SystemHandles } from '../system-connection';
  * `selfheal unwatch <collection>`: its guardian stops; an attempt already running finishes (and
  * compensates) on its own; attempts and outcomes stay on record. `--rule N` removes a watch rule.
  */
-export async function unwatchCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function unwatchCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'comment', 'rule']);
   const pool = await sys.pool();
   if (args.flags.rule !== undefined) {
     if (args.positionals.length) throw new UsageError('usage: selfheal unwatch --rule <id>');
-    const id = z.coerce.number({ message: '--rule takes a rule id' }).int().positive().max(2 ** 31 - 1).parse(args.flags.rule);
-    if (!(await deleteWatchRule(pool, id))) throw new NotFoundError(`no watch rule ${id}: \`selfheal list --json\` shows the rules`);
+    const id = z.coerce
+      .number({ message: '--rule takes a rule id' })
+      .int()
+      .positive()
+      .max(2 ** 31 - 1)
+      .parse(args.flags.rule);
+    if (!(await deleteWatchRule(pool, id)))
+      throw new NotFoundError(`no watch rule ${id}: \`selfheal list --json\` shows the rules`);
     out(`watch rule ${id} removed; the collections it watched stay watched (\`selfheal unwatch <collection>\` each)`);
     return { data: { removed_rule: id }, exitCode: 0 };
   }
-  if (args.positionals.length !== 1) throw new UsageError('usage: selfheal unwatch <collection> [--comment why] | selfheal unwatch --rule <id>');
+  if (args.positionals.length !== 1)
+    throw new UsageError('usage: selfheal unwatch <collection> [--comment why] | selfheal unwatch --rule <id>');
   const name = collectionNameSchema.parse(args.positionals[0]);
   const comment = args.flags.comment === undefined ? undefined : z.string().max(500).parse(String(args.flags.comment));
   const c = await unwatchCollection(pool, name, `unwatched by ${userInfo().username}${comment ? `: ${comment}` : ''}`);

@@ -16,23 +16,38 @@ const USAGE = [
   '       selfheal watch --database [--include glob[,glob]] [--exclude glob[,glob]] [--min-size 1MB]',
 ].join('\n');
 
-const globs = (v: string | true | undefined) => (typeof v === 'string' ? v.split(',').map((g) => g.trim()).filter(Boolean) : undefined);
+const globs = (v: string | true | undefined) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean)
+    : undefined;
 
 /**
  * `selfheal watch`: one table as a collection, or (`--database`) a rule that watches every matching
  * user table now and those created later, picked up within one check interval.
  */
-export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> {
+export async function watchCommand(
+  args: ParsedArgs,
+  sys: SystemHandles,
+  out: (l: string) => void,
+): Promise<CommandResult> {
   onlyFlags(args, ['json', 'as', 'kind', 'centroids', 'archive', 'database', 'include', 'exclude', 'min-size']);
   const pool = await sys.pool();
   if (args.flags.database) {
     if (args.positionals.length) throw new UsageError(`watch --database takes no table\n${USAGE}`);
     const rule = z
-      .object({ include: z.array(tableGlobSchema).min(1).optional(), exclude: z.array(tableGlobSchema).optional(), min_size_bytes: z.number().optional() })
+      .object({
+        include: z.array(tableGlobSchema).min(1).optional(),
+        exclude: z.array(tableGlobSchema).optional(),
+        min_size_bytes: z.number().optional(),
+      })
       .parse({
         include: globs(args.flags.include),
         exclude: globs(args.flags.exclude),
-        min_size_bytes: args.flags['min-size'] === undefined ? undefined : parseSize('min-size', String(args.flags['min-size'])),
+        min_size_bytes:
+          args.flags['min-size'] === undefined ? undefined : parseSize('min-size', String(args.flags['min-size'])),
       });
     const saved = await saveWatchRule(pool, rule, userInfo().username);
     const sync = await syncWatchedTables(pool);
@@ -40,16 +55,25 @@ export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l
     const db = await sys.database();
     await ensureGuardian(client, db, sys.settings.taskQueue);
     await refreshGuardian(client, db);
-    out(`watch rule ${saved.id} on database ${db}: include ${saved.include.join(', ')}` +
-      `${saved.exclude.length ? `, exclude ${saved.exclude.join(', ')}` : ''}${saved.min_size_bytes ? `, at least ${formatSize(saved.min_size_bytes)}` : ''}`);
-    out(sync.watched.length ? `now watching ${sync.watched.length} more: ${sync.watched.join(', ')}` : 'no table matched that was not watched already');
+    out(
+      `watch rule ${saved.id} on database ${db}: include ${saved.include.join(', ')}` +
+        `${saved.exclude.length ? `, exclude ${saved.exclude.join(', ')}` : ''}${saved.min_size_bytes ? `, at least ${formatSize(saved.min_size_bytes)}` : ''}`,
+    );
+    out(
+      sync.watched.length
+        ? `now watching ${sync.watched.length} more: ${sync.watched.join(', ')}`
+        : 'no table matched that was not watched already',
+    );
     for (const s of sync.skipped) out(`not watched: ${s.table}: ${s.reason}`);
     out('tables created later that match are picked up within one check interval (`selfheal list`).');
     return { data: { rule: saved, ...sync, rules: await listWatchRules(pool) }, exitCode: 0 };
   }
   if (args.positionals.length !== 1) throw new UsageError(USAGE);
   const name = args.flags.as === undefined ? undefined : collectionNameSchema.parse(String(args.flags.as));
-  const kind = args.flags.kind === undefined ? undefined : z.enum(['table', 'ivf'], { message: '--kind is table or ivf' }).parse(args.flags.kind);
+  const kind =
+    args.flags.kind === undefined
+      ? undefined
+      : z.enum(['table', 'ivf'], { message: '--kind is table or ivf' }).parse(args.flags.kind);
   try {
     const { collection: c, created } = await watchTable(pool, {
       table: args.positionals[0]!,
@@ -61,7 +85,9 @@ export async function watchCommand(args: ParsedArgs, sys: SystemHandles, out: (l
     const client = await sys.temporal();
     await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
     await refreshGuardian(client, await sys.database());
-    out(`${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" (${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}${c.archive_table ? `, archive ${c.archive_table}` : ''})`);
+    out(
+      `${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" (${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}${c.archive_table ? `, archive ${c.archive_table}` : ''})`,
+    );
     out(`the database's guardian samples it every check_interval: \`selfheal status ${c.name}\``);
     return { data: { collection: c, created }, exitCode: 0 };
   } catch (err) {

@@ -13,7 +13,9 @@ export function wholeNumberParam(help: string, min: number, max: number): ParamS
     help,
     parse: (text) => {
       const n = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
-      return Number.isInteger(n) && n >= min && n <= max ? { ok: true, value: n } : { ok: false, expected: `a whole number from ${min} to ${max}` };
+      return Number.isInteger(n) && n >= min && n <= max
+        ? { ok: true, value: n }
+        : { ok: false, expected: `a whole number from ${min} to ${max}` };
     },
   };
 }

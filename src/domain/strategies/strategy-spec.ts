@@ -41,4 +41,6 @@ export function strategySpec<
   return { ...spec, descriptor: strategyDescriptorSchema.parse(fields) };
 }
 
-export type AnyStrategySpec = StrategySpec<string, boolean, SharedTarget | undefined, ParamSpecs, z.ZodTypeAny> & { readonly descriptor: StrategyDescriptor };
+export type AnyStrategySpec = StrategySpec<string, boolean, SharedTarget | undefined, ParamSpecs, z.ZodTypeAny> & {
+  readonly descriptor: StrategyDescriptor;
+};

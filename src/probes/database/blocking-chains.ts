@@ -14,7 +14,10 @@ export interface ChainWatch {
  * chain is reported for every watched table a member or its root holds or waits for a lock on
  * (the table or one of its indexes). Returns the chains per watch key.
  */
-export async function readBlockingChainsOf(db: Queryable, watches: readonly ChainWatch[]): Promise<Map<number, BlockingChain[]>> {
+export async function readBlockingChainsOf(
+  db: Queryable,
+  watches: readonly ChainWatch[],
+): Promise<Map<number, BlockingChain[]>> {
   const out = new Map<number, BlockingChain[]>(watches.map((w) => [w.key, []]));
   if (watches.length === 0) return out;
   const { rows } = await db.query<BlockingChain & { key: number }>(

@@ -12,7 +12,10 @@ export interface MeasuredDensity {
  * candidates the estimate picked come here, within the pass's byte budget. An index dropped
  * since it was listed is skipped; one no longer valid or ready gets no reading.
  */
-export async function measureIndexDensity(db: Queryable, indexOids: readonly number[]): Promise<Map<number, MeasuredDensity>> {
+export async function measureIndexDensity(
+  db: Queryable,
+  indexOids: readonly number[],
+): Promise<Map<number, MeasuredDensity>> {
   if (indexOids.length === 0) return new Map();
   const { rows } = await db.query<MeasuredDensity>(
     `SELECT c.oid::int8 AS oid,

@@ -2,7 +2,10 @@ import type { MaintenanceJob } from '../../sensor/collection-stats';
 import type { Queryable } from '../queryable';
 
 /** readMaintenanceJobs for many tables in one statement: per table OID, the jobs running on it. */
-export async function readMaintenanceJobsOf(db: Queryable, tableOids: readonly number[]): Promise<Map<number, MaintenanceJob[]>> {
+export async function readMaintenanceJobsOf(
+  db: Queryable,
+  tableOids: readonly number[],
+): Promise<Map<number, MaintenanceJob[]>> {
   const out = new Map<number, MaintenanceJob[]>(tableOids.map((oid) => [oid, []]));
   if (tableOids.length === 0) return out;
   const { rows } = await db.query<MaintenanceJob & { table_oid: number }>(

@@ -12,9 +12,14 @@ export interface PartitionedTable extends PartitionLayout {
  * ones among them (plain tables are absent from the map), each with its layout and its leaves'
  * counters. Read again after a counter window's wait; the layout comes along, it costs nothing.
  */
-export async function readPartitionedTables(db: Queryable, tableOids: readonly number[]): Promise<Map<number, PartitionedTable>> {
+export async function readPartitionedTables(
+  db: Queryable,
+  tableOids: readonly number[],
+): Promise<Map<number, PartitionedTable>> {
   if (tableOids.length === 0) return new Map();
-  const { rows } = await db.query<Omit<PartitionedTable, 'leaves'> & { leaves: (Omit<PartitionCounters, 'value'> & { bound: string | null })[] }>(
+  const { rows } = await db.query<
+    Omit<PartitionedTable, 'leaves'> & { leaves: (Omit<PartitionCounters, 'value'> & { bound: string | null })[] }
+  >(
     `SELECT c.oid::int8 AS table_oid,
             (SELECT a.attname::text FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
               WHERE p.partrelid = c.oid AND p.partstrat = 'l' AND p.partnatts = 1) AS key,

@@ -13,7 +13,10 @@ export interface RunawayWatch {
  * longer than each watch's threshold that hold a lock on its table or indexes, per watch key.
  * Sessions waiting on a lock are a blocking chain, not runaway.
  */
-export async function readRunawayQueriesOf(db: Queryable, watches: readonly RunawayWatch[]): Promise<Map<number, RunawayQuery[]>> {
+export async function readRunawayQueriesOf(
+  db: Queryable,
+  watches: readonly RunawayWatch[],
+): Promise<Map<number, RunawayQuery[]>> {
   const out = new Map<number, RunawayQuery[]>(watches.map((w) => [w.key, []]));
   if (watches.length === 0) return out;
   const { rows } = await db.query<RunawayQuery & { key: number }>(

@@ -25,13 +25,39 @@ export interface SensorState {
   densities: Map<number, CachedDensity>;
 }
 
-export async function readSensorState(db: Queryable, collectionIds: readonly number[], families: readonly string[], tableOids: readonly number[]): Promise<SensorState> {
+export async function readSensorState(
+  db: Queryable,
+  collectionIds: readonly number[],
+  families: readonly string[],
+  tableOids: readonly number[],
+): Promise<SensorState> {
   // Each row as a JSON array, not an object: the server spells out no keys (a pass reads a row per
   // collection and family), and the objects are put together here.
   const { rows } = await db.query<{
-    windows: [number, string, Record<string, number>, string, number, Record<string, number> | null, string | null, number | null][];
+    windows: [
+      number,
+      string,
+      Record<string, number>,
+      string,
+      number,
+      Record<string, number> | null,
+      string | null,
+      number | null,
+    ][];
     conditions: [number, string, string, number][];
-    densities: [number, number, number, number, number, number, number, number | null, number | null, number | null, string][];
+    densities: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number | null,
+      number | null,
+      number | null,
+      string,
+    ][];
   }>(
     `SELECT
        (SELECT coalesce(json_agg(json_build_array(
@@ -63,8 +89,32 @@ export async function readSensorState(db: Queryable, collectionIds: readonly num
     byCondition.get(condition)!.set(part, seconds);
   }
   const densities = new Map<number, CachedDensity>();
-  for (const [oid, table_oid, relfilenode, table_vacuums, table_writes, index_tuples, size_bytes, avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at] of r.densities) {
-    densities.set(oid, { oid, table_oid, relfilenode, table_vacuums, table_writes, index_tuples, size_bytes, avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at });
+  for (const [
+    oid,
+    table_oid,
+    relfilenode,
+    table_vacuums,
+    table_writes,
+    index_tuples,
+    size_bytes,
+    avg_leaf_density,
+    leaf_fragmentation,
+    leaf_pages,
+    measured_at,
+  ] of r.densities) {
+    densities.set(oid, {
+      oid,
+      table_oid,
+      relfilenode,
+      table_vacuums,
+      table_writes,
+      index_tuples,
+      size_bytes,
+      avg_leaf_density,
+      leaf_fragmentation,
+      leaf_pages,
+      measured_at,
+    });
   }
   return { windows, conditions, densities };
 }
@@ -104,7 +154,9 @@ export interface SensorStateWrites {
  * longer exist are dropped.
  */
 export async function writeSensorState(db: Queryable, w: SensorStateWrites): Promise<void> {
-  const conditionRows = w.conditions.flatMap((c) => c.parts.map((part) => ({ collection_id: c.collection_id, condition: c.condition, part })));
+  const conditionRows = w.conditions.flatMap((c) =>
+    c.parts.map((part) => ({ collection_id: c.collection_id, condition: c.condition, part })),
+  );
   const conditionScope = w.conditions.map((c) => ({ collection_id: c.collection_id, condition: c.condition }));
   await db.query(
     `WITH win AS (
@@ -166,6 +218,11 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
      SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) AS windows,
             (SELECT count(*) FROM gone) + (SELECT count(*) FROM added) AS conditions,
             (SELECT count(*) FROM stored) + (SELECT count(*) FROM pruned) AS densities`,
-    [JSON.stringify(w.windows), JSON.stringify(conditionRows), JSON.stringify(conditionScope), JSON.stringify(w.densities)],
+    [
+      JSON.stringify(w.windows),
+      JSON.stringify(conditionRows),
+      JSON.stringify(conditionScope),
+      JSON.stringify(w.densities),
+    ],
   );
 }

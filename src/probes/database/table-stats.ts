@@ -12,7 +12,10 @@ export interface NamedTableStats extends TableStats {
  * per-leaf analysis (the table itself, or each leaf partition). Tables that no longer exist are
  * absent from the map.
  */
-export async function readTablesStats(db: Queryable, tableOids: readonly number[]): Promise<Map<number, NamedTableStats>> {
+export async function readTablesStats(
+  db: Queryable,
+  tableOids: readonly number[],
+): Promise<Map<number, NamedTableStats>> {
   if (tableOids.length === 0) return new Map();
   // A partitioned parent has no storage: its age, row estimate and changes are its leaves'. The
   // leaves of all partitioned tables are gathered and aggregated in one go, not per table (a join
@@ -21,12 +24,14 @@ export async function readTablesStats(db: Queryable, tableOids: readonly number[
   // Any other table is its own one leaf, described from its own row: no partition tree walked, no
   // aggregate, no JSON (its part comes back as columns, made into its analysis here), and what the
   // table and its part share (name, changes, analyze time) computed once.
-  const { rows } = await db.query<Omit<NamedTableStats, 'analysis'> & {
-    analysis: PartAnalysis[] | null;
-    part_reltuples: number | null;
-    part_analyzed_age_seconds: number | null;
-    part_autoanalyze_due: boolean | null;
-  }>(
+  const { rows } = await db.query<
+    Omit<NamedTableStats, 'analysis'> & {
+      analysis: PartAnalysis[] | null;
+      part_reltuples: number | null;
+      part_analyzed_age_seconds: number | null;
+      part_autoanalyze_due: boolean | null;
+    }
+  >(
     `WITH settings AS (
         -- The server's side of autovacuum's rule, once, not per part.
         SELECT current_setting('autovacuum')::bool AND current_setting('track_counts')::bool AS autovacuum,
@@ -84,10 +89,16 @@ export async function readTablesStats(db: Queryable, tableOids: readonly number[
       r.oid,
       {
         ...r,
-        analysis: analysis ?? [{
-          name: r.name, reltuples: part_reltuples!, mods_since_analyze: r.mods_since_analyze, analyzed_age_seconds: part_analyzed_age_seconds,
-          autoanalyze_due: part_autoanalyze_due!, stale_for_seconds: null,
-        }],
+        analysis: analysis ?? [
+          {
+            name: r.name,
+            reltuples: part_reltuples!,
+            mods_since_analyze: r.mods_since_analyze,
+            analyzed_age_seconds: part_analyzed_age_seconds,
+            autoanalyze_due: part_autoanalyze_due!,
+            stale_for_seconds: null,
+          },
+        ],
       },
     ]),
   );

@@ -25,7 +25,12 @@ export const connectionSlotsPart = definePart({
   reads: ['connections'],
   thresholds: ['connection_stress_pct'],
   contribute(g, stats, s) {
-    addBetween(g, { id: CONNECTIONS, kind: 'connections', label: 'connection slots' }, 'connection', connectionHealth(stats.connections, s));
+    addBetween(
+      g,
+      { id: CONNECTIONS, kind: 'connections', label: 'connection slots' },
+      'connection',
+      connectionHealth(stats.connections, s),
+    );
   },
   diagnoses: [
     diagnosis({

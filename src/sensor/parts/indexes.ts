@@ -33,7 +33,11 @@ export const indexesPart = definePart({
       const id = indexNode(ix.oid);
       const h = indexHealth(ix);
       g.nodes.push({ id, kind: 'index', label: ix.name, oid: ix.oid, health: h });
-      g.edges.push(edge(WORKLOAD, id, 'access', 1, h), edge(id, g.table, 'index_link', 1, h), edge(MAINTENANCE, id, 'dependency', 1, Math.min(maint, h)));
+      g.edges.push(
+        edge(WORKLOAD, id, 'access', 1, h),
+        edge(id, g.table, 'index_link', 1, h),
+        edge(MAINTENANCE, id, 'dependency', 1, Math.min(maint, h)),
+      );
     }
   },
   diagnoses: [
@@ -45,7 +49,11 @@ export const indexesPart = definePart({
       diagnose(w, stats) {
         const invalid = stats.indexes.filter((ix) => !ix.is_valid);
         if (!invalid.some((ix) => w.touches(indexNode(ix.oid)))) return null;
-        return { class: 'InvalidIndex', index_ids: invalid.map((ix) => ix.oid), index_names: invalid.map((ix) => ix.name) };
+        return {
+          class: 'InvalidIndex',
+          index_ids: invalid.map((ix) => ix.oid),
+          index_names: invalid.map((ix) => ix.name),
+        };
       },
     }),
     // The witnesses must implicate a fragmented index; then every fragmented index is named, most

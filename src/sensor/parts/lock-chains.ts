@@ -18,7 +18,12 @@ export const lockChainsPart = definePart({
   reads: ['blocking_chains'],
   thresholds: [],
   contribute(g, stats) {
-    addBetween(g, { id: LOCKS, kind: 'sessions', label: 'lock waits on the collection' }, 'lock', lockHealth(stats.blocking_chains));
+    addBetween(
+      g,
+      { id: LOCKS, kind: 'sessions', label: 'lock waits on the collection' },
+      'lock',
+      lockHealth(stats.blocking_chains),
+    );
   },
   diagnoses: [
     diagnosis({
@@ -32,7 +37,9 @@ export const lockChainsPart = definePart({
         return {
           class: 'BlockingChain',
           root_pids: chains.map((c) => c.root_pid),
-          idle_in_transaction_roots: chains.filter((c) => c.root_state.startsWith('idle in transaction')).map((c) => c.root_pid),
+          idle_in_transaction_roots: chains
+            .filter((c) => c.root_state.startsWith('idle in transaction'))
+            .map((c) => c.root_pid),
           blocked_sessions: chains.reduce((n, c) => n + c.blocked, 0),
           max_depth: Math.max(...chains.map((c) => c.depth)),
         };

@@ -37,7 +37,11 @@ export const maintenancePart = definePart({
       diagnose(_w, stats, config) {
         const jobs = contendingJobs(stats.maintenance, config);
         if (jobs.length === 0) return null;
-        return { class: 'MaintenanceContention', job_types: [...new Set(jobs.map((j) => j.job_type))].sort(), queue_depth: jobs.reduce((n, j) => n + j.blocking, 0) };
+        return {
+          class: 'MaintenanceContention',
+          job_types: [...new Set(jobs.map((j) => j.job_type))].sort(),
+          queue_depth: jobs.reduce((n, j) => n + j.blocking, 0),
+        };
       },
     }),
   ],

@@ -7,7 +7,11 @@ export const partitionNode = (oid: number): string => `partition:${oid}`;
 export const centroidNode = (oid: number): string => `centroid:${oid}`;
 
 /** A partition's load over the mean of all partitions; 0 while the collection is nearly idle. */
-export function loadRatio(p: PartitionLoadStats, all: readonly PartitionLoadStats[], c: Pick<HealingConfig, 'hotspot_min_ops_per_second'>): number {
+export function loadRatio(
+  p: PartitionLoadStats,
+  all: readonly PartitionLoadStats[],
+  c: Pick<HealingConfig, 'hotspot_min_ops_per_second'>,
+): number {
   const total = all.reduce((n, x) => n + x.ops_per_s, 0);
   if (all.length < 2 || total < c.hotspot_min_ops_per_second) return 0;
   return p.ops_per_s / (total / all.length);
@@ -28,7 +32,11 @@ export function sizeRatio(p: PartitionLoadStats, all: readonly PartitionLoadStat
   return mean > 0 ? p.reltuples / mean : 0;
 }
 
-export function centroidHealth(p: PartitionLoadStats, all: readonly PartitionLoadStats[], c: Pick<HealingConfig, 'centroid_skew_ratio'>): number {
+export function centroidHealth(
+  p: PartitionLoadStats,
+  all: readonly PartitionLoadStats[],
+  c: Pick<HealingConfig, 'centroid_skew_ratio'>,
+): number {
   const r = sizeRatio(p, all);
   return r <= c.centroid_skew_ratio ? 1 : c.centroid_skew_ratio / r;
 }
@@ -53,7 +61,10 @@ export const partitionsPart = definePart({
       const hp = partitionHealth(p, parts, s);
       const hc = centroidHealth(p, parts, s);
       const label = stats.partitioning?.centroids_table ? `centroid ${p.value ?? p.name}` : `rows of ${p.name}`;
-      g.nodes.push({ id: pid, kind: 'partition', label: p.name, oid: p.oid, health: hp }, { id: cid, kind: 'centroid', label, health: hc });
+      g.nodes.push(
+        { id: pid, kind: 'partition', label: p.name, oid: p.oid, health: hp },
+        { id: cid, kind: 'centroid', label, health: hc },
+      );
       g.edges.push(
         edge(g.table, pid, 'partition_link', 1, hp),
         edge(WORKLOAD, pid, 'access', 1, hp),
@@ -71,7 +82,9 @@ export const partitionsPart = definePart({
       precedence: 10,
       diagnose(_w, stats, config) {
         const parts = listed(stats.partitioning?.partitions ?? []);
-        const hot = parts.filter((p) => partitionHealth(p, parts, config) < 1).sort((a, b) => loadRatio(b, parts, config) - loadRatio(a, parts, config));
+        const hot = parts
+          .filter((p) => partitionHealth(p, parts, config) < 1)
+          .sort((a, b) => loadRatio(b, parts, config) - loadRatio(a, parts, config));
         if (hot.length === 0) return null;
         return {
           class: 'HotspotCongestion',
@@ -88,7 +101,9 @@ export const partitionsPart = definePart({
       precedence: 20,
       diagnose(_w, stats, config) {
         const parts = listed(stats.partitioning?.partitions ?? []);
-        const skewed = parts.filter((p) => centroidHealth(p, parts, config) < 1).sort((a, b) => sizeRatio(b, parts) - sizeRatio(a, parts));
+        const skewed = parts
+          .filter((p) => centroidHealth(p, parts, config) < 1)
+          .sort((a, b) => sizeRatio(b, parts) - sizeRatio(a, parts));
         if (skewed.length === 0) return null;
         const sizes = parts.map((p) => p.reltuples);
         const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;

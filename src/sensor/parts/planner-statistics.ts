@@ -5,7 +5,10 @@ import { addBetween, definePart, diagnosis } from '../sensor-part';
 export const STATISTICS = 'statistics';
 
 /** Rows changed since ANALYZE above which statistics are stale (postgres-notes: 20 % of at least 1000 rows). */
-export function staleStatisticsThreshold(t: Pick<PartAnalysis, 'reltuples'>, c: Pick<HealingConfig, 'stale_statistics_ratio'>): number {
+export function staleStatisticsThreshold(
+  t: Pick<PartAnalysis, 'reltuples'>,
+  c: Pick<HealingConfig, 'stale_statistics_ratio'>,
+): number {
   return c.stale_statistics_ratio * Math.max(t.reltuples, 1000);
 }
 
@@ -31,7 +34,9 @@ export function partStatisticsHealth(p: PartAnalysis, c: StaleSettings): number 
 }
 
 export function stalestParts(t: Pick<TableStats, 'analysis'>, c: StaleSettings): PartAnalysis[] {
-  return t.analysis.filter((p) => partStatisticsHealth(p, c) < 1).sort((a, b) => partStatisticsHealth(a, c) - partStatisticsHealth(b, c));
+  return t.analysis
+    .filter((p) => partStatisticsHealth(p, c) < 1)
+    .sort((a, b) => partStatisticsHealth(a, c) - partStatisticsHealth(b, c));
 }
 
 export function statisticsHealth(t: Pick<TableStats, 'analysis'>, c: StaleSettings): number {
@@ -44,7 +49,12 @@ export const plannerStatisticsPart = definePart({
   reads: ['table'],
   thresholds: ['stale_statistics_ratio', 'stale_statistics_min_age_seconds'],
   contribute(g, stats, s) {
-    addBetween(g, { id: STATISTICS, kind: 'statistics', label: 'planner statistics' }, 'statistics', statisticsHealth(stats.table, s));
+    addBetween(
+      g,
+      { id: STATISTICS, kind: 'statistics', label: 'planner statistics' },
+      'statistics',
+      statisticsHealth(stats.table, s),
+    );
   },
   diagnoses: [
     diagnosis({
@@ -56,7 +66,12 @@ export const plannerStatisticsPart = definePart({
         const stale = stalestParts(stats.table, config);
         const worst = stale[0];
         if (!worst) return null;
-        return { class: 'StaleStatistics', relations: stale.map((p) => p.name), mods_since_analyze: worst.mods_since_analyze, reltuples: worst.reltuples };
+        return {
+          class: 'StaleStatistics',
+          relations: stale.map((p) => p.name),
+          mods_since_analyze: worst.mods_since_analyze,
+          reltuples: worst.reltuples,
+        };
       },
     }),
   ],

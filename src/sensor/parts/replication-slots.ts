@@ -5,7 +5,10 @@ import { addBetween, definePart, diagnosis } from '../sensor-part';
 export const SLOTS = 'slots';
 
 /** Inactive slots holding WAL beyond the warning size; an active one is a standby's, not a leak. */
-export function retainingSlots(slots: readonly SlotStats[], c: Pick<HealingConfig, 'slot_retained_warn_bytes'>): SlotStats[] {
+export function retainingSlots(
+  slots: readonly SlotStats[],
+  c: Pick<HealingConfig, 'slot_retained_warn_bytes'>,
+): SlotStats[] {
   return slots.filter((s) => !s.active && s.wal_status !== 'lost' && s.retained_bytes > c.slot_retained_warn_bytes);
 }
 
@@ -20,7 +23,12 @@ export const replicationSlotsPart = definePart({
   reads: ['slots'],
   thresholds: ['slot_retained_warn_bytes'],
   contribute(g, stats, s) {
-    addBetween(g, { id: SLOTS, kind: 'slots', label: 'WAL retained by replication slots' }, 'slot', slotHealth(stats.slots, s));
+    addBetween(
+      g,
+      { id: SLOTS, kind: 'slots', label: 'WAL retained by replication slots' },
+      'slot',
+      slotHealth(stats.slots, s),
+    );
   },
   diagnoses: [
     diagnosis({
@@ -31,7 +39,11 @@ export const replicationSlotsPart = definePart({
       diagnose(_w, stats, config) {
         const slots = retainingSlots(stats.slots, config);
         if (slots.length === 0) return null;
-        return { class: 'SlotRetention', slot_names: slots.map((s) => s.slot_name), retained_bytes: Math.max(...slots.map((s) => s.retained_bytes)) };
+        return {
+          class: 'SlotRetention',
+          slot_names: slots.map((s) => s.slot_name),
+          retained_bytes: Math.max(...slots.map((s) => s.retained_bytes)),
+        };
       },
     }),
   ],

@@ -13,7 +13,12 @@ export const runawayQueriesPart = definePart({
   reads: ['runaway_queries'],
   thresholds: [],
   contribute(g, stats) {
-    addBetween(g, { id: QUERIES, kind: 'sessions', label: 'statements on the collection' }, 'query', queryHealth(stats.runaway_queries));
+    addBetween(
+      g,
+      { id: QUERIES, kind: 'sessions', label: 'statements on the collection' },
+      'query',
+      queryHealth(stats.runaway_queries),
+    );
   },
   diagnoses: [
     diagnosis({
@@ -24,7 +29,11 @@ export const runawayQueriesPart = definePart({
       diagnose(_w, stats) {
         const q = stats.runaway_queries;
         if (q.length === 0) return null;
-        return { class: 'RunawayQuery', pids: q.map((x) => x.pid), longest_seconds: Math.round(Math.max(...q.map((x) => x.running_seconds))) };
+        return {
+          class: 'RunawayQuery',
+          pids: q.map((x) => x.pid),
+          longest_seconds: Math.round(Math.max(...q.map((x) => x.running_seconds))),
+        };
       },
     }),
   ],

@@ -10,7 +10,10 @@ export const MEMORY = 'memory';
  * miss; the files in use show it while it runs.
  */
 export function spillPressure(m: MemoryStats): number {
-  return Math.max(m.temp_bytes_per_s, m.consumers.reduce((n, c) => n + c.bytes, 0));
+  return Math.max(
+    m.temp_bytes_per_s,
+    m.consumers.reduce((n, c) => n + c.bytes, 0),
+  );
 }
 
 /** Full health while the spill pressure stays under the warning level. */
@@ -25,7 +28,12 @@ export const sortMemoryPart = definePart({
   reads: ['memory'],
   thresholds: ['temp_spill_warn_bytes_per_s'],
   contribute(g, stats, s) {
-    addBetween(g, { id: MEMORY, kind: 'memory', label: 'sort and hash memory' }, 'memory', memoryHealth(stats.memory, s));
+    addBetween(
+      g,
+      { id: MEMORY, kind: 'memory', label: 'sort and hash memory' },
+      'memory',
+      memoryHealth(stats.memory, s),
+    );
   },
   diagnoses: [
     diagnosis({

@@ -30,7 +30,9 @@ export const standbysPart = definePart({
       witness: 'replication',
       precedence: 30,
       diagnose(_w, stats, config) {
-        const lagging = stats.replicas.filter((r) => replicaHealth(r, config) < 1).sort((a, b) => b.replay_gap_bytes - a.replay_gap_bytes);
+        const lagging = stats.replicas
+          .filter((r) => replicaHealth(r, config) < 1)
+          .sort((a, b) => b.replay_gap_bytes - a.replay_gap_bytes);
         if (lagging.length === 0) return null;
         return {
           class: 'ReplicationLag',

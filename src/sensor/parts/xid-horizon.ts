@@ -5,7 +5,10 @@ import { addBetween, definePart, diagnosis } from '../sensor-part';
 export const XID = 'xid';
 
 /** Full health up to the warning age, then falling linearly to 0 at the critical age. */
-export function freezeHealth(t: Pick<TableStats, 'xid_age'>, c: Pick<HealingConfig, 'xid_age_warn' | 'xid_age_critical'>): number {
+export function freezeHealth(
+  t: Pick<TableStats, 'xid_age'>,
+  c: Pick<HealingConfig, 'xid_age_warn' | 'xid_age_critical'>,
+): number {
   if (t.xid_age <= c.xid_age_warn) return 1;
   return Math.max(0, (c.xid_age_critical - t.xid_age) / (c.xid_age_critical - c.xid_age_warn));
 }
@@ -25,7 +28,12 @@ export const xidHorizonPart = definePart({
       witness: 'freeze',
       precedence: 110,
       diagnose(_w, stats) {
-        return { class: 'WraparoundRisk', relations: [stats.table.name], xid_age: stats.table.xid_age, freeze_max_age: stats.table.freeze_max_age };
+        return {
+          class: 'WraparoundRisk',
+          relations: [stats.table.name],
+          xid_age: stats.table.xid_age,
+          freeze_max_age: stats.table.freeze_max_age,
+        };
       },
     }),
   ],

@@ -7,7 +7,11 @@ import { fmt } from '../describe-failure';
 
 /** Names the problem from the weak witness edges and the parts' measures (pure). */
 export function classify(l: PreparedLedger, initial: IntegritySample): ProblemClass {
-  enter(l, 'classify', `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} (${initial.state}); ${initial.witness_edges.length} witness edges`);
+  enter(
+    l,
+    'classify',
+    `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} (${initial.state}); ${initial.witness_edges.length} witness edges`,
+  );
   const problem = classifyProblem(initial, l.config);
   l.problem = problem;
   l.status.problem = problem;

@@ -12,10 +12,16 @@ import { describeFailure } from '../describe-failure';
  * twice its estimated duration. A failed run is cleaned up; a cancelled one (an abort) is left to
  * the abort's saga.
  */
-export async function execute(l: PreparedLedger, { strategy, step }: Chosen): Promise<{ plan: StrategyPlan; result: RemediationResult; executed_at: string }> {
+export async function execute(
+  l: PreparedLedger,
+  { strategy, step }: Chosen,
+): Promise<{ plan: StrategyPlan; result: RemediationResult; executed_at: string }> {
   enter(l, 'execute', `running ${strategy.name}`);
   flushAttributes(l);
-  const p = await acts.planStrategy.executeWithOptions({ ...quickOptions, summary: `plan: measure and snapshot before ${strategy.name}` }, [step]);
+  const p = await acts.planStrategy.executeWithOptions(
+    { ...quickOptions, summary: `plan: measure and snapshot before ${strategy.name}` },
+    [step],
+  );
   // A person's parameters reached the strategy (step.params), validated; its plan holds what they made of them.
   const plan: StrategyPlan = { ...p, ...(l.lease_taken ? { lease: l.lease_taken } : {}) };
   l.plan = plan;

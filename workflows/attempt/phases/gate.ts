@@ -11,7 +11,10 @@ export function gate(l: PreparedLedger, problem: ProblemClass, initial: Integrit
   enter(l, 'gate', `problem class ${problem.class}`);
   if (!l.config.enabled && !l.input.strategy) return deferred('healing is disabled by configuration');
   if (problem.class === 'Unknown') {
-    const why = initial.state === 'normal' ? `integrity is normal (λ ${fmt(initial.lambda)} of ${fmt(initial.baseline_lambda)}): nothing to heal` : 'Problem requires human review';
+    const why =
+      initial.state === 'normal'
+        ? `integrity is normal (λ ${fmt(initial.lambda)} of ${fmt(initial.baseline_lambda)}): nothing to heal`
+        : 'Problem requires human review';
     return deferred(`${why}; ${problem.witness_summary}`);
   }
   return null;

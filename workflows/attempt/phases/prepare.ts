@@ -12,10 +12,19 @@ export async function prepare(l: AttemptLedger): Promise<PreparedLedger> {
   flushAttributes(l);
   const prepared = await acts.prepareAttempt.executeWithOptions(
     { ...quickOptions, summary: 'prepare: open the attempt record and load configuration' },
-    [{ collection: input.collection, trigger: input.trigger, ...(input.detected_at ? { detected_at: input.detected_at } : {}) }],
+    [
+      {
+        collection: input.collection,
+        trigger: input.trigger,
+        ...(input.detected_at ? { detected_at: input.detected_at } : {}),
+      },
+    ],
   );
   l.status.attempt_id = prepared.attempt_id;
   // Stored configuration may carry keys from a newer selfheal: dropped; this attempt's overrides must be known.
-  const config = healingConfigSchema.parse({ ...storedHealingConfigSchema.parse(prepared.config), ...(input.config ?? {}) });
+  const config = healingConfigSchema.parse({
+    ...storedHealingConfigSchema.parse(prepared.config),
+    ...(input.config ?? {}),
+  });
   return Object.assign(l, { prepared, config });
 }

@@ -8,16 +8,36 @@ import { kindRefusalReason, selectStrategy, strategyByName } from '../../../src/
 import { strategyParamsProblem } from '../../../src/strategies/strategy-params';
 import { STRATEGY_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
-import { deferred, enter, flushAttributes, setAttribute, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import {
+  deferred,
+  enter,
+  flushAttributes,
+  setAttribute,
+  type Chosen,
+  type EarlyEnd,
+  type PreparedLedger,
+} from '../attempt-ledger';
 import { APPROVE_ABOVE_IMPACT_CAP_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
 
 /** The learned choice for the class, or the strategy a person asked for, checked against the collection. */
-export async function select(l: PreparedLedger, problem: ProblemClass, initial: IntegritySample): Promise<Chosen | EarlyEnd> {
+export async function select(
+  l: PreparedLedger,
+  problem: ProblemClass,
+  initial: IntegritySample,
+): Promise<Chosen | EarlyEnd> {
   const { input, config } = l;
-  enter(l, 'select', input.strategy ? `manual execution of ${input.strategy}` : `choosing a strategy for ${problem.class}`);
+  enter(
+    l,
+    'select',
+    input.strategy ? `manual execution of ${input.strategy}` : `choosing a strategy for ${problem.class}`,
+  );
   const choose = (strategy: StrategyDescriptor): Chosen => {
     const step: StrategyStepInput = {
-      strategy: strategy.name, collection: input.collection, problem, state: initial.state, config,
+      strategy: strategy.name,
+      collection: input.collection,
+      problem,
+      state: initial.state,
+      config,
       ...(input.strategy && input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {}),
     };
     return (l.chosen = { strategy, step });
@@ -29,7 +49,8 @@ export async function select(l: PreparedLedger, problem: ProblemClass, initial: 
     chosen = choose(named);
     const refusal = kindRefusalReason(named, l.prepared.kind ?? null, problem.class);
     if (refusal) return deferred(refusal);
-    if (!named.handles.includes(problem.class)) return deferred(`${named.name} handles ${named.handles.join(', ')}, but the problem now is ${problem.class}`);
+    if (!named.handles.includes(problem.class))
+      return deferred(`${named.name} handles ${named.handles.join(', ')}, but the problem now is ${problem.class}`);
     // The guardian's validator refuses bad parameters; an attempt started otherwise is refused here.
     const bad = strategyParamsProblem(named.name, input.params);
     if (bad && patched(VALIDATE_PARAMS_PATCH)) return deferred(`invalid parameters: ${bad}`);
@@ -47,7 +68,10 @@ export async function select(l: PreparedLedger, problem: ProblemClass, initial: 
     const strategy = approveAboveCap ? selection.strategy : null;
     if (!strategy) {
       const why = selection.considered.map((c) => `${c.name}: ${c.reason}`).join('; ');
-      return { end: 'NoStrategy', reason: `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person` };
+      return {
+        end: 'NoStrategy',
+        reason: `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person`,
+      };
     }
     chosen = choose(strategy);
   }

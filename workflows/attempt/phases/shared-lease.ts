@@ -16,7 +16,12 @@ export async function takeSharedLease(l: PreparedLedger, { strategy, step }: Cho
     [step],
   );
   if (!shared) return null;
-  const lease = await takeLease(shared.lease_id, { workflow_id: workflowInfo().workflowId, collection: l.input.collection, attempt_id: l.prepared.attempt_id, target: shared.target });
+  const lease = await takeLease(shared.lease_id, {
+    workflow_id: workflowInfo().workflowId,
+    collection: l.input.collection,
+    attempt_id: l.prepared.attempt_id,
+    target: shared.target,
+  });
   if (!lease.held) return deferred(lease.reason);
   l.lease = lease;
   l.lease_taken = shared;

@@ -19,14 +19,21 @@ export async function verify(
   executed: { plan: StrategyPlan; result: RemediationResult; executed_at: string },
 ): Promise<Verification> {
   const { config } = l;
-  enter(l, 'verify', `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${strategy.name}'s own measure`);
+  enter(
+    l,
+    'verify',
+    `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${strategy.name}'s own measure`,
+  );
   flushAttributes(l);
   const final = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'verify: sample integrity again' },
     [{ collection: l.input.collection, config, rates_after: executed.executed_at }],
   );
   l.status.final_lambda = final.lambda;
-  const verdict = await acts.verifyStrategy.executeWithOptions({ ...quickOptions, summary: `verify: ${strategy.name}'s own measure` }, [{ ...step, plan: executed.plan }]);
+  const verdict = await acts.verifyStrategy.executeWithOptions(
+    { ...quickOptions, summary: `verify: ${strategy.name}'s own measure` },
+    [{ ...step, plan: executed.plan }],
+  );
   const lambdaImproved = final.lambda > before.lambda && final.lambda >= config.min_lambda_improvement * before.lambda;
   // Never worse: whatever the strategy's own measure says, an attempt after which λ fell is not
   // verified, and is compensated like any other. (Attempts begun before this rule keep the old one.)
@@ -39,7 +46,12 @@ export async function verify(
     verified,
     lambda_improved: lambdaImproved,
     lambda_fell: lambdaFell,
-    not_verified_why: verified ? null : (result.error ?? (lambdaFell ? `λ fell from ${fmt(before.lambda)} to ${fmt(final.lambda)} (${verdict.detail})` : verdict.detail)),
+    not_verified_why: verified
+      ? null
+      : (result.error ??
+        (lambdaFell
+          ? `λ fell from ${fmt(before.lambda)} to ${fmt(final.lambda)} (${verdict.detail})`
+          : verdict.detail)),
     improvement: before.lambda > 0 ? (final.lambda - before.lambda) / before.lambda : final.lambda > 0 ? 1 : 0,
   };
   l.verification = v;

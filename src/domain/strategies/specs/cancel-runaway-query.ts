@@ -8,6 +8,7 @@ export const cancelRunawayQuerySpec = strategySpec({
   reversible: false,
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
-  description: 'pg_cancel_backend the statements on the collection running past runaway_query_seconds; the sessions stay',
+  description:
+    'pg_cancel_backend the statements on the collection running past runaway_query_seconds; the sessions stay',
   params: {},
 });

@@ -11,7 +11,7 @@ export const drainHotPartitionSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
-  description: "empty the hot partition at once, spreading its rows evenly over the others; every move recorded",
+  description: 'empty the hot partition at once, spreading its rows evenly over the others; every move recorded',
   params: {},
   snapshot: z.object({ placement_key: z.string(), placement: rowPlacementSchema }),
 });

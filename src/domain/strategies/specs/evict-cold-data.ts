@@ -11,7 +11,8 @@ export const evictColdDataSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
-  description: 'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; moved back on rollback',
+  description:
+    'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; moved back on rollback',
   params: {},
   snapshot: z.object({ placement_key: z.string(), placement: rowPlacementSchema, archive: tableRefSchema }),
 });

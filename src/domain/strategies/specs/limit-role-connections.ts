@@ -10,7 +10,8 @@ export const limitRoleConnectionsSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['read_only', 'prerequisites'],
   shared_target: 'role',
-  description: "cap the connection limit of the role holding the most sessions and close its long-idle sessions; the previous limit is restored on rollback",
+  description:
+    'cap the connection limit of the role holding the most sessions and close its long-idle sessions; the previous limit is restored on rollback',
   params: {},
   snapshot: z.object({
     role: z.string(),

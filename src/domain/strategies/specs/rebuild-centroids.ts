@@ -11,7 +11,8 @@ export const rebuildCentroidsSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
-  description: 'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; previous centroids and placements kept',
+  description:
+    'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; previous centroids and placements kept',
   params: {},
   snapshot: z.object({
     placement_key: z.string(),

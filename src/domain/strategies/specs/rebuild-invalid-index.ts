@@ -8,6 +8,7 @@ export const rebuildInvalidIndexSpec = strategySpec({
   reversible: false,
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
-  description: 'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
+  description:
+    'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
   params: {},
 });

@@ -11,7 +11,8 @@ export const setRoleTimeoutsSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['read_only', 'prerequisites'],
   shared_target: 'role',
-  description: "the reversible lever: idle_in_transaction_session_timeout and lock_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored",
+  description:
+    'the reversible lever: idle_in_transaction_session_timeout and lock_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored',
   params: {},
   snapshot: z.object({
     role: z.string(),

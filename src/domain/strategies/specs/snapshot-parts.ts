@@ -4,4 +4,9 @@ import { z } from 'zod';
 export const tableRefSchema = z.object({ schema: z.string(), table: z.string() });
 
 /** Where a partitioned collection's rows live (src/postgres/placement-snapshot.ts): recorded before rows move. */
-export const rowPlacementSchema = z.object({ schema: z.string(), table: z.string(), id_column: z.string(), key_column: z.string() });
+export const rowPlacementSchema = z.object({
+  schema: z.string(),
+  table: z.string(),
+  id_column: z.string(),
+  key_column: z.string(),
+});

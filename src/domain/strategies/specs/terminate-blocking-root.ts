@@ -8,6 +8,7 @@ export const terminateBlockingRootSpec = strategySpec({
   reversible: false,
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
-  description: 'end the session at the head of each lock chain: cancel an active root first, terminate an idle-in-transaction one; never a superuser session',
+  description:
+    'end the session at the head of each lock chain: cancel an active root first, terminate an idle-in-transaction one; never a superuser session',
   params: {},
 });

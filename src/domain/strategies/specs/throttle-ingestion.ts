@@ -13,7 +13,8 @@ export const throttleIngestionSpec = strategySpec({
   // On a table collection a hotspot is the application's own traffic: a person or the read side decides.
   kinds_by_class: { HotspotCongestion: ['ivf'] },
   temporary: true,
-  description: "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
+  description:
+    "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
   params: {},
   snapshot: z.object({
     role: z.string(),
