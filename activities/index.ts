@@ -35,6 +35,25 @@ export interface ActivityDeps {
   standbyUrls?: string[];
 }
 
+/**
+ * The collection as prepareAttempt resolved it: later steps of the attempt act on it without
+ * looking it up again (and finish, compensation included, even if it is unwatched meanwhile).
+ */
+const collectionRefSchema = z.object({
+  id: z.number().int(),
+  name: collectionNameSchema,
+  kind: z.enum(['table', 'ivf']),
+  table_schema: z.string(),
+  table_name: z.string(),
+  table_oid: z.number().int(),
+  centroids_table: z.string().nullable(),
+  archive_table: z.string().nullable(),
+  source: z.enum(['manual', 'rule', 'demo']),
+  unwatched_at: z.string().nullable(),
+  unwatch_reason: z.string().nullable(),
+});
+export type CollectionRef = z.infer<typeof collectionRefSchema>;
+
 const prepareInput = z.object({
   collection: collectionNameSchema,
   trigger: z.string().min(1).max(100),
@@ -42,6 +61,8 @@ const prepareInput = z.object({
 });
 const sampleInput = z.object({
   collection: collectionNameSchema,
+  /** Resolved once by prepareAttempt; absent in attempts begun before (then looked up). */
+  collection_ref: collectionRefSchema.optional(),
   config: healingConfigSchema,
   /** Rates count only readings after this: the verification after a change. */
   rates_after: z.string().datetime({ offset: true }).optional(),
@@ -52,6 +73,8 @@ const weightsInput = z.object({ days: z.number().int().min(1).max(365), learning
 const stepInput = z.object({
   strategy: z.string().min(1),
   collection: collectionNameSchema,
+  /** Resolved once by prepareAttempt; absent in attempts begun before (then looked up). */
+  collection_ref: collectionRefSchema.optional(),
   problem: problemClassSchema,
   state: integrityStateSchema,
   config: healingConfigSchema,
@@ -69,6 +92,8 @@ export interface PreparedAttempt {
   config: HealingConfig;
   /** Absent in attempts recorded before collections had kinds. */
   kind?: CollectionKind;
+  /** The collection, for the attempt's later steps; absent when its table is gone (or before this was passed). */
+  collection?: CollectionRef;
 }
 
 /**
@@ -76,6 +101,15 @@ export interface PreparedAttempt {
  * (retries), and heartbeats while it runs long.
  */
 export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
+  /** The attempt's collection: as prepareAttempt resolved it, or looked up (an attempt begun before refs). */
+  async function attemptCollection(input: {
+    collection: string;
+    collection_ref?: CollectionRef | undefined;
+  }): Promise<Collection & { table_oid: number }> {
+    if (input.collection_ref && input.collection_ref.name === input.collection) return input.collection_ref;
+    return liveCollection(input.collection);
+  }
+
   async function liveCollection(name: string): Promise<Collection & { table_oid: number }> {
     const c = await getCollection(pool, name);
     if (c.table_oid === null)
@@ -91,7 +125,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
     const params = input.params === undefined ? undefined : parseStrategyParams(input.strategy, input.params);
     return {
       db: pool,
-      collection: await liveCollection(input.collection),
+      collection: await attemptCollection(input),
       problem: input.problem,
       state: input.state,
       config: input.config,
@@ -127,6 +161,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
           collection_id: c.id,
           config: await store.loadHealingConfig(pool, input.collection),
           kind: c.kind,
+          ...(c.table_oid !== null ? { collection: { ...c, table_oid: c.table_oid } } : {}),
         };
       });
     },
@@ -144,7 +179,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
     async sampleIntegrity(raw: z.input<typeof sampleInput>): Promise<IntegritySample> {
       return classified(async () => {
         const input = sampleInput.parse(raw);
-        const c = await liveCollection(input.collection);
+        const c = await attemptCollection(input);
         const stats = await sampleCollection(pool, c, input.config, {
           ...(input.rates_after ? { after: input.rates_after } : {}),
           ...(input.periodic ? { noWait: true } : {}),

@@ -26,8 +26,19 @@ describe('compact_indexes on a real bloated index', () => {
     return name;
   }
 
+  /** How often this database has been asked for a collection by name (pg_stat_statements). */
+  async function lookupsByName(): Promise<number> {
+    const { rows } = await sys.db.pool.query<{ n: number }>(
+      `SELECT coalesce(sum(s.calls), 0)::int AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() AND s.query LIKE '%FROM ruvector.collections c%WHERE c.name = $1%'`,
+    );
+    return rows[0]!.n;
+  }
+
   it('is detected, repaired, verified by measuring again, and recorded with before/after, λ and witnesses', async () => {
     const collection = await bloatedCollection();
+    await sys.db.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const lookupsBefore = await lookupsByName();
     const handle = await startHealingAttempt(sys.w.client, {
       collection,
       taskQueue: sys.w.taskQueue,
@@ -35,6 +46,8 @@ describe('compact_indexes on a real bloated index', () => {
       config: { stabilization_wait: 1 },
     });
     const outcome = await handle.result();
+    // The collection is looked up once, when the attempt opens; its later steps are handed it.
+    expect((await lookupsByName()) - lookupsBefore).toBe(1);
 
     expect(outcome).toMatchObject({
       kind: 'Completed',

@@ -8,6 +8,7 @@ import { kindRefusalReason, selectStrategy, strategyByName } from '../../../src/
 import { strategyParamsProblem } from '../../../src/strategies/strategy-params';
 import { STRATEGY_SA } from '../../../src/domain/search-attributes';
 import { acts } from '../attempt-activities';
+import { refOf } from '../collection-ref';
 import {
   deferred,
   enter,
@@ -35,6 +36,7 @@ export async function select(
     const step: StrategyStepInput = {
       strategy: strategy.name,
       collection: input.collection,
+      ...refOf(l),
       problem,
       state: initial.state,
       config,

@@ -1,6 +1,7 @@
 import { quickOptions } from '../../activity-options';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import { acts } from '../attempt-activities';
+import { refOf } from '../collection-ref';
 import { enter, flushAttributes, type PreparedLedger } from '../attempt-ledger';
 
 /** Samples the collection's live statistics: λ, its baseline and the witness edges. */
@@ -9,7 +10,7 @@ export async function sense(l: PreparedLedger): Promise<IntegritySample> {
   flushAttributes(l);
   const initial = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'sense: sample integrity (λ, witness edges)' },
-    [{ collection: l.input.collection, config: l.config }],
+    [{ collection: l.input.collection, ...refOf(l), config: l.config }],
   );
   l.initial = initial;
   l.status.initial_lambda = initial.lambda;

@@ -4,6 +4,7 @@ import type { RemediationResult } from '../../../src/domain/remediation-result';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import type { StrategyPlan } from '../../../src/strategies/strategy';
 import { acts } from '../attempt-activities';
+import { refOf } from '../collection-ref';
 import { enter, flushAttributes, type Chosen, type PreparedLedger, type Verification } from '../attempt-ledger';
 import { NEVER_WORSE_PATCH } from '../attempt-patches';
 import { fmt } from '../describe-failure';
@@ -27,7 +28,7 @@ export async function verify(
   flushAttributes(l);
   const final = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'verify: sample integrity again' },
-    [{ collection: l.input.collection, config, rates_after: executed.executed_at }],
+    [{ collection: l.input.collection, ...refOf(l), config, rates_after: executed.executed_at }],
   );
   l.status.final_lambda = final.lambda;
   const verdict = await acts.verifyStrategy.executeWithOptions(
