@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { CollectionKind } from '../src/domain/collection-kind';
-import { healingConfigSchema, type HealingConfig } from '../src/domain/healing-config';
+import { actionConfigSchema, type HealingConfig } from '../src/domain/healing-config';
 import { integrityStateSchema } from '../src/domain/integrity-state';
 import { problemClassSchema } from '../src/domain/problem-class';
 import type { RemediationResult } from '../src/domain/remediation-result';
@@ -63,7 +63,7 @@ const sampleInput = z.object({
   collection: collectionNameSchema,
   /** Resolved once by prepareAttempt; absent in attempts begun before (then looked up). */
   collection_ref: collectionRefSchema.optional(),
-  config: healingConfigSchema,
+  config: actionConfigSchema,
   /** Rates count only readings after this: the verification after a change. */
   rates_after: z.string().datetime({ offset: true }).optional(),
   /** The guardian's periodic sample: never wait for a rate window (the next sample is one interval away). */
@@ -77,7 +77,7 @@ const stepInput = z.object({
   collection_ref: collectionRefSchema.optional(),
   problem: problemClassSchema,
   state: integrityStateSchema,
-  config: healingConfigSchema,
+  config: actionConfigSchema,
   /** A person's parameters (manual execution), as text: validated against the strategy's schema. */
   params: z.record(z.string(), z.string()).optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HealingConfig } from '../../src/domain/healing-config';
+import type { ActionConfig } from '../../src/domain/healing-config';
 import { failedResult } from '../../src/domain/remediation-result';
 import type { KubeConfig } from '../../src/kubernetes/client-node';
 import {
@@ -232,7 +232,7 @@ function targetOf(ctx: StrategyContext<Pool>, current: number): number {
   return ctx.params?.target ?? scaleTarget(current, ctx.config.max_replicas);
 }
 
-function refOf(config: HealingConfig): DeploymentRef {
+function refOf(config: ActionConfig): DeploymentRef {
   return { namespace: config.k8s_namespace, name: config.k8s_read_deployment };
 }
 

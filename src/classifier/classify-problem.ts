@@ -1,4 +1,4 @@
-import type { HealingConfig } from '../domain/healing-config';
+import type { ActionConfig } from '../domain/healing-config';
 import type { ProblemClass } from '../domain/problem-class';
 import { HEALTHY, type EdgeKind, type GraphEdge } from '../graph/system-graph';
 import type { IntegritySample } from '../sensor/integrity-sample';
@@ -29,7 +29,7 @@ function witnessesOf(weak: readonly GraphEdge[]): Witnesses {
  * part's measures confirm it. The parts' diagnoses are checked in the seed's order; what no part
  * confirms is Unknown, for a person.
  */
-export function classifyProblem(sample: IntegritySample, config: HealingConfig): ProblemClass {
+export function classifyProblem(sample: IntegritySample, config: ActionConfig): ProblemClass {
   const weak = weakWitnesses(sample);
   const w = witnessesOf(weak);
   for (const d of DIAGNOSES) {

@@ -152,7 +152,10 @@ const healingConfigObject = z.object({
   replica_ready_timeout: z.number().int().min(1).max(3600).default(300),
 });
 
-function crossChecks(c: z.infer<typeof healingConfigObject>, ctx: z.RefinementCtx): void {
+function crossChecks(
+  c: Pick<z.infer<typeof healingConfigObject>, 'stress_ratio' | 'critical_ratio' | 'xid_age_warn' | 'xid_age_critical'>,
+  ctx: z.RefinementCtx,
+): void {
   if (c.critical_ratio > c.stress_ratio) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
@@ -193,6 +196,39 @@ export function withKnownStrategiesOnly(stored: unknown): unknown {
 }
 
 export type HealingConfig = z.infer<typeof healingConfigSchema>;
+
+/**
+ * What only the workflows decide with (gating, approval, timing, learning): an activity never needs
+ * it, so its inputs do not carry it (the lists grow with configuration; every input is in history).
+ */
+const WORKFLOW_ONLY = {
+  enabled: true,
+  min_healing_interval: true,
+  max_attempts_per_window: true,
+  attempt_window: true,
+  max_auto_heal_impact: true,
+  require_approval: true,
+  require_approval_strategies: true,
+  learning_enabled: true,
+  approval_timeout: true,
+  ineffective_after: true,
+  check_interval: true,
+  stabilization_wait: true,
+  temporary_hold: true,
+  min_lambda_improvement: true,
+} as const satisfies Partial<Record<keyof HealingConfig, true>>;
+
+/** The configuration the sensor and the strategies measure and act with: what activities are given. */
+export type ActionConfig = Omit<HealingConfig, keyof typeof WORKFLOW_ONLY>;
+
+/** An activity's configuration; the workflow-only keys of a whole configuration (an older attempt's) are dropped. */
+export const actionConfigSchema = healingConfigObject.omit(WORKFLOW_ONLY).strip().superRefine(crossChecks);
+
+export function actionConfigOf(c: HealingConfig): ActionConfig {
+  const out: Record<string, unknown> = { ...c };
+  for (const k of Object.keys(WORKFLOW_ONLY)) delete out[k];
+  return out as ActionConfig;
+}
 export type HealingConfigInput = z.input<typeof healingConfigSchema>;
 
 export const DEFAULT_HEALING_CONFIG: HealingConfig = healingConfigSchema.parse({});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HealingConfig } from '../domain/healing-config';
+import type { ActionConfig } from '../domain/healing-config';
 import { integrityStateFor, integrityStateSchema } from '../domain/integrity-state';
 import { contractHealthy } from '../graph/contract-healthy';
 import { globalMinCut } from '../graph/min-cut';
@@ -25,7 +25,7 @@ export type IntegritySample = z.infer<typeof integritySampleSchema>;
  * parts contracted; when nothing is weak the whole graph contracts to one part and λ is the
  * baseline. The witnesses are the original edges across the cut, so they name the weak parts.
  */
-export function integrityOf(stats: CollectionStats, config: HealingConfig): IntegritySample {
+export function integrityOf(stats: CollectionStats, config: ActionConfig): IntegritySample {
   const graph = buildSystemGraph(stats, config);
   const baselineCut = globalMinCut(atFullHealth(graph));
   const baseline = baselineCut.value;

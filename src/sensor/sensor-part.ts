@@ -1,4 +1,4 @@
-import type { HealingConfig } from '../domain/healing-config';
+import type { ActionConfig } from '../domain/healing-config';
 import type { ProblemClass, ProblemClassName, ProblemOf } from '../domain/problem-class';
 import { edge, type EdgeKind, type GraphEdge, type GraphNode } from '../graph/system-graph';
 import type { CollectionStats } from './collection-stats';
@@ -53,7 +53,7 @@ export interface Diagnosis<N extends ProblemClassName = ProblemClassName> {
   /** Seed 002's order of checks, lowest first: the first class that confirms itself is the problem. */
   readonly precedence: number;
   /** The class with its metrics when the measures (and the witnesses) confirm it; null when they do not. */
-  diagnose(w: Witnesses, stats: CollectionStats, config: HealingConfig): ProblemOf<N> | null;
+  diagnose(w: Witnesses, stats: CollectionStats, config: ActionConfig): ProblemOf<N> | null;
 }
 
 /** Any diagnosis, as the classifier holds them. */
@@ -62,7 +62,7 @@ export interface AnyDiagnosis {
   readonly scope: FaultScope;
   readonly witness?: EdgeKind;
   readonly precedence: number;
-  diagnose(w: Witnesses, stats: CollectionStats, config: HealingConfig): ProblemClass | null;
+  diagnose(w: Witnesses, stats: CollectionStats, config: ActionConfig): ProblemClass | null;
 }
 
 /**
@@ -71,7 +71,7 @@ export interface AnyDiagnosis {
  * mean. The graph builder and the classifier loop over the parts (src/sensor/sensor-parts.ts).
  */
 export interface SensorPart<
-  K extends keyof HealingConfig = keyof HealingConfig,
+  K extends keyof ActionConfig = keyof ActionConfig,
   D extends readonly AnyDiagnosis[] = readonly AnyDiagnosis[],
 > {
   readonly name: string;
@@ -79,12 +79,12 @@ export interface SensorPart<
   readonly reads: readonly (keyof CollectionStats)[];
   /** The settings its health rule weighs with: all it may see of the configuration. */
   readonly thresholds: readonly K[];
-  contribute(g: GraphDraft, stats: CollectionStats, settings: Pick<HealingConfig, K>): void;
+  contribute(g: GraphDraft, stats: CollectionStats, settings: Pick<ActionConfig, K>): void;
   readonly diagnoses: D;
 }
 
 /** Keeps a part's settings and the literal classes of its diagnoses in its type. */
-export function definePart<K extends keyof HealingConfig, const D extends readonly AnyDiagnosis[]>(
+export function definePart<K extends keyof ActionConfig, const D extends readonly AnyDiagnosis[]>(
   part: SensorPart<K, D>,
 ): SensorPart<K, D> {
   return part;

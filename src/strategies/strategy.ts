@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HealingConfig } from '../domain/healing-config';
+import type { ActionConfig } from '../domain/healing-config';
 import type { IntegrityState } from '../domain/integrity-state';
 import type { ProblemClass } from '../domain/problem-class';
 import type { RemediationResult } from '../domain/remediation-result';
@@ -42,7 +42,8 @@ export interface StrategyContext<Db> {
   collection: Collection & { table_oid: number };
   problem: ProblemClass;
   state: IntegrityState;
-  config: HealingConfig;
+  /** The configuration to measure and act with (the workflow-only keys are the workflow's). */
+  config: ActionConfig;
   /**
    * A person's parameters for a manual execution (`execute --param`), validated with the
    * strategy's schema (strategy-params.ts); absent for an automatic attempt.

@@ -1,7 +1,13 @@
-import { healingConfigSchema, storedHealingConfigSchema } from '../../src/domain/healing-config';
+import {
+  actionConfigOf,
+  actionConfigSchema,
+  DEFAULT_HEALING_CONFIG,
+  healingConfigSchema,
+  parseHealingConfig,
+  storedHealingConfigSchema,
+} from '../../src/domain/healing-config';
 import { STRATEGY_NAMES } from '../../src/domain/strategy-names';
 import { STRATEGIES } from '../../src/strategies/registry';
-import { DEFAULT_HEALING_CONFIG, parseHealingConfig } from '../../src/domain/healing-config';
 
 describe('HealingConfig', () => {
   it("has seed 002's defaults", () => {
@@ -70,5 +76,25 @@ describe('stored configuration from a newer selfheal', () => {
     };
     expect(storedHealingConfigSchema.parse(stored).require_approval_strategies).toEqual(['compact_indexes']);
     expect(() => healingConfigSchema.parse(stored)).toThrow(/no strategy \\"drop_database; --\\"/);
+  });
+});
+
+describe('the configuration activities are given', () => {
+  it('leaves out what only workflows decide with, and is the same for the sensor and the strategies', () => {
+    const full = parseHealingConfig({
+      require_approval_strategies: ['compact_indexes'],
+      xid_age_warn: 1000,
+      xid_age_critical: 2000,
+    });
+    const action = actionConfigOf(full);
+    expect(Object.keys(action)).not.toContain('require_approval_strategies');
+    expect(Object.keys(action)).not.toContain('check_interval');
+    expect(action).toMatchObject({ xid_age_warn: 1000, xid_age_critical: 2000, index_fragmentation_threshold_pct: 30 });
+    expect(Object.keys(full).length - Object.keys(action).length).toBe(14);
+    // A whole configuration (an attempt begun before) is accepted and trimmed; the cross-checks still hold.
+    expect(actionConfigSchema.parse(full)).toEqual(action);
+    expect(() => actionConfigSchema.parse({ ...action, xid_age_critical: 10 })).toThrow(
+      /xid_age_critical must exceed xid_age_warn/,
+    );
   });
 });

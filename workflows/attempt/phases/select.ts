@@ -1,6 +1,7 @@
 import { patched } from '@temporalio/workflow';
 import type { StrategyStepInput } from '../../../activities';
 import { quickOptions } from '../../activity-options';
+import { actionConfigOf } from '../../../src/domain/healing-config';
 import type { ProblemClass } from '../../../src/domain/problem-class';
 import type { StrategyDescriptor } from '../../../src/domain/strategy-descriptor';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
@@ -39,7 +40,7 @@ export async function select(
       ...refOf(l),
       problem,
       state: initial.state,
-      config,
+      config: actionConfigOf(config),
       ...(input.strategy && input.params && Object.keys(input.params).length > 0 ? { params: input.params } : {}),
     };
     return (l.chosen = { strategy, step });

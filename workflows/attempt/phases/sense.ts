@@ -1,4 +1,5 @@
 import { quickOptions } from '../../activity-options';
+import { actionConfigOf } from '../../../src/domain/healing-config';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import { acts } from '../attempt-activities';
 import { refOf } from '../collection-ref';
@@ -10,7 +11,7 @@ export async function sense(l: PreparedLedger): Promise<IntegritySample> {
   flushAttributes(l);
   const initial = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'sense: sample integrity (λ, witness edges)' },
-    [{ collection: l.input.collection, ...refOf(l), config: l.config }],
+    [{ collection: l.input.collection, ...refOf(l), config: actionConfigOf(l.config) }],
   );
   l.initial = initial;
   l.status.initial_lambda = initial.lambda;

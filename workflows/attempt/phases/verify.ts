@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { quickOptions } from '../../activity-options';
+import { actionConfigOf } from '../../../src/domain/healing-config';
 import type { RemediationResult } from '../../../src/domain/remediation-result';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import type { StrategyPlan } from '../../../src/strategies/strategy';
@@ -28,7 +29,14 @@ export async function verify(
   flushAttributes(l);
   const final = await acts.sampleIntegrity.executeWithOptions(
     { ...quickOptions, summary: 'verify: sample integrity again' },
-    [{ collection: l.input.collection, ...refOf(l), config, rates_after: executed.executed_at }],
+    [
+      {
+        collection: l.input.collection,
+        ...refOf(l),
+        config: actionConfigOf(config),
+        rates_after: executed.executed_at,
+      },
+    ],
   );
   l.status.final_lambda = final.lambda;
   const verdict = await acts.verifyStrategy.executeWithOptions(
