@@ -106,7 +106,11 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
     l,
     'done',
     v.verified
-      ? `healed: ${v.verdict.detail}${temporaryUntil ? `; temporary: restored at ${temporaryUntil} by \`${temporaryHoldWorkflowId(l.input.collection, l.prepared.attempt_id)}\`` : ''}`
+      ? `healed: ${v.verdict.detail}` +
+          (temporaryUntil
+            ? `; temporary: restored at ${temporaryUntil} by ` +
+              `\`${temporaryHoldWorkflowId(l.input.collection, l.prepared.attempt_id)}\``
+            : '')
       : `not healed${compensated(l) ? ', compensated' : ''}: ${v.not_verified_why}`,
   );
   flushAttributes(l);

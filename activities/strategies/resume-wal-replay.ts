@@ -148,7 +148,9 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
       detail: mine
         .map(
           (r) =>
-            `${r.application_name}: replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)} → ${mb(r.replay_gap_bytes)} MB`,
+            `${r.application_name}: ` +
+            `replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)}` +
+            ` → ${mb(r.replay_gap_bytes)} MB`,
         )
         .join('; '),
     };

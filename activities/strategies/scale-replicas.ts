@@ -149,7 +149,8 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const scaled = await scaleDeployment(kc, ref, { from: previous, to: target, signal: ctx.signal });
     if (scaled.kind === 'changed_elsewhere') {
       return failedResult(
-        `${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: someone else scaled it; left as it is`,
+        `${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: ` +
+          `someone else scaled it; left as it is`,
         {
           previous_replicas: previous,
           new_replicas: scaled.replicas,
@@ -174,7 +175,9 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
         success: false,
         actions_taken: 1,
         improvement: 0,
-        error: `${describeRef(ref)} scaled ${previous} → ${target}, not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
+        error:
+          `${describeRef(ref)} scaled ${previous} → ${target}, not ready after ` +
+          `${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
         metadata,
       };
     }
@@ -193,7 +196,9 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     return {
       verified: d.replicas === target && d.ready === target,
       after: { replicas: d.replicas, ready: d.ready },
-      detail: `${describeRef(ref)}: replicas ${snap.previous_replicas} → ${d.replicas} (target ${target}), ${describeRollout(d)}`,
+      detail:
+        `${describeRef(ref)}: replicas ${snap.previous_replicas} → ${d.replicas} ` +
+        `(target ${target}), ${describeRollout(d)}`,
     };
   },
 
@@ -221,7 +226,8 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const waited = await waitUntilReady(kc, ref, { timeoutMs, heartbeat: ctx.heartbeat, signal: ctx.signal });
     if (!waited.ready) {
       throw new Error(
-        `${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
+        `${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ` +
+          `${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
       );
     }
   },

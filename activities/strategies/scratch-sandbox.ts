@@ -51,7 +51,9 @@ export async function completeSandbox(
       return {
         name: 'complete_run',
         passed: projectedS <= limitS,
-        detail: `ran on ${copied} of ~${Math.round(total)} rows in a scratch copy: ${ms.toFixed(0)} ms, projected ${projectedS.toFixed(1)} s for the table (limit ${limitS} s)`,
+        detail:
+          `ran on ${copied} of ~${Math.round(total)} rows in a scratch copy: ${ms.toFixed(0)} ms, ` +
+          `projected ${projectedS.toFixed(1)} s for the table (limit ${limitS} s)`,
       };
     } finally {
       await c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);

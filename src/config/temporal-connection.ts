@@ -49,7 +49,8 @@ function readPem(path: string, what: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     throw new Error(
-      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): fix the path or its permissions`,
+      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): fix the ` +
+        `path or its permissions`,
     );
   }
 }

@@ -31,7 +31,8 @@ export async function drillCentroidSkew(
             start AS (SELECT coalesce(max(id), 0) AS m FROM ${t})
        INSERT INTO ${t} (id, partition_id, embedding)
        SELECT start.m + g, c0.partition_id,
-              ARRAY(SELECT (c0.centroid[d] + (d = 2)::int * 4 + random() * 2 - 1)::real FROM generate_series(1, array_length(c0.centroid, 1)) d)
+              ARRAY(SELECT (c0.centroid[d] + (d = 2)::int * 4 + random() * 2 - 1)::real
+              FROM generate_series(1, array_length(c0.centroid, 1)) d)
          FROM c0, start, generate_series(1, $1::int) g`,
       [add],
     );

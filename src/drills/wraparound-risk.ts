@@ -27,7 +27,8 @@ export async function drillWraparoundRisk(
   const burn = Math.max(0, target - before.xid_age);
   if (burn > MAX_BURN) {
     throw new Error(
-      `the table is ${before.xid_age} XIDs old; reaching ${target} would burn ${burn} XIDs. For a drill, lower the thresholds first: ` +
+      `the table is ${before.xid_age} XIDs old; reaching ${target} would burn ${burn} XIDs. For a drill, ` +
+        `lower the thresholds first: ` +
         `selfheal configure ${c.name} '{"xid_age_warn":100000,"xid_age_critical":1000000}'`,
     );
   }

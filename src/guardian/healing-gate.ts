@@ -94,7 +94,9 @@ export function healingGate(
     const until = Math.min(...recent.map((a) => a.started_at_ms)) + config.attempt_window * 1000;
     return {
       ok: false,
-      reason: `${recent.length} attempts in the last ${config.attempt_window} s (max_attempts_per_window ${config.max_attempts_per_window}); next at ${new Date(until).toISOString()}`,
+      reason:
+        `${recent.length} attempts in the last ${config.attempt_window} s ` +
+        `(max_attempts_per_window ${config.max_attempts_per_window}); next at ${new Date(until).toISOString()}`,
       until_ms: until,
     };
   }
@@ -103,7 +105,9 @@ export function healingGate(
   if (backoff !== null && now < backoff) {
     return {
       ok: false,
-      reason: `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ${new Date(backoff).toISOString()}`,
+      reason:
+        `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ` +
+        `${new Date(backoff).toISOString()}`,
       until_ms: backoff,
     };
   }

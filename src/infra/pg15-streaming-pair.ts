@@ -158,7 +158,8 @@ export async function startStreamingPair(): Promise<StreamingPair> {
       '-c',
       'cluster_name=pg15_standby',
       '-c',
-      `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=${standbyName}'`,
+      `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=` +
+        `${standbyName}'`,
     ].join(' '),
     'start',
   ]);

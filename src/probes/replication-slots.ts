@@ -14,7 +14,8 @@ export interface SlotStats {
 export async function readReplicationSlots(db: Queryable): Promise<SlotStats[]> {
   const { rows } = await db.query<SlotStats>(
     `SELECT slot_name::text, slot_type, active,
-            coalesce(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, restart_lsn), 0)::float8 AS retained_bytes,
+            coalesce(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()
+            ELSE pg_current_wal_lsn() END, restart_lsn), 0)::float8 AS retained_bytes,
             wal_status
        FROM pg_replication_slots ORDER BY 4 DESC, 1`,
   );

@@ -19,7 +19,8 @@ export interface StandbyStats {
  */
 export async function readStandbys(db: Queryable): Promise<StandbyStats[]> {
   const { rows } = await db.query<StandbyStats>(
-    `SELECT r.pid, coalesce(r.application_name, '') AS application_name, s.slot_name::text AS slot_name, coalesce(r.state, '') AS state,
+    `SELECT r.pid, coalesce(r.application_name, '') AS application_name, s.slot_name::text AS slot_name,
+       coalesce(r.state, '') AS state,
             coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), 0)::float8 AS replay_gap_bytes,
             extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds
        FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid

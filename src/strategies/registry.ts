@@ -52,7 +52,8 @@ export function selectStrategy(
         kindRefusal ??
         (eligible
           ? 'handles the class within the impact cap'
-          : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`),
+          : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: ` +
+            `only with a person's approval`),
     });
     if (eligible && weight > bestWeight) {
       best = s;
@@ -78,7 +79,10 @@ export function kindRefusalReason(
   if (kind === null) return null;
   const kinds = s.kinds_by_class?.[problem] ?? s.collection_kinds;
   if (kinds.includes(kind)) return null;
-  return `${s.name} runs${s.kinds_by_class?.[problem] ? ` for ${problem}` : ''} only on ${kinds.join(' or ')} collections; this one is a ${kind} collection, whose rows and partition key are the user's data`;
+  return (
+    `${s.name} runs${s.kinds_by_class?.[problem] ? ` for ${problem}` : ''} only on ${kinds.join(' or ')} ` +
+    `collections; this one is a ${kind} collection, whose rows and partition key are the user's data`
+  );
 }
 
 /** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */

@@ -27,7 +27,8 @@ async function connectDatabase(url: string, size: number): Promise<{ pool: Pool;
     await pool.end().catch(() => undefined);
     const safe = url.replace(/:[^:@/]*@/, ':****@');
     throw new Error(
-      `cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, that the server runs and that the role may connect`,
+      `cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, ` +
+        `that the server runs and that the role may connect`,
     );
   }
 }
@@ -90,7 +91,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       await connection.close();
     }
     log(
-      `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`,
+      `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, ` +
+        `task queue ${env.SELFHEAL_TASK_QUEUE})`,
     );
     await opts.onReady?.({ database, pool });
     await running;

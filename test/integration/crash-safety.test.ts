@@ -59,7 +59,8 @@ describe('crash safety: a worker killed mid-attempt', () => {
   const attemptRows = async (collection: string) =>
     (
       await db.pool.query(
-        'SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
+        'SELECT a.status FROM ruvector.healing_attempts a ' +
+          'JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
         [collection],
       )
     ).rows;

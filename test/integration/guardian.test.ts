@@ -41,7 +41,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   const attemptsOf = async (collection: string) =>
     (
       await sys.db.pool.query(
-        `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+        `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a
+          JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 ORDER BY a.id`,
         [collection],
       )
@@ -200,7 +201,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     }
     const rows = (
       await sys.db.pool.query(
-        `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+        `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a
+          JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id`,
         [collection],
       )

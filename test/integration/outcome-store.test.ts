@@ -44,7 +44,8 @@ describe('outcome store migrations', () => {
 
   it('has the seed indexes and the primary key, and nothing else', async () => {
     const { rows } = await db.pool.query(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes' ORDER BY indexname`,
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes'
+        ORDER BY indexname`,
     );
     expect(rows.map((r) => r.indexdef.replace(/ USING btree/, '')).sort()).toEqual(
       [

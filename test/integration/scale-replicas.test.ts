@@ -288,7 +288,9 @@ describe('scale_replicas against a Kubernetes API server', () => {
         {
           name: 'kube_credentials',
           passed: false,
-          detail: `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${join(home, '.kube', 'config')}`,
+          detail:
+            `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ` +
+            `${join(home, '.kube', 'config')}`,
         },
       ]);
       expect(fake.requests).toHaveLength(1);

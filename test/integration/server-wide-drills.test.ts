@@ -115,7 +115,8 @@ describe('server-wide drills (connections, replication slots) on a server of the
     expect((await readReplicationSlots(sys.db.pool)).map((x) => x.slot_name)).not.toContain(slot);
     // Recorded as done and irreversible: nothing to roll back.
     const { rows } = await sys.db.pool.query(
-      `SELECT o.strategy_name, o.verified, o.success FROM ruvector.healing_outcomes o JOIN ruvector.collections c ON c.id = o.collection_id WHERE c.name = $1`,
+      `SELECT o.strategy_name, o.verified, o.success FROM ruvector.healing_outcomes o
+        JOIN ruvector.collections c ON c.id = o.collection_id WHERE c.name = $1`,
       [name],
     );
     expect(rows).toEqual([{ strategy_name: 'drop_replication_slot', verified: true, success: true }]);

@@ -59,7 +59,8 @@ export async function tableUnderSlowAutovacuum(
   // Autovacuum waits until the statistics are fresh, so the only weak part is the vacuum itself.
   await withClient(pool, async (db) => {
     await db.query(
-      `CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false, ${SLOW_AUTOVACUUM.join(', ')})`,
+      `CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false,
+         ${SLOW_AUTOVACUUM.join(', ')})`,
     );
     await db.query(`INSERT INTO public.${name} SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`);
     await db.query(`DELETE FROM public.${name} WHERE id % 2 = 0`);

@@ -79,7 +79,8 @@ export async function runGuardianDrill(
       `the guardian to heal the ${expected.class} drill`,
       async () => {
         const { rows } = await sys.db.pool.query<DrillAttemptRow>(
-          `SELECT a.id, a.status, a.problem_class, a.strategy_name, a.reason, a.detected_at, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
+          `SELECT a.id, a.status, a.problem_class, a.strategy_name, a.reason, a.detected_at, a.started_at,
+             a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
                   (o.system_metrics->>'sample_cost_ms')::float8 AS sample_cost_ms
              FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
              LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id

@@ -123,7 +123,8 @@ async function requireApplicable(pool: Pool, problemClass: string, c: Collection
       fits.push(other.name);
   }
   throw new UsageError(
-    `the ${problemClass} drill does not apply to collection ${c.name} (${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +
+    `the ${problemClass} drill does not apply to collection ${c.name} ` +
+      `(${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +
       (fits.length ? `It applies to: ${fits.join(', ')}` : 'No registered collection fits it'),
   );
 }

@@ -13,7 +13,8 @@ export const rebalancePartitionsSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
   description:
-    'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one that made it worse; every move recorded',
+    'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one ' +
+    'that made it worse; every move recorded',
   params: {},
   snapshot: z.object({ placement_key: z.string(), placement: rowPlacementSchema }),
 });
