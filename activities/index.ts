@@ -174,7 +174,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       });
     },
 
-    /** Seed 002 weights over the last `days` days; none when learning is off. */
+    /** Learned strategy weights over the last `days` days; none when learning is off. */
     async loadStrategyWeights(raw: z.input<typeof weightsInput>): Promise<Record<string, number>> {
       return classified(async () => {
         const input = weightsInput.parse(raw);

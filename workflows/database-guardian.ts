@@ -172,8 +172,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         `${running ? ` — ${running} attempts running` : ''}` +
         `${people.length ? ` — needs a person: ${people.join(', ')}` : ''}` +
         (lastPass
-          ? ` — last pass ${lastPass.at}: ${lastPass.cost.sampled} sampled in ${lastPass.cost.round_trips} statements, ` +
-            `${lastPass.cost.cost_ms.toFixed(1)} ms`
+          ? ` — last pass ${lastPass.at}: ${lastPass.cost.sampled} sampled in ` +
+            `${lastPass.cost.round_trips} statements, ${lastPass.cost.cost_ms.toFixed(1)} ms`
           : '') +
         `${lastPassError ? ` — the last pass failed: ${lastPassError}` : ''}`,
     );

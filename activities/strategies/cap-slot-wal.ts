@@ -19,7 +19,7 @@ function capOf(ctx: StrategyContext<Pool>): number {
  * cap_slot_wal: sets max_slot_wal_keep_size (ALTER SYSTEM + reload) so no slot may hold more WAL
  * than slot_wal_keep_size_mb, then CHECKPOINTs so the server acts on it now: a slot past the cap is
  * invalidated and its WAL recycled. The setting is reversible (the compensation restores the exact
- * previous ALTER SYSTEM value, or RESETs it); a slot once lost stays lost (postgres-notes), which is
+ * previous ALTER SYSTEM value, or RESETs it); a slot once lost stays lost even after the RESET, which is
  * why the cap is sized for slots that are already far behind.
  */
 export const capSlotWal = defineStrategy(capSlotWalSpec, {

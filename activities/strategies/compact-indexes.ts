@@ -24,7 +24,7 @@ interface IndexMeasure extends IndexRef {
 const CLEANUP_TIMEOUT_MS = 5000;
 
 /**
- * compact_indexes (seed 002): rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
+ * compact_indexes: rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
  * most fragmented first. Irreversible. A failed or cancelled rebuild leaves an invalid `*_ccnew`
  * index; it is dropped before the step returns, so nothing half-built stays behind.
  */

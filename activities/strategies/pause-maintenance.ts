@@ -15,7 +15,7 @@ const LOCK_TIMEOUT_MS = 5000;
 type Snapshot = z.infer<typeof pauseMaintenanceSpec.snapshot>;
 
 /**
- * pause_maintenance (seed 002): disable autovacuum on the collection's table, recording the exact
+ * pause_maintenance: disable autovacuum on the collection's table, recording the exact
  * previous reloptions, and cancel the autovacuum workers running on it. Reversible: the
  * compensation puts the previous reloptions back exactly.
  */

@@ -33,7 +33,7 @@ export type MovePlan = TypedPlan<
 >;
 
 /**
- * rebalance_partitions (seed 002): moves rows from the hot partition to the coldest ones in
+ * rebalance_partitions: moves rows from the hot partition to the coldest ones in
  * increments, sampling integrity after each. It stops once the partition is no longer hot, and
  * undoes an increment that made λ worse (below 0.9 × the initial λ). Every moved row's placement is
  * recorded first, so the compensation puts each back.

@@ -122,7 +122,15 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
         .map(
           (a, i) =>
             `${a.schema}.${a.name}: ` +
-            `${targets[i]!.leftover_of ? (a.exists ? 'still there' : 'dropped') : a.exists ? (a.valid ? 'valid' : 'INVALID') : 'missing'}`,
+            (targets[i]!.leftover_of
+              ? a.exists
+                ? 'still there'
+                : 'dropped'
+              : a.exists
+                ? a.valid
+                  ? 'valid'
+                  : 'INVALID'
+                : 'missing'),
         )
         .join('; '),
     };

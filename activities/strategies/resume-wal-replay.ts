@@ -29,7 +29,10 @@ async function onStandby<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
   }
 }
 
-/** What each configured standby says of itself, under the name the primary shows for it; unreachable ones are left out with the reason. */
+/**
+ * What each configured standby says of itself, under the name the primary shows for it; unreachable ones are left out
+ * with the reason.
+ */
 async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: StandbyState[]; errors: string[] }> {
   const states: StandbyState[] = [];
   const errors: string[] = [];

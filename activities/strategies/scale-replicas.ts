@@ -28,13 +28,13 @@ const snapshotSchema = z.object({
 const paramsSchema = z.object({ target: z.number().int().min(1) });
 type Snapshot = z.infer<typeof snapshotSchema>;
 
-/** Seed rule: ceil(1.5 × replicas), capped by max_replicas. */
+/** The default target: ceil(1.5 × replicas), capped by max_replicas. */
 export function scaleTarget(current: number, maxReplicas: number): number {
   return Math.min(Math.ceil(current * 1.5), maxReplicas);
 }
 
 /**
- * scale_replicas (seed): give the read deployment (k8s_namespace/k8s_read_deployment) half as many
+ * scale_replicas: give the read deployment (k8s_namespace/k8s_read_deployment) half as many
  * replicas again, capped by max_replicas, through the scale subresource, and wait until every one
  * is ready (replica_ready_timeout). Reversible: the compensation sets the previous count back and
  * waits for it. Writes are compare-and-set, so a count someone else chose meanwhile is never
@@ -233,7 +233,7 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
   },
 });
 
-/** A person's target (execute --param target=N), else the seed rule. */
+/** A person's target (execute --param target=N), else the default, 1.5 × the replicas. */
 function targetOf(ctx: StrategyContext<Pool>, current: number): number {
   return ctx.params?.target ?? scaleTarget(current, ctx.config.max_replicas);
 }

@@ -115,7 +115,7 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
 });
 
 /**
- * What each class calls for (postgres-notes): a lock chain, idle transactions cut short and waits
+ * What each class calls for: a lock chain, idle transactions cut short and waits
  * that give up instead of queueing; a runaway statement, a statement timeout.
  */
 function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {

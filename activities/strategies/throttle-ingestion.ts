@@ -9,15 +9,15 @@ import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';
 
-/** Seed 002: throttle 50 % under stress, 90 % when critical. */
+/** Throttle 50 % under stress, 90 % when critical. */
 export function throttlePct(state: string): number {
   return state === 'critical' ? 90 : state === 'stress' ? 50 : 0;
 }
 
 /**
- * throttle_ingestion (seed 002): the role writing to the collection with the most sessions may keep
+ * throttle_ingestion: the role writing to the collection with the most sessions may keep
  * only (100 − throttle) % of them: its CONNECTION LIMIT is lowered and its newest sessions beyond it
- * are closed (a pooler reconnects within the limit). Preventive, as the seed says: the load falls,
+ * are closed (a pooler reconnects within the limit). Preventive: the load falls,
  * the data stays where it is. Reversible: the compensation restores the role's exact previous limit.
  */
 export const throttleIngestion = defineStrategy(throttleIngestionSpec, {

@@ -55,7 +55,9 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
-/** Connection options for @temporalio/client and @temporalio/worker alike; TLS is on with an API key or certificates. */
+/**
+ * Connection options for @temporalio/client and @temporalio/worker alike; TLS is on with an API key or certificates.
+ */
 export function temporalConnectionOptions(e: TemporalEnv): TemporalConnectionOptions {
   const mtls =
     e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH

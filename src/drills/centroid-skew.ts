@@ -9,7 +9,7 @@ import type { DrillRun } from './held-fault';
 /**
  * Fault injection for CentroidSkew: data drift. New vectors arrive around a point near centroid 0
  * (shifted along another axis), so all of them land in list 0, which grows to several times the
- * others (postgres-notes: 230k vs 25k/25k/17.5k, ratio 3.09). IVF-style demo collections only.
+ * others (230k rows vs 25k/25k/17.5k is a ratio of 3.09). IVF-style demo collections only.
  */
 export async function drillCentroidSkew(
   pool: Pool,

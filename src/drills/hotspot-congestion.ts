@@ -14,8 +14,8 @@ const PAUSE_MS = 10;
 
 /**
  * Fault injection for HotspotCongestion: `sessions` ordinary sessions keep updating a fixed set of
- * rows that all live in one partition (postgres-notes: pgbench weighted 9:1 gave that partition a
- * 0.93 share). The load follows the rows: when they move, the hotspot spreads. Held until released;
+ * rows that all live in one partition (a pgbench load weighted 9:1 gave that partition a 0.93
+ * share). The load follows the rows: when they move, the hotspot spreads. Held until released;
  * `cleared` resolves once the hot rows no longer sit in one partition.
  */
 export async function drillHotspotCongestion(

@@ -13,7 +13,7 @@ export interface DrillReport {
 }
 
 /**
- * Fault injection for IndexFragmentation (postgres-notes.md): delete four of every five rows in
+ * Fault injection for IndexFragmentation: delete four of every five rows in
  * key order, then VACUUM. Every leaf page keeps a fifth of its entries; VACUUM does not
  * shrink the index, so leaf density falls from ~90 to ~18 while the table stays healthy.
  * Destroys data: only the demo table (which is refilled first) or with `force`.

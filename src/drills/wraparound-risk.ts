@@ -11,7 +11,7 @@ const CHUNK = 100_000;
 
 /**
  * Fault injection for WraparoundRisk: consumes transaction IDs (subtransactions that each write, so
- * each takes an XID; postgres-notes: 120k in 0.39 s) until the table's age(relfrozenxid) sits between
+ * each takes an XID; about 120k in 0.39 s) until the table's age(relfrozenxid) sits between
  * the collection's xid_age_warn and xid_age_critical. Nothing is kept: every subtransaction rolls
  * back. Real thresholds are hundreds of millions, so a drill needs them configured low first.
  */

@@ -71,7 +71,7 @@ export function attemptsInWindow(
 }
 
 /**
- * Seed 002 should_auto_heal, the parts that span attempts: cooldown, attempts per window, and
+ * Whether to heal automatically, the parts that span attempts: cooldown, attempts per window, and
  * (for automatic attempts) healing that keeps not working and the backoff after attempts that could
  * not act. A person's manual trigger skips the last two.
  */

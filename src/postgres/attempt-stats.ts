@@ -7,7 +7,10 @@ export interface AttemptStats {
   verified_24h: number;
 }
 
-/** The seed's ruvector_healing_status figures of many collections in one statement, with the attempt still running on each, if any. */
+/**
+ * The ruvector_healing_status figures of many collections in one statement, with the attempt still running on each,
+ * if any.
+ */
 export async function attemptStatsOf(
   pool: Pool,
   collectionIds: readonly number[],

@@ -170,7 +170,7 @@ export async function loadHistory(
   return rows;
 }
 
-/** Outcomes of the last `days` days, as seed 002's weight rule reads them. */
+/** Outcomes of the last `days` days, as the learned strategy weights read them. */
 export async function loadRecentOutcomes(pool: Pool, days: number) {
   const { rows } = await pool.query<{
     strategy_name: string;

@@ -10,7 +10,9 @@ export interface SlotStats {
   wal_status: string | null;
 }
 
-/** Replication slots of the server and the WAL each one holds back (postgres-notes: inactive slots retaining WAL). */
+/**
+ * Replication slots of the server and the WAL each one holds back: an inactive slot keeps its WAL from being recycled.
+ */
 export async function readReplicationSlots(db: Queryable): Promise<SlotStats[]> {
   const { rows } = await db.query<SlotStats>(
     `SELECT slot_name::text, slot_type, active,

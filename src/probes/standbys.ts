@@ -1,13 +1,13 @@
 import type { Queryable } from './queryable';
 
 export interface StandbyStats {
-  /** The walsender's pid: the seed's replica id. */
+  /** The walsender's pid: the replica id ReplicationLag names. */
   pid: number;
   application_name: string;
   /** The physical slot it streams from (pg_replication_slots.active_pid), null without one. */
   slot_name: string | null;
   state: string;
-  /** Bytes of WAL the standby has not replayed yet (postgres-notes: byte gaps, not replay_lag). */
+  /** Bytes of WAL the standby has not replayed yet: a byte gap, since replay_lag trails reality. */
   replay_gap_bytes: number;
   /** replay_lag as the primary last heard it; trails reality, null when idle. */
   replay_lag_seconds: number | null;

@@ -4,7 +4,7 @@ import type { ProblemClassName } from '../domain/problem-class';
 import type { StrategyDescriptor } from '../domain/strategy-descriptor';
 import { STRATEGY_SPECS } from '../domain/strategies/strategy-specs';
 
-/** Every strategy selfheal knows, as pure descriptors (seed 002's registry), in registry order. */
+/** Every strategy selfheal knows, as pure descriptors, in registry order. */
 export const STRATEGIES: readonly StrategyDescriptor[] = STRATEGY_SPECS.map((s) => s.descriptor);
 
 export function strategyByName(name: string): StrategyDescriptor | undefined {
@@ -23,7 +23,7 @@ export interface Selection {
 }
 
 /**
- * Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight
+ * Selection: strategies that handle the class, within the impact cap, highest learned weight
  * (default 1). When none is within the cap, the best of those above it, to wait for a person's
  * approval (not dropped: the README's "impact above max_auto_heal_impact waits for a person").
  */
@@ -85,7 +85,7 @@ export function kindRefusalReason(
   );
 }
 
-/** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */
+/** Whether a person must approve this strategy for this class before it runs (by its HealingConfig). */
 export function needsApproval(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): boolean {
   return approvalReasons(s, problem, config).length > 0;
 }

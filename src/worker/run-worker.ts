@@ -35,8 +35,9 @@ async function connectDatabase(url: string, size: number): Promise<{ pool: Pool;
 
 /**
  * The production worker: migrations (unless SELFHEAL_MIGRATE=false), the database's guardian (one
- * sensor pass per interval over every watched collection; per-collection guardians of an earlier version handed over), then workflows and activities on the task queue until
- * SIGINT or SIGTERM. It creates no tables of its own beyond the store.
+ * sensor pass per interval over every watched collection; per-collection guardians of an earlier
+ * version handed over), then workflows and activities on the task queue until SIGINT or SIGTERM.
+ * It creates no tables of its own beyond the store.
  */
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const log = opts.log ?? ((l: string) => console.log(l));

@@ -40,7 +40,9 @@ describe('crash safety: a worker killed mid-attempt', () => {
   }
   const rebuilds = () => rebuildsRunning(db.pool);
 
-  /** A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer. */
+  /**
+   * A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer.
+   */
   async function pauseAttemptInStabilize(prefix: string, stabilizationWait: number) {
     const taskQueue = uniqueName(prefix);
     const t = await tableUnderSlowAutovacuum(db.pool, {

@@ -172,7 +172,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   });
 
   it('a fault it cannot act on is not retried in a tight loop: check_interval, then doubling, up to min_healing_interval', async () => {
-    // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends Deferred.
+    // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends
+    // Deferred.
     const collection = await guarded({
       max_auto_heal_impact: 0.05,
       approval_timeout: 1,

@@ -1,7 +1,7 @@
 import { migrate, MIGRATIONS } from '../../src/postgres/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/test-system';
 
-/** Seed 002's CREATE TABLE ruvector.healing_outcomes, column by column. */
+/** ruvector.healing_outcomes is an interface: its CREATE TABLE, column by column. */
 const SEED_COLUMNS: [string, string, boolean, string | null][] = [
   ['id', 'bigint', false, "nextval('ruvector.healing_outcomes_id_seq'::regclass)"],
   ['collection_id', 'integer', false, null],

@@ -236,7 +236,8 @@ describe('the database pass: every watched table in a fixed number of statements
         leaf_pages: bloatedRef.leaf_pages,
       });
       expect(bloatedGot.estimated_density!).toBeLessThan(25);
-      // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what pgstatindex said.
+      // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what
+      // pgstatindex said.
       for (const suffix of ['_pkey', '_payload', '_lower']) {
         const r = indexNamed(reference.get(healthy.name)!, suffix);
         const g = indexNamed(byName(pass, healthy.name), suffix);

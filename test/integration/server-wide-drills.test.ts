@@ -24,7 +24,8 @@ describe('server-wide drills (connections, replication slots) on a server of the
 
   beforeAll(async () => {
     pg = await startPrivatePostgres({ max_connections: 30, fsync: 'off' });
-    // The controller keeps its few connections open (postgres-notes: when slots run out, even a new superuser connection may be refused).
+    // The controller keeps its few connections open: when slots run out, even a new superuser connection may be
+    // refused.
     const pool = createPool(pg.url, 4);
     // selfheal as its least-privilege role, with the slot levers (REPLICATION) this file drills.
     app = await leastPrivilegeDatabase(pg.url, { slotLevers: true, poolSize: 4 });

@@ -84,7 +84,9 @@ export async function reloptionsOf(pool: Pool, oid: number): Promise<string[] | 
   return (await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid])).rows[0].reloptions;
 }
 
-/** An IVF-style partitioned collection (4 lists of `perList` vectors, centroids, archive) with its own stored config. */
+/**
+ * An IVF-style partitioned collection (4 lists of `perList` vectors, centroids, archive) with its own stored config.
+ */
 export async function vectorCollection(pool: Pool, config: HealingConfigInput = {}, perList = 5000): Promise<string> {
   const name = uniqueName('v');
   await ensureVectorCollection(pool, name, 'public', name, perList);

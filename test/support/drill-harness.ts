@@ -11,7 +11,10 @@ import type { TestWorker } from './test-system';
 import { waitFor } from './test-system';
 
 export const DRILL_CHECK_INTERVAL = 2;
-/** One sample's own duration and timer lateness on 2 busy cores: the sample that sees the fault ends this long after it began. */
+/**
+ * One sample's own duration and timer lateness on 2 busy cores: the sample that sees the fault ends this long after it
+ * began.
+ */
 const SAMPLE_SLACK_MS = 1500;
 const DRILL_DIR = join('.data', 'drills');
 

@@ -146,8 +146,8 @@ interface PartitionLoad extends PartitionCounters {
 }
 
 /**
- * Load per partition as the rate of its row-operation counters between two samples
- * (postgres-notes: per-partition deltas between two samples).
+ * Load per partition as the rate of its row-operation counters between two samples: the counters
+ * only ever grow, so one reading says nothing of the load now.
  */
 async function measurePartitionLoad(
   db: Queryable,

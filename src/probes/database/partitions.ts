@@ -29,14 +29,15 @@ export async function readPartitionedTables(
             coalesce((
               SELECT json_agg(json_build_object(
                        'oid', l.oid::int8, 'name', l.oid::regclass::text, 'bound', pg_get_expr(l.relpartbound, l.oid),
-                       'reltuples', greatest(l.reltuples, 0)::float8, 'live_tuples',
-                         pg_stat_get_live_tuples(l.oid)::float8,
-                       -- n_tup_ins + n_tup_upd + n_tup_del + idx_tup_fetch as pg_stat_all_tables has them (idx_tup_fetch
-                       -- null without an index); its statistics functions, as the view aggregates over the whole database.
-                       'ops', (pg_stat_get_tuples_inserted(l.oid) + pg_stat_get_tuples_updated(l.oid) +
-                         pg_stat_get_tuples_deleted(l.oid)
-                               + coalesce((SELECT sum(pg_stat_get_tuples_fetched(i.indexrelid)) FROM pg_index i
-                               WHERE i.indrelid = l.oid)::int8
+                       'reltuples', greatest(l.reltuples, 0)::float8,
+                       'live_tuples', pg_stat_get_live_tuples(l.oid)::float8,
+                       -- n_tup_ins + n_tup_upd + n_tup_del + idx_tup_fetch as pg_stat_all_tables has them
+                       -- (idx_tup_fetch null without an index); its statistics functions, as the view
+                       -- aggregates over the whole database.
+                       'ops', (pg_stat_get_tuples_inserted(l.oid) + pg_stat_get_tuples_updated(l.oid)
+                               + pg_stat_get_tuples_deleted(l.oid)
+                               + coalesce((SELECT sum(pg_stat_get_tuples_fetched(i.indexrelid))
+                                             FROM pg_index i WHERE i.indrelid = l.oid)::int8
                                           + pg_stat_get_tuples_fetched(l.oid), 0))::float8)
                      ORDER BY l.relname)
                 FROM pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { strategySpec } from '../strategy-spec';
 import { rowPlacementSchema } from './snapshot-parts';
 
-// Seed order for HotspotCongestion and CentroidSkew: with equal weights the first eligible wins.
+// First in registry order for HotspotCongestion and CentroidSkew: with equal weights the first eligible wins.
 export const rebalancePartitionsSpec = strategySpec({
   name: 'rebalance_partitions',
   handles: ['HotspotCongestion'],
