@@ -114,7 +114,8 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
     const c = await getCollection(pool, name);
     if (c.table_oid === null)
       throw new CollectionGoneError(
-        `collection ${name}: table ${c.table_schema}.${c.table_name} does not exist (dropped, or renamed while unwatched)`,
+        `collection ${name}: table ${c.table_schema}.${c.table_name} does not exist ` +
+          `(dropped, or renamed while unwatched)`,
       );
     return c as Collection & { table_oid: number };
   }
@@ -208,7 +209,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       });
     },
 
-    /** Seed 002 weights over the last `days` days; none when learning is off. */
+    /** Learned strategy weights over the last `days` days; none when learning is off. */
     async loadStrategyWeights(raw: z.input<typeof weightsInput>): Promise<Record<string, number>> {
       return classified(async () => {
         const input = weightsInput.parse(raw);
@@ -325,7 +326,9 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
           if (found.kind === 'covered')
             return {
               ok: false,
-              reason: `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}: it is undone first`,
+              reason:
+                `action ${found.by_attempt_id} (the same strategy, later) stands on action ${attempt_id}` +
+                `: it is undone first`,
               retry: true,
             };
           target = found.target;
@@ -334,7 +337,9 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         if (!impl.descriptor.reversible || !impl.compensate) {
           return {
             ok: false,
-            reason: `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, which is irreversible: it cannot be rolled back`,
+            reason:
+              `the last attempt (action ${target.attempt_id}) ran ${target.strategy_name}, ` +
+              `which is irreversible: it cannot be rolled back`,
           };
         }
         return { ok: true, target, reversible: true };

@@ -118,18 +118,22 @@ async function main(): Promise<void> {
       }
       const [p, s, d] = [median(times.perTable), median(times.perCollectionPass), median(times.database)];
       rows.push(
-        `| ${String(n).padStart(5)} | ${p.toFixed(1).padStart(9)} (${String(trips.perTable).padStart(5)}) | ${s.toFixed(1).padStart(9)} (${String(trips.perCollectionPass).padStart(5)}) ` +
-          `| ${d.toFixed(1).padStart(7)} (${String(trips.database).padStart(2)}) | ${(p / d).toFixed(1).padStart(6)}× |`,
+        `| ${String(n).padStart(5)} | ${p.toFixed(1).padStart(9)} (${String(trips.perTable).padStart(5)}) | ` +
+          `${s.toFixed(1).padStart(9)} (${String(trips.perCollectionPass).padStart(5)}) ` +
+          `| ${d.toFixed(1).padStart(7)} (${String(trips.database).padStart(2)}) | ${(p / d).toFixed(1).padStart(6)}` +
+          `× |`,
       );
     }
     const { rows: server } = await pool.query(
-      `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit`,
+      `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync,
+         current_setting('synchronous_commit') AS synchronous_commit`,
     );
     console.log(
       `PostgreSQL ${server[0].version}, fsync ${server[0].fsync}, synchronous_commit ${server[0].synchronous_commit}`,
     );
     console.log(
-      `sensor wall time per sampling of all watched tables, ms (round trips), median of ${SIZES.map((n) => ROUNDS[n]).join('/')} interleaved rounds`,
+      `sensor wall time per sampling of all watched tables, ms (round trips), ` +
+        `median of ${SIZES.map((n) => ROUNDS[n]).join('/')} interleaved rounds`,
     );
     console.log('| tables | per-table path    | sampleCollection × N | sampleDatabase | per-table / database |');
     console.log('|-------:|------------------:|------------------:|-------------:|-------:|');

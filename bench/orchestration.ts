@@ -334,7 +334,8 @@ async function benchOn(
     if (scheduled !== perAttempt)
       throw new Error(`stand-ins counted ${perAttempt} calls, the history ${scheduled} activities`);
     process.stderr.write(
-      `bench: ${setup}: one attempt runs ${perAttempt} activities (${[...calls].map(([k, v]) => `${k}×${v}`).join(', ')})\n`,
+      `bench: ${setup}: one attempt runs ${perAttempt} activities ` +
+        `(${[...calls].map(([k, v]) => `${k}×${v}`).join(', ')})\n`,
     );
     const runBare = (mimic: Mimic): Promise<Run> =>
       measure(
@@ -378,14 +379,19 @@ function report(m: Measured): void {
   const row = (name: string, rs: Run[]): string => {
     const col = (f: (r: Run) => number): string => `${fmt(med(rs, f))} / ${fmt(quantile(rs.map(f), 0.9))}`;
     const total = Object.values(rs[0]!.events).reduce((a, b) => a + b, 0);
-    return `| ${name} | ${col((r) => r.wallMs)} | ${col((r) => r.serverMs)} | ${col((r) => r.dispatchMs)} | ${col((r) => r.taskMs)} | ${col((r) => r.activityMs)} | ${col((r) => r.cpuMs)} | ${rs[0]!.events.WORKFLOW_TASK_COMPLETED ?? 0} | ${total} | ${(rs[0]!.historyBytes / 1024).toFixed(1)} |`;
+    return (
+      `| ${name} | ${col((r) => r.wallMs)} | ${col((r) => r.serverMs)} | ${col((r) => r.dispatchMs)} | ` +
+      `${col((r) => r.taskMs)} | ${col((r) => r.activityMs)} | ${col((r) => r.cpuMs)} | ` +
+      `${rs[0]!.events.WORKFLOW_TASK_COMPLETED ?? 0} | ${total} | ${(rs[0]!.historyBytes / 1024).toFixed(1)} |`
+    );
   };
   const ratio = (f: (r: Run) => number): string => `${(med(m.attempt, f) / med(m.bare, f)).toFixed(2)}×`;
   console.log(
     `\n${m.setup}: ${RUNS} runs each after ${WARMUP} warm-up, interleaved A/B; 2 shared cores; median / p90 in ms`,
   );
   console.log(
-    '| workflow | start → result | server span | waiting in matching | workflow tasks | activity tasks | process CPU | workflow tasks # | events # | history KiB |',
+    '| workflow | start → result | server span | waiting in matching | workflow tasks | activity tasks | ' +
+      'process CPU | workflow tasks # | events # | history KiB |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(row('healingAttempt (no-op strategy)', m.attempt));
@@ -395,12 +401,14 @@ function report(m: Measured): void {
   );
   console.log(row(`  + the attempt's payload sizes`, m.payloads));
   console.log(
-    `ratio attempt / bare of the medians: start → result ${ratio((r) => r.wallMs)} (goal ≤ 1.2×); server span ${ratio((r) => r.serverMs)}; ` +
+    `ratio attempt / bare of the medians: start → result ${ratio((r) => r.wallMs)} (goal ≤ 1.2×); ` +
+      `server span ${ratio((r) => r.serverMs)}; ` +
       `workflow tasks ${ratio((r) => r.taskMs)}; process CPU ${ratio((r) => r.cpuMs)}`,
   );
   const extra = (rs: Run[]): string => `${fmt(med(rs, (r) => r.wallMs) - med(m.bare, (r) => r.wallMs))} ms`;
   console.log(
-    `start → result above bare: attempt ${extra(m.attempt)}; its upserts alone ${extra(m.upserts)}; its payloads alone ${extra(m.payloads)}`,
+    `start → result above bare: attempt ${extra(m.attempt)}; its upserts alone ${extra(m.upserts)}; its payloads ` +
+      `alone ${extra(m.payloads)}`,
   );
 }
 
@@ -450,7 +458,8 @@ async function main(): Promise<void> {
   for (const t of types) console.log(`| ${t} | ${last.attempt[0]!.events[t] ?? 0} | ${last.bare[0]!.events[t] ?? 0} |`);
   const sh = last.attempt[0]!.shape;
   console.log(
-    `attempt's upserts per workflow task: ${sh.upserts.join(', ')}; payload bytes in/out per activity: ${sh.payloads.map((p) => `${p.input}/${p.result}`).join(', ')}`,
+    `attempt's upserts per workflow task: ${sh.upserts.join(', ')}; payload bytes in/out per activity: ` +
+      `${sh.payloads.map((p) => `${p.input}/${p.result}`).join(', ')}`,
   );
 }
 

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
         await admin.query('SELECT pg_stat_statements_reset()');
         last = await pass();
         const { rows } = await admin.query<{ ms: number; calls: number; rows: number; query: string }>(
-          `SELECT total_exec_time::float8 AS ms, calls::float8 AS calls, rows::float8 AS rows, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+          `SELECT total_exec_time::float8 AS ms, calls::float8 AS calls, rows::float8 AS rows, query
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
             WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'`,
           [database],
         );
@@ -122,7 +123,8 @@ async function main(): Promise<void> {
         floors.push(
           (
             await admin.query<{ ms: number }>(
-              `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'`,
+              `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms FROM pg_stat_statements s
+                JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%'`,
               [database],
             )
           ).rows[0]!.ms,
@@ -131,7 +133,11 @@ async function main(): Promise<void> {
       const floor = floors.reduce((a, b) => a + b, 0) / floors.length;
       const floorMedian = [...floors].sort((a, b) => a - b)[2]!;
       console.log(
-        `${N} tables, ${PASSES} passes: ${total.toFixed(1)} ms DB time per pass (median ${median.toFixed(1)}, min ${Math.min(...totals).toFixed(1)}), floor ${floor.toFixed(1)} ms (median ${floorMedian.toFixed(1)}; ${(total / floor).toFixed(1)}×, medians ${(median / floorMedian).toFixed(1)}×), ${rows.reduce((n, r) => n + r.calls, 0) / PASSES} statements per pass, round_trips ${last?.cost.round_trips}`,
+        `${N} tables, ${PASSES} passes: ${total.toFixed(1)} ms DB time per pass (median ${median.toFixed(1)}, min ` +
+          `${Math.min(...totals).toFixed(1)}), floor ${floor.toFixed(1)} ms (median ${floorMedian.toFixed(1)}; ` +
+          `${(total / floor).toFixed(1)}×, medians ${(median / floorMedian).toFixed(1)}×), ` +
+          `${rows.reduce((n, r) => n + r.calls, 0) / PASSES} statements per pass, ` +
+          `round_trips ${last?.cost.round_trips}`,
       );
       console.log('| ms/pass | calls/pass | rows/call | min–max ms/pass | query |\n|---|---|---|---|---|');
       for (const r of rows) {
@@ -140,7 +146,8 @@ async function main(): Promise<void> {
           .slice(0, Number(process.env.PASS_QUERY_CHARS ?? 140))
           .replace(/\|/g, '\\|');
         console.log(
-          `| ${(r.ms / PASSES).toFixed(2)} | ${(r.calls / PASSES).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${q} |`,
+          `| ${(r.ms / PASSES).toFixed(2)} | ${(r.calls / PASSES).toFixed(1)} | ` +
+            `${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${q} |`,
         );
       }
     } finally {

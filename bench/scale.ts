@@ -98,7 +98,8 @@ const FLOOR = `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.
 
 async function dbTimeMs(admin: Pool, database: string, exclude?: string): Promise<{ ms: number; calls: number }> {
   const { rows } = await admin.query<{ ms: number; calls: number }>(
-    `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms, coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+    `SELECT coalesce(sum(total_exec_time), 0)::float8 AS ms, coalesce(sum(calls), 0)::float8 AS calls
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = $1 AND ($2::text IS NULL OR s.query NOT LIKE $2)`,
     [database, exclude ?? null],
   );
@@ -109,7 +110,8 @@ async function dbTimeMs(admin: Pool, database: string, exclude?: string): Promis
 async function printTop(admin: Pool, database: string, rounds: number, label: string): Promise<void> {
   const limit = Number(process.env.BENCH_TOP) > 1 ? Number(process.env.BENCH_TOP) : 40;
   const { rows } = await admin.query<{ ms: number; calls: number; rows: number; query: string }>(
-    `SELECT total_exec_time::float8 AS ms, calls::float8 AS calls, rows::float8 AS rows, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+    `SELECT total_exec_time::float8 AS ms, calls::float8 AS calls, rows::float8 AS rows, query FROM pg_stat_statements s
+      JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = $1 AND s.query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT $2`,
     [database, limit],
   );
@@ -118,7 +120,8 @@ async function printTop(admin: Pool, database: string, rounds: number, label: st
   for (const r of rows) {
     const q = r.query.replace(/\s+/g, ' ').slice(0, 160).replace(/\|/g, '\\|');
     process.stderr.write(
-      `| ${(r.ms / rounds).toFixed(2)} | ${(r.calls / rounds).toFixed(1)} | ${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${q} |\n`,
+      `| ${(r.ms / rounds).toFixed(2)} | ${(r.calls / rounds).toFixed(1)} | ` +
+        `${(r.rows / Math.max(1, r.calls)).toFixed(0)} | ${q} |\n`,
     );
   }
 }
@@ -268,16 +271,20 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(
-    `\n${WINDOW_S} s measured per row after one settling interval; check_interval ${INTERVAL_S} s; CPU in % of one core`,
+    `\n${WINDOW_S} s measured per row after one settling interval; check_interval ${INTERVAL_S}` +
+      ` s; CPU in % of one core`,
   );
   console.log(
-    '| tables | guarding | worker | Temporal | PostgreSQL | total | DB ms / round | floor ms | ratio to floor | list s | status s |',
+    '| tables | guarding | worker | Temporal | PostgreSQL | total | DB ms / round | floor ms | ratio to floor | ' +
+      'list s | status s |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const total = r.worker + r.temporal + r.postgres;
     console.log(
-      `| ${r.n} | ${r.mode} | ${r.worker.toFixed(1)} | ${r.temporal.toFixed(1)} | ${r.postgres.toFixed(1)} | ${total.toFixed(1)} | ${r.dbPerRound.toFixed(1)} | ${r.floor.toFixed(1)} | ${(r.dbPerRound / r.floor).toFixed(1)}× | ${r.list_s?.toFixed(2) ?? '-'} | ${r.status_s?.toFixed(2) ?? '-'} |`,
+      `| ${r.n} | ${r.mode} | ${r.worker.toFixed(1)} | ${r.temporal.toFixed(1)} | ${r.postgres.toFixed(1)} | ` +
+        `${total.toFixed(1)} | ${r.dbPerRound.toFixed(1)} | ${r.floor.toFixed(1)} | ` +
+        `${(r.dbPerRound / r.floor).toFixed(1)}× | ${r.list_s?.toFixed(2) ?? '-'} | ${r.status_s?.toFixed(2) ?? '-'} |`,
     );
   }
 }

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
       say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
       const vectors = await ensureVectorCollection(pool);
       say(
-        `selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} (kind ivf: 4 partitions, centroids, archive)`,
+        `selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} ` +
+          `(kind ivf: 4 partitions, centroids, archive)`,
       );
     } finally {
       await pool.end().catch(() => undefined);
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
         say('');
         say(`  Temporal UI:      ${uiUrl ?? '(external server: open your Temporal UI)'}`);
         say(
-          `  Temporal server:  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`,
+          `  Temporal server:  ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, ` +
+            `task queue ${env.SELFHEAL_TASK_QUEUE})`,
         );
         say(`  PostgreSQL:       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':****@')}`);
         say('');

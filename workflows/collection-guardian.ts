@@ -116,8 +116,9 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
       `**${st.state}** λ ${lambda?.toFixed(3) ?? '?'} of ${baseline?.toFixed(3) ?? '?'}` +
         `${st.active ? ` — attempt running: ${st.active.workflow_id}` : ''}` +
         `${st.cooldown_until ? ` — cooling down until ${st.cooldown_until}` : ''}` +
-        `${st.backoff_until ? ` — the last attempts could not act: next automatic one after ${st.backoff_until}` : ''}` +
-        `${s.enabled ? '' : ` — paused by ${s.paused_by}`}${s.needs_person ? ` — needs a person: ${s.needs_person}` : ''}`,
+        (st.backoff_until ? ` — the last attempts could not act: next automatic one after ${st.backoff_until}` : '') +
+        `${s.enabled ? '' : ` — paused by ${s.paused_by}`}` +
+        `${s.needs_person ? ` — needs a person: ${s.needs_person}` : ''}`,
     );
   };
 
@@ -132,7 +133,9 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
     active = null;
     const streak = ineffectiveStreak(s.attempts);
     if (streak >= s.config.ineffective_after && !s.needs_person) {
-      s.needs_person = `healing ineffective: the last ${streak} attempts did not raise λ; auto-healing stopped until \`selfheal resume ${input.collection}\``;
+      s.needs_person =
+        `healing ineffective: the last ${streak} attempts did not raise λ; ` +
+        `auto-healing stopped until \`selfheal resume ${input.collection}\``;
     }
     wake = true;
   };
@@ -158,7 +161,9 @@ export async function collectionGuardian(input: GuardianInput): Promise<void> {
           // The attempt finishes (and compensates) even if its guardian is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: COLLECTION_SA, value: input.collection }],
-          staticSummary: `healing attempt for ${input.collection} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
+          staticSummary:
+            `healing attempt for ${input.collection} ` +
+            `(${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
         });
       } catch (err) {
         return {

@@ -167,9 +167,14 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     const running = all.filter((s) => s.active).length;
     const people = [...slots].filter(([, s]) => s.needs_person).map(([n]) => n);
     setCurrentDetails(
-      `**${input.database}**: ${slots.size} collections — ${count('normal')} normal, ${count('stress')} stress, ${count('critical')} critical` +
-        `${running ? ` — ${running} attempts running` : ''}${people.length ? ` — needs a person: ${people.join(', ')}` : ''}` +
-        `${lastPass ? ` — last pass ${lastPass.at}: ${lastPass.cost.sampled} sampled in ${lastPass.cost.round_trips} statements, ${lastPass.cost.cost_ms.toFixed(1)} ms` : ''}` +
+      `**${input.database}**: ${slots.size} collections — ${count('normal')} normal, ${count('stress')} stress, ` +
+        `${count('critical')} critical` +
+        `${running ? ` — ${running} attempts running` : ''}` +
+        `${people.length ? ` — needs a person: ${people.join(', ')}` : ''}` +
+        (lastPass
+          ? ` — last pass ${lastPass.at}: ${lastPass.cost.sampled} sampled in ` +
+            `${lastPass.cost.round_trips} statements, ${lastPass.cost.cost_ms.toFixed(1)} ms`
+          : '') +
         `${lastPassError ? ` — the last pass failed: ${lastPassError}` : ''}`,
     );
   };
@@ -193,7 +198,9 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         : null;
     const streak = ineffectiveStreak(s.attempts);
     if (streak >= gateOf(name).ineffective_after && !s.needs_person) {
-      s.needs_person = `healing ineffective: the last ${streak} attempts did not raise λ; auto-healing stopped until \`selfheal resume ${name}\``;
+      s.needs_person =
+        `healing ineffective: the last ${streak} attempts did not raise λ; ` +
+        `auto-healing stopped until \`selfheal resume ${name}\``;
     }
   };
 
@@ -224,7 +231,9 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
           // The attempt finishes (and compensates) even if its guardian is stopped.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: COLLECTION_SA, value: name }],
-          staticSummary: `healing attempt for ${name} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}${req.dry_run ? ', dry run' : ''})`,
+          staticSummary:
+            `healing attempt for ${name} (${req.by}${req.strategy ? `: ${req.strategy}` : ''}` +
+            `${req.dry_run ? ', dry run' : ''})`,
         });
       } catch (err) {
         return {
@@ -302,7 +311,9 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         if (request.strategy || request.dry_run)
           return {
             kind: 'Deferred',
-            reason: `an attempt is already running (${s.active.workflow_id}, ${s.active.trigger}): wait for it or abort it`,
+            reason:
+              `an attempt is already running (${s.active.workflow_id}, ${s.active.trigger}): ` +
+              `wait for it or abort it`,
             cooldown_until: null,
           };
         return {

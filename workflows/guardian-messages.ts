@@ -54,7 +54,7 @@ export type PauseRequest = z.infer<typeof pauseRequestSchema>;
 
 export interface GuardianStatus {
   collection: string;
-  /** Auto-healing on (seed: enabled); paused by a person when false. */
+  /** Auto-healing on; paused by a person when false. */
   enabled: boolean;
   paused_by: string | null;
   state: IntegrityState | 'unknown';

@@ -37,7 +37,7 @@ export {
 } from './attempt/attempt-patches';
 
 /**
- * One durable healing attempt (seed 002's engine.heal), as phases over one ledger
+ * One durable healing attempt, as phases over one ledger
  * (workflows/attempt/): prepare → sense → classify → gate → select → [lease, approval] → sandbox
  * → execute → stabilize → verify → compensate (saga, reverse order, not cancellable) → record.
  * A person may approve or reject a waiting attempt, and abort it at any phase.
@@ -106,7 +106,11 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
     l,
     'done',
     v.verified
-      ? `healed: ${v.verdict.detail}${temporaryUntil ? `; temporary: restored at ${temporaryUntil} by \`${temporaryHoldWorkflowId(l.input.collection, l.prepared.attempt_id)}\`` : ''}`
+      ? `healed: ${v.verdict.detail}` +
+          (temporaryUntil
+            ? `; temporary: restored at ${temporaryUntil} by ` +
+              `\`${temporaryHoldWorkflowId(l.input.collection, l.prepared.attempt_id)}\``
+            : '')
       : `not healed${compensated(l) ? ', compensated' : ''}: ${v.not_verified_why}`,
   );
   flushAttributes(l);

@@ -33,7 +33,8 @@ export async function sharedTargetLease(holder: LeaseHolder): Promise<void> {
   let released = false;
   setHandler(releaseLeaseSignal, () => void (released = true));
   setCurrentDetails(
-    `**held** — ${holder.target} is being changed by action ${holder.attempt_id} (\`${holder.workflow_id}\`, collection \`${holder.collection}\`)`,
+    `**held** — ${holder.target} is being changed by action ${holder.attempt_id} (\`${holder.workflow_id}\`, ` +
+      `collection \`${holder.collection}\`)`,
   );
   await condition(() => released, MAX_LEASE_MS);
 }
@@ -59,7 +60,9 @@ export async function takeLease(leaseId: string, holder: LeaseHolder): Promise<L
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return {
       held: false,
-      reason: `another attempt is changing ${holder.target} (lease \`${leaseId}\` names it): one attempt at a time may change what collections share`,
+      reason:
+        `another attempt is changing ${holder.target} (lease \`${leaseId}\` names it): one attempt at a ` +
+        `time may change what collections share`,
     };
   }
   let released = false;

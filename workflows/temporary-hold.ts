@@ -55,7 +55,8 @@ export async function temporaryHold(input: TemporaryHoldInput): Promise<Temporar
   if (!input.restore_now) {
     const until = new Date(Date.now() + input.hold_seconds * 1000).toISOString();
     setCurrentDetails(
-      `**hold** — ${what} stands until ${until}, then its previous setting is restored (cancel this workflow to keep it)`,
+      `**hold** — ${what} stands until ${until}, then its previous setting is restored ` +
+        `(cancel this workflow to keep it)`,
     );
     await sleep(input.hold_seconds * 1000, { summary: `hold: ${input.strategy} stands for ${input.hold_seconds} s` });
   }

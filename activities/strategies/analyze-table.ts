@@ -56,7 +56,10 @@ export const analyzeTable = defineStrategy(analyzeTableSpec, {
     return {
       verified: over.length === 0,
       after: { mods_since_analyze: t.mods_since_analyze, reltuples: t.reltuples, last_analyzed_at: t.last_analyzed_at },
-      detail: `rows changed since ANALYZE ${plan.before.mods_since_analyze} → ${t.mods_since_analyze}${over.length ? ` (still stale: ${over.map((p) => p.name).join(', ')})` : ''}; reltuples ${plan.before.reltuples} → ${t.reltuples}`,
+      detail:
+        `rows changed since ANALYZE ${plan.before.mods_since_analyze} → ${t.mods_since_analyze}` +
+        `${over.length ? ` (still stale: ${over.map((p) => p.name).join(', ')})` : ''}; ` +
+        `reltuples ${plan.before.reltuples} → ${t.reltuples}`,
     };
   },
 });

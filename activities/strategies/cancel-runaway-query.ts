@@ -72,7 +72,8 @@ export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
     const deadline = Date.now() + Math.min(SETTLE_MS, ctx.budgetMs);
     while (Date.now() < deadline && !ctx.signal.aborted) {
       const { rows } = await ctx.db.query(
-        'SELECT 1 FROM pg_stat_activity WHERE pid = ANY ($1::int[]) AND state = $2 AND query_start = ANY ($3::timestamptz[])',
+        'SELECT 1 FROM pg_stat_activity ' +
+          'WHERE pid = ANY ($1::int[]) AND state = $2 AND query_start = ANY ($3::timestamptz[])',
         [cancelled, 'active', targets.map((t) => t.query_start)],
       );
       if (rows.length === 0) break;
@@ -105,7 +106,8 @@ async function readTargets(db: Pool, tableOid: number, minSeconds: number): Prom
   const { rows } = await db.query<Target>(
     `SELECT a.pid, a.backend_start::text AS backend_start, a.query_start::text AS query_start,
             coalesce(a.usename::text, '') AS user_name, coalesce(r.rolsuper, false) AS superuser
-       FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = ANY ($1::int[]) ORDER BY a.query_start`,
+       FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid WHERE a.pid = ANY ($1::int[])
+       ORDER BY a.query_start`,
     [runaway.map((q) => q.pid)],
   );
   return rows;

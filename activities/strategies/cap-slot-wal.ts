@@ -19,7 +19,7 @@ function capOf(ctx: StrategyContext<Pool>): number {
  * cap_slot_wal: sets max_slot_wal_keep_size (ALTER SYSTEM + reload) so no slot may hold more WAL
  * than slot_wal_keep_size_mb, then CHECKPOINTs so the server acts on it now: a slot past the cap is
  * invalidated and its WAL recycled. The setting is reversible (the compensation restores the exact
- * previous ALTER SYSTEM value, or RESETs it); a slot once lost stays lost (postgres-notes), which is
+ * previous ALTER SYSTEM value, or RESETs it); a slot once lost stays lost even after the RESET, which is
  * why the cap is sized for slots that are already far behind.
  */
 export const capSlotWal = defineStrategy(capSlotWalSpec, {
@@ -55,7 +55,8 @@ export const capSlotWal = defineStrategy(capSlotWalSpec, {
         name: 'cap_below_retention',
         passed: slots.some((s) => s.retained_bytes > capBytes),
         detail: slots.length
-          ? `${slots.map((s) => `${s.slot_name} retains ${(s.retained_bytes / 1048576).toFixed(0)} MB`).join(', ')}; cap ${capMb} MB`
+          ? `${slots.map((s) => `${s.slot_name} retains ${(s.retained_bytes / 1048576).toFixed(0)} MB`).join(', ')}` +
+            `; cap ${capMb} MB`
           : 'no inactive slot retains more than slot_retained_warn_bytes',
       },
     ];
@@ -91,7 +92,10 @@ export const capSlotWal = defineStrategy(capSlotWalSpec, {
       detail: before
         .map((b) => {
           const now = slots.find((s) => s.slot_name === b.slot_name);
-          return `${b.slot_name}: ${(b.retained_bytes / 1048576).toFixed(0)} MB → ${now ? `${(now.retained_bytes / 1048576).toFixed(0)} MB (${now.wal_status ?? '?'})` : 'gone'}`;
+          return (
+            `${b.slot_name}: ${(b.retained_bytes / 1048576).toFixed(0)} MB → ` +
+            `${now ? `${(now.retained_bytes / 1048576).toFixed(0)} MB (${now.wal_status ?? '?'})` : 'gone'}`
+          );
         })
         .join('; '),
     };
@@ -112,7 +116,9 @@ export const capSlotWal = defineStrategy(capSlotWalSpec, {
 /** The value postgresql.auto.conf gives max_slot_wal_keep_size, or null. */
 async function alterSystemValue(db: Queryable): Promise<string | null> {
   const { rows } = await db.query<{ v: string }>(
-    `SELECT setting AS v FROM pg_file_settings WHERE name = 'max_slot_wal_keep_size' AND sourcefile LIKE '%postgresql.auto.conf' AND applied IS NOT NULL ORDER BY seqno DESC LIMIT 1`,
+    `SELECT setting AS v FROM pg_file_settings
+      WHERE name = 'max_slot_wal_keep_size' AND sourcefile LIKE '%postgresql.auto.conf' AND applied IS NOT NULL
+      ORDER BY seqno DESC LIMIT 1`,
   );
   return rows[0]?.v ?? null;
 }

@@ -24,7 +24,7 @@ interface IndexMeasure extends IndexRef {
 const CLEANUP_TIMEOUT_MS = 5000;
 
 /**
- * compact_indexes (seed 002): rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
+ * compact_indexes: rebuild the fragmented btree indexes with REINDEX INDEX CONCURRENTLY,
  * most fragmented first. Irreversible. A failed or cancelled rebuild leaves an invalid `*_ccnew`
  * index; it is dropped before the step returns, so nothing half-built stays behind.
  */
@@ -123,7 +123,10 @@ export const compactIndexes = defineStrategy(compactIndexesSpec, {
     const detail = after
       .map((a) => {
         const b = before.find((x) => x.schema === a.schema && x.name === a.name);
-        return `${a.schema}.${a.name}: density ${fmt(b?.avg_leaf_density)} → ${fmt(a.avg_leaf_density)}, ${fmtBytes(b?.size_bytes)} → ${fmtBytes(a.size_bytes)}`;
+        return (
+          `${a.schema}.${a.name}: density ${fmt(b?.avg_leaf_density)} → ${fmt(a.avg_leaf_density)}, ` +
+          `${fmtBytes(b?.size_bytes)} → ${fmtBytes(a.size_bytes)}`
+        );
       })
       .join('; ');
     return { verified, after: { indexes: after }, detail };
@@ -187,7 +190,8 @@ async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, dea
         `SELECT (SELECT count(*) FROM pg_stat_activity
                 WHERE pid <> pg_backend_pid() AND datname = current_database() AND state = 'active' AND query = $1)
             + (SELECT count(*) FROM pg_stat_progress_create_index
-                WHERE pid <> pg_backend_pid() AND datname = current_database() AND relid = $2 AND command LIKE 'REINDEX%') AS n`,
+                WHERE pid <> pg_backend_pid() AND datname = current_database() AND relid = $2
+                  AND command LIKE 'REINDEX%') AS n`,
         [reindexStatement(ix), ctx.collection.table_oid],
       )
     ).rows[0]!.n > 0;

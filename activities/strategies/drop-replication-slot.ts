@@ -51,7 +51,8 @@ export const dropReplicationSlot = defineStrategy(dropReplicationSlotSpec, {
       ctx.heartbeat({ slot: name });
       // Only while still inactive: a consumer that came back keeps its slot.
       const { rows } = await ctx.db.query<{ d: boolean }>(
-        'SELECT pg_drop_replication_slot(slot_name) IS NULL AS d FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+        'SELECT pg_drop_replication_slot(slot_name) IS NULL AS d FROM pg_replication_slots ' +
+          'WHERE slot_name = $1 AND NOT active',
         [name],
       );
       if (rows.length) dropped.push(name);

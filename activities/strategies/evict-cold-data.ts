@@ -123,7 +123,9 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
     return {
       verified: ratio <= ctx.config.centroid_skew_ratio,
       after: { lists: parts.map((p) => ({ list: p.value, rows: p.reltuples })), ratio },
-      detail: `list ${plan.params.list} ${plan.before.ratio.toFixed(2)}× → ${ratio.toFixed(2)}× the mean rows (skewed above ${ctx.config.centroid_skew_ratio}×)`,
+      detail:
+        `list ${plan.params.list} ${plan.before.ratio.toFixed(2)}× → ${ratio.toFixed(2)}× the mean rows ` +
+        `(skewed above ${ctx.config.centroid_skew_ratio}×)`,
     };
   },
 
@@ -139,7 +141,8 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
 /** The coldest rows first: least recently accessed, else oldest, else lowest id. */
 async function coldColumn(ctx: StrategyContext<Pool>): Promise<string | null> {
   const { rows } = await ctx.db.query<{ a: string }>(
-    `SELECT attname::text AS a FROM pg_attribute WHERE attrelid = $1 AND attname IN ('last_accessed_at', 'created_at') AND NOT attisdropped
+    `SELECT attname::text AS a FROM pg_attribute
+      WHERE attrelid = $1 AND attname IN ('last_accessed_at', 'created_at') AND NOT attisdropped
       ORDER BY attname = 'last_accessed_at' DESC LIMIT 1`,
     [ctx.collection.table_oid],
   );

@@ -11,8 +11,8 @@ import { completeSandbox } from './scratch-sandbox';
 
 /**
  * freeze_table: VACUUM (FREEZE) the collection's table, which marks every visible row frozen and
- * moves relfrozenxid up to now, so its XID age falls to about zero (postgres-notes: 120,004 → 0 in
- * 388 ms). Irreversible (and nothing to undo). A vacuum already running on the table would make
+ * moves relfrozenxid up to now, so its XID age falls to about zero (120,004 → 0 in 388 ms on a
+ * test table). Irreversible (and nothing to undo). A vacuum already running on the table would make
  * ours wait, so the sandbox says so.
  */
 export const freezeTable = defineStrategy(freezeTableSpec, {

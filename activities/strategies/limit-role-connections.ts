@@ -62,13 +62,17 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
       checks.push({
         name: 'alter_role_rolled_back',
         passed: false,
-        detail: `ALTER ROLE ${p.params.role} failed: ${(err as Error).message} (needs CREATEROLE with ADMIN OPTION on the role, or superuser)`,
+        detail:
+          `ALTER ROLE ${p.params.role} failed: ${(err as Error).message} (needs CREATEROLE with ADMIN ` +
+          `OPTION on the role, or superuser)`,
       });
     }
     checks.push({
       name: 'enough_idle_sessions',
       passed: p.params.close.length >= p.excess,
-      detail: `${p.params.close.length} sessions of ${p.params.role} idle ≥ ${ctx.config.idle_connection_seconds} s; ${p.excess} must close to get under ${ctx.config.connection_stress_pct} %`,
+      detail:
+        `${p.params.close.length} sessions of ${p.params.role} idle ≥ ${ctx.config.idle_connection_seconds}` +
+        ` s; ${p.excess} must close to get under ${ctx.config.connection_stress_pct} %`,
     });
     return sandboxResult(level, checks, started);
   },
@@ -118,7 +122,9 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
     return {
       verified: pct <= ctx.config.connection_stress_pct,
       after: { used: usage.used, usage_pct: pct, top_roles: usage.top_roles },
-      detail: `connection slots used ${plan.before.usage_pct.toFixed(0)} % → ${pct.toFixed(0)} % (stress above ${ctx.config.connection_stress_pct} %); ${plan.params.role} limited to ${plan.params.limit}`,
+      detail:
+        `connection slots used ${plan.before.usage_pct.toFixed(0)} % → ${pct.toFixed(0)} % ` +
+        `(stress above ${ctx.config.connection_stress_pct} %); ${plan.params.role} limited to ${plan.params.limit}`,
     };
   },
 

@@ -26,7 +26,9 @@ export async function partitionedTarget(
   // A table collection's partition key is the user's data: only a declared ivf collection's rows move.
   if (ctx.collection.kind !== 'ivf')
     return {
-      reason: `${ctx.collection.name} is a ${ctx.collection.kind} collection: its rows are never moved between partitions`,
+      reason:
+        `${ctx.collection.name} is a ${ctx.collection.kind} collection: its rows are never ` +
+        `moved between partitions`,
     };
   const found = await readPartitionLayout(ctx.db, ctx.collection.table_oid);
   if (!found) return { reason: `${ctx.collection.table_schema}.${ctx.collection.table_name} is not partitioned` };
@@ -38,7 +40,8 @@ export async function partitionedTarget(
   };
   if (!layout.key) return { reason: 'the table is not LIST-partitioned on one column' };
   const { rows } = await ctx.db.query<{ col: string }>(
-    `SELECT a.attname::text AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+    `SELECT a.attname::text AS col FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
       WHERE i.indrelid = $1 AND i.indisprimary AND a.attname <> $2`,
     [ctx.collection.table_oid, layout.key],
   );

@@ -15,7 +15,7 @@ const LOCK_TIMEOUT_MS = 5000;
 type Snapshot = z.infer<typeof pauseMaintenanceSpec.snapshot>;
 
 /**
- * pause_maintenance (seed 002): disable autovacuum on the collection's table, recording the exact
+ * pause_maintenance: disable autovacuum on the collection's table, recording the exact
  * previous reloptions, and cancel the autovacuum workers running on it. Reversible: the
  * compensation puts the previous reloptions back exactly.
  */
@@ -72,7 +72,9 @@ export const pauseMaintenance = defineStrategy(pauseMaintenanceSpec, {
     return {
       verified: contending.length === 0,
       after: { jobs, contending: contending.length },
-      detail: `contending maintenance jobs ${before} → ${contending.length}${contending.length ? ` (${contending.map((j) => `${j.job_type} pid ${j.pid}`).join(', ')})` : ''}`,
+      detail:
+        `contending maintenance jobs ${before} → ${contending.length}` +
+        `${contending.length ? ` (${contending.map((j) => `${j.job_type} pid ${j.pid}`).join(', ')})` : ''}`,
     };
   },
 
@@ -116,7 +118,8 @@ export async function restoreReloptions(db: Pool, snap: Snapshot): Promise<void>
     const current = async () =>
       (
         await client.query<{ r: string[] | null }>(
-          'SELECT c.reloptions AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
+          'SELECT c.reloptions AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ' +
+            'WHERE n.nspname = $1 AND c.relname = $2',
           [snap.schema, snap.table],
         )
       ).rows[0]?.r ?? null;

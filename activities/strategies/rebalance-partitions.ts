@@ -33,7 +33,7 @@ export type MovePlan = TypedPlan<
 >;
 
 /**
- * rebalance_partitions (seed 002): moves rows from the hot partition to the coldest ones in
+ * rebalance_partitions: moves rows from the hot partition to the coldest ones in
  * increments, sampling integrity after each. It stops once the partition is no longer hot, and
  * undoes an increment that made λ worse (below 0.9 × the initial λ). Every moved row's placement is
  * recorded first, so the compensation puts each back.
@@ -92,7 +92,8 @@ export const rebalancePartitions = defineStrategy(rebalancePartitionsSpec, {
               steps
                 .map(
                   (s) =>
-                    `${s.moved} rows to partition ${s.slice.to}, λ ${s.lambda.toFixed(3)}, hot ${s.hot_ratio.toFixed(1)}×${s.undone ? ', undone' : ''}`,
+                    `${s.moved} rows to partition ${s.slice.to}, λ ${s.lambda.toFixed(3)}, ` +
+                    `hot ${s.hot_ratio.toFixed(1)}×${s.undone ? ', undone' : ''}`,
                 )
                 .join('; ') || 'nothing to move'
             }`,
@@ -192,6 +193,8 @@ export async function verifyNotHot(ctx: StrategyContext<Pool>, plan: Pick<MovePl
       loads: parts.map((p) => ({ partition: p.value, ops_per_s: p.ops_per_s, rows: p.reltuples })),
       hot_ratio: ratio,
     },
-    detail: `partition ${hot} load ${plan.before.hot_ratio.toFixed(1)}× → ${ratio.toFixed(1)}× the mean (hot above ${ctx.config.hotspot_load_ratio}×)`,
+    detail:
+      `partition ${hot} load ${plan.before.hot_ratio.toFixed(1)}× → ${ratio.toFixed(1)}× the mean ` +
+      `(hot above ${ctx.config.hotspot_load_ratio}×)`,
   };
 }

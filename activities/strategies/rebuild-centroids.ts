@@ -41,7 +41,8 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
           `no ${ctx.collection.table_name}_centroids table: not an IVF-style collection`,
       });
       const { rows } = await ctx.db.query(
-        `SELECT 1 FROM pg_attribute WHERE attrelid = $1 AND attname = $2 AND atttypid = 'real[]'::regtype AND NOT attisdropped`,
+        `SELECT 1 FROM pg_attribute
+          WHERE attrelid = $1 AND attname = $2 AND atttypid = 'real[]'::regtype AND NOT attisdropped`,
         [ctx.collection.table_oid, VECTOR_COLUMN],
       );
       checks.push({
@@ -99,7 +100,8 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
       try {
         for (let j = 0; j < lists.length; j++) {
           await c.query(
-            `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[], updated_at = now() WHERE partition_id = $1`,
+            `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)}
+              SET centroid = $2::real[], updated_at = now() WHERE partition_id = $1`,
             [lists[j], centroids[j]],
           );
         }
@@ -138,7 +140,9 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
     return {
       verified: worst <= ctx.config.centroid_skew_ratio,
       after: { lists: now },
-      detail: `largest list ${before.toFixed(2)}× → ${worst.toFixed(2)}× the mean (skewed above ${ctx.config.centroid_skew_ratio}×)`,
+      detail:
+        `largest list ${before.toFixed(2)}× → ${worst.toFixed(2)}× the mean ` +
+        `(skewed above ${ctx.config.centroid_skew_ratio}×)`,
     };
   },
 
@@ -158,7 +162,8 @@ async function restoreCentroids(ctx: StrategyContext<Pool>, snap: Snapshot): Pro
   await withClient(ctx.db, async (c) => {
     for (const cen of snap.centroids) {
       await c.query(
-        `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[] WHERE partition_id = $1`,
+        `UPDATE ${qualifiedName(snap.centroids_table.schema, snap.centroids_table.table)} SET centroid = $2::real[]
+          WHERE partition_id = $1`,
         [cen.partition_id, cen.centroid],
       );
     }

@@ -121,7 +121,16 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
       detail: after
         .map(
           (a, i) =>
-            `${a.schema}.${a.name}: ${targets[i]!.leftover_of ? (a.exists ? 'still there' : 'dropped') : a.exists ? (a.valid ? 'valid' : 'INVALID') : 'missing'}`,
+            `${a.schema}.${a.name}: ` +
+            (targets[i]!.leftover_of
+              ? a.exists
+                ? 'still there'
+                : 'dropped'
+              : a.exists
+                ? a.valid
+                  ? 'valid'
+                  : 'INVALID'
+                : 'missing'),
         )
         .join('; '),
     };
@@ -160,7 +169,8 @@ async function resolveTargets(ctx: StrategyContext<Pool>): Promise<Target[]> {
     `SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(c.oid) AS definition,
             (SELECT b.relname FROM pg_class b JOIN pg_index bi ON bi.indexrelid = b.oid
               WHERE b.relnamespace = c.relnamespace AND bi.indrelid = i.indrelid AND bi.indisvalid
-                AND starts_with(c.relname, b.relname) AND substr(c.relname, length(b.relname) + 1) ~ '^_cc(new|old)[0-9]*$'
+                AND starts_with(c.relname, b.relname) AND substr(c.relname,
+                  length(b.relname) + 1) ~ '^_cc(new|old)[0-9]*$'
               LIMIT 1) AS leftover_of
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.oid = ANY ($1::oid[]) AND i.indrelid = $2 AND NOT i.indisvalid`,

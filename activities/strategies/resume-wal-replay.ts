@@ -29,7 +29,10 @@ async function onStandby<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
   }
 }
 
-/** What each configured standby says of itself, under the name the primary shows for it; unreachable ones are left out with the reason. */
+/**
+ * What each configured standby says of itself, under the name the primary shows for it; unreachable ones are left out
+ * with the reason.
+ */
 async function standbyStates(ctx: StrategyContext<Pool>): Promise<{ states: StandbyState[]; errors: string[] }> {
   const states: StandbyState[] = [];
   const errors: string[] = [];
@@ -148,7 +151,9 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
       detail: mine
         .map(
           (r) =>
-            `${r.application_name}: replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)} → ${mb(r.replay_gap_bytes)} MB`,
+            `${r.application_name}: ` +
+            `replay gap ${mb(before.find((b) => b.application_name === r.application_name)?.replay_gap_bytes ?? 0)}` +
+            ` → ${mb(r.replay_gap_bytes)} MB`,
         )
         .join('; '),
     };

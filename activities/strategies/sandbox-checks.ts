@@ -47,6 +47,7 @@ export async function checkNoOldSnapshots(db: Queryable): Promise<Check> {
     detail:
       rows.length === 0
         ? `no transaction older than ${OLD_SNAPSHOT_SECONDS} s holds a snapshot`
-        : `a concurrent index build would wait for: ${rows.map((r) => `pid ${r.pid} (${r.state}, ${Math.round(r.age_s)} s)`).join(', ')}`,
+        : `a concurrent index build would wait for: ` +
+          `${rows.map((r) => `pid ${r.pid} (${r.state}, ${Math.round(r.age_s)} s)`).join(', ')}`,
   };
 }

@@ -28,13 +28,13 @@ const snapshotSchema = z.object({
 const paramsSchema = z.object({ target: z.number().int().min(1) });
 type Snapshot = z.infer<typeof snapshotSchema>;
 
-/** Seed rule: ceil(1.5 × replicas), capped by max_replicas. */
+/** The default target: ceil(1.5 × replicas), capped by max_replicas. */
 export function scaleTarget(current: number, maxReplicas: number): number {
   return Math.min(Math.ceil(current * 1.5), maxReplicas);
 }
 
 /**
- * scale_replicas (seed): give the read deployment (k8s_namespace/k8s_read_deployment) half as many
+ * scale_replicas: give the read deployment (k8s_namespace/k8s_read_deployment) half as many
  * replicas again, capped by max_replicas, through the scale subresource, and wait until every one
  * is ready (replica_ready_timeout). Reversible: the compensation sets the previous count back and
  * waits for it. Writes are compare-and-set, so a count someone else chose meanwhile is never
@@ -149,7 +149,8 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const scaled = await scaleDeployment(kc, ref, { from: previous, to: target, signal: ctx.signal });
     if (scaled.kind === 'changed_elsewhere') {
       return failedResult(
-        `${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: someone else scaled it; left as it is`,
+        `${describeRef(ref)} has ${scaled.replicas} replicas, not the ${previous} planned: ` +
+          `someone else scaled it; left as it is`,
         {
           previous_replicas: previous,
           new_replicas: scaled.replicas,
@@ -174,7 +175,9 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
         success: false,
         actions_taken: 1,
         improvement: 0,
-        error: `${describeRef(ref)} scaled ${previous} → ${target}, not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
+        error:
+          `${describeRef(ref)} scaled ${previous} → ${target}, not ready after ` +
+          `${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
         metadata,
       };
     }
@@ -193,7 +196,9 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     return {
       verified: d.replicas === target && d.ready === target,
       after: { replicas: d.replicas, ready: d.ready },
-      detail: `${describeRef(ref)}: replicas ${snap.previous_replicas} → ${d.replicas} (target ${target}), ${describeRollout(d)}`,
+      detail:
+        `${describeRef(ref)}: replicas ${snap.previous_replicas} → ${d.replicas} ` +
+        `(target ${target}), ${describeRollout(d)}`,
     };
   },
 
@@ -221,13 +226,14 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
     const waited = await waitUntilReady(kc, ref, { timeoutMs, heartbeat: ctx.heartbeat, signal: ctx.signal });
     if (!waited.ready) {
       throw new Error(
-        `${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
+        `${describeRef(ref)} is back at ${snap.previous_replicas} replicas but not ready after ` +
+          `${(waited.waited_ms / 1000).toFixed(1)} s: ${describeRollout(waited.state)}`,
       );
     }
   },
 });
 
-/** A person's target (execute --param target=N), else the seed rule. */
+/** A person's target (execute --param target=N), else the default, 1.5 × the replicas. */
 function targetOf(ctx: StrategyContext<Pool>, current: number): number {
   return ctx.params?.target ?? scaleTarget(current, ctx.config.max_replicas);
 }

@@ -9,7 +9,7 @@ import type { Check } from './sandbox-checks';
 const SAMPLE_ROWS = 20_000;
 
 /**
- * Seed 004's *complete* sandbox: a scratch schema holding a copy of the collection's table
+ * The *complete* sandbox: a scratch schema holding a copy of the collection's table
  * (definition and indexes, LIKE … INCLUDING ALL) with a sample of its rows, where the strategy's
  * statement runs for real. Its duration is measured and projected to the full table; the check
  * fails when the projection exceeds the execute timeout (2 × the estimated duration), so the attempt
@@ -51,7 +51,9 @@ export async function completeSandbox(
       return {
         name: 'complete_run',
         passed: projectedS <= limitS,
-        detail: `ran on ${copied} of ~${Math.round(total)} rows in a scratch copy: ${ms.toFixed(0)} ms, projected ${projectedS.toFixed(1)} s for the table (limit ${limitS} s)`,
+        detail:
+          `ran on ${copied} of ~${Math.round(total)} rows in a scratch copy: ${ms.toFixed(0)} ms, ` +
+          `projected ${projectedS.toFixed(1)} s for the table (limit ${limitS} s)`,
       };
     } finally {
       await c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);

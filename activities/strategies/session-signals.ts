@@ -58,7 +58,8 @@ export async function sessionAlive(db: Queryable, s: SessionRef): Promise<boolea
 /** Signalling other roles' sessions needs superuser or pg_signal_backend; say which is missing. */
 export async function checkCanSignal(db: Queryable): Promise<Check> {
   const { rows } = await db.query<{ su: boolean; member: boolean }>(
-    `SELECT r.rolsuper AS su, pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS member FROM pg_roles r WHERE r.rolname = current_user`,
+    `SELECT r.rolsuper AS su, pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS member FROM pg_roles r
+      WHERE r.rolname = current_user`,
   );
   const r = rows[0];
   const ok = r ? r.su || r.member : false;
@@ -69,6 +70,7 @@ export async function checkCanSignal(db: Queryable): Promise<Check> {
       ? r!.su
         ? 'superuser (superuser sessions are never signalled)'
         : 'member of pg_signal_backend'
-      : 'the controller role needs pg_signal_backend to cancel or terminate sessions: GRANT pg_signal_backend TO <controller role>',
+      : 'the controller role needs pg_signal_backend to cancel or terminate sessions: ' +
+        'GRANT pg_signal_backend TO <controller role>',
   };
 }

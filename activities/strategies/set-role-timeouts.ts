@@ -51,7 +51,9 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
       checks.push({
         name: 'alter_role_rolled_back',
         passed: true,
-        detail: `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')} ran and was rolled back`,
+        detail:
+          `ALTER ROLE ${target.role} SET ${target.settings.map(([n, v]) => `${n} = ${v}`).join(', ')}` +
+          ` ran and was rolled back`,
       });
     } catch (err) {
       checks.push({
@@ -99,7 +101,10 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
     return {
       verified: now.every((x) => x.stored === x.value),
       after: { settings: now },
-      detail: `${snap.role} in ${snap.database}: ${now.map((x) => `${x.name} ${x.previous ?? '(none)'} → ${x.stored ?? '(none)'}`).join(', ')}; takes effect for its new sessions`,
+      detail:
+        `${snap.role} in ${snap.database}: ` +
+        `${now.map((x) => `${x.name} ${x.previous ?? '(none)'} → ${x.stored ?? '(none)'}`).join(', ')}; ` +
+        `takes effect for its new sessions`,
     };
   },
 
@@ -110,7 +115,7 @@ export const setRoleTimeouts = defineStrategy(setRoleTimeoutsSpec, {
 });
 
 /**
- * What each class calls for (postgres-notes): a lock chain, idle transactions cut short and waits
+ * What each class calls for: a lock chain, idle transactions cut short and waits
  * that give up instead of queueing; a runaway statement, a statement timeout.
  */
 function settingsFor(ctx: StrategyContext<Pool>): [string, string][] {

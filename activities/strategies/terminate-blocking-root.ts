@@ -94,7 +94,9 @@ export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
     return {
       verified: chains.length === 0,
       after: { chains, blocked },
-      detail: `sessions blocked on the collection ${before} → ${blocked}${chains.length ? ` (roots ${chains.map((c) => c.root_pid).join(', ')})` : ''}`,
+      detail:
+        `sessions blocked on the collection ${before} → ${blocked}` +
+        `${chains.length ? ` (roots ${chains.map((c) => c.root_pid).join(', ')})` : ''}`,
     };
   },
 });

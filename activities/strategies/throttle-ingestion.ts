@@ -9,15 +9,15 @@ import type { StrategyContext } from '../../src/strategies/strategy';
 import { sandboxResult, type Check } from './sandbox-checks';
 import { checkCanSignal, signalSession, type SessionRef } from './session-signals';
 
-/** Seed 002: throttle 50 % under stress, 90 % when critical. */
+/** Throttle 50 % under stress, 90 % when critical. */
 export function throttlePct(state: string): number {
   return state === 'critical' ? 90 : state === 'stress' ? 50 : 0;
 }
 
 /**
- * throttle_ingestion (seed 002): the role writing to the collection with the most sessions may keep
+ * throttle_ingestion: the role writing to the collection with the most sessions may keep
  * only (100 − throttle) % of them: its CONNECTION LIMIT is lowered and its newest sessions beyond it
- * are closed (a pooler reconnects within the limit). Preventive, as the seed says: the load falls,
+ * are closed (a pooler reconnects within the limit). Preventive: the load falls,
  * the data stays where it is. Reversible: the compensation restores the role's exact previous limit.
  */
 export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
@@ -109,7 +109,9 @@ export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
     return {
       verified: pct > 0 && rows[0]!.n <= plan.params.limit && fell,
       after: { sessions: rows[0]!.n, writes_per_s: rate },
-      detail: `${role}: sessions ${plan.before.sessions} → ${rows[0]!.n} (limit ${plan.params.limit}), writes ${before.toFixed(0)}/s → ${rate.toFixed(0)}/s (throttle ${pct} %)`,
+      detail:
+        `${role}: sessions ${plan.before.sessions} → ${rows[0]!.n} (limit ${plan.params.limit}), ` +
+        `writes ${before.toFixed(0)}/s → ${rate.toFixed(0)}/s (throttle ${pct} %)`,
     };
   },
 
@@ -138,7 +140,8 @@ async function topWriter(ctx: StrategyContext<Pool>): Promise<{ role: string; se
   const { rows: writers } = await ctx.db.query<{ role: string; n: number }>(
     `SELECT a.usename::text AS role, count(*)::int AS n
        FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
-      WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND NOT r.rolsuper AND a.usename <> current_user
+      WHERE a.datname = current_database() AND a.backend_type = 'client backend' AND NOT r.rolsuper
+        AND a.usename <> current_user
         AND a.query ~* '^\\s*(insert|update|delete|copy|merge)\\M' AND position($1 IN a.query) > 0
       GROUP BY a.usename`,
     [ctx.collection.table_name],
@@ -148,7 +151,8 @@ async function topWriter(ctx: StrategyContext<Pool>): Promise<{ role: string; se
     const { rows } = await ctx.db.query<{ role: string; n: number }>(
       `SELECT a.usename::text AS role, count(DISTINCT a.pid)::int AS n
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_roles r ON r.oid = a.usesysid
-        WHERE l.relation IN (SELECT relid FROM pg_partition_tree($1) UNION SELECT $1::oid) AND l.mode = 'RowExclusiveLock' AND l.granted
+        WHERE l.relation IN (SELECT relid FROM pg_partition_tree($1)
+        UNION SELECT $1::oid) AND l.mode = 'RowExclusiveLock' AND l.granted
           AND NOT r.rolsuper AND a.usename <> current_user AND a.datname = current_database()
         GROUP BY a.usename`,
       [ctx.collection.table_oid],
@@ -160,7 +164,8 @@ async function topWriter(ctx: StrategyContext<Pool>): Promise<{ role: string; se
   if (!role) return null;
   const { rows } = await ctx.db.query<SessionRef>(
     `SELECT pid, backend_start::text AS backend_start FROM pg_stat_activity
-      WHERE usename = $1 AND backend_type = 'client backend' AND datname = current_database() ORDER BY backend_start, pid`,
+      WHERE usename = $1 AND backend_type = 'client backend' AND datname = current_database()
+      ORDER BY backend_start, pid`,
     [role],
   );
   return { role, sessions: rows };

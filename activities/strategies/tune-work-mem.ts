@@ -37,7 +37,8 @@ export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
         name: 'spilling_role',
         passed: false,
         detail:
-          'no ordinary role other than the controller is spilling to temp files now (or pg_ls_tmpdir is not allowed: grant pg_monitor)',
+          'no ordinary role other than the controller is spilling to temp files now (or pg_ls_tmpdir is not ' +
+          'allowed: grant pg_monitor)',
       });
       return sandboxResult('prerequisites', checks, started);
     }
@@ -95,7 +96,10 @@ export const tuneWorkMem = defineStrategy(tuneWorkMemSpec, {
     return {
       verified: rate.per_s <= ctx.config.temp_spill_warn_bytes_per_s,
       after: { temp_bytes_per_s: rate.per_s },
-      detail: `temp-file writes ${mb(before)} → ${mb(rate.per_s)} MB/s (warning above ${mb(ctx.config.temp_spill_warn_bytes_per_s)}); ${plan.params.role} work_mem ${plan.params.work_mem_kb} kB`,
+      detail:
+        `temp-file writes ${mb(before)} → ${mb(rate.per_s)} MB/s ` +
+        `(warning above ${mb(ctx.config.temp_spill_warn_bytes_per_s)}); ${plan.params.role} work_mem ` +
+        `${plan.params.work_mem_kb} kB`,
     };
   },
 

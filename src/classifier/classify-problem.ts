@@ -25,9 +25,9 @@ function witnessesOf(weak: readonly GraphEdge[]): Witnesses {
 }
 
 /**
- * Seed 002's classifier: the kinds of the weak witness edges name the part that breaks, and the
- * part's measures confirm it. The parts' diagnoses are checked in the seed's order; what no part
- * confirms is Unknown, for a person.
+ * The classifier: the kinds of the weak witness edges name the part that breaks, and the part's
+ * measures confirm it. The parts' diagnoses are checked in a fixed order (hot partitions and skewed
+ * centroids first, see DIAGNOSES); what no part confirms is Unknown, for a person.
  */
 export function classifyProblem(sample: IntegritySample, config: ActionConfig): ProblemClass {
   const weak = weakWitnesses(sample);

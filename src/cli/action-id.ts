@@ -13,7 +13,8 @@ export const actionIdSchema = z
   .refine(
     (t) => /^[1-9][0-9]{0,18}$/.test(t) && BigInt(t) <= BIGINT_MAX,
     (t) => ({
-      message: `the action id is a whole number from 1 to ${BIGINT_MAX} (as \`selfheal pending\` lists them), not "${t}"`,
+      message:
+        `the action id is a whole number from 1 to ${BIGINT_MAX} (as \`selfheal pending\` lists them), not "` + `${t}"`,
     }),
   )
   .transform((t) => ({ text: t, id: Number.isSafeInteger(Number(t)) ? Number(t) : null }));

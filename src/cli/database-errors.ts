@@ -47,13 +47,17 @@ export function adviseDatabaseError(err: unknown): Advice | null {
       return { message: `${said} — ${missingTable(message)}`, code: NOT_FOUND };
     case '42703':
       return {
-        message: `${said} — the collection's table does not have the columns this needs: check the collection (\`selfheal status\`)`,
+        message:
+          `${said} — the collection's table does not have the columns this needs: check the collection ` +
+          `(\`selfheal status\`)`,
         code: BAD_INPUT,
       };
     case '53300':
     case '53400':
       return {
-        message: `${said} — the server has no free connection slot: try again shortly, or close idle sessions or raise max_connections`,
+        message:
+          `${said} — the server has no free connection slot: try again shortly, or close idle sessions or ` +
+          `raise max_connections`,
         code: FAILURE,
       };
     case '57P01':
@@ -90,11 +94,20 @@ function missingRight(message: string): string {
     const [, kind, name] = m as unknown as [string, string, string];
     switch (kind.toLowerCase()) {
       case 'schema':
-        return `${role} lacks USAGE on schema ${name}: GRANT USAGE ON SCHEMA ${name} TO it (CREATE too, for selfheal's own schema)`;
+        return (
+          `${role} lacks USAGE on schema ${name}: GRANT USAGE ON SCHEMA ${name} TO it ` +
+          `(CREATE too, for selfheal's own schema)`
+        );
       case 'function':
-        return `${role} may not call ${name}: GRANT EXECUTE ON FUNCTION ${name} TO it (for pgstatindex, membership in pg_stat_scan_tables)`;
+        return (
+          `${role} may not call ${name}: GRANT EXECUTE ON FUNCTION ${name} TO it (for pgstatindex, ` +
+          `membership in pg_stat_scan_tables)`
+        );
       case 'database':
-        return `${role} lacks a right on database ${name}: GRANT CONNECT (and CREATE, for migrations) ON DATABASE ${name} TO it`;
+        return (
+          `${role} lacks a right on database ${name}: GRANT CONNECT (and CREATE, for migrations) ON DATABASE ` +
+          `${name} TO it`
+        );
       case 'sequence':
         return `${role} may not use sequence ${name}: GRANT USAGE ON SEQUENCE ${name} TO it`;
       default:
@@ -103,7 +116,10 @@ function missingRight(message: string): string {
   }
   const owner = /must be (?:the )?owner of (?:table|relation|index) "?([^"\s]+)"?/i.exec(message);
   if (owner)
-    return `only the owner of ${owner[1]} (or a superuser) may do that: connect as its owner, or GRANT the owner role to ${role}`;
+    return (
+      `only the owner of ${owner[1]} (or a superuser) may do that: connect as its owner, or GRANT the ` +
+      `owner role to ${role}`
+    );
   if (/superuser/i.test(message)) return `${role} needs superuser, or the predefined role the message names`;
   return `${role} lacks the right named there: grant it, or connect as a role that has it`;
 }
@@ -111,9 +127,15 @@ function missingRight(message: string): string {
 function missingTable(message: string): string {
   const name = /relation "([^"]+)" does not exist/.exec(message)?.[1];
   if (name?.startsWith('ruvector.')) {
-    return `selfheal's own table ${name} is missing: run \`selfheal migrate\` (the worker applies migrations at start), and check that DATABASE_URL names the database selfheal runs on`;
+    return (
+      `selfheal's own table ${name} is missing: run \`selfheal migrate\` (the worker applies migrations at ` +
+      `start), and check that DATABASE_URL names the database selfheal runs on`
+    );
   }
-  return `${name ? `table ${name}` : 'the table'} does not exist: if it is a collection's table it was dropped; \`selfheal list --all\` shows what is watched, \`selfheal watch <schema.table>\` watches it again`;
+  return (
+    `${name ? `table ${name}` : 'the table'} does not exist: if it is a collection's table it was dropped; ` +
+    `\`selfheal list --all\` shows what is watched, \`selfheal watch <schema.table>\` watches it again`
+  );
 }
 
 function networkError(err: unknown): { code: string; address?: string; port?: number } | null {

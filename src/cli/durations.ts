@@ -6,7 +6,9 @@ const MAX_SINCE_MS = 100 * 365 * 86_400_000;
 
 /** `--since`: a span back from now (30m, 24h, 7d) or an ISO timestamp; refused unless it is a real date. */
 export function parseSince(text: string, now = Date.now()): Date {
-  const usage = `--since takes a span such as 30m, 24h, 7d (at most 100 years) or an ISO timestamp such as 2026-01-31T12:00:00Z, not "${text}"`;
+  const usage =
+    `--since takes a span such as 30m, 24h, 7d (at most 100 years) or an ISO timestamp such as ` +
+    `2026-01-31T12:00:00Z, not "${text}"`;
   const m = /^(\d{1,12})([smhd])$/.exec(text);
   if (m) {
     const back = Number(m[1]) * UNIT_MS[m[2]!]!;

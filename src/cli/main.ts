@@ -31,7 +31,9 @@ type Command = (
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   watch: {
     run: watchCommand,
-    help: 'watch <schema.table> [--as name] [--kind ivf --centroids t [--archive t]]   guard a table\n  watch --database [--include glob,…] [--exclude glob,…] [--min-size 1MB]     guard every matching table, now and later',
+    help:
+      'watch <schema.table> [--as name] [--kind ivf --centroids t [--archive t]]   guard a table\n  watch ' +
+      '--database [--include glob,…] [--exclude glob,…] [--min-size 1MB]     guard every matching table, now and later',
   },
   unwatch: {
     run: unwatchCommand,

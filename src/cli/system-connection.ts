@@ -65,13 +65,15 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
       if (!client) {
         if (!settings.temporalAddress)
           throw new Error(
-            'no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev system with `npm start`',
+            'no Temporal server is known: set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE), or start the dev ' +
+              'system with `npm start`',
           );
         try {
           connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 5000 });
         } catch (err) {
           throw new Error(
-            `cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running (\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`,
+            `cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is selfheal running ` +
+              `(\`npm start\`)? Otherwise check TEMPORAL_ADDRESS`,
           );
         }
         client = new Client({ connection, namespace: settings.namespace });
@@ -88,6 +90,7 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
 
 export function workflowUiLink(s: SystemSettings, workflowId: string, runId: string): string | null {
   return s.uiUrl
-    ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
+    ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}` +
+        `/history`
     : null;
 }

@@ -49,12 +49,15 @@ function readPem(path: string, what: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     throw new Error(
-      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): fix the path or its permissions`,
+      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): fix the ` +
+        `path or its permissions`,
     );
   }
 }
 
-/** Connection options for @temporalio/client and @temporalio/worker alike; TLS is on with an API key or certificates. */
+/**
+ * Connection options for @temporalio/client and @temporalio/worker alike; TLS is on with an API key or certificates.
+ */
 export function temporalConnectionOptions(e: TemporalEnv): TemporalConnectionOptions {
   const mtls =
     e.TEMPORAL_TLS_CLIENT_CERT_PATH && e.TEMPORAL_TLS_CLIENT_KEY_PATH

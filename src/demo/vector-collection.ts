@@ -43,16 +43,19 @@ export async function ensureVectorCollection(
       await db.query(`CREATE TABLE ${qualifiedName(schema, `${table}_centroids`)} (
           partition_id INTEGER PRIMARY KEY, centroid REAL[] NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
       await db.query(
-        `CREATE TABLE ${qualifiedName(schema, `${table}_archive`)} (LIKE ${t} INCLUDING DEFAULTS, PRIMARY KEY (id, partition_id))`,
+        `CREATE TABLE ${qualifiedName(schema, `${table}_archive`)} (LIKE ${t} INCLUDING DEFAULTS, PRIMARY KEY (id,
+           partition_id))`,
       );
       await db.query(
         `INSERT INTO ${qualifiedName(schema, `${table}_centroids`)} (partition_id, centroid)
-         SELECT p, ARRAY(SELECT ((d = p)::int * 10)::real FROM generate_series(0, $1::int - 1) d) FROM generate_series(0, $2::int - 1) p`,
+         SELECT p, ARRAY(SELECT ((d = p)::int * 10)::real FROM generate_series(0, $1::int - 1) d)
+         FROM generate_series(0, $2::int - 1) p`,
         [VECTOR_DIM, VECTOR_PARTITIONS],
       );
       await db.query(
         `INSERT INTO ${t} (id, partition_id, embedding)
-         SELECT (p * $3::int) + g, p, ARRAY(SELECT ((d = p)::int * 10 + random() * 2 - 1)::real FROM generate_series(0, $1::int - 1) d)
+         SELECT (p * $3::int) + g, p, ARRAY(SELECT ((d = p)::int * 10 + random() * 2 - 1)::real
+         FROM generate_series(0, $1::int - 1) d)
            FROM generate_series(0, $2::int - 1) p, generate_series(1, $3::int) g`,
         [VECTOR_DIM, VECTOR_PARTITIONS, rowsPerPartition],
       );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { healingConfigSchema, type HealingConfig } from './healing-config';
 
 /**
- * What ruvector_healing_configure takes: HealingConfig fields, or the seed's SQL spellings
+ * What ruvector_healing_configure takes: HealingConfig fields, or the spellings of the SQL interface
  * (min_healing_interval_seconds, max_attempts_per_hour). Partial: given keys replace stored ones.
  */
 const SQL_ALIASES: Record<string, (v: unknown) => Record<string, unknown>> = {

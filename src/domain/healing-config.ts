@@ -18,7 +18,7 @@ const dns1123Label = z
   );
 
 /**
- * HealingConfig of seed 002 (durations in seconds), plus the settings selfheal needs to run it.
+ * HealingConfig (durations in seconds), plus the settings selfheal needs to run it.
  * Unknown keys are refused so a typo never silently falls back to a default.
  */
 const healingConfigObject = z.object({
@@ -49,9 +49,9 @@ const healingConfigObject = z.object({
     .default(3600),
   /** After this many attempts in a row that did not raise λ, auto-healing stops for a person. */
   ineffective_after: z.number().int().min(1).max(100).default(3),
-  /** Guardian sampling interval (seed 003: check_interval). */
+  /** Guardian sampling interval. */
   check_interval: z.number().int().min(1).max(86400).default(60),
-  /** Durable wait between execute and verify, so the system settles (the seed slept 10 s). */
+  /** Durable wait between execute and verify, so the system settles (10 s by default). */
   stabilization_wait: z.number().min(0).max(86400).default(10),
   /**
    * How long a verified temporary strategy's change stands (pause_maintenance, throttle_ingestion)
@@ -63,7 +63,7 @@ const healingConfigObject = z.object({
     .min(1)
     .max(7 * 86400)
     .default(1800),
-  /** Verification needs λ ≥ this × initial λ (seed: 1.1). */
+  /** Verification needs λ ≥ this × initial λ. */
   min_lambda_improvement: z.number().min(1).max(10).default(1.1),
   /** λ / baseline below this is stress, below critical_ratio critical. */
   stress_ratio: z.number().gt(0).max(1).default(0.9),
@@ -86,7 +86,7 @@ const healingConfigObject = z.object({
     .int()
     .min(0)
     .default(256 * 1024 * 1024),
-  /** Seed: index_fragmentation_pct > 30 is IndexFragmentation. */
+  /** Fragmentation above this percentage is IndexFragmentation. */
   index_fragmentation_threshold_pct: z.number().min(0).max(100).default(30),
   /** Maintenance running this long counts as contention even when it blocks nobody. */
   maintenance_long_running_seconds: z.number().min(0).max(86400).default(300),
@@ -113,7 +113,7 @@ const healingConfigObject = z.object({
     .min(0)
     .max(30 * 86400)
     .default(300),
-  /** A partition with this many times the mean load is hot (postgres-notes saw 3.73×)… */
+  /** A partition with this many times the mean load is hot (a 9:1 skewed pgbench load reached 3.73×)… */
   hotspot_load_ratio: z.number().gt(1).max(1000).default(2),
   /** …once the collection does at least this many row operations per second. */
   hotspot_min_ops_per_second: z.number().min(0).default(20),
@@ -146,7 +146,7 @@ const healingConfigObject = z.object({
   max_replicas: z.number().int().min(1).max(1000).default(10),
   /** Namespace of the deployment scale_replicas scales. */
   k8s_namespace: dns1123Label.default('default'),
-  /** The read-serving deployment scale_replicas scales (seed: ruvector-read). */
+  /** The read-serving deployment scale_replicas scales. */
   k8s_read_deployment: dns1123Label.default('ruvector-read'),
   /** How long scale_replicas waits for the new replicas to be ready, in seconds. */
   replica_ready_timeout: z.number().int().min(1).max(3600).default(300),

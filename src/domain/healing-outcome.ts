@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { problemClassSchema } from './problem-class';
 import { remediationResultSchema } from './remediation-result';
 
-/** Seed 002 HealingOutcome: Completed, Deferred or NoStrategy. */
+/** How a healing attempt ended: Completed, Deferred or NoStrategy. */
 export const healingOutcomeSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('Completed'),

@@ -4,7 +4,7 @@ export const INTEGRITY_STATES = ['normal', 'stress', 'critical'] as const;
 export const integrityStateSchema = z.enum(INTEGRITY_STATES);
 export type IntegrityState = z.infer<typeof integrityStateSchema>;
 
-/** Numeric form for the `ruvector_integrity_state` gauge: the seed's alert fires on `> 1`. */
+/** Numeric form for the `ruvector_integrity_state` gauge: above 1 (stress or critical) is worth an alert. */
 export function integrityStateLevel(state: IntegrityState): number {
   return INTEGRITY_STATES.indexOf(state) + 1;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The seven problem classes of seed 002, then the PostgreSQL incidents that page operators most,
+ * The seven problem classes of the vector store, then the PostgreSQL incidents that page operators most,
  * each as its own class; a discriminated union on `class`.
  */
 export const PROBLEM_CLASS_NAMES = [
@@ -58,7 +58,7 @@ export const maintenanceContentionSchema = z.object({
 
 export const indexFragmentationSchema = z.object({
   class: z.literal('IndexFragmentation'),
-  /** Index OIDs (seed: index_ids) and their qualified names, most fragmented first. */
+  /** Index OIDs and their qualified names, most fragmented first. */
   index_ids: z.array(z.number().int()),
   index_names: z.array(z.string()),
   fragmentation_pct: z.number(),

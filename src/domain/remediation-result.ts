@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What a strategy's execute step did (seed 002 RemediationResult). */
+/** What a strategy's execute step did. */
 export const remediationResultSchema = z.object({
   success: z.boolean(),
   actions_taken: z.number().int().nonnegative(),

@@ -3,7 +3,10 @@ import { collectionKindSchema } from './collection-kind';
 import { problemClassNameSchema } from './problem-class';
 
 export const SANDBOX_LEVELS = ['complete', 'read_only', 'prerequisites'] as const;
-/** role: a role's settings or connection limit; server: a server-wide setting or slot; standbys; deployment: a Kubernetes deployment. */
+/**
+ * role: a role's settings or connection limit; server: a server-wide setting or slot; standbys; deployment: a
+ * Kubernetes deployment.
+ */
 export const SHARED_TARGETS = ['role', 'server', 'standbys', 'deployment'] as const;
 export type SharedTarget = (typeof SHARED_TARGETS)[number];
 
@@ -15,7 +18,7 @@ export const strategyDescriptorSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]*$/),
     handles: z.array(problemClassNameSchema).min(1),
-    /** 0–1, higher is more disruptive (seed 002). */
+    /** 0–1, higher is more disruptive. */
     impact: z.number().min(0).max(1),
     estimated_duration_seconds: z.number().positive(),
     reversible: z.boolean(),

@@ -15,7 +15,10 @@ export function sharedTargetLeaseWorkflowId(scope: string, kind: string, name: s
   return `healing-lease/${scope}/${kind}/${name}`;
 }
 
-/** The guardian of a database's collections (`<server>/<database>`, see databaseKey): one per database, whatever the number of workers. */
+/**
+ * The guardian of a database's collections (`<server>/<database>`, see databaseKey): one per database, whatever the
+ * number of workers.
+ */
 export function databaseGuardianWorkflowId(database: string): string {
   return `guardian/${database}`;
 }

@@ -9,7 +9,7 @@ import type { DrillRun } from './held-fault';
 /**
  * Fault injection for CentroidSkew: data drift. New vectors arrive around a point near centroid 0
  * (shifted along another axis), so all of them land in list 0, which grows to several times the
- * others (postgres-notes: 230k vs 25k/25k/17.5k, ratio 3.09). IVF-style demo collections only.
+ * others (230k rows vs 25k/25k/17.5k is a ratio of 3.09). IVF-style demo collections only.
  */
 export async function drillCentroidSkew(
   pool: Pool,
@@ -31,7 +31,8 @@ export async function drillCentroidSkew(
             start AS (SELECT coalesce(max(id), 0) AS m FROM ${t})
        INSERT INTO ${t} (id, partition_id, embedding)
        SELECT start.m + g, c0.partition_id,
-              ARRAY(SELECT (c0.centroid[d] + (d = 2)::int * 4 + random() * 2 - 1)::real FROM generate_series(1, array_length(c0.centroid, 1)) d)
+              ARRAY(SELECT (c0.centroid[d] + (d = 2)::int * 4 + random() * 2 - 1)::real
+              FROM generate_series(1, array_length(c0.centroid, 1)) d)
          FROM c0, start, generate_series(1, $1::int) g`,
       [add],
     );

@@ -12,7 +12,8 @@ export async function requireDrillTarget(
   const demo = await isDemoTable(pool, c.table_schema, c.table_name);
   if (!demo && !force) {
     throw new Error(
-      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill ${what}; pass --force on a staging database`,
+      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill ${what}; ` +
+        `pass --force on a staging database`,
     );
   }
   return demo;

@@ -52,8 +52,10 @@ export async function readTableShape(pool: Pool, c: Collection): Promise<TableSh
             (SELECT jsonb_object_agg(a.attname, format_type(a.atttypid, a.atttypmod)) FROM pg_attribute a
               WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
             (SELECT count(*)::int FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
-              WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND ty.typcategory = 'S') AS text_columns,
-            (SELECT count(*)::int FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_am am ON am.oid = ci.relam
+              WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                AND ty.typcategory = 'S') AS text_columns,
+            (SELECT count(*)::int FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
+            JOIN pg_am am ON am.oid = ci.relam
               WHERE i.indrelid = t.oid AND i.indisvalid AND am.amname = 'btree') AS btree_indexes,
             (SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i
                CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
@@ -103,7 +105,8 @@ const anyTable: Requirement = { needs: 'any collection whose table exists', unme
 export const DRILL_REQUIREMENTS: Record<string, Requirement> = {
   IndexFragmentation: {
     needs:
-      'a plain (not partitioned) table with a btree index (a demo table is refilled first, through its columns id and payload)',
+      'a plain (not partitioned) table with a btree index (a demo table is refilled first, ' +
+      'through its columns id and payload)',
     unmet: (t) =>
       first(
         plain(t),
@@ -137,7 +140,8 @@ export const DRILL_REQUIREMENTS: Record<string, Requirement> = {
   },
   CentroidSkew: {
     needs:
-      'an IVF-style collection: a LIST-partitioned table (id, partition_id, embedding) with <table>_centroids beside it',
+      'an IVF-style collection: a LIST-partitioned table (id, partition_id, embedding) ' +
+      'with <table>_centroids beside it',
     unmet: (t) =>
       first(
         !t.list_partitioned && 'it is not LIST-partitioned',

@@ -22,7 +22,8 @@ export async function ensureDrillRole(pool: Pool, databaseUrl: string, c: Collec
   const role = drillRoleName(c.name);
   const password = randomBytes(18).toString('base64url');
   await pool.query(
-    `DO $$ BEGIN CREATE ROLE ${quoteIdent(role)} LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+    `DO $$ BEGIN CREATE ROLE ${quoteIdent(role)} LOGIN; EXCEPTION WHEN duplicate_object OR ` +
+      `unique_violation THEN NULL; END $$`,
   );
   // No connection limit: a drill starts from a clean role even after a heal capped it.
   await pool.query(`ALTER ROLE ${quoteIdent(role)} LOGIN CONNECTION LIMIT -1 PASSWORD ${quoteLiteral(password)}`);

@@ -20,7 +20,8 @@ export interface DrillMeasurement {
 export function formatDrillTable(rows: DrillMeasurement[]): string {
   const f = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
   const lines = [
-    '| class | classified as | strategy | verified | detect (s) | attempt start (s) | recover (s) | check interval (s) | λ before → after | improvement | sensor cost (ms) |',
+    '| class | classified as | strategy | verified | detect (s) | attempt start (s) | recover (s) | check ' +
+      'interval (s) | λ before → after | improvement | sensor cost (ms) |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -33,7 +34,9 @@ export function formatDrillTable(rows: DrillMeasurement[]): string {
             : '–'
           : `${(((r.final_lambda - r.initial_lambda) / r.initial_lambda) * 100).toFixed(0)} %`;
     lines.push(
-      `| ${r.problem_class} | ${r.classified_as ?? '–'} | ${r.strategy ?? '–'} | ${r.verified ? 'yes' : 'no'} | ${f(r.detect_s, 1)} | ${f(r.start_s, 1)} | ${f(r.recover_s, 1)} | ${r.check_interval_s} | ${f(r.initial_lambda, 3)} → ${f(r.final_lambda, 3)} | ${imp} | ${f(r.sample_cost_ms, 1)} |`,
+      `| ${r.problem_class} | ${r.classified_as ?? '–'} | ${r.strategy ?? '–'} | ${r.verified ? 'yes' : 'no'} | ` +
+        `${f(r.detect_s, 1)} | ${f(r.start_s, 1)} | ${f(r.recover_s, 1)} | ${r.check_interval_s} | ` +
+        `${f(r.initial_lambda, 3)} → ${f(r.final_lambda, 3)} | ${imp} | ${f(r.sample_cost_ms, 1)} |`,
     );
   }
   return lines.join('\n');

@@ -14,8 +14,8 @@ const PAUSE_MS = 10;
 
 /**
  * Fault injection for HotspotCongestion: `sessions` ordinary sessions keep updating a fixed set of
- * rows that all live in one partition (postgres-notes: pgbench weighted 9:1 gave that partition a
- * 0.93 share). The load follows the rows: when they move, the hotspot spreads. Held until released;
+ * rows that all live in one partition (a pgbench load weighted 9:1 gave that partition a 0.93
+ * share). The load follows the rows: when they move, the hotspot spreads. Held until released;
  * `cleared` resolves once the hot rows no longer sit in one partition.
  */
 export async function drillHotspotCongestion(
@@ -32,7 +32,8 @@ export async function drillHotspotCongestion(
   const key = quoteIdent(layout.key);
   const idCol = (
     await pool.query<{ col: string }>(
-      `SELECT a.attname::text AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      `SELECT a.attname::text AS col FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
       WHERE i.indrelid = $1 AND i.indisprimary AND a.attname <> $2 LIMIT 1`,
       [c.table_oid, layout.key],
     )
@@ -87,7 +88,8 @@ export async function drillHotspotCongestion(
     while (!stopped) {
       const share = await pool
         .query<{ share: number }>(
-          `SELECT max(n)::float8 / sum(n) AS share FROM (SELECT count(*) AS n FROM ${t} WHERE ${id} = ANY ($1::int8[]) GROUP BY ${key}) x`,
+          `SELECT max(n)::float8 / sum(n) AS share FROM (SELECT count(*) AS n FROM ${t} WHERE ${id} = ANY ($1::int8[])
+            GROUP BY ${key}) x`,
           [ids],
         )
         .then(

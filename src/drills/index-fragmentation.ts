@@ -13,7 +13,7 @@ export interface DrillReport {
 }
 
 /**
- * Fault injection for IndexFragmentation (postgres-notes.md): delete four of every five rows in
+ * Fault injection for IndexFragmentation: delete four of every five rows in
  * key order, then VACUUM. Every leaf page keeps a fifth of its entries; VACUUM does not
  * shrink the index, so leaf density falls from ~90 to ~18 while the table stays healthy.
  * Destroys data: only the demo table (which is refilled first) or with `force`.
@@ -26,7 +26,8 @@ export async function drillIndexFragmentation(
   const demo = await isDemoTable(pool, c.table_schema, c.table_name);
   if (!demo && !opts.force) {
     throw new Error(
-      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; pass --force on a staging database`,
+      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill deletes 80 % of its rows; ` +
+        `pass --force on a staging database`,
     );
   }
   // One session throughout, so its statistics are flushed before the ANALYZE.
@@ -88,12 +89,15 @@ async function vacuumUntilThinned(
     if (dense.length === 0) return after;
     if (i >= VACUUM_TRIES) {
       const { rows } = await pool.query<{ who: string }>(
-        `SELECT string_agg(format('pid %s (%s, %s, xmin age %s)', pid, datname, coalesce(application_name, ''), age(backend_xmin)), '; ') AS who
+        `SELECT string_agg(format('pid %s (%s, %s, xmin age %s)', pid, datname, coalesce(application_name, ''),
+           age(backend_xmin)), '; ') AS who
            FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid()`,
       );
       throw new Error(
-        `drill: VACUUM left ${dense.map((d) => `${d.name} at ${d.density?.toFixed(1)} %`).join(', ')} leaf density after ${i} tries: ` +
-          `the deleted rows are still visible to some snapshot (holders of the xmin horizon: ${rows[0]?.who ?? 'none seen'})`,
+        `drill: VACUUM left ${dense.map((d) => `${d.name} at ${d.density?.toFixed(1)} %`).join(', ')} leaf ` +
+          `density after ${i} tries: ` +
+          `the deleted rows are still visible to some snapshot (holders of the xmin horizon: ` +
+          `${rows[0]?.who ?? 'none seen'})`,
       );
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -102,7 +106,8 @@ async function vacuumUntilThinned(
 
 async function densities(pool: Queryable, c: Collection) {
   const { rows } = await pool.query<{ name: string; density: number | null; size_bytes: number }>(
-    `SELECT ci.oid::regclass::text AS name, nullif(s.avg_leaf_density, 'NaN')::float8 AS density, pg_relation_size(ci.oid)::float8 AS size_bytes
+    `SELECT ci.oid::regclass::text AS name, nullif(s.avg_leaf_density, 'NaN')::float8 AS density,
+       pg_relation_size(ci.oid)::float8 AS size_bytes
        FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_am a ON a.oid = ci.relam
        CROSS JOIN LATERAL pgstatindex(ci.oid::regclass) s
       WHERE i.indrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND a.amname = 'btree' AND i.indisvalid

@@ -25,7 +25,8 @@ export async function drillInvalidIndex(
   const demo = await isDemoTable(pool, c.table_schema, c.table_name);
   if (!demo && !opts.force) {
     throw new Error(
-      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill leaves an invalid index on it; pass --force on a staging database`,
+      `${c.table_schema}.${c.table_name} is not a selfheal demo table: the drill leaves an invalid index on it; ` +
+        `pass --force on a staging database`,
     );
   }
   const column = (
@@ -45,13 +46,15 @@ export async function drillInvalidIndex(
     await writer.query('BEGIN');
     // Any row lock taken by a write makes the build wait; the update changes nothing.
     await writer.query(
-      `UPDATE ${qualifiedName(c.table_schema, c.table_name)} SET ${quoteIdent(column)} = ${quoteIdent(column)} WHERE ctid = (SELECT ctid FROM ${qualifiedName(c.table_schema, c.table_name)} LIMIT 1)`,
+      `UPDATE ${qualifiedName(c.table_schema, c.table_name)} SET ${quoteIdent(column)} = ${quoteIdent(column)}
+        WHERE ctid = (SELECT ctid FROM ${qualifiedName(c.table_schema, c.table_name)} LIMIT 1)`,
     );
     const builder = await pool.connect();
     try {
       await builder.query('SET statement_timeout = 1000');
       await builder.query(
-        `CREATE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${qualifiedName(c.table_schema, c.table_name)} (${quoteIdent(column)})`,
+        `CREATE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${qualifiedName(c.table_schema, c.table_name)}
+           (${quoteIdent(column)})`,
       );
     } catch (err) {
       error = (err as Error).message;
@@ -64,7 +67,8 @@ export async function drillInvalidIndex(
     await writer.end();
   }
   const { rows } = await pool.query<{ valid: boolean }>(
-    'SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace n ON n.oid = x.relnamespace WHERE n.nspname = $1 AND x.relname = $2',
+    'SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid ' +
+      'JOIN pg_namespace n ON n.oid = x.relnamespace WHERE n.nspname = $1 AND x.relname = $2',
     [c.table_schema, index],
   );
   if (!rows[0]) throw new Error(`the drill did not leave ${index} behind (${error || 'the build finished'})`);

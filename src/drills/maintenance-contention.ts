@@ -6,7 +6,7 @@ import { readMaintenanceJobs } from '../probes/maintenance-jobs';
 import { requireDrillTarget } from './demo-guard';
 import { waitUntil, type DrillRun } from './held-fault';
 
-/** postgres-notes: these reloptions make autovacuum start at once and crawl. */
+/** These reloptions make autovacuum start at once and crawl, so it is still running when sampled. */
 export const CRAWLING_AUTOVACUUM = [
   'autovacuum_vacuum_threshold=0',
   'autovacuum_vacuum_scale_factor=0',

@@ -6,10 +6,11 @@ import { drillSession, ensureDrillRole } from './drill-role';
 import { waitUntil, type DrillRun } from './held-fault';
 
 /**
- * postgres-notes: a sort of 1.2M md5 strings spills 49 MB with work_mem=1MB; this one spills ~15 MB.
+ * With work_mem=1MB a sort of 1.2M md5 strings spills 49 MB to temp files; this one spills ~15 MB.
  * Counted, not LIMITed: a LIMIT above it would make it a top-N heapsort that never spills.
  */
-const SORT = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM (SELECT md5(g::text) AS x FROM generate_series(1, 400000) g ORDER BY 1) s`;
+const SORT = `EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM (SELECT md5(g::text) AS x
+               FROM generate_series(1, 400000) g ORDER BY 1) s`;
 
 function sortMethod(plan: unknown): string {
   const text = JSON.stringify(plan);

@@ -8,7 +8,7 @@ import { requireDrillTarget } from './demo-guard';
 import { waitUntil, type DrillRun } from './held-fault';
 
 /**
- * Fault injection for ReplicationLag (postgres-notes): WAL replay is paused on the standby, then the
+ * Fault injection for ReplicationLag: WAL replay is paused on the standby, then the
  * primary writes a burst (the collection's rows rewritten), so the standby falls tens of MB behind.
  * It stays behind until its replay is resumed.
  */

@@ -21,7 +21,8 @@ export async function drillSlotRetention(
     .replace(/[^a-z0-9_]/g, '_')
     .slice(0, 63);
   await pool.query(
-    `SELECT pg_create_physical_replication_slot($1, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`,
+    `SELECT pg_create_physical_replication_slot($1, true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots
+      WHERE slot_name = $1)`,
     [slot],
   );
   const scratch = quoteIdent(`${slot}_wal`);
@@ -29,7 +30,8 @@ export async function drillSlotRetention(
   const rows = Math.round(((opts.mb ?? 48) * 1024 * 1024) / 150);
   // CREATE TABLE AS takes no parameters; the row count is a computed integer.
   await pool.query(
-    `CREATE TABLE ${scratch} AS SELECT g, md5(g::text) AS a, md5((g + 1)::text) AS b FROM generate_series(1, ${Math.trunc(rows)}) g`,
+    `CREATE TABLE ${scratch} AS SELECT g, md5(g::text) AS a, md5((g + 1)::text) AS b
+      FROM generate_series(1, ${Math.trunc(rows)}) g`,
   );
   await pool.query(`DROP TABLE ${scratch}`);
   const held = (await readReplicationSlots(pool)).find((s) => s.slot_name === slot);

@@ -22,7 +22,8 @@ export async function drillStaleStatistics(
     const col = (
       await db.query<{ a: string }>(
         `SELECT a.attname AS a FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
-        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND ty.typcategory = 'S' ORDER BY a.attnum LIMIT 1`,
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND ty.typcategory = 'S' ORDER BY a.attnum
+        LIMIT 1`,
         [c.table_oid],
       )
     ).rows[0]?.a;

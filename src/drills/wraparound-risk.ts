@@ -11,7 +11,7 @@ const CHUNK = 100_000;
 
 /**
  * Fault injection for WraparoundRisk: consumes transaction IDs (subtransactions that each write, so
- * each takes an XID; postgres-notes: 120k in 0.39 s) until the table's age(relfrozenxid) sits between
+ * each takes an XID; about 120k in 0.39 s) until the table's age(relfrozenxid) sits between
  * the collection's xid_age_warn and xid_age_critical. Nothing is kept: every subtransaction rolls
  * back. Real thresholds are hundreds of millions, so a drill needs them configured low first.
  */
@@ -27,7 +27,8 @@ export async function drillWraparoundRisk(
   const burn = Math.max(0, target - before.xid_age);
   if (burn > MAX_BURN) {
     throw new Error(
-      `the table is ${before.xid_age} XIDs old; reaching ${target} would burn ${burn} XIDs. For a drill, lower the thresholds first: ` +
+      `the table is ${before.xid_age} XIDs old; reaching ${target} would burn ${burn} XIDs. For a drill, ` +
+        `lower the thresholds first: ` +
         `selfheal configure ${c.name} '{"xid_age_warn":100000,"xid_age_critical":1000000}'`,
     );
   }

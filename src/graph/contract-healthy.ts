@@ -9,7 +9,7 @@ export interface Contraction {
 const isHealthy = (h: number | undefined): boolean => (h ?? 1) >= HEALTHY;
 
 /**
- * Seed 002 computes λ on the contracted graph: healthy parts joined by a healthy link merge into one
+ * λ is computed on the contracted graph: healthy parts joined by a healthy link merge into one
  * node, so the cut can only fall around a part that has weakened, never between two healthy ones.
  * Edges keep their capacity; edges inside a merged node vanish.
  */

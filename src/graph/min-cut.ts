@@ -5,7 +5,7 @@ export interface MinCut {
   value: number;
   /** Node ids on one side of the cut (the smaller side). */
   side: string[];
-  /** The edges that cross the cut: what would break the graph (seed 002's witness edges). */
+  /** The edges that cross the cut: what would break the graph (the witness edges the classifier reads). */
   witnessEdges: GraphEdge[];
 }
 

@@ -18,7 +18,7 @@ export const nodeKindSchema = z.enum([
 ]);
 export type NodeKind = z.infer<typeof nodeKindSchema>;
 
-/** Edge kinds, named as seed 002's classifier counts them. */
+/** Edge kinds, named as the classifier counts them among the witness edges. */
 export const edgeKindSchema = z.enum([
   'access',
   'index_link',
@@ -27,7 +27,7 @@ export const edgeKindSchema = z.enum([
   'replication',
   'centroid',
   'memory',
-  // The parts PostgreSQL operators get paged for, beyond the seed's.
+  // The parts PostgreSQL operators get paged for, beyond the vector store's own.
   'lock',
   'query',
   'connection',

@@ -71,7 +71,7 @@ export function attemptsInWindow(
 }
 
 /**
- * Seed 002 should_auto_heal, the parts that span attempts: cooldown, attempts per window, and
+ * Whether to heal automatically, the parts that span attempts: cooldown, attempts per window, and
  * (for automatic attempts) healing that keeps not working and the backoff after attempts that could
  * not act. A person's manual trigger skips the last two.
  */
@@ -94,7 +94,9 @@ export function healingGate(
     const until = Math.min(...recent.map((a) => a.started_at_ms)) + config.attempt_window * 1000;
     return {
       ok: false,
-      reason: `${recent.length} attempts in the last ${config.attempt_window} s (max_attempts_per_window ${config.max_attempts_per_window}); next at ${new Date(until).toISOString()}`,
+      reason:
+        `${recent.length} attempts in the last ${config.attempt_window} s ` +
+        `(max_attempts_per_window ${config.max_attempts_per_window}); next at ${new Date(until).toISOString()}`,
       until_ms: until,
     };
   }
@@ -103,7 +105,9 @@ export function healingGate(
   if (backoff !== null && now < backoff) {
     return {
       ok: false,
-      reason: `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ${new Date(backoff).toISOString()}`,
+      reason:
+        `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ` +
+        `${new Date(backoff).toISOString()}`,
       until_ms: backoff,
     };
   }

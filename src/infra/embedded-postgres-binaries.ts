@@ -27,7 +27,8 @@ export function embeddedPostgresBinaries(user: ServerUser | undefined, home: () 
   const cached = at(dir, source.build);
   if (!canEnter(user, cached.postgres)) {
     throw new Error(
-      `the system user ${user!.name} cannot run ${cached.postgres}: make ${dir} and its parents searchable by it (chmod o+x)`,
+      `the system user ${user!.name} cannot run ${cached.postgres}: make ${dir} and its parents ` +
+        `searchable by it (chmod o+x)`,
     );
   }
   return cached;
@@ -80,7 +81,8 @@ function copyTree(from: string, to: string, want: string): void {
   if (treeListing(tmp) !== want) {
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(
-      `copying the PostgreSQL binaries from ${from} to ${to} left a different tree: check the free space in ${dirname(to)}`,
+      `copying the PostgreSQL binaries from ${from} to ${to} left a different tree: ` +
+        `check the free space in ${dirname(to)}`,
     );
   }
   if (existsSync(to) && treeListing(to) !== want) rmSync(to, { recursive: true, force: true });

@@ -153,12 +153,14 @@ async function startServer(
     const lines = output();
     if (lines.some((l) => l.includes('Address already in use'))) {
       throw new Error(
-        `embedded PostgreSQL cannot listen on port ${port}, which something else holds: stop it, or choose another port (SELFHEAL_PG_PORT for npm start)`,
+        `embedded PostgreSQL cannot listen on port ${port}, which something else holds: stop it, or choose another ` +
+          `port (SELFHEAL_PG_PORT for npm start)`,
       );
     }
     const why = lastError(lines) ?? (err instanceof Error ? err.message : String(err));
     throw new Error(
-      `embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}${logFile ? ` (its log: ${logFile})` : ''}`,
+      `embedded PostgreSQL did not start in ${dataDir} on port ${port}: ${why}` +
+        `${logFile ? ` (its log: ${logFile})` : ''}`,
     );
   }
   return {

@@ -33,7 +33,9 @@ async function asPostgres(cwd: string, bin: string, args: string[]): Promise<voi
   });
 }
 
-/** A fresh directory for the pair that the server user owns and reaches, whatever TMPDIR or the checkout's folder allow. */
+/**
+ * A fresh directory for the pair that the server user owns and reaches, whatever TMPDIR or the checkout's folder allow.
+ */
 function pairDir(): string {
   const user = postgresServerUser();
   if (!user) return mkdtempSync(join(tmpdir(), 'selfheal-pg15-'));
@@ -158,7 +160,8 @@ export async function startStreamingPair(): Promise<StreamingPair> {
       '-c',
       'cluster_name=pg15_standby',
       '-c',
-      `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=${standbyName}'`,
+      `primary_conninfo='host=127.0.0.1 port=${pPort} user=postgres password=${PASSWORD} application_name=` +
+        `${standbyName}'`,
     ].join(' '),
     'start',
   ]);

@@ -47,7 +47,9 @@ export function placeDataDir(requested: string, user: ServerUser | undefined, ho
       const blocked = firstBlockedDir(user, dirname(asked));
       const to = standInFor(home(), asked);
       throw new Error(
-        `the system user ${user.name} cannot reach the PostgreSQL data in ${asked} (it cannot enter ${blocked}): \`chmod o+x ${blocked}\`, or move the data where it can: \`mkdir -p ${to.dir} && mv ${asked} ${to.dataDir} && chown -R ${user.name}: ${to.dir} && ln -s ${to.dataDir} ${asked}\``,
+        `the system user ${user.name} cannot reach the PostgreSQL data in ${asked} (it cannot enter ${blocked}): ` +
+          `\`chmod o+x ${blocked}\`, or move the data where it can: \`mkdir -p ${to.dir} && mv ${asked} ` +
+          `${to.dataDir} && chown -R ${user.name}: ${to.dir} && ln -s ${to.dataDir} ${asked}\``,
       );
     }
     rmdirSync(asked); // left empty by a start that failed here before
@@ -72,7 +74,8 @@ function inPlace(dataDir: string): DataLocation {
 function linked(link: string, dataDir: string, user: ServerUser): DataLocation {
   if (!canEnter(user, dirname(dataDir))) {
     throw new Error(
-      `${link} links to ${dataDir}, which the system user ${user.name} cannot reach (it cannot enter ${firstBlockedDir(user, dirname(dataDir))}): remove the link to start afresh, or move the data where it can`,
+      `${link} links to ${dataDir}, which the system user ${user.name} cannot reach (it cannot enter ` +
+        `${firstBlockedDir(user, dirname(dataDir))}): remove the link to start afresh, or move the data where it can`,
     );
   }
   const standIn = standInAt(dirname(dataDir));

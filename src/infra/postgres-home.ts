@@ -17,7 +17,8 @@ export function postgresHome(user: ServerUser): string {
     ensureRootOnlyDir(chosen);
     if (!canEnter(user, chosen)) {
       throw new Error(
-        `${POSTGRES_DIR_ENV}=${chosen}, but the system user ${user.name} cannot enter it: choose a directory it can enter (every parent searchable, e.g. mode 0755)`,
+        `${POSTGRES_DIR_ENV}=${chosen}, but the system user ${user.name} cannot enter it: choose a directory it can ` +
+          `enter (every parent searchable, e.g. mode 0755)`,
       );
     }
     return chosen;
@@ -30,7 +31,8 @@ export function postgresHome(user: ServerUser): string {
     if (canEnter(user, home)) return home;
   }
   throw new Error(
-    `the system user ${user.name} can enter none of ${bases.join(', ')}: set ${POSTGRES_DIR_ENV} to a directory it can enter, for its binaries and data`,
+    `the system user ${user.name} can enter none of ${bases.join(', ')}: set ${POSTGRES_DIR_ENV} to a ` +
+      `directory it can enter, for its binaries and data`,
   );
 }
 
@@ -42,7 +44,9 @@ function ensureRootOnlyDir(dir: string): void {
   const st = lstatSync(dir);
   if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) {
     throw new Error(
-      `${dir} must be a directory that only root can write (it is ${st.isSymbolicLink() ? 'a symbolic link' : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`}): remove it, or set ${POSTGRES_DIR_ENV} to another`,
+      `${dir} must be a directory that only root can write (it is ` +
+        (st.isSymbolicLink() ? 'a symbolic link' : `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}`) +
+        `): remove it, or set ${POSTGRES_DIR_ENV} to another`,
     );
   }
 }

@@ -24,7 +24,8 @@ export function postgresServerUser(): ServerUser | undefined {
   if (user) return user;
   const why = (added.stderr || created.stderr || String(added.error ?? created.error ?? '')).trim().split('\n')[0];
   throw new Error(
-    `as root, PostgreSQL runs as the system user ${NAME}, which does not exist and could not be created (${why}): create it with \`useradd --system --user-group ${NAME}\`, or run as another user`,
+    `as root, PostgreSQL runs as the system user ${NAME}, which does not exist and could not be created (${why}): ` +
+      `create it with \`useradd --system --user-group ${NAME}\`, or run as another user`,
   );
 }
 

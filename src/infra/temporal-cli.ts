@@ -77,7 +77,8 @@ export function ensureTemporalCli(log: (line: string) => void = (l) => console.e
   const built = join(cacheBin, 'temporal');
   if (r.status !== 0 || !isExecutable(built)) {
     throw new Error(
-      `go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (exit ${r.status ?? r.signal}).\n${INSTALL_HELP}`,
+      `go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (exit ${r.status ?? r.signal}).\n` +
+        `${INSTALL_HELP}`,
     );
   }
   log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s: ${built}`);

@@ -37,7 +37,8 @@ export function testServerWrapper(dir = testServerCacheDir()): string {
 }
 
 export const TEST_SERVER_HELP = [
-  `Temporal's time-skipping test server (io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}) is not cached and could not be fetched.`,
+  `Temporal's time-skipping test server (io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}) is not ` +
+    `cached and could not be fetched.`,
   'The workflow tests (test/workflows) need it. Either:',
   '  - install a JDK (17 or newer) and Maven 3, with Maven Central reachable, and run `npm test` again,',
   '  - or set TEMPORAL_TEST_SERVER=/path/to/temporal-test-server (the native build from the sdk-java releases).',
@@ -109,7 +110,8 @@ export function ensureTemporalTestServer(log: (line: string) => void = (l) => co
     const jar = `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`;
     if (r.status !== 0 || !existsSync(join(staging, 'lib', jar))) {
       throw new Error(
-        `mvn dependency:copy-dependencies failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}\n${TEST_SERVER_HELP}`,
+        `mvn dependency:copy-dependencies failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}\n` +
+          `${TEST_SERVER_HELP}`,
       );
     }
     writeWrapper(staging, dir);
@@ -120,7 +122,8 @@ export function ensureTemporalTestServer(log: (line: string) => void = (l) => co
       if (!isExecutable(testServerWrapper())) throw err;
     }
     log(
-      `Fetched the test server in ${Math.round((Date.now() - started) / 1000)} s (${readdirSync(join(dir, 'lib')).length} jars): ${dir}`,
+      `Fetched the test server in ${Math.round((Date.now() - started) / 1000)} s ` +
+        `(${readdirSync(join(dir, 'lib')).length} jars): ${dir}`,
     );
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -139,11 +142,13 @@ function writeWrapper(staging: string, finalDir: string): void {
     wrapper,
     [
       '#!/bin/sh',
-      `# Temporal's time-skipping test server ${TEMPORAL_TEST_SERVER_VERSION} (Java), written by selfheal's src/infra/temporal-test-server.ts.`,
+      `# Temporal's time-skipping test server ${TEMPORAL_TEST_SERVER_VERSION} (Java), ` +
+        `written by selfheal's src/infra/temporal-test-server.ts.`,
       '# Usage: temporal-test-server <port> [--enable-time-skipping]',
       'JAVA=java',
       'if [ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; fi',
-      `exec "$JAVA" -XX:+UseSerialGC -Xmx384m -XX:TieredStopAtLevel=1 -cp '${join(finalDir, 'lib')}/*' ${TEMPORAL_TEST_SERVER_MAIN} "$@"`,
+      `exec "$JAVA" -XX:+UseSerialGC -Xmx384m -XX:TieredStopAtLevel=1 -cp '${join(finalDir, 'lib')}/*' ` +
+        `${TEMPORAL_TEST_SERVER_MAIN} "$@"`,
       '',
     ].join('\n'),
   );

@@ -59,7 +59,10 @@ export function describeRollout(d: DeploymentReplicas): string {
     pending.push(`generation ${d.generation} not yet observed (at ${d.observed_generation})`);
   if (d.ready < d.replicas) pending.push(`${d.replicas - d.ready} not ready`);
   if (d.current > d.replicas) pending.push(`${d.current - d.replicas} surplus still terminating`);
-  return `${d.ready} of ${d.replicas} ready (${d.updated} updated, ${d.available} available)${pending.length ? `: ${pending.join(', ')}` : ''}`;
+  return (
+    `${d.ready} of ${d.replicas} ready (${d.updated} updated, ${d.available} available)` +
+    `${pending.length ? `: ${pending.join(', ')}` : ''}`
+  );
 }
 
 export function replicasOf(d: V1Deployment): DeploymentReplicas {
@@ -176,7 +179,10 @@ export function describeKubeError(err: unknown): string {
   }
   const status = body as { reason?: string; message?: string } | string | undefined;
   if (typeof status === 'object' && status?.message) return `${err.code} ${status.reason ?? ''}: ${status.message}`;
-  return `${err.code}${typeof status === 'string' && status ? `: ${status.slice(0, 200)}` : err.code === 401 ? ' Unauthorized' : ''}`;
+  return (
+    `${err.code}` +
+    (typeof status === 'string' && status ? `: ${status.slice(0, 200)}` : err.code === 401 ? ' Unauthorized' : '')
+  );
 }
 
 /** Per-request options that abort the HTTP request itself with the signal. */

@@ -7,7 +7,10 @@ export interface AttemptStats {
   verified_24h: number;
 }
 
-/** The seed's ruvector_healing_status figures of many collections in one statement, with the attempt still running on each, if any. */
+/**
+ * The ruvector_healing_status figures of many collections in one statement, with the attempt still running on each,
+ * if any.
+ */
 export async function attemptStatsOf(
   pool: Pool,
   collectionIds: readonly number[],
@@ -17,7 +20,8 @@ export async function attemptStatsOf(
             to_char(max(a.completed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_healing,
             count(*) FILTER (WHERE a.started_at > now() - interval '24 hours')::int AS total_healings_24h,
             count(o.id) FILTER (WHERE a.started_at > now() - interval '24 hours')::int AS completed_24h,
-            count(o.id) FILTER (WHERE a.started_at > now() - interval '24 hours' AND o.success AND o.verified)::int AS verified_24h,
+            count(o.id) FILTER (WHERE a.started_at > now() - interval '24 hours' AND o.success
+              AND o.verified)::int AS verified_24h,
             max(a.workflow_id) FILTER (WHERE a.status = 'running') AS running_workflow_id
        FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
       WHERE a.collection_id = ANY($1::int[]) GROUP BY a.collection_id`,

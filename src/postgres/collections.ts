@@ -28,7 +28,8 @@ export interface Collection {
 export class UnknownCollectionError extends Error {
   constructor(name: string) {
     super(
-      `no collection named "${name}": \`selfheal list\` shows the watched ones, \`selfheal watch <schema.table> --as ${name}\` adds one`,
+      `no collection named "${name}": \`selfheal list\` shows the watched ones, \`selfheal watch <schema.table> ` +
+        `--as ${name}\` adds one`,
     );
     this.name = 'UnknownCollectionError';
   }
@@ -37,7 +38,8 @@ export class UnknownCollectionError extends Error {
 export class UnwatchedCollectionError extends Error {
   constructor(c: Collection) {
     super(
-      `collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); \`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`,
+      `collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); ` +
+        `\`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`,
     );
     this.name = 'UnwatchedCollectionError';
   }
@@ -48,7 +50,8 @@ export class UnwatchedCollectionError extends Error {
 const collectionsSelect = (extra = '') => `
   SELECT ${extra}c.id, c.name, c.kind, c.centroids_table, c.archive_table, c.source,
          c.unwatched_at::text AS unwatched_at, c.unwatch_reason,
-         coalesce(n.nspname::text, c.table_schema) AS table_schema, coalesce(r.relname::text, c.table_name) AS table_name,
+         coalesce(n.nspname::text, c.table_schema) AS table_schema,
+         coalesce(r.relname::text, c.table_name) AS table_name,
          r.oid::int8 AS table_oid
     FROM ruvector.collections c
     -- (A join, not a subquery per collection: the list is read every pass.)
@@ -85,7 +88,9 @@ export interface StoredCollection extends Collection {
  */
 export async function listStoredCollections(db: Db): Promise<StoredCollection[]> {
   const { rows } = await db.query<StoredCollection>(
-    `${collectionsSelect('c.table_schema AS stored_schema, c.table_name AS stored_name, c.table_oid::int8 AS stored_oid, ')} ORDER BY c.name`,
+    `${collectionsSelect(
+      'c.table_schema AS stored_schema, c.table_name AS stored_name, c.table_oid::int8 AS stored_oid, ',
+    )} ORDER BY c.name`,
   );
   return rows;
 }

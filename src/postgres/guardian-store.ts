@@ -39,7 +39,8 @@ export async function attemptEnds(
 ): Promise<AttemptEnd[]> {
   if (refs.length === 0) return [];
   const { rows } = await db.query<AttemptEnd>(
-    `SELECT a.workflow_id, a.run_id, a.status, o.initial_lambda::float8 AS initial_lambda, o.final_lambda::float8 AS final_lambda
+    `SELECT a.workflow_id, a.run_id, a.status, o.initial_lambda::float8 AS initial_lambda,
+       o.final_lambda::float8 AS final_lambda
        FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
       WHERE (a.workflow_id, a.run_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND a.status <> 'running'`,
     [refs.map((r) => r.workflow_id), refs.map((r) => r.run_id)],

@@ -67,7 +67,8 @@ export async function pendingMigrations(pool: Pool): Promise<number[]> {
 export class StoreNotMigratedError extends Error {
   constructor(pending: number[]) {
     super(
-      `the store (schema ruvector) lacks migrations ${pending.join(', ')}: run \`selfheal migrate\`, or start the worker, which applies them`,
+      `the store (schema ruvector) lacks migrations ${pending.join(', ')}: run \`selfheal migrate\`, or start the ` +
+        `worker, which applies them`,
     );
     this.name = 'StoreNotMigratedError';
   }

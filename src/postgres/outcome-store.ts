@@ -15,7 +15,8 @@ export interface OpenAttemptInput {
 /** Creates the attempt's row, or returns the one a retry of this step made already. */
 export async function openAttempt(pool: Pool, a: OpenAttemptInput): Promise<number> {
   const { rows } = await pool.query<{ id: number }>(
-    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, detected_at) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, detected_at)
+      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (workflow_id, run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
      RETURNING id`,
     [a.workflow_id, a.run_id, a.collection_id, a.trigger, a.detected_at],
@@ -169,7 +170,7 @@ export async function loadHistory(
   return rows;
 }
 
-/** Outcomes of the last `days` days, as seed 002's weight rule reads them. */
+/** Outcomes of the last `days` days, as the learned strategy weights read them. */
 export async function loadRecentOutcomes(pool: Pool, days: number) {
   const { rows } = await pool.query<{
     strategy_name: string;
@@ -288,7 +289,9 @@ export async function finishRollback(
     );
     if (cur.rows[0]?.status !== 'running') return;
     await c.query(
-      `UPDATE ruvector.healing_attempts SET status = 'RolledBack', strategy_name = $2, reason = $3, rollback_of = $4, completed_at = now() WHERE id = $1`,
+      `UPDATE ruvector.healing_attempts
+        SET status = 'RolledBack', strategy_name = $2, reason = $3, rollback_of = $4, completed_at = now()
+        WHERE id = $1`,
       [r.attempt_id, r.strategy_name, r.reason, r.target_attempt_id],
     );
     await c.query('UPDATE ruvector.healing_attempts SET rolled_back_by = $1 WHERE id = $2', [

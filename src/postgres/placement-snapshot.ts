@@ -23,7 +23,8 @@ export async function savePlacement(
 ): Promise<number> {
   const r = await db.query(
     `INSERT INTO ruvector.placement_snapshots (snapshot_key, row_id, partition_id)
-     SELECT $1, t.${quoteIdent(p.id_column)}, t.${quoteIdent(p.key_column)} FROM ${qualifiedName(p.schema, p.table)} t WHERE ${where}
+     SELECT $1, t.${quoteIdent(p.id_column)}, t.${quoteIdent(p.key_column)} FROM ${qualifiedName(p.schema, p.table)} t
+     WHERE ${where}
      ON CONFLICT (snapshot_key, row_id) DO NOTHING`,
     [key, ...params],
   );

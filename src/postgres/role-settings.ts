@@ -21,7 +21,10 @@ export async function readRoleSetting(
 }
 
 export function setRoleSettingSql(role: string, database: string, setting: string, value: string): string {
-  return `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${quoteIdent(setting)} = ${quoteLiteral(value)}`;
+  return (
+    `ALTER ROLE ${quoteIdent(role)} IN DATABASE ${quoteIdent(database)} SET ${quoteIdent(setting)} = ` +
+    `${quoteLiteral(value)}`
+  );
 }
 
 /** Puts the role's setting back to `previous` (RESET when it had none); a no-op when it already is. */

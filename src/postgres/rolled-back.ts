@@ -1,10 +1,11 @@
 import type pg from 'pg';
 
 /**
- * The read-only sandbox of seed 004: runs fn in a transaction that is always rolled back, with a
- * short lock_timeout since the statements take real locks. Only for statements a rollback really
- * undoes (postgres-notes: ALTER TABLE … SET, ALTER ROLE, CREATE INDEX, DETACH PARTITION; never
- * VACUUM, CONCURRENTLY, pg_cancel/terminate_backend or slot functions).
+ * The read-only sandbox: runs fn in a transaction that is always rolled back, with a short
+ * lock_timeout since the statements take real locks. Only for statements a rollback really undoes
+ * (ALTER TABLE … SET, ALTER ROLE, CREATE INDEX, DETACH PARTITION); never VACUUM or CONCURRENTLY,
+ * which refuse to run in a transaction, nor pg_cancel/terminate_backend or slot functions, which act
+ * despite the rollback.
  */
 export async function inRolledBackTransaction<T>(
   pool: pg.Pool,

@@ -39,7 +39,8 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
     if (c.table_oid === null) {
       const reason = `table ${stored_schema}.${stored_name} was dropped`;
       const r = await pool.query(
-        `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL`,
+        `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2
+          WHERE id = $1 AND unwatched_at IS NULL`,
         [c.id, reason],
       );
       if (r.rowCount) {

@@ -54,9 +54,12 @@ export interface UserTable {
 
 /** SQL for a table's size with its indexes and TOAST; a partitioned table's is its leaves'. */
 export function tableSizeSql(oid: string, relkind: string): string {
-  return `(CASE WHEN ${relkind} = 'p'
-                THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(${oid}) t WHERE t.isleaf)
-                ELSE pg_total_relation_size(${oid}) END)::float8`;
+  return (
+    `(CASE WHEN ${relkind} = 'p'
+                THEN (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(${oid}) t ` +
+    `WHERE t.isleaf)
+                ELSE pg_total_relation_size(${oid}) END)::float8`
+  );
 }
 
 /**

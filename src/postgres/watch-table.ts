@@ -76,7 +76,8 @@ export async function resolveTable(db: Queryable, ref: string): Promise<Resolved
     `SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS relkind,
             c.relispartition AS is_partition,
             (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid) AS parent,
-            (SELECT a.attname::text FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+            (SELECT a.attname::text FROM pg_partitioned_table p
+            JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
               WHERE p.partrelid = c.oid AND p.partstrat = 'l' AND p.partnatts = 1) AS list_key
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1`,
     [oid],
@@ -97,7 +98,10 @@ export function unwatchableReason(t: ResolvedTable): string | null {
     return `${qualified} is in a system schema`;
   }
   if (t.is_partition)
-    return `${qualified} is a partition of ${t.parent ?? 'another table'}: watch the partitioned table, which covers its partitions`;
+    return (
+      `${qualified} is a partition of ${t.parent ?? 'another table'}: watch the partitioned table, ` +
+      `which covers its partitions`
+    );
   return null;
 }
 
@@ -112,7 +116,8 @@ async function requireTable(db: Queryable, ref: string, what: string): Promise<R
 
 async function hasColumns(db: Queryable, oid: number, columns: string[]): Promise<string[]> {
   const { rows } = await db.query<{ attname: string }>(
-    'SELECT attname::text FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attname = ANY($2::text[])',
+    'SELECT attname::text FROM pg_attribute ' +
+      'WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attname = ANY($2::text[])',
     [oid, columns],
   );
   const have = new Set(rows.map((r) => r.attname));
@@ -158,7 +163,8 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     if (req.kind === 'ivf') {
       if (!t.list_key)
         throw new WatchRefused(
-          `${t.schema}.${t.name} is not LIST-partitioned on one column: an ivf collection places rows by a partition_id list`,
+          `${t.schema}.${t.name} is not LIST-partitioned on one column: an ivf collection places ` +
+            `rows by a partition_id list`,
         );
       const ct = await requireTable(db, req.centroids!, 'centroids table');
       const missing = await hasColumns(db, ct.oid, ['partition_id', 'centroid']);
@@ -177,20 +183,23 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
 
     const byName = (
       await db.query<{ id: number; table_oid: number | null; unwatched: boolean }>(
-        'SELECT id, table_oid::int8 AS table_oid, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections WHERE name = $1',
+        'SELECT id, table_oid::int8 AS table_oid, unwatched_at IS NOT NULL AS unwatched ' +
+          'FROM ruvector.collections WHERE name = $1',
         [name],
       )
     ).rows[0];
     const byTable = (
       await db.query<{ id: number; name: string; unwatched: boolean }>(
         `SELECT id, name, unwatched_at IS NOT NULL AS unwatched FROM ruvector.collections
-        WHERE table_oid = $1 OR (table_schema = $2 AND table_name = $3) ORDER BY (table_oid = $1) DESC NULLS LAST LIMIT 1`,
+        WHERE table_oid = $1 OR (table_schema = $2 AND table_name = $3) ORDER BY (table_oid = $1) DESC NULLS LAST
+        LIMIT 1`,
         [t.oid, t.schema, t.name],
       )
     ).rows[0];
     if (byTable && !byTable.unwatched && byTable.name !== name) {
       throw new WatchRefused(
-        `${t.schema}.${t.name} is already watched as "${byTable.name}" (\`selfheal unwatch ${byTable.name}\` first to rename it)`,
+        `${t.schema}.${t.name} is already watched as "${byTable.name}" (\`selfheal unwatch ${byTable.name}\` ` +
+          `first to rename it)`,
       );
     }
     if (
@@ -206,7 +215,8 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     const reuse = byName?.id ?? byTable?.id;
     if (reuse !== undefined && byTable && byName && byTable.id !== byName.id) {
       throw new WatchRefused(
-        `the name "${name}" belonged to another table and ${t.schema}.${t.name} was watched as "${byTable.name}": watch it as "${byTable.name}", or choose a new name with --as`,
+        `the name "${name}" belonged to another table and ${t.schema}.${t.name} was watched as "${byTable.name}": ` +
+          `watch it as "${byTable.name}", or choose a new name with --as`,
       );
     }
     const values = [name, t.schema, t.name, t.oid, req.kind, centroids, archive, req.source];
@@ -214,7 +224,8 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     if (reuse === undefined) {
       id = (
         await db.query<{ id: number }>(
-          `INSERT INTO ruvector.collections (name, table_schema, table_name, table_oid, kind, centroids_table, archive_table, source)
+          `INSERT INTO ruvector.collections (name, table_schema, table_name, table_oid, kind, centroids_table,
+             archive_table, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
           values,
         )
@@ -223,7 +234,8 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
       id = reuse;
       await db.query(
         `UPDATE ruvector.collections SET name = $1, table_schema = $2, table_name = $3, table_oid = $4, kind = $5,
-                centroids_table = $6, archive_table = $7, source = CASE WHEN unwatched_at IS NULL THEN source ELSE $8 END,
+                centroids_table = $6, archive_table = $7, source = CASE WHEN unwatched_at IS NULL THEN source
+                ELSE $8 END,
                 unwatched_at = NULL, unwatch_reason = NULL
           WHERE id = $9`,
         [...values, id],

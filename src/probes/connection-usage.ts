@@ -12,7 +12,8 @@ export async function readConnectionUsage(db: Queryable): Promise<ConnectionUsag
               + coalesce(current_setting('reserved_connections', true), '0')::int) AS reserved,
             (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS used,
             coalesce((SELECT json_agg(x ORDER BY x.sessions DESC, x.role) FROM (
-               SELECT coalesce(a.usename::text, '') AS role, coalesce(ro.rolsuper, false) AS superuser, count(*)::int AS sessions,
+               SELECT coalesce(a.usename::text, '') AS role, coalesce(ro.rolsuper, false) AS superuser,
+                 count(*)::int AS sessions,
                       (count(*) FILTER (WHERE a.state = 'idle'))::int AS idle,
                       ro.rolconnlimit AS connection_limit
                  FROM pg_stat_activity a LEFT JOIN pg_roles ro ON ro.oid = a.usesysid

@@ -95,8 +95,11 @@ export async function counterWindow(
 ): Promise<CounterRates> {
   const stored = (
     await db.query<StoredReadings>(
-      `SELECT json_build_object('values', latest, 'at', latest_at, 'age_ms', extract(epoch FROM clock_timestamp() - latest_at) * 1000) AS latest,
-            CASE WHEN older IS NOT NULL THEN json_build_object('values', older, 'at', older_at, 'age_ms', extract(epoch FROM clock_timestamp() - older_at) * 1000) END AS older
+      `SELECT json_build_object('values', latest, 'at', latest_at, 'age_ms',
+         extract(epoch FROM clock_timestamp() - latest_at) * 1000) AS latest,
+            CASE WHEN older IS NOT NULL
+            THEN json_build_object('values', older, 'at', older_at, 'age_ms',
+              extract(epoch FROM clock_timestamp() - older_at) * 1000) END AS older
        FROM ruvector.counter_windows WHERE collection_id = $1 AND family = $2`,
       [collectionId, family],
     )

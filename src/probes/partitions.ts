@@ -24,7 +24,8 @@ export interface PartitionCounters {
 export async function readPartitionLayout(db: Queryable, tableOid: number): Promise<PartitionLayout | null> {
   const { rows } = await db.query<PartitionLayout & { partitioned: boolean }>(
     `SELECT c.relkind = 'p' AS partitioned,
-            (SELECT a.attname::text FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+            (SELECT a.attname::text FROM pg_partitioned_table p
+            JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
               WHERE p.partrelid = c.oid AND p.partstrat = 'l' AND p.partnatts = 1) AS key,
             to_regclass(format('%I.%I', n.nspname, c.relname || '_centroids'))::text AS centroids_table,
             to_regclass(format('%I.%I', n.nspname, c.relname || '_archive'))::text AS archive_table
@@ -41,7 +42,8 @@ export async function readPartitionCounters(db: Queryable, tableOid: number): Pr
   const { rows } = await db.query<PartitionCounters & { bound: string | null }>(
     `SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name, pg_get_expr(c.relpartbound, c.oid) AS bound,
             greatest(c.reltuples, 0)::float8 AS reltuples, coalesce(s.n_live_tup, 0)::float8 AS live_tuples,
-            (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0) + coalesce(s.idx_tup_fetch, 0))::float8 AS ops
+            (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0) + coalesce(s.idx_tup_fetch,
+              0))::float8 AS ops
        FROM pg_partition_tree($1) pt JOIN pg_class c ON c.oid = pt.relid
        LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE pt.isleaf ORDER BY c.relname`,

@@ -10,11 +10,14 @@ export interface SlotStats {
   wal_status: string | null;
 }
 
-/** Replication slots of the server and the WAL each one holds back (postgres-notes: inactive slots retaining WAL). */
+/**
+ * Replication slots of the server and the WAL each one holds back: an inactive slot keeps its WAL from being recycled.
+ */
 export async function readReplicationSlots(db: Queryable): Promise<SlotStats[]> {
   const { rows } = await db.query<SlotStats>(
     `SELECT slot_name::text, slot_type, active,
-            coalesce(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, restart_lsn), 0)::float8 AS retained_bytes,
+            coalesce(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()
+            ELSE pg_current_wal_lsn() END, restart_lsn), 0)::float8 AS retained_bytes,
             wal_status
        FROM pg_replication_slots ORDER BY 4 DESC, 1`,
   );

@@ -26,7 +26,8 @@ export async function sampleCollection(
   const stats = pass.collections[0];
   if (!stats)
     throw new Error(
-      `collection ${collection.name}: ${pass.missing[0]?.reason ?? 'not sampled'} (${collection.table_schema}.${collection.table_name})`,
+      `collection ${collection.name}: ${pass.missing[0]?.reason ?? 'not sampled'} (${collection.table_schema}.` +
+        `${collection.table_name})`,
     );
   return stats;
 }

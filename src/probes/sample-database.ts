@@ -46,7 +46,9 @@ export type CollectionSamplerSettings = Pick<
 export type SamplerSettings = CollectionSamplerSettings & Pick<HealingConfig, 'index_confirm_budget_bytes'>;
 
 export interface DatabaseSamplerSettings extends SamplerSettings {
-  /** A collection's own settings, by collection name, where its stored configuration differs; the rest take the pass's. */
+  /**
+   * A collection's own settings, by collection name, where its stored configuration differs; the rest take the pass's.
+   */
   per_collection?: Readonly<Record<string, CollectionSamplerSettings>>;
 }
 

@@ -14,7 +14,8 @@ export interface StandbySelf {
 export async function readStandbySelf(standby: Queryable): Promise<StandbySelf> {
   const { rows } = await standby.query<StandbySelf>(
     `SELECT pg_is_in_recovery() AS in_recovery,
-            CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE 'not in recovery' END AS pause_state,
+            CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state()
+            ELSE 'not in recovery' END AS pause_state,
             current_setting('cluster_name') AS cluster_name,
             (SELECT slot_name::text FROM pg_stat_wal_receiver) AS slot_name,
             (SELECT conninfo FROM pg_stat_wal_receiver) AS conninfo`,

@@ -24,7 +24,8 @@ export async function readTempBytes(db: Queryable): Promise<number> {
 export async function readTempConsumers(db: Queryable): Promise<TempConsumer[]> {
   try {
     const { rows } = await db.query<TempConsumer>(
-      `SELECT a.pid, coalesce(a.usename::text, '') AS role, coalesce(r.rolsuper, false) AS superuser, sum(f.size)::float8 AS bytes, left(coalesce(a.query, ''), 200) AS query
+      `SELECT a.pid, coalesce(a.usename::text, '') AS role, coalesce(r.rolsuper, false) AS superuser,
+         sum(f.size)::float8 AS bytes, left(coalesce(a.query, ''), 200) AS query
          FROM pg_ls_tmpdir() f
          JOIN pg_stat_activity a ON a.pid = substring(f.name FROM '^pgsql_tmp(\\d+)')::int
          LEFT JOIN pg_roles r ON r.oid = a.usesysid

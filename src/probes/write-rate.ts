@@ -4,7 +4,8 @@ import type { Queryable } from './queryable';
 async function writes(db: Queryable, tableOid: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT coalesce(sum(s.n_tup_ins + s.n_tup_upd + s.n_tup_del), 0)::float8 AS n
-       FROM (SELECT relid FROM pg_partition_tree($1) UNION SELECT $1::oid) pt JOIN pg_stat_all_tables s ON s.relid = pt.relid`,
+       FROM (SELECT relid FROM pg_partition_tree($1) UNION SELECT $1::oid) pt
+       JOIN pg_stat_all_tables s ON s.relid = pt.relid`,
     [tableOid],
   );
   return rows[0]?.n ?? 0;

@@ -7,13 +7,21 @@ export const indexStatsSchema = z.object({
   size_bytes: z.number().nonnegative(),
   is_btree: z.boolean(),
   is_valid: z.boolean(),
-  /** pgstatindex figures (measured now or reused from the cache); null when the index was not a candidate for measuring. */
+  /**
+   * pgstatindex figures (measured now or reused from the cache); null when the index was not a candidate for measuring.
+   */
   avg_leaf_density: z.number().nullable(),
   leaf_fragmentation: z.number().nullable(),
   leaf_pages: z.number().nullable(),
-  /** Leaf density estimated from the statistics (src/sensor/index-bloat.ts); null when they cannot say. Absent before it was estimated. */
+  /**
+   * Leaf density estimated from the statistics (src/sensor/index-bloat.ts); null when they cannot say. Absent before it
+   * was estimated.
+   */
   estimated_density: z.number().nullable().optional(),
-  /** Where avg_leaf_density comes from: read now, or a reading of the unchanged index reused; 'estimate' when only estimated. */
+  /**
+   * Where avg_leaf_density comes from: read now, or a reading of the unchanged index reused; 'estimate' when only
+   * estimated.
+   */
   density_source: z.enum(['pgstatindex', 'cache', 'estimate']).nullable().optional(),
 });
 export type IndexStats = z.infer<typeof indexStatsSchema>;

@@ -50,7 +50,7 @@ export interface Diagnosis<N extends ProblemClassName = ProblemClassName> {
    * the diagnosis reads the witnesses itself.
    */
   readonly witness?: EdgeKind;
-  /** Seed 002's order of checks, lowest first: the first class that confirms itself is the problem. */
+  /** Place in the order of checks, lowest first: the first class that confirms itself is the problem. */
   readonly precedence: number;
   /** The class with its metrics when the measures (and the witnesses) confirm it; null when they do not. */
   diagnose(w: Witnesses, stats: CollectionStats, config: ActionConfig): ProblemOf<N> | null;

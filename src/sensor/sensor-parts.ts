@@ -40,7 +40,10 @@ const everyClassDiagnosed: [Exclude<ProblemClassName, Diagnosed | 'Unknown'>] ex
   : Exclude<ProblemClassName, Diagnosed | 'Unknown'> = true;
 void everyClassDiagnosed;
 
-/** Every part's diagnoses, in seed 002's order of checks. */
+/**
+ * Every part's diagnoses, in the order of checks: hot partitions, skewed centroids, replication lag, maintenance
+ * contention, memory pressure, index fragmentation, then the classes added after them.
+ */
 export const DIAGNOSES: readonly AnyDiagnosis[] = SENSOR_PARTS.flatMap(
   (p): readonly AnyDiagnosis[] => p.diagnoses,
 ).sort((a, b) => a.precedence - b.precedence);

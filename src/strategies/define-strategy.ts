@@ -107,7 +107,8 @@ export function defineStrategy<
     if (!r.success) {
       const why = r.error.issues.map((i) => `${i.path.join('.') || 'snapshot'}: ${i.message}`).join('; ');
       throw new Error(
-        `the plan's snapshot is not what ${spec.name} records (${why}): it was made by another version or changed; undo by hand from the attempt's plan`,
+        `the plan's snapshot is not what ${spec.name} records (${why}): it was made by another version or changed; ` +
+          `undo by hand from the attempt's plan`,
       );
     }
     return { ...made, snapshot: r.data as Snap };

@@ -4,7 +4,7 @@ import type { ProblemClassName } from '../domain/problem-class';
 import type { StrategyDescriptor } from '../domain/strategy-descriptor';
 import { STRATEGY_SPECS } from '../domain/strategies/strategy-specs';
 
-/** Every strategy selfheal knows, as pure descriptors (seed 002's registry), in registry order. */
+/** Every strategy selfheal knows, as pure descriptors, in registry order. */
 export const STRATEGIES: readonly StrategyDescriptor[] = STRATEGY_SPECS.map((s) => s.descriptor);
 
 export function strategyByName(name: string): StrategyDescriptor | undefined {
@@ -23,7 +23,7 @@ export interface Selection {
 }
 
 /**
- * Seed 002 select: strategies that handle the class, within the impact cap, highest learned weight
+ * Selection: strategies that handle the class, within the impact cap, highest learned weight
  * (default 1). When none is within the cap, the best of those above it, to wait for a person's
  * approval (not dropped: the README's "impact above max_auto_heal_impact waits for a person").
  */
@@ -52,7 +52,8 @@ export function selectStrategy(
         kindRefusal ??
         (eligible
           ? 'handles the class within the impact cap'
-          : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: only with a person's approval`),
+          : `impact ${s.impact} above max_auto_heal_impact ${config.max_auto_heal_impact}: ` +
+            `only with a person's approval`),
     });
     if (eligible && weight > bestWeight) {
       best = s;
@@ -78,10 +79,13 @@ export function kindRefusalReason(
   if (kind === null) return null;
   const kinds = s.kinds_by_class?.[problem] ?? s.collection_kinds;
   if (kinds.includes(kind)) return null;
-  return `${s.name} runs${s.kinds_by_class?.[problem] ? ` for ${problem}` : ''} only on ${kinds.join(' or ')} collections; this one is a ${kind} collection, whose rows and partition key are the user's data`;
+  return (
+    `${s.name} runs${s.kinds_by_class?.[problem] ? ` for ${problem}` : ''} only on ${kinds.join(' or ')} ` +
+    `collections; this one is a ${kind} collection, whose rows and partition key are the user's data`
+  );
 }
 
-/** Whether a person must approve this strategy for this class before it runs (seed 002 HealingConfig). */
+/** Whether a person must approve this strategy for this class before it runs (by its HealingConfig). */
 export function needsApproval(s: StrategyDescriptor, problem: ProblemClassName, config: HealingConfig): boolean {
   return approvalReasons(s, problem, config).length > 0;
 }

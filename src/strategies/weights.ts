@@ -7,7 +7,7 @@ export interface OutcomeForWeights {
 }
 
 /**
- * Seed 002 update_weights: weight = success_rate × (1 + avg_improvement), where success means
+ * Learned weights: weight = success_rate × (1 + avg_improvement), where success means
  * success and verified, and avg_improvement averages the recorded improvements (a fraction) over
  * all of the strategy's outcomes. Strategies without outcomes keep no weight (the registry uses 1).
  */

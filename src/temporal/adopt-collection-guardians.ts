@@ -17,7 +17,9 @@ export async function adoptCollectionGuardians(
 ): Promise<string[]> {
   const names = new Set(collections);
   const found: Record<string, AdoptedGuardian> = {};
-  const query = `WorkflowType = 'collectionGuardian' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'`;
+  const query =
+    `WorkflowType = 'collectionGuardian' AND ExecutionStatus = 'Running' AND TaskQueue = '` +
+    `${taskQueue.replace(/'/g, "\\'")}'`;
   for await (const wf of client.workflow.list({ query })) {
     const name = wf.workflowId.replace(/^guardian\//, '');
     if (!names.has(name)) continue;

@@ -97,7 +97,9 @@ export async function resumeCollection(
     .executeUpdate(collectionResumeUpdate, { args: [{ collection, request }] });
 }
 
-/** After a change in the store (a watch, an unwatch, a configuration): the guardian reads it now; no-op when none runs. */
+/**
+ * After a change in the store (a watch, an unwatch, a configuration): the guardian reads it now; no-op when none runs.
+ */
 export async function refreshGuardian(client: Client, database: string): Promise<boolean> {
   const h = await runningHandle(client, database);
   if (!h) return false;

@@ -27,15 +27,17 @@ async function connectDatabase(url: string, size: number): Promise<{ pool: Pool;
     await pool.end().catch(() => undefined);
     const safe = url.replace(/:[^:@/]*@/, ':****@');
     throw new Error(
-      `cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, that the server runs and that the role may connect`,
+      `cannot reach the database at ${safe} (${(err as Error).message}): check DATABASE_URL, ` +
+        `that the server runs and that the role may connect`,
     );
   }
 }
 
 /**
  * The production worker: migrations (unless SELFHEAL_MIGRATE=false), the database's guardian (one
- * sensor pass per interval over every watched collection; per-collection guardians of an earlier version handed over), then workflows and activities on the task queue until
- * SIGINT or SIGTERM. It creates no tables of its own beyond the store.
+ * sensor pass per interval over every watched collection; per-collection guardians of an earlier
+ * version handed over), then workflows and activities on the task queue until SIGINT or SIGTERM.
+ * It creates no tables of its own beyond the store.
  */
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -90,7 +92,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       await connection.close();
     }
     log(
-      `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.SELFHEAL_TASK_QUEUE})`,
+      `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, ` +
+        `task queue ${env.SELFHEAL_TASK_QUEUE})`,
     );
     await opts.onReady?.({ database, pool });
     await running;

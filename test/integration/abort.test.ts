@@ -49,12 +49,14 @@ describe('abort', () => {
         reason: expect.stringMatching(/^aborted by dave: maintenance window over during execute/),
       });
       const { rows: ix } = await db().pool.query(
-        `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`,
+        `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE i.indrelid = to_regclass($1)`,
         [`public.${collection}`],
       );
       expect(ix).toEqual([{ relname: `${collection}_pkey`, indisvalid: true }]);
       const { rows } = await db().pool.query(
-        'SELECT a.status, a.reason, o.success, o.verified, o.error_message FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
+        'SELECT a.status, a.reason, o.success, o.verified, o.error_message FROM ruvector.healing_attempts a ' +
+          'JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
         [actionId],
       );
       expect(rows[0]).toMatchObject({ status: 'Aborted', success: false, verified: false });

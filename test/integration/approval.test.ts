@@ -59,7 +59,8 @@ describe('human approval', () => {
     const outcome = await handle.result();
     expect(outcome).toMatchObject({ kind: 'Completed', strategy: 'compact_indexes', verified: true });
     const { rows } = await sys.db.pool.query(
-      'SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
+      'SELECT a.approval, o.strategy_params FROM ruvector.healing_attempts a ' +
+        'JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1',
       [actionId],
     );
     expect(rows[0].approval).toMatchObject({ decision: 'approved', by: 'alice', comment: 'looks safe' });

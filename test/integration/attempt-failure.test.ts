@@ -11,7 +11,10 @@ import { waitFor } from '../support/test-system';
  * and still records how it ended: a step that keeps failing, and a cancellation through Temporal.
  */
 describe('an attempt that does not reach its verdict', () => {
-  /** Collections whose table cannot be reached for now: every try of the strategy's own check and of its compensation fails. */
+  /**
+   * Collections whose table cannot be reached for now: every try of the strategy's own check and of its compensation
+   * fails.
+   */
   const unreachable = new Set<string>();
   const fail = (collection: string) => {
     throw new Error(`relation public.${collection} cannot be reached`);

@@ -67,7 +67,8 @@ describe('selfheal CLI against a running system', () => {
       async () =>
         (
           await sys.db.pool.query(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'selfheal drill: runaway statement' AND now() - query_start > interval '1.5 s'",
+            'SELECT 1 FROM pg_stat_activity ' +
+              "WHERE application_name = 'selfheal drill: runaway statement' AND now() - query_start > interval '1.5 s'",
           )
         ).rows.length > 0,
     );
@@ -166,7 +167,8 @@ describe('selfheal CLI against a running system', () => {
     const r = await cli('drill', 'IndexFragmentation', vectors);
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      `the IndexFragmentation drill does not apply to collection ${vectors} (public.${vectors}: it is partitioned): it needs a plain (not partitioned) table with a btree index`,
+      `the IndexFragmentation drill does not apply to collection ${vectors} (public.${vectors}: it is ` +
+        `partitioned): it needs a plain (not partitioned) table with a btree index`,
     );
     expect(r.err).toMatch(new RegExp(`It applies to: (.*, )?${collection}(,|$)`));
     expect(r.err).not.toMatch(new RegExp(`It applies to: .*${vectors}`));
@@ -177,7 +179,8 @@ describe('selfheal CLI against a running system', () => {
     expect(hot.code).toBe(2);
     expect(JSON.parse(hot.out).error).toMatch(
       new RegExp(
-        `^the HotspotCongestion drill does not apply to collection ${collection} \\(public\\.${collection}: it is not LIST-partitioned\\): .* It applies to: (.*, )?${vectors}(,|$)`,
+        `^the HotspotCongestion drill does not apply to collection ${collection} \\(public\\.${collection}` +
+          `: it is not LIST-partitioned\\): .* It applies to: (.*, )?${vectors}(,|$)`,
       ),
     );
     expect(await cli('drill', 'StaleStatistics', vectors)).toMatchObject({
@@ -193,7 +196,9 @@ describe('selfheal CLI against a running system', () => {
       process.env.DATABASE_URL = 'postgres://selfheal@127.0.0.1:1/selfheal';
       expect(await cli('history')).toMatchObject({
         code: 1,
-        err: 'selfheal history: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): is selfheal running (`npm start`)? Otherwise check DATABASE_URL',
+        err:
+          'selfheal history: cannot reach PostgreSQL at 127.0.0.1:1 (connection refused): is selfheal running ' +
+          '(`npm start`)? Otherwise check DATABASE_URL',
       });
 
       // A role with no rights on this database: which right is missing, and how to grant it.
@@ -220,7 +225,9 @@ describe('selfheal CLI against a running system', () => {
     expect(describeError(await err('SELECT * FROM public.no_such_table'))).toEqual({
       code: 3,
       message:
-        'PostgreSQL: relation "public.no_such_table" does not exist — table public.no_such_table does not exist: if it is a collection\'s table it was dropped; `selfheal list --all` shows what is watched, `selfheal watch <schema.table>` watches it again',
+        'PostgreSQL: relation "public.no_such_table" does not exist — table public.no_such_table does not ' +
+        "exist: if it is a collection's table it was dropped; `selfheal list --all` shows what is watched, " +
+        '`selfheal watch <schema.table>` watches it again',
     });
     expect(describeError(await err('SELECT * FROM ruvector.no_such_table')).message).toMatch(
       /selfheal's own table ruvector\.no_such_table is missing: run `selfheal migrate`/,

@@ -61,7 +61,8 @@ describe('compact_indexes on a real bloated index', () => {
 
     // The index itself, measured independently of selfheal.
     const { rows: now } = await sys.db.pool.query(
-      `SELECT s.avg_leaf_density::float8 AS d, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      `SELECT s.avg_leaf_density::float8 AS d, i.indisvalid AS valid FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indexrelid
         CROSS JOIN LATERAL pgstatindex(c.oid::regclass) s WHERE i.indrelid = to_regclass($1)`,
       [`public.${collection}`],
     );
@@ -70,7 +71,8 @@ describe('compact_indexes on a real bloated index', () => {
     expect(now[0].d).toBeGreaterThan(80);
 
     const { rows } = await sys.db.pool.query(
-      `SELECT o.*, a.status, a.sandbox FROM ruvector.healing_outcomes o JOIN ruvector.healing_attempts a ON a.outcome_id = o.id
+      `SELECT o.*, a.status, a.sandbox FROM ruvector.healing_outcomes o
+        JOIN ruvector.healing_attempts a ON a.outcome_id = o.id
         WHERE o.id = $1`,
       [outcome.outcome_id],
     );
@@ -139,7 +141,8 @@ describe('compact_indexes on a real bloated index', () => {
     expect(new Set(handles.map((h) => h.firstExecutionRunId)).size).toBe(1);
     await handles[0]!.result();
     const { rows } = await sys.db.pool.query(
-      'SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
+      'SELECT count(*)::int AS n FROM ruvector.healing_attempts a ' +
+        'JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
       [collection],
     );
     expect(rows[0].n).toBe(1);
@@ -151,7 +154,8 @@ describe('compact_indexes on a real bloated index', () => {
     const indexesOfTable = async () =>
       (
         await sys.db.pool.query(
-          `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1`,
+          `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1
+            ORDER BY 1`,
           [c.table_oid],
         )
       ).rows;

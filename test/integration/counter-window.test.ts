@@ -38,7 +38,8 @@ describe('counter windows', () => {
       expect(r.per_s.get('ops')).toBeGreaterThan(950);
       expect(r.per_s.get('ops')).toBeLessThan(1050);
     }
-    // The second sample has only a 1.2 s old reading: it waits the rest; from the third on, the older reading is the base.
+    // The second sample has only a 1.2 s old reading: it waits the rest; from the third on, the older reading is the
+    // base.
     expect(waits[0]).toBeGreaterThan(500);
     expect(waits.slice(1)).toEqual([0, 0, 0, 0]);
     for (const w of windows) expect(w).toBeGreaterThanOrEqual(MIN_WINDOW_MS - 5);

@@ -40,7 +40,9 @@ describe('crash safety: a worker killed mid-attempt', () => {
   }
   const rebuilds = () => rebuildsRunning(db.pool);
 
-  /** A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer. */
+  /**
+   * A pause_maintenance attempt on a table under slow autovacuum, run by a worker process, now in its stabilize timer.
+   */
   async function pauseAttemptInStabilize(prefix: string, stabilizationWait: number) {
     const taskQueue = uniqueName(prefix);
     const t = await tableUnderSlowAutovacuum(db.pool, {
@@ -59,7 +61,8 @@ describe('crash safety: a worker killed mid-attempt', () => {
   const attemptRows = async (collection: string) =>
     (
       await db.pool.query(
-        'SELECT a.status FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
+        'SELECT a.status FROM ruvector.healing_attempts a ' +
+          'JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
         [collection],
       )
     ).rows;

@@ -5,7 +5,9 @@ import { guard } from '../support/guarding';
 import { useWorkerSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
 
-/** One guardian per database: one sensor pass a interval over every watched collection, in a fixed number of statements. */
+/**
+ * One guardian per database: one sensor pass a interval over every watched collection, in a fixed number of statements.
+ */
 describe('the database guardian', () => {
   const sys = useWorkerSystem('dbguard');
 

@@ -25,7 +25,8 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
   it('selfheal runs as the role deploy/sql/selfheal-role.sql makes: no superuser, and the tables are not its own', async () => {
     const me = (
       await sys.db.appPool.query(
-        `SELECT current_user AS name, r.rolsuper, r.rolcreaterole, r.rolreplication, pg_has_role(current_user, 'pg_monitor', 'USAGE') AS monitor,
+        `SELECT current_user AS name, r.rolsuper, r.rolcreaterole, r.rolreplication, pg_has_role(current_user,
+           'pg_monitor', 'USAGE') AS monitor,
               pg_has_role(current_user, 'pg_signal_backend', 'USAGE') AS signal
          FROM pg_roles r WHERE r.rolname = current_user`,
       )
@@ -88,7 +89,8 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
     );
     // The sorts that began under work_mem = 1MB had ended before the verification window opened.
     const { rows } = await sys.db.pool.query(
-      `SELECT o.system_metrics->'result_metadata' AS m FROM ruvector.healing_outcomes o JOIN ruvector.healing_attempts a ON a.outcome_id = o.id WHERE a.id = $1`,
+      `SELECT o.system_metrics->'result_metadata' AS m FROM ruvector.healing_outcomes o
+        JOIN ruvector.healing_attempts a ON a.outcome_id = o.id WHERE a.id = $1`,
       [attempt.id],
     );
     expect(rows[0].m).toMatchObject({ old_statements_left: 0, waited_ms: expect.any(Number) });

@@ -41,7 +41,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   const attemptsOf = async (collection: string) =>
     (
       await sys.db.pool.query(
-        `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+        `SELECT a.status, a.trigger, a.started_at FROM ruvector.healing_attempts a
+          JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 ORDER BY a.id`,
         [collection],
       )
@@ -171,7 +172,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
   });
 
   it('a fault it cannot act on is not retried in a tight loop: check_interval, then doubling, up to min_healing_interval', async () => {
-    // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends Deferred.
+    // Fragmented, but the only strategy is above this impact: it waits for a person, nobody comes, every attempt ends
+    // Deferred.
     const collection = await guarded({
       max_auto_heal_impact: 0.05,
       approval_timeout: 1,
@@ -200,7 +202,8 @@ describe('guardian: cooldowns, attempt window, ineffective healing', () => {
     }
     const rows = (
       await sys.db.pool.query(
-        `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+        `SELECT a.status, a.started_at, a.completed_at FROM ruvector.healing_attempts a
+          JOIN ruvector.collections c ON c.id = a.collection_id
         WHERE c.name = $1 AND a.status <> 'running' ORDER BY a.id`,
         [collection],
       )

@@ -11,7 +11,8 @@ describe('InvalidIndex: rebuild_invalid_index', () => {
   const indexes = async (collection: string) =>
     (
       await sys.db.pool.query(
-        `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid = to_regclass($1) ORDER BY 1`,
         [`public.${collection}`],
       )

@@ -74,7 +74,8 @@ describe('manual execute, rollback and configure from the CLI', () => {
     const attempts = async () =>
       (
         await sys.db.pool.query(
-          'SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
+          'SELECT count(*)::int AS n FROM ruvector.healing_attempts a ' +
+            'JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name = $1',
           [collection],
         )
       ).rows[0].n;

@@ -1,7 +1,7 @@
 import { migrate, MIGRATIONS } from '../../src/postgres/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/test-system';
 
-/** Seed 002's CREATE TABLE ruvector.healing_outcomes, column by column. */
+/** ruvector.healing_outcomes is an interface: its CREATE TABLE, column by column. */
 const SEED_COLUMNS: [string, string, boolean, string | null][] = [
   ['id', 'bigint', false, "nextval('ruvector.healing_outcomes_id_seq'::regclass)"],
   ['collection_id', 'integer', false, null],
@@ -44,7 +44,8 @@ describe('outcome store migrations', () => {
 
   it('has the seed indexes and the primary key, and nothing else', async () => {
     const { rows } = await db.pool.query(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes' ORDER BY indexname`,
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes'
+        ORDER BY indexname`,
     );
     expect(rows.map((r) => r.indexdef.replace(/ USING btree/, '')).sort()).toEqual(
       [

@@ -7,7 +7,7 @@ import { vectorCollection } from '../support/collections';
 import { runGuardianDrill } from '../support/drill-harness';
 import { useCliSystem } from '../support/test-harness';
 
-/** The seed's partition and centroid classes on an IVF-style partitioned collection. */
+/** The partition and centroid classes on an IVF-style partitioned collection. */
 describe('partitioned collections: HotspotCongestion and CentroidSkew', () => {
   const sys = useCliSystem('parts');
   const placement = async (name: string) =>

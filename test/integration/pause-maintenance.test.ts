@@ -84,7 +84,9 @@ describe('pause_maintenance', () => {
       {
         id: r.rollback_attempt_id,
         trigger: `rollback by the temporary hold of action ${attemptId} (6 s)`,
-        reason: `rolled back action ${attemptId} (pause_maintenance) for the temporary hold of action ${attemptId} (6 s)`,
+        reason:
+          `rolled back action ${attemptId} (pause_maintenance) for the temporary hold of action ${attemptId}` +
+          ` (6 s)`,
       },
     ]);
     const { rows } = await sys.db.pool.query('SELECT rolled_back_by FROM ruvector.healing_attempts WHERE id = $1', [
@@ -188,7 +190,8 @@ describe('pause_maintenance', () => {
     });
     expect(await reloptionsOf(t.oid)).toEqual(t.reloptions);
     const { rows } = await sys.db.pool.query(
-      `SELECT o.success, o.verified, a.compensation FROM ruvector.healing_attempts a JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
+      `SELECT o.success, o.verified, a.compensation FROM ruvector.healing_attempts a
+        JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
         WHERE a.id = $1`,
       [outcome.attempt_id],
     );

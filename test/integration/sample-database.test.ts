@@ -56,7 +56,8 @@ async function bloatedTable(pool: Pool, name: string): Promise<Collection> {
 /** Blocks of the index read or found in shared buffers, as the statistics have counted them. */
 async function indexBlocksTouched(pool: Pool, indexOid: number): Promise<number> {
   const { rows } = await pool.query(
-    'SELECT (coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0))::float8 AS n FROM pg_statio_all_indexes WHERE indexrelid = $1',
+    'SELECT (coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0))::float8 AS n FROM pg_statio_all_indexes ' +
+      'WHERE indexrelid = $1',
     [indexOid],
   );
   return rows[0].n;
@@ -235,7 +236,8 @@ describe('the database pass: every watched table in a fixed number of statements
         leaf_pages: bloatedRef.leaf_pages,
       });
       expect(bloatedGot.estimated_density!).toBeLessThan(25);
-      // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what pgstatindex said.
+      // Healthy btrees of 1 MiB or more: the per-table path read them; the pass estimates them, close to what
+      // pgstatindex said.
       for (const suffix of ['_pkey', '_payload', '_lower']) {
         const r = indexNamed(reference.get(healthy.name)!, suffix);
         const g = indexNamed(byName(pass, healthy.name), suffix);
@@ -292,7 +294,8 @@ describe('the database pass: every watched table in a fixed number of statements
     for (const c of many) await samplePerTable(perTable, c, config, { noWait: true });
     expect(perTable.round_trips).toBeGreaterThanOrEqual(13 * 50);
     console.log(
-      `round trips for 50 tables: batched pass ${passFifty.round_trips} (2 tables: ${passTwo.round_trips}), per-table path ${perTable.round_trips}`,
+      `round trips for 50 tables: batched pass ${passFifty.round_trips} (2 tables: ${passTwo.round_trips}), ` +
+        `per-table path ${perTable.round_trips}`,
     );
   });
 
@@ -319,7 +322,8 @@ describe('the database pass: every watched table in a fixed number of statements
     expect(first.waited_ms).toBe(0);
     await withClient(db.pool, async (s) => {
       await s.query(
-        `INSERT INTO ${qualifiedName('public', hot)} (id, partition_id, embedding) SELECT 1000000 + g, 1, ARRAY[0,10,0,0,0,0,0,0]::real[] FROM generate_series(1, 3000) g`,
+        `INSERT INTO ${qualifiedName('public', hot)} (id, partition_id, embedding) SELECT 1000000 + g, 1,
+           ARRAY[0,10,0,0,0,0,0,0]::real[] FROM generate_series(1, 3000) g`,
       );
       await s.query('SELECT pg_stat_force_next_flush()');
       await s.query('SELECT 1');
@@ -345,7 +349,8 @@ describe('the database pass: every watched table in a fixed number of statements
     expect(byName(verify, small.name).memory.window_ms).toBeGreaterThanOrEqual(1990);
     // Two readings per collection and family, as before.
     const { rows } = await db.pool.query(
-      `SELECT family, older IS NOT NULL AS has_older FROM ruvector.counter_windows WHERE collection_id = $1 ORDER BY family`,
+      `SELECT family, older IS NOT NULL AS has_older FROM ruvector.counter_windows WHERE collection_id = $1
+        ORDER BY family`,
       [vectors.id],
     );
     expect(rows).toEqual([

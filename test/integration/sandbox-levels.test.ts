@@ -10,7 +10,7 @@ import { parseStrategyParams } from '../../src/strategies/strategy-params';
 import { testCollection } from '../support/collections';
 import { useWorkerSystem } from '../support/test-harness';
 
-/** Seed 004's sandbox levels: complete (a scratch copy, run for real and timed) and read-only (rolled back). */
+/** The sandbox levels: complete (a scratch copy, run for real and timed) and read-only (rolled back). */
 describe('sandbox levels', () => {
   const sys = useWorkerSystem('sandbox');
   const context = async (collection: string): Promise<StrategyContext<Pool>> => {

@@ -288,7 +288,9 @@ describe('scale_replicas against a Kubernetes API server', () => {
         {
           name: 'kube_credentials',
           passed: false,
-          detail: `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ${join(home, '.kube', 'config')}`,
+          detail:
+            `no Kubernetes credentials: not in a cluster (KUBERNETES_SERVICE_HOST unset) and no kubeconfig at ` +
+            `${join(home, '.kube', 'config')}`,
         },
       ]);
       expect(fake.requests).toHaveLength(1);
@@ -435,7 +437,8 @@ describe('scale_replicas against a Kubernetes API server', () => {
       metadata: { new_replicas: 6, write_conflicts: 2 },
     });
     expect(fake.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([409, 409, 200]);
-    expect(fake.requests.filter((r) => r.method === 'GET' && r.path === scalePath)).toHaveLength(3); // read again before each try
+    // Read again before each try.
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path === scalePath)).toHaveLength(3);
     expect(spec()).toBe(6);
   });
 });

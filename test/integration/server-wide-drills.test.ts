@@ -24,7 +24,8 @@ describe('server-wide drills (connections, replication slots) on a server of the
 
   beforeAll(async () => {
     pg = await startPrivatePostgres({ max_connections: 30, fsync: 'off' });
-    // The controller keeps its few connections open (postgres-notes: when slots run out, even a new superuser connection may be refused).
+    // The controller keeps its few connections open: when slots run out, even a new superuser connection may be
+    // refused.
     const pool = createPool(pg.url, 4);
     // selfheal as its least-privilege role, with the slot levers (REPLICATION) this file drills.
     app = await leastPrivilegeDatabase(pg.url, { slotLevers: true, poolSize: 4 });
@@ -115,7 +116,8 @@ describe('server-wide drills (connections, replication slots) on a server of the
     expect((await readReplicationSlots(sys.db.pool)).map((x) => x.slot_name)).not.toContain(slot);
     // Recorded as done and irreversible: nothing to roll back.
     const { rows } = await sys.db.pool.query(
-      `SELECT o.strategy_name, o.verified, o.success FROM ruvector.healing_outcomes o JOIN ruvector.collections c ON c.id = o.collection_id WHERE c.name = $1`,
+      `SELECT o.strategy_name, o.verified, o.success FROM ruvector.healing_outcomes o
+        JOIN ruvector.collections c ON c.id = o.collection_id WHERE c.name = $1`,
       [name],
     );
     expect(rows).toEqual([{ strategy_name: 'drop_replication_slot', verified: true, success: true }]);

@@ -176,7 +176,8 @@ describe('shared targets: one attempt at a time changes what collections share',
         'the last attempts to finish',
         async () => {
           const r = await sys.db.pool.query(
-            `SELECT count(*)::int AS n FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name IN ($1, $2) AND a.status = 'running'`,
+            `SELECT count(*)::int AS n FROM ruvector.healing_attempts a
+              JOIN ruvector.collections c ON c.id = a.collection_id WHERE c.name IN ($1, $2) AND a.status = 'running'`,
             [a, b],
           );
           return r.rows[0].n === 0 ? true : undefined;

@@ -20,7 +20,8 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
   const events = async (name: string) =>
     (
       await sys.db.pool.query(
-        'SELECT e.event, e.detail FROM ruvector.watch_events e JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',
+        'SELECT e.event, e.detail FROM ruvector.watch_events e ' +
+          'JOIN ruvector.collections c ON c.id = e.collection_id WHERE c.name = $1 ORDER BY e.id',
         [name],
       )
     ).rows;

@@ -45,7 +45,8 @@ module.exports = async function globalSetup() {
   const info = JSON.parse(readFileSync(infoFile, 'utf8'));
   process.env.SELFHEAL_TEST_STACK = infoFile;
   console.log(
-    `\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, PostgreSQL port ${info.postgresPort}`,
+    `\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${info.temporalAddress}, ` +
+      `PostgreSQL port ${info.postgresPort}`,
   );
 };
 

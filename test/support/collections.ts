@@ -59,7 +59,8 @@ export async function tableUnderSlowAutovacuum(
   // Autovacuum waits until the statistics are fresh, so the only weak part is the vacuum itself.
   await withClient(pool, async (db) => {
     await db.query(
-      `CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false, ${SLOW_AUTOVACUUM.join(', ')})`,
+      `CREATE TABLE public.${name} (id bigint PRIMARY KEY, body text) WITH (autovacuum_enabled = false,
+         ${SLOW_AUTOVACUUM.join(', ')})`,
     );
     await db.query(`INSERT INTO public.${name} SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`);
     await db.query(`DELETE FROM public.${name} WHERE id % 2 = 0`);
@@ -83,7 +84,9 @@ export async function reloptionsOf(pool: Pool, oid: number): Promise<string[] | 
   return (await pool.query('SELECT reloptions FROM pg_class WHERE oid = $1', [oid])).rows[0].reloptions;
 }
 
-/** An IVF-style partitioned collection (4 lists of `perList` vectors, centroids, archive) with its own stored config. */
+/**
+ * An IVF-style partitioned collection (4 lists of `perList` vectors, centroids, archive) with its own stored config.
+ */
 export async function vectorCollection(pool: Pool, config: HealingConfigInput = {}, perList = 5000): Promise<string> {
   const name = uniqueName('v');
   await ensureVectorCollection(pool, name, 'public', name, perList);

@@ -65,7 +65,8 @@ export async function rebuildsRunning(pool: Pool): Promise<number> {
   // This database only: other test files rebuild indexes at the same time.
   return (
     await pool.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'active' AND query ILIKE 'REINDEX INDEX CONCURRENTLY%'`,
     )
   ).rows[0].n;
 }

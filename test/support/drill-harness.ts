@@ -11,7 +11,10 @@ import type { TestWorker } from './test-system';
 import { waitFor } from './test-system';
 
 export const DRILL_CHECK_INTERVAL = 2;
-/** One sample's own duration and timer lateness on 2 busy cores: the sample that sees the fault ends this long after it began. */
+/**
+ * One sample's own duration and timer lateness on 2 busy cores: the sample that sees the fault ends this long after it
+ * began.
+ */
 const SAMPLE_SLACK_MS = 1500;
 const DRILL_DIR = join('.data', 'drills');
 
@@ -79,7 +82,8 @@ export async function runGuardianDrill(
       `the guardian to heal the ${expected.class} drill`,
       async () => {
         const { rows } = await sys.db.pool.query<DrillAttemptRow>(
-          `SELECT a.id, a.status, a.problem_class, a.strategy_name, a.reason, a.detected_at, a.started_at, a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
+          `SELECT a.id, a.status, a.problem_class, a.strategy_name, a.reason, a.detected_at, a.started_at,
+             a.completed_at, o.verified, o.initial_lambda, o.final_lambda,
                   (o.system_metrics->>'sample_cost_ms')::float8 AS sample_cost_ms
              FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
              LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id

@@ -215,7 +215,9 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
         return {
           code: 409,
           reason: 'Conflict',
-          message: `Operation cannot be fulfilled on deployments.apps "${s.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          message:
+            `Operation cannot be fulfilled on deployments.apps "${s.name}": the object has been modified; ` +
+            `please apply your changes to the latest version and try again`,
         };
       }
       const n = b.spec?.replicas;
@@ -251,7 +253,10 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
     return {
       code: 415,
       reason: 'UnsupportedMediaType',
-      message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${String(contentType)})`,
+      message:
+        `the body of the request was in an unknown format - accepted media types include: ` +
+        `application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json ` +
+        `(got ${String(contentType)})`,
     };
   }
 
@@ -288,7 +293,9 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
         json: statusJson(
           403,
           'Forbidden',
-          `deployments.apps "${name}" is forbidden: User "system:serviceaccount:selfheal:selfheal" cannot ${method === 'PUT' ? 'update' : 'patch'} resource "deployments/scale" in API group "apps" in the namespace "${namespace}"`,
+          `deployments.apps "${name}" is forbidden: User "system:serviceaccount:selfheal:selfheal" cannot ` +
+            `${method === 'PUT' ? 'update' : 'patch'} resource "deployments/scale" in API group "apps" in the ` +
+            `namespace "${namespace}"`,
         ),
       };
     }
@@ -299,7 +306,8 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
         json: statusJson(
           409,
           'Conflict',
-          `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; ` +
+            `please apply your changes to the latest version and try again`,
         ),
       };
     }

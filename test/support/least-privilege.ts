@@ -20,7 +20,8 @@ function psqlBinary(): string {
   const debian = '/usr/lib/postgresql/15/bin/psql';
   if (existsSync(debian)) return debian;
   throw new Error(
-    'psql is not installed: the least-privilege tests run deploy/sql/selfheal-role.sql with it (apt-get install postgresql-client)',
+    'psql is not installed: the least-privilege tests run deploy/sql/selfheal-role.sql with it ' +
+      '(apt-get install postgresql-client)',
   );
 }
 
@@ -57,7 +58,9 @@ export async function leastPrivilegeDatabase(
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [ROLE_SETUP_LOCK]);
     await admin.query(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_OWNER_ROLE}') THEN CREATE ROLE ${APP_OWNER_ROLE} NOLOGIN; END IF;
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_OWNER_ROLE}') THEN
+        CREATE ROLE ${APP_OWNER_ROLE} NOLOGIN;
+      END IF;
     END $$`);
     const r = spawnSync(
       psqlBinary(),
@@ -83,12 +86,15 @@ export async function leastPrivilegeDatabase(
       throw new Error(`deploy/sql/selfheal-role.sql failed (exit ${r.status}): ${r.stderr || r.stdout}`);
     await admin.query(`GRANT ${APP_OWNER_ROLE} TO ${SELFHEAL_ROLE}`);
     await admin.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${APP_OWNER_ROLE}`);
-    await admin.query(`CREATE OR REPLACE FUNCTION public.hand_tables_to_app_owner() RETURNS event_trigger LANGUAGE plpgsql AS $$
+    await admin.query(`CREATE OR REPLACE FUNCTION public.hand_tables_to_app_owner() RETURNS event_trigger
+      LANGUAGE plpgsql AS $$
       DECLARE r record;
       BEGIN
         -- Only what the tests make as the superuser: selfheal's own tables (store, scratch sandboxes) stay its own.
         IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN RETURN; END IF;
-        FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands() WHERE object_type IN ('table', 'table column') AND command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+        FOR r IN SELECT objid FROM pg_event_trigger_ddl_commands()
+                  WHERE object_type IN ('table', 'table column')
+                    AND command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
         LOOP
           IF (SELECT relowner FROM pg_class WHERE oid = r.objid) <> '${APP_OWNER_ROLE}'::regrole THEN
             EXECUTE format('ALTER TABLE %s OWNER TO ${APP_OWNER_ROLE}', r.objid::regclass);
@@ -97,7 +103,8 @@ export async function leastPrivilegeDatabase(
       END $$`);
     await admin.query(`DO $$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'hand_tables_to_app_owner') THEN
-        CREATE EVENT TRIGGER hand_tables_to_app_owner ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+        CREATE EVENT TRIGGER hand_tables_to_app_owner ON ddl_command_end
+          WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
           EXECUTE FUNCTION public.hand_tables_to_app_owner();
       END IF;
     END $$`);

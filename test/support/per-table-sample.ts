@@ -90,12 +90,14 @@ async function readIndexStats(db: Queryable, tableOid: number, candidateMinBytes
        -- pgstatindex is strict: a NULL argument (not a candidate) reads nothing. A WHERE clause would
        -- not stop the planner from calling it on an invalid index, which raises an error.
        LEFT JOIN LATERAL pgstatindex(
-         CASE WHEN a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready AND pg_relation_size(c.oid) >= $2
+         CASE WHEN a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready
+           AND pg_relation_size(c.oid) >= $2
               THEN c.oid::regclass END
        ) s ON true
       WHERE i.indrelid = $1
         -- An index still being built is invalid on purpose: not a part of the collection yet.
-        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
+        AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index
+        WHERE datname = current_database()))
       ORDER BY c.oid`,
     [tableOid, candidateMinBytes],
   );
@@ -144,8 +146,8 @@ interface PartitionLoad extends PartitionCounters {
 }
 
 /**
- * Load per partition as the rate of its row-operation counters between two samples
- * (postgres-notes: per-partition deltas between two samples).
+ * Load per partition as the rate of its row-operation counters between two samples: the counters
+ * only ever grow, so one reading says nothing of the load now.
  */
 async function measurePartitionLoad(
   db: Queryable,

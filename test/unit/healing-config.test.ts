@@ -38,7 +38,8 @@ describe('HealingConfig', () => {
       expect(issues.map((i) => i.path)).toEqual([['require_approval_strategies', 1]]);
       expect(issues[0]!.message).toMatch(
         new RegExp(
-          `^no strategy "${bad.replace(/[-;]/g, '\\$&')}" \\(known: rebalance_partitions, rebuild_centroids, compact_indexes, .*, scale_replicas\\)$`,
+          `^no strategy "${bad.replace(/[-;]/g, '\\$&')}" \\(known: rebalance_partitions, rebuild_centroids, ` +
+            `compact_indexes, .*, scale_replicas\\)$`,
         ),
       );
     }

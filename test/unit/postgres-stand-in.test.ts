@@ -45,7 +45,8 @@ describe('stand-in data directories (as root, for data the postgres user cannot 
     const running = make(join(checkouts, 'killed', '.data', 'postgres'), { linked: false, ageMs: 3_600_000 });
     writeFileSync(join(running.dataDir, 'postmaster.pid'), `${process.pid}\n${running.dataDir}\n`);
     const relinked = make(join(checkouts, 'relinked', '.data', 'postgres'), { linked: false, ageMs: 3_600_000 });
-    mkdirSync(join(checkouts, 'relinked', '.data', 'postgres'), { recursive: true }); // a real directory now, not our link
+    // A real directory now, not our link.
+    mkdirSync(join(checkouts, 'relinked', '.data', 'postgres'), { recursive: true });
     mkdirSync(join(home, 'bin-linux-x64-17.10.0'));
     mkdirSync(join(home, 'pg15-abc'));
 

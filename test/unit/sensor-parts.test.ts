@@ -91,7 +91,7 @@ describe('the sensor part registry', () => {
     const precedences = DIAGNOSES.map((d) => d.precedence);
     expect(new Set(precedences).size).toBe(precedences.length);
     expect(precedences).toEqual([...precedences].sort((a, b) => a - b));
-    // The seed's first checks stay first.
+    // Hot partitions and skewed centroids, the first checks, stay first.
     expect(classes.slice(0, 2)).toEqual(['HotspotCongestion', 'CentroidSkew']);
   });
 

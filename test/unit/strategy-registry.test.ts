@@ -92,7 +92,8 @@ describe('strategy registry', () => {
       names_target: typeof strategyImplementation(d.name).sharedTarget === 'function',
     }));
     expect(shared.filter((s) => (s.kind !== null) !== s.names_target)).toEqual([]);
-    // Role settings and connection limits, the server's slots, the standbys and the deployment are shared; a table is not.
+    // Role settings and connection limits, the server's slots, the standbys and the deployment are shared; a table is
+    // not.
     expect(Object.fromEntries(shared.filter((s) => s.kind).map((s) => [s.name, s.kind]))).toEqual({
       tune_work_mem: 'role',
       throttle_ingestion: 'role',

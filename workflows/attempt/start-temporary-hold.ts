@@ -23,7 +23,8 @@ export async function startTemporaryHold(
         args: [{ collection, attempt_id: attemptId, strategy: strategyName, hold_seconds: holdSeconds }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [{ key: COLLECTION_SA, value: collection }],
-        staticSummary: `temporary hold: ${strategyName} on ${collection} (action ${attemptId}) restored after ${holdSeconds} s`,
+        staticSummary:
+          `temporary hold: ${strategyName} on ${collection} (action ${attemptId}) ` + `restored after ${holdSeconds} s`,
       }),
     );
   } catch (err) {

@@ -46,7 +46,8 @@ export function decideCommand(kind: keyof typeof UPDATES) {
       throw err;
     }
     out(
-      `action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}${decision.comment ? ` — ${decision.comment}` : ''}`,
+      `action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}` +
+        `${decision.comment ? ` — ${decision.comment}` : ''}`,
     );
     return {
       data: { action_id: id, collection: attempt.collection, workflow_id: attempt.workflow_id, ...decision },

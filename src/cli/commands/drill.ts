@@ -24,7 +24,7 @@ import type { SystemHandles } from '../system-connection';
 
 type Inject = (pool: Pool, databaseUrl: string, c: Collection, force: boolean) => Promise<DrillRun>;
 
-/** One fault injection per problem class (postgres-notes.md recipes). */
+/** One fault injection per problem class, each a reproducible way to cause it on a test server. */
 const DRILLS: Record<string, Inject> = {
   HotspotCongestion: (pool, url, c, force) => drillHotspotCongestion(pool, url, c, { force }),
   CentroidSkew: (pool, _url, c, force) => drillCentroidSkew(pool, c, { force }),
@@ -123,7 +123,8 @@ async function requireApplicable(pool: Pool, problemClass: string, c: Collection
       fits.push(other.name);
   }
   throw new UsageError(
-    `the ${problemClass} drill does not apply to collection ${c.name} (${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +
+    `the ${problemClass} drill does not apply to collection ${c.name} ` +
+      `(${why}): it needs ${DRILL_REQUIREMENTS[problemClass]!.needs}. ` +
       (fits.length ? `It applies to: ${fits.join(', ')}` : 'No registered collection fits it'),
   );
 }

@@ -46,7 +46,9 @@ export async function historyCommand(
       r.initial_lambda !== null ? ` λ ${r.initial_lambda.toFixed(3)} → ${r.final_lambda?.toFixed(3) ?? '?'}` : '';
     const imp = r.improvement !== null ? ` (${(r.improvement * 100).toFixed(1)} %)` : '';
     out(
-      `#${r.attempt_id} ${r.started_at} ${r.collection} ${r.problem_class ?? '-'}${r.scope === 'server' ? ' (server-wide: one attempt for every collection on the server)' : ''} → ${r.strategy ?? '-'}: ${result}${lambda}${imp}${r.reason && r.status !== 'Completed' ? ` — ${r.reason}` : ''}`,
+      `#${r.attempt_id} ${r.started_at} ${r.collection} ${r.problem_class ?? '-'}` +
+        `${r.scope === 'server' ? ' (server-wide: one attempt for every collection on the server)' : ''} → ` +
+        `${r.strategy ?? '-'}: ${result}${lambda}${imp}${r.reason && r.status !== 'Completed' ? ` — ${r.reason}` : ''}`,
     );
   }
   return { data: rows, exitCode: 0 };

@@ -65,7 +65,9 @@ export async function listCommand(
   else [header, ...cells].forEach((c) => out(line(c)));
   for (const r of rules) {
     out(
-      `watch rule ${r.id}: include ${r.include.join(', ')}${r.exclude.length ? `, exclude ${r.exclude.join(', ')}` : ''}${r.min_size_bytes ? `, at least ${formatSize(r.min_size_bytes)}` : ''}`,
+      `watch rule ${r.id}: include ${r.include.join(', ')}` +
+        `${r.exclude.length ? `, exclude ${r.exclude.join(', ')}` : ''}` +
+        `${r.min_size_bytes ? `, at least ${formatSize(r.min_size_bytes)}` : ''}`,
     );
   }
   return { data: { collections: rows, rules }, exitCode: 0 };

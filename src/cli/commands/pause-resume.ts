@@ -8,7 +8,10 @@ import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
 import type { SystemHandles } from '../system-connection';
 
-/** `selfheal pause|resume <collection> [--comment why]`: stop or restart auto-healing; resume also clears a "needs a person" stop. */
+/**
+ * `selfheal pause|resume <collection> [--comment why]`: stop or restart auto-healing; resume also clears a "needs a
+ * person" stop.
+ */
 export function pauseResumeCommand(kind: 'pause' | 'resume') {
   return async (args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> => {
     onlyFlags(args, ['json', 'comment', 'by']);

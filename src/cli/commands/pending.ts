@@ -38,7 +38,8 @@ export async function pendingCommand(
   if (rows.length === 0) out('no attempt waits for approval');
   for (const r of rows)
     out(
-      `action ${r.action_id}: ${r.collection} ${r.problem_class} → ${r.strategy}, waits until ${r.approval_deadline}${r.approval_reason ? ` (${r.approval_reason})` : ''}  (selfheal approve ${r.action_id})`,
+      `action ${r.action_id}: ${r.collection} ${r.problem_class} → ${r.strategy}, waits until ${r.approval_deadline}` +
+        `${r.approval_reason ? ` (${r.approval_reason})` : ''}  (selfheal approve ${r.action_id})`,
     );
   return { data: rows, exitCode: 0 };
 }

@@ -45,7 +45,8 @@ export async function rollbackCommand(
   const result = await handle.result();
   if (result.kind === 'Refused') throw new RefusedError(`rollback refused: ${result.reason}`);
   out(
-    `rolled back action ${result.rolled_back} (${result.strategy}) on ${a.collection}: recorded as action ${result.attempt_id}`,
+    `rolled back action ${result.rolled_back} (${result.strategy}) on ${a.collection}: ` +
+      `recorded as action ${result.attempt_id}`,
   );
   return { data: result, exitCode: 0 };
 }

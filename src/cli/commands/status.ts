@@ -110,13 +110,24 @@ export async function statusCommand(
     };
     result.push(entry);
     out(
-      `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
-        `${entry.total_healings_24h} attempts in 24 h, success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
-        `${active ? `; attempt running (${active.phase})${entry.active_scope === 'server' ? `, healing the server's ${entry.active_problem} for every collection` : ''}` : ''}` +
-        `${entry.covered_by ? `; ${entry.covered_by}` : ''}${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
-        `${entry.backoff_until ? `; the last attempts could not act, next automatic one after ${entry.backoff_until}` : ''}` +
+      `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ` +
+        `${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
+        `${entry.total_healings_24h} attempts in 24 h, ` +
+        `success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
+        (active
+          ? `; attempt running (${active.phase})` +
+            (entry.active_scope === 'server'
+              ? `, healing the server's ${entry.active_problem} for every collection`
+              : '')
+          : '') +
+        `${entry.covered_by ? `; ${entry.covered_by}` : ''}` +
+        `${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
+        (entry.backoff_until
+          ? `; the last attempts could not act, next automatic one after ${entry.backoff_until}`
+          : '') +
         `${guardian ? '' : '; no guardian running'}${guardian?.paused_by ? `; paused by ${guardian.paused_by}` : ''}` +
-        `${guardian?.needs_person ? `; NEEDS A PERSON: ${guardian.needs_person}` : ''}${config.enabled ? '' : '; healing disabled'}`,
+        `${guardian?.needs_person ? `; NEEDS A PERSON: ${guardian.needs_person}` : ''}` +
+        `${config.enabled ? '' : '; healing disabled'}`,
     );
   }
   return { data: result, exitCode: 0 };

@@ -47,7 +47,8 @@ export async function requestAttempt(
   }
   const link = workflowUiLink(sys.settings, answer.workflow_id, answer.run_id);
   out(
-    `${answer.kind === 'Joined' ? 'joined the running attempt' : 'attempt'} ${answer.workflow_id} run ${answer.run_id}${link ? `\n  UI: ${link}` : ''}`,
+    `${answer.kind === 'Joined' ? 'joined the running attempt' : 'attempt'} ${answer.workflow_id} run ` +
+      `${answer.run_id}${link ? `\n  UI: ${link}` : ''}`,
   );
   if (!wait) return { data: { answer, ui: link }, exitCode: 0 };
   const outcome = await follow(client, answer.workflow_id, answer.run_id, out);
@@ -72,7 +73,8 @@ async function follow(
       .then((s) => {
         for (const p of s.phases.slice(printed)) {
           out(
-            `  phase: ${p.phase}${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`,
+            `  phase: ${p.phase}` +
+              `${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`,
           );
         }
         printed = Math.max(printed, s.phases.length);
@@ -89,7 +91,12 @@ async function follow(
 export function describeOutcome(o: HealingOutcome): string {
   switch (o.kind) {
     case 'Completed':
-      return `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`;
+      return (
+        `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ` +
+        `${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}` +
+        `${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}` +
+        `${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`
+      );
     case 'Deferred':
       return `deferred: ${o.reason}`;
     case 'NoStrategy':

@@ -57,7 +57,8 @@ export async function watchCommand(
     await refreshGuardian(client, db);
     out(
       `watch rule ${saved.id} on database ${db}: include ${saved.include.join(', ')}` +
-        `${saved.exclude.length ? `, exclude ${saved.exclude.join(', ')}` : ''}${saved.min_size_bytes ? `, at least ${formatSize(saved.min_size_bytes)}` : ''}`,
+        `${saved.exclude.length ? `, exclude ${saved.exclude.join(', ')}` : ''}` +
+        `${saved.min_size_bytes ? `, at least ${formatSize(saved.min_size_bytes)}` : ''}`,
     );
     out(
       sync.watched.length
@@ -86,7 +87,9 @@ export async function watchCommand(
     await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
     await refreshGuardian(client, await sys.database());
     out(
-      `${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" (${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}${c.archive_table ? `, archive ${c.archive_table}` : ''})`,
+      `${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" ` +
+        `(${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}` +
+        `${c.archive_table ? `, archive ${c.archive_table}` : ''})`,
     );
     out(`the database's guardian samples it every check_interval: \`selfheal status ${c.name}\``);
     return { data: { collection: c, created }, exitCode: 0 };

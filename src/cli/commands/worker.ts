@@ -8,7 +8,8 @@ export async function workerCommand(
 ): Promise<number> {
   if (argv.length) {
     io.err(
-      'usage: selfheal worker (configured by the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, …; see README, Production)',
+      'usage: selfheal worker (configured by the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ' +
+        'DATABASE_URL, …; see README, Production)',
     );
     return 2;
   }

@@ -7,7 +7,7 @@ type DescriptorFields = Omit<StrategyDescriptor, 'name' | 'reversible' | 'shared
 
 /**
  * What is known of a strategy without touching any system, in its own file under
- * src/strategies/specs/: the seed's descriptor, the parameters a person may give it, and the
+ * src/strategies/specs/: its descriptor, the parameters a person may give it, and the
  * shape of the snapshot its plan records to undo it (only a reversible strategy has one). Pure, so
  * workflows select and gate with it; the steps that act are in activities/strategies/.
  */

@@ -20,7 +20,7 @@ import { throttleIngestionSpec } from './specs/throttle-ingestion';
 import { tuneWorkMemSpec } from './specs/tune-work-mem';
 
 /**
- * Every strategy selfheal knows, in seed 002's registry order: with equal weights the first
+ * Every strategy selfheal knows, in registry order: with equal weights the first
  * eligible wins (rebalance_partitions before drain_hot_partition for a hotspot, the acute session
  * levers before set_role_timeouts, which reaches only new sessions). A new strategy is a spec in
  * specs/, its steps in activities/strategies/, and a line here and in activities/strategies/index.ts;

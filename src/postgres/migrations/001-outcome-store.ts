@@ -1,4 +1,4 @@
-/** Seed 002's outcome table, to the column, type and index. */
+/** The outcome table ruvector.healing_outcomes, fixed to the column, type and index: it is an interface. */
 export const sql = `
 CREATE SCHEMA IF NOT EXISTS ruvector;
 

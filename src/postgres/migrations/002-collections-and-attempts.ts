@@ -1,5 +1,5 @@
 /**
- * What selfheal needs beside the seed's outcome table: the collections it watches, one row per
+ * What selfheal needs beside the outcome table: the collections it watches, one row per
  * healing attempt (every attempt, also those deferred before any strategy ran; its id is the
  * action id people approve or abort), and stored configuration.
  */

@@ -13,7 +13,8 @@ ALTER TABLE ruvector.collections
     ADD COLUMN source          TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'rule', 'demo')),
     ADD COLUMN unwatched_at    TIMESTAMPTZ,
     ADD COLUMN unwatch_reason  TEXT,
-    ADD CONSTRAINT collections_ivf_centroids CHECK (kind = 'ivf' OR (centroids_table IS NULL AND archive_table IS NULL));
+    ADD CONSTRAINT collections_ivf_centroids CHECK (kind = 'ivf' OR (centroids_table IS NULL
+      AND archive_table IS NULL));
 
 UPDATE ruvector.collections SET table_oid = to_regclass(format('%I.%I', table_schema, table_name));
 

@@ -33,7 +33,8 @@ export async function readBlockingChainsOf(
         SELECT e.secs, e.blocker AS root, e.pid, 1 AS depth FROM e
          WHERE NOT EXISTS (SELECT 1 FROM e e2 WHERE e2.secs = e.secs AND e2.pid = e.blocker)
         UNION ALL
-        SELECT t.secs, t.root, e.pid, t.depth + 1 FROM t JOIN e ON e.secs = t.secs AND e.blocker = t.pid WHERE t.depth < 10
+        SELECT t.secs, t.root, e.pid, t.depth + 1 FROM t JOIN e ON e.secs = t.secs AND e.blocker = t.pid
+        WHERE t.depth < 10
      ), tw AS (
         SELECT t.*, w.query_start FROM t JOIN pg_stat_activity w ON w.pid = t.pid
      ), rel AS (
@@ -56,9 +57,11 @@ export async function readBlockingChainsOf(
             coalesce(r.backend_type, 'unknown') AS root_backend_type,
             (r.backend_type = 'autovacuum worker'
               OR ch.root IN (SELECT pid FROM pg_stat_progress_vacuum UNION ALL SELECT pid FROM pg_stat_progress_analyze
-                             UNION ALL SELECT pid FROM pg_stat_progress_create_index UNION ALL SELECT pid FROM pg_stat_progress_cluster)) AS root_is_maintenance,
+                             UNION ALL SELECT pid FROM pg_stat_progress_create_index UNION ALL SELECT pid
+                             FROM pg_stat_progress_cluster)) AS root_is_maintenance,
             left(coalesce(r.query, ''), 200) AS root_query,
-            greatest(0, extract(epoch FROM now() - coalesce(r.xact_start, r.backend_start, now())))::float8 AS root_xact_seconds,
+            greatest(0, extract(epoch FROM now() - coalesce(r.xact_start, r.backend_start,
+              now())))::float8 AS root_xact_seconds,
             ch.blocked, ch.depth, ch.longest_wait_seconds
        FROM watch w
        JOIN hits h ON h.table_oid = w.table_oid AND h.secs = w.secs

@@ -28,7 +28,8 @@ export async function measureIndexDensity(
        JOIN pg_am a ON a.oid = c.relam
        -- pgstatindex is strict: a NULL argument reads nothing. A WHERE clause would not stop the
        -- planner from calling it on an invalid index, which raises an error.
-       LEFT JOIN LATERAL pgstatindex(CASE WHEN a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready THEN c.oid::regclass END) s ON true
+       LEFT JOIN LATERAL pgstatindex(CASE WHEN a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready
+       THEN c.oid::regclass END) s ON true
       WHERE s.version IS NOT NULL`,
     [indexOids],
   );

@@ -22,13 +22,15 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
   if (tableOids.length === 0) return [];
   const { rows } = await db.query<IndexCatalogRow>(
     `WITH ix AS (
-        SELECT i.indrelid, i.indexrelid, i.indnatts, i.indkey, i.indisvalid, i.indisready, c.relkind, c.relfilenode, c.relpages, c.reltuples,
+        SELECT i.indrelid, i.indexrelid, i.indnatts, i.indkey, i.indisvalid, i.indisready, c.relkind, c.relfilenode,
+          c.relpages, c.reltuples,
                a.amname = 'btree' AS is_btree
           FROM pg_index i
           JOIN pg_class c ON c.oid = i.indexrelid
           JOIN pg_am a ON a.oid = c.relam
          WHERE i.indrelid = ANY ($1::oid[])
-           AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index WHERE datname = current_database()))
+           AND (i.indisvalid OR i.indrelid NOT IN (SELECT relid FROM pg_stat_progress_create_index
+           WHERE datname = current_database()))
      ), cols AS MATERIALIZED (
         -- Each column of each btree with storage (key and INCLUDE), by the names pg_stats knows it
         -- by: an attribute number of 0 is an expression, whose statistics are the index's own.
@@ -40,7 +42,8 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
           CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
           CROSS JOIN LATERAL (SELECT CASE WHEN k.attnum <> 0 THEN ix.indrelid ELSE ix.indexrelid END AS relid,
                                      CASE WHEN k.attnum <> 0 THEN k.attnum ELSE k.pos END AS attnum) src
-          CROSS JOIN LATERAL (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = src.relid AND a.attnum = src.attnum OFFSET 0) att
+          CROSS JOIN LATERAL (SELECT a.attname FROM pg_attribute a
+          WHERE a.attrelid = src.relid AND a.attnum = src.attnum OFFSET 0) att
           JOIN pg_class sc ON sc.oid = src.relid
           JOIN pg_namespace sn ON sn.oid = sc.relnamespace
          WHERE ix.is_btree AND ix.relkind = 'i'
@@ -57,7 +60,8 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
                sum((1 - coalesce(st.null_frac, 0)) * st.avg_width)::float8 AS data_width,
                bool_or(coalesce(st.null_frac, 0) > 0) AS has_nulls,
                count(st.avg_width) = count(*) AS complete
-          FROM cols LEFT JOIN st ON st.schemaname = cols.nspname AND st.tablename = cols.relname AND st.attname = cols.attname
+          FROM cols LEFT JOIN st ON st.schemaname = cols.nspname AND st.tablename = cols.relname
+            AND st.attname = cols.attname
          GROUP BY cols.indexrelid
      ), server AS (
         -- Once, not per index.
@@ -71,8 +75,10 @@ export async function readIndexesOf(db: Queryable, tableOids: readonly number[])
             ix.relfilenode::int8 AS relfilenode, ix.relpages::float8 AS relpages, ix.reltuples::float8 AS reltuples,
             ix.reltuples::float8 AS index_tuples,
             server.block_size, server.maxalign,
-            (pg_stat_get_vacuum_count(ix.indrelid) + pg_stat_get_autovacuum_count(ix.indrelid))::float8 AS table_vacuums,
-            (pg_stat_get_tuples_inserted(ix.indrelid) + pg_stat_get_tuples_updated(ix.indrelid) + pg_stat_get_tuples_deleted(ix.indrelid))::float8 AS table_writes,
+            (pg_stat_get_vacuum_count(ix.indrelid) + pg_stat_get_autovacuum_count(ix.indrelid))::float8 AS
+              table_vacuums,
+            (pg_stat_get_tuples_inserted(ix.indrelid) + pg_stat_get_tuples_updated(ix.indrelid) +
+              pg_stat_get_tuples_deleted(ix.indrelid))::float8 AS table_writes,
             w.data_width, coalesce(w.has_nulls, false) AS has_nulls, coalesce(w.complete, false) AS complete
        FROM ix CROSS JOIN server LEFT JOIN widths w ON w.indexrelid = ix.indexrelid
       ORDER BY ix.indrelid, ix.indexrelid`,

@@ -18,7 +18,8 @@ export async function readMaintenanceJobsOf(
      SELECT j.relid::int8 AS table_oid, j.pid,
             CASE WHEN a.backend_type = 'autovacuum worker' THEN 'autovacuum' ELSE j.job_type END AS job_type,
             j.phase,
-            greatest(0, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, now())))::float8 AS running_seconds,
+            greatest(0, extract(epoch FROM now() - coalesce(a.xact_start, a.query_start,
+              now())))::float8 AS running_seconds,
             a.backend_type = 'autovacuum worker' AS is_autovacuum,
             (SELECT count(*) FROM pg_stat_activity w WHERE j.pid = ANY (pg_blocking_pids(w.pid)))::int AS blocking
        FROM jobs j JOIN pg_stat_activity a ON a.pid = j.pid

@@ -21,18 +21,23 @@ export async function readPartitionedTables(
     Omit<PartitionedTable, 'leaves'> & { leaves: (Omit<PartitionCounters, 'value'> & { bound: string | null })[] }
   >(
     `SELECT c.oid::int8 AS table_oid,
-            (SELECT a.attname::text FROM pg_partitioned_table p JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+            (SELECT a.attname::text FROM pg_partitioned_table p
+            JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
               WHERE p.partrelid = c.oid AND p.partstrat = 'l' AND p.partnatts = 1) AS key,
             to_regclass(format('%I.%I', n.nspname, c.relname || '_centroids'))::text AS centroids_table,
             to_regclass(format('%I.%I', n.nspname, c.relname || '_archive'))::text AS archive_table,
             coalesce((
               SELECT json_agg(json_build_object(
                        'oid', l.oid::int8, 'name', l.oid::regclass::text, 'bound', pg_get_expr(l.relpartbound, l.oid),
-                       'reltuples', greatest(l.reltuples, 0)::float8, 'live_tuples', pg_stat_get_live_tuples(l.oid)::float8,
-                       -- n_tup_ins + n_tup_upd + n_tup_del + idx_tup_fetch as pg_stat_all_tables has them (idx_tup_fetch
-                       -- null without an index); its statistics functions, as the view aggregates over the whole database.
-                       'ops', (pg_stat_get_tuples_inserted(l.oid) + pg_stat_get_tuples_updated(l.oid) + pg_stat_get_tuples_deleted(l.oid)
-                               + coalesce((SELECT sum(pg_stat_get_tuples_fetched(i.indexrelid)) FROM pg_index i WHERE i.indrelid = l.oid)::int8
+                       'reltuples', greatest(l.reltuples, 0)::float8,
+                       'live_tuples', pg_stat_get_live_tuples(l.oid)::float8,
+                       -- n_tup_ins + n_tup_upd + n_tup_del + idx_tup_fetch as pg_stat_all_tables has them
+                       -- (idx_tup_fetch null without an index); its statistics functions, as the view
+                       -- aggregates over the whole database.
+                       'ops', (pg_stat_get_tuples_inserted(l.oid) + pg_stat_get_tuples_updated(l.oid)
+                               + pg_stat_get_tuples_deleted(l.oid)
+                               + coalesce((SELECT sum(pg_stat_get_tuples_fetched(i.indexrelid))
+                                             FROM pg_index i WHERE i.indrelid = l.oid)::int8
                                           + pg_stat_get_tuples_fetched(l.oid), 0))::float8)
                      ORDER BY l.relname)
                 FROM pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid

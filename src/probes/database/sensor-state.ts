@@ -64,10 +64,12 @@ export async function readSensorState(
                  collection_id, family, latest, latest_at, extract(epoch FROM clock_timestamp() - latest_at) * 1000,
                  older, older_at, extract(epoch FROM clock_timestamp() - older_at) * 1000)), '[]'::json)
           FROM ruvector.counter_windows WHERE collection_id = ANY ($1::int[]) AND family = ANY ($2::text[])) AS windows,
-       (SELECT coalesce(json_agg(json_build_array(collection_id, condition, part, extract(epoch FROM clock_timestamp() - since)::float8)), '[]'::json)
+       (SELECT coalesce(json_agg(json_build_array(collection_id, condition, part,
+         extract(epoch FROM clock_timestamp() - since)::float8)), '[]'::json)
           FROM ruvector.condition_since WHERE collection_id = ANY ($1::int[])) AS conditions,
        (SELECT coalesce(json_agg(json_build_array(
-                 index_oid::int8, table_oid::int8, relfilenode::int8, table_vacuums, table_writes, index_tuples, size_bytes,
+                 index_oid::int8, table_oid::int8, relfilenode::int8, table_vacuums, table_writes, index_tuples,
+                   size_bytes,
                  avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at)), '[]'::json)
           FROM ruvector.index_density WHERE table_oid = ANY ($3::oid[])) AS densities`,
     [collectionIds, families, tableOids],
@@ -160,7 +162,8 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
   const conditionScope = w.conditions.map((c) => ({ collection_id: c.collection_id, condition: c.condition }));
   await db.query(
     `WITH win AS (
-        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(collection_id int, family text, "values" jsonb, age_ms float8, shift bool)
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(collection_id int, family text, "values" jsonb, age_ms float8,
+          shift bool)
      ), updated AS (
         UPDATE ruvector.counter_windows cw SET
           older = CASE WHEN win.shift THEN cw.latest ELSE cw.older END,
@@ -173,10 +176,12 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
         -- Usually every reading had a row and was updated (one per collection and family): then
         -- the rows are not looked for again.
         INSERT INTO ruvector.counter_windows (collection_id, family, latest, latest_at, older, older_at)
-        SELECT win.collection_id, win.family, win."values", clock_timestamp() - make_interval(secs => win.age_ms / 1000), NULL, NULL
+        SELECT win.collection_id, win.family, win."values",
+          clock_timestamp() - make_interval(secs => win.age_ms / 1000), NULL, NULL
           FROM win
          WHERE (SELECT count(*) FROM updated) < (SELECT count(*) FROM win)
-           AND NOT EXISTS (SELECT 1 FROM ruvector.counter_windows cw WHERE cw.collection_id = win.collection_id AND cw.family = win.family)
+           AND NOT EXISTS (SELECT 1 FROM ruvector.counter_windows cw
+           WHERE cw.collection_id = win.collection_id AND cw.family = win.family)
            AND EXISTS (SELECT 1 FROM ruvector.collections c WHERE c.id = win.collection_id)
         ON CONFLICT (collection_id, family) DO NOTHING
         RETURNING collection_id
@@ -187,7 +192,8 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
      ), gone AS (
         DELETE FROM ruvector.condition_since s USING scope
          WHERE s.collection_id = scope.collection_id AND s.condition = scope.condition
-           AND NOT EXISTS (SELECT 1 FROM now_in n WHERE n.collection_id = s.collection_id AND n.condition = s.condition AND n.part = s.part)
+           AND NOT EXISTS (SELECT 1 FROM now_in n
+           WHERE n.collection_id = s.collection_id AND n.condition = s.condition AND n.part = s.part)
         RETURNING s.collection_id
      ), added AS (
         INSERT INTO ruvector.condition_since (collection_id, condition, part, since)
@@ -196,12 +202,17 @@ export async function writeSensorState(db: Queryable, w: SensorStateWrites): Pro
         ON CONFLICT (collection_id, condition, part) DO NOTHING
         RETURNING collection_id
      ), measured AS (
-        SELECT * FROM jsonb_to_recordset($4::jsonb) AS x(oid int8, table_oid int8, relfilenode int8, table_vacuums float8, table_writes float8,
-                                                          index_tuples float8, size_bytes float8, avg_leaf_density float8, leaf_fragmentation float8, leaf_pages float8)
+        SELECT * FROM jsonb_to_recordset($4::jsonb) AS x(oid int8, table_oid int8, relfilenode int8,
+          table_vacuums float8, table_writes float8,
+                                                          index_tuples float8, size_bytes float8,
+                                                            avg_leaf_density float8, leaf_fragmentation float8,
+                                                              leaf_pages float8)
      ), stored AS (
-        INSERT INTO ruvector.index_density (index_oid, table_oid, relfilenode, table_vacuums, table_writes, index_tuples, size_bytes,
+        INSERT INTO ruvector.index_density (index_oid, table_oid, relfilenode, table_vacuums, table_writes,
+          index_tuples, size_bytes,
                                             avg_leaf_density, leaf_fragmentation, leaf_pages, measured_at)
-        SELECT oid::oid, table_oid::oid, relfilenode::oid, table_vacuums::int8, table_writes::int8, index_tuples, size_bytes::int8,
+        SELECT oid::oid, table_oid::oid, relfilenode::oid, table_vacuums::int8, table_writes::int8, index_tuples,
+          size_bytes::int8,
                avg_leaf_density, leaf_fragmentation, leaf_pages, clock_timestamp()
           FROM measured
         ON CONFLICT (index_oid) DO UPDATE SET

@@ -15,7 +15,10 @@ export function indexHealth(ix: IndexStats): number {
   return Math.min(1, ix.avg_leaf_density / HEALTHY_LEAF_DENSITY);
 }
 
-/** Fragmentation as the seed's percentage: how far the leaf density is below a fresh build. */
+/**
+ * Fragmentation as a percentage (the fragmentation_pct classes report): how far the leaf density is below a fresh
+ * build.
+ */
 export function fragmentationPct(ix: IndexStats): number {
   return ix.avg_leaf_density === null ? 0 : Math.max(0, 100 * (1 - ix.avg_leaf_density / HEALTHY_LEAF_DENSITY));
 }
@@ -57,7 +60,7 @@ export const indexesPart = definePart({
       },
     }),
     // The witnesses must implicate a fragmented index; then every fragmented index is named, most
-    // fragmented first, as the seed's metrics.fragmented_indexes does.
+    // fragmented first, so a strategy rebuilds the worst one first.
     diagnosis({
       class: 'IndexFragmentation',
       scope: 'collection',

@@ -26,7 +26,7 @@ export function partitionHealth(
   return r <= c.hotspot_load_ratio ? 1 : c.hotspot_load_ratio / r;
 }
 
-/** A partition's rows over the mean (postgres-notes: reltuples, not n_live_tup, after bulk loads). */
+/** A partition's rows over the mean, from reltuples: n_live_tup reads wrong right after a bulk load. */
 export function sizeRatio(p: PartitionLoadStats, all: readonly PartitionLoadStats[]): number {
   const mean = all.reduce((n, x) => n + x.reltuples, 0) / Math.max(1, all.length);
   return mean > 0 ? p.reltuples / mean : 0;
@@ -74,7 +74,7 @@ export const partitionsPart = definePart({
     }
   },
   diagnoses: [
-    // Seed order: hot partitions first, then skewed centroids.
+    // Hot partitions first, then skewed centroids: the first two checks of the order of checks.
     diagnosis({
       class: 'HotspotCongestion',
       scope: 'collection',

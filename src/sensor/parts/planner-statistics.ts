@@ -4,7 +4,10 @@ import { addBetween, definePart, diagnosis } from '../sensor-part';
 
 export const STATISTICS = 'statistics';
 
-/** Rows changed since ANALYZE above which statistics are stale (postgres-notes: 20 % of at least 1000 rows). */
+/**
+ * Rows changed since ANALYZE above which statistics are stale: a share of the rows (20 % by default), counting at
+ * least 1,000 rows, since below that a few changes swing the ratio.
+ */
 export function staleStatisticsThreshold(
   t: Pick<PartAnalysis, 'reltuples'>,
   c: Pick<HealingConfig, 'stale_statistics_ratio'>,

@@ -22,7 +22,8 @@ export async function awaitApproval(
   enter(
     l,
     'approval',
-    `action ${prepared.attempt_id}: ${strategy.name} for ${problem.class} waits for approval until ${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`,
+    `action ${prepared.attempt_id}: ${strategy.name} for ${problem.class} waits for approval until ` +
+      `${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`,
   );
   flushAttributes(l);
   const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {

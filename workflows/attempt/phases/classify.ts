@@ -10,7 +10,8 @@ export function classify(l: PreparedLedger, initial: IntegritySample): ProblemCl
   enter(
     l,
     'classify',
-    `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} (${initial.state}); ${initial.witness_edges.length} witness edges`,
+    `λ = ${fmt(initial.lambda)} of baseline ${fmt(initial.baseline_lambda)} ` +
+      `(${initial.state}); ${initial.witness_edges.length} witness edges`,
   );
   const problem = classifyProblem(initial, l.config);
   l.problem = problem;

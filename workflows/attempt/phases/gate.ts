@@ -4,8 +4,9 @@ import { deferred, enter, type EarlyEnd, type PreparedLedger } from '../attempt-
 import { fmt } from '../describe-failure';
 
 /**
- * Seed 002's should_auto_heal: healing switched off (a manual execution is a person's own call),
- * or nothing a strategy could act on. Cooldowns and attempt windows are the guardian's.
+ * Whether to heal at all: not when healing is switched off (a manual execution is a person's own
+ * call), nor when there is nothing a strategy could act on. Cooldowns and attempt windows are the
+ * guardian's.
  */
 export function gate(l: PreparedLedger, problem: ProblemClass, initial: IntegritySample): EarlyEnd | null {
   enter(l, 'gate', `problem class ${problem.class}`);

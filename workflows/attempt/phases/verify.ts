@@ -24,7 +24,8 @@ export async function verify(
   enter(
     l,
     'verify',
-    `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${strategy.name}'s own measure`,
+    `measuring λ again (needs ≥ ${config.min_lambda_improvement} × ${fmt(before.lambda)}) and ${strategy.name}` +
+      `'s own measure`,
   );
   flushAttributes(l);
   const final = await acts.sampleIntegrity.executeWithOptions(

@@ -12,7 +12,8 @@ export const capSlotWalSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   shared_target: 'server',
   description:
-    'ALTER SYSTEM SET max_slot_wal_keep_size (slot_wal_keep_size_mb) + reload + CHECKPOINT: a slot past the cap is invalidated and its WAL recycled; the setting is restored on rollback',
+    'ALTER SYSTEM SET max_slot_wal_keep_size (slot_wal_keep_size_mb) + reload + CHECKPOINT: a slot past the cap is ' +
+    'invalidated and its WAL recycled; the setting is restored on rollback',
   params: {
     max_slot_wal_keep_size_mb: wholeNumberParam(
       'the max_slot_wal_keep_size to set, in MB, instead of slot_wal_keep_size_mb',

@@ -12,7 +12,8 @@ export const evictColdDataSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
   description:
-    'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; moved back on rollback',
+    'move the coldest rows of the oversized list into <table>_archive until it is under the skew ratio; ' +
+    'moved back on rollback',
   params: {},
   snapshot: z.object({ placement_key: z.string(), placement: rowPlacementSchema, archive: tableRefSchema }),
 });

@@ -11,7 +11,8 @@ export const limitRoleConnectionsSpec = strategySpec({
   sandbox_levels: ['read_only', 'prerequisites'],
   shared_target: 'role',
   description:
-    'cap the connection limit of the role holding the most sessions and close its long-idle sessions; the previous limit is restored on rollback',
+    'cap the connection limit of the role holding the most sessions and close its long-idle sessions; the previous ' +
+    'limit is restored on rollback',
   params: {},
   snapshot: z.object({
     role: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { strategySpec } from '../strategy-spec';
 import { rowPlacementSchema } from './snapshot-parts';
 
-// Seed order for HotspotCongestion and CentroidSkew: with equal weights the first eligible wins.
+// First in registry order for HotspotCongestion and CentroidSkew: with equal weights the first eligible wins.
 export const rebalancePartitionsSpec = strategySpec({
   name: 'rebalance_partitions',
   handles: ['HotspotCongestion'],
@@ -13,7 +13,8 @@ export const rebalancePartitionsSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
   description:
-    'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one that made it worse; every move recorded',
+    'move rows from the hot partition to the coldest in increments, sampling integrity after each and undoing one ' +
+    'that made it worse; every move recorded',
   params: {},
   snapshot: z.object({ placement_key: z.string(), placement: rowPlacementSchema }),
 });

@@ -12,7 +12,8 @@ export const rebuildCentroidsSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   collection_kinds: ['ivf'],
   description:
-    'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; previous centroids and placements kept',
+    'recompute the centroids (k-means from the current ones) and reassign every row with a capacity per list; ' +
+    'previous centroids and placements kept',
   params: {},
   snapshot: z.object({
     placement_key: z.string(),

@@ -9,6 +9,7 @@ export const rebuildInvalidIndexSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   description:
-    'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover _ccnew/_ccold is only dropped',
+    'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover ' +
+    '_ccnew/_ccold is only dropped',
   params: {},
 });

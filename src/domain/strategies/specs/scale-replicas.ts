@@ -12,7 +12,8 @@ export const scaleReplicasSpec = strategySpec({
   sandbox_levels: ['prerequisites'],
   shared_target: 'deployment',
   description:
-    'scale the read deployment (k8s_read_deployment) to ceil(1.5 × replicas), capped by max_replicas, and wait until every replica is ready; scaled back to the previous count on rollback',
+    'scale the read deployment (k8s_read_deployment) to ceil(1.5 × replicas), capped by max_replicas, and wait ' +
+    'until every replica is ready; scaled back to the previous count on rollback',
   params: {
     target: wholeNumberParam(
       'the replica count to scale the read deployment to, above the current one and at most max_replicas',

@@ -12,7 +12,9 @@ export const setRoleTimeoutsSpec = strategySpec({
   sandbox_levels: ['read_only', 'prerequisites'],
   shared_target: 'role',
   description:
-    'the reversible lever: idle_in_transaction_session_timeout and lock_timeout (BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions only, so it prevents rather than ends the incident; previous value restored',
+    'the reversible lever: idle_in_transaction_session_timeout and lock_timeout ' +
+    '(BlockingChain) or statement_timeout (RunawayQuery) for the offending role in this database; new sessions ' +
+    'only, so it prevents rather than ends the incident; previous value restored',
   params: {},
   snapshot: z.object({
     role: z.string(),

@@ -9,6 +9,7 @@ export const terminateBlockingRootSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   description:
-    'end the session at the head of each lock chain: cancel an active root first, terminate an idle-in-transaction one; never a superuser session',
+    'end the session at the head of each lock chain: cancel an active root first, terminate an idle-in-transaction ' +
+    'one; never a superuser session',
   params: {},
 });

@@ -14,7 +14,8 @@ export const throttleIngestionSpec = strategySpec({
   kinds_by_class: { HotspotCongestion: ['ivf'] },
   temporary: true,
   description:
-    "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, closing its newest sessions; the previous limit is restored on rollback",
+    "lower the ingest role's connection limit by 50 % under stress, 90 % when critical, " +
+    'closing its newest sessions; the previous limit is restored on rollback',
   params: {},
   snapshot: z.object({
     role: z.string(),

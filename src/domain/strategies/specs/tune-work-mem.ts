@@ -11,7 +11,8 @@ export const tuneWorkMemSpec = strategySpec({
   sandbox_levels: ['read_only', 'prerequisites'],
   shared_target: 'role',
   description:
-    'raise work_mem for the role whose sorts spill most (ALTER ROLE … IN DATABASE … SET, capped by max_work_mem_bytes); its previous setting is restored on rollback',
+    'raise work_mem for the role whose sorts spill most (ALTER ROLE … IN DATABASE … SET, ' +
+    'capped by max_work_mem_bytes); its previous setting is restored on rollback',
   params: {},
   snapshot: z.object({
     role: z.string(),
