@@ -27,6 +27,7 @@ import { startTemporalDevServer } from '../src/infra/temporal-dev-server';
 import type { CollectionStats, IndexStats } from '../src/sensor/collection-stats';
 import { integrityOf, type IntegritySample } from '../src/sensor/integrity-sample';
 import { WORKFLOWS_PATH } from '../src/worker/workflow-bundle';
+import { btree, collectionStats } from '../test/support/collection-stats';
 import type { HealingAttemptInput } from '../workflows';
 import type { BareActivities, Mimic } from './orchestration-workflows';
 
@@ -48,58 +49,9 @@ type AttemptStandIns = Pick<
   | 'recordOutcome'
 >;
 
-function index(oid: number, density: number): IndexStats {
-  return {
-    oid,
-    name: `ix${oid}`,
-    size_bytes: 4e6,
-    is_btree: true,
-    is_valid: true,
-    avg_leaf_density: density,
-    leaf_fragmentation: 0,
-    leaf_pages: 500,
-  };
-}
-
-/** As test/unit/classify-problem.test.ts builds them: one table, its btrees, nothing else wrong. */
-function stats(indexes: IndexStats[]): CollectionStats {
-  return {
-    collection: 'bench',
-    table: {
-      oid: 1,
-      name: 't',
-      live_tuples: 100_000,
-      dead_tuples: 0,
-      reloptions: null,
-      reltuples: 100_000,
-      mods_since_analyze: 0,
-      last_analyzed_at: null,
-      xid_age: 1000,
-      freeze_max_age: 200_000_000,
-      analysis: [
-        {
-          name: 't',
-          reltuples: 100_000,
-          mods_since_analyze: 0,
-          analyzed_age_seconds: 3600,
-          autoanalyze_due: false,
-          stale_for_seconds: null,
-        },
-      ],
-    },
-    indexes,
-    maintenance: [],
-    blocking_chains: [],
-    runaway_queries: [],
-    connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
-    partitioning: null,
-    memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [] },
-    slots: [],
-    replicas: [],
-    sampled_at: '2026-01-01T00:00:00Z',
-    sample_cost_ms: 1,
-  };
-}
+/** One table, its btrees, nothing else wrong. */
+const stats = (indexes: IndexStats[]): CollectionStats => collectionStats({ collection: 'bench', indexes });
+const index = (oid: number, density: number): IndexStats => btree(oid, density);
 
 function attemptStandIns(calls: Map<string, number>): AttemptStandIns {
   const config = parseHealingConfig({ stabilization_wait: 0 });

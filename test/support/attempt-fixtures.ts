@@ -2,82 +2,22 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { PreparedAttempt } from '../../activities';
 import { parseHealingConfig, type HealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import type { RemediationResult } from '../../src/domain/remediation-result';
-import type { CollectionStats, IndexStats, MaintenanceJob } from '../../src/sensor/collection-stats';
+import type { CollectionStats, MaintenanceJob } from '../../src/sensor/collection-stats';
 import { integrityOf, type IntegritySample } from '../../src/sensor/integrity-sample';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
 import { attemptStatusQuery, type AttemptStatus } from '../../workflows/attempt-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
+import { btree as index, collectionStats, maintenanceJob } from './collection-stats';
 import { queryWhen, type MockActivities } from './time-skipping';
+
+const job = (over: Partial<MaintenanceJob> = {}): MaintenanceJob => maintenanceJob({ blocking: 3, ...over });
+const stats = (collection: string, over: Partial<CollectionStats> = {}): CollectionStats =>
+  collectionStats({ collection, indexes: [index(10, 90)], ...over });
 
 /**
  * Inputs the mocked activities return to the workflows: real samples from the real sensor code
  * (integrityOf), so the workflow classifies and selects as it would on a live collection.
  */
-
-function index(oid: number, density: number): IndexStats {
-  return {
-    oid,
-    name: `ix${oid}`,
-    size_bytes: 4e6,
-    is_btree: true,
-    is_valid: true,
-    avg_leaf_density: density,
-    leaf_fragmentation: 0,
-    leaf_pages: 500,
-  };
-}
-
-function job(over: Partial<MaintenanceJob> = {}): MaintenanceJob {
-  return {
-    pid: 42,
-    job_type: 'autovacuum',
-    phase: 'scanning heap',
-    running_seconds: 600,
-    is_autovacuum: true,
-    blocking: 3,
-    ...over,
-  };
-}
-
-function stats(collection: string, over: Partial<CollectionStats> = {}): CollectionStats {
-  return {
-    collection,
-    table: {
-      oid: 1,
-      name: 't',
-      live_tuples: 100_000,
-      dead_tuples: 0,
-      reloptions: null,
-      reltuples: 100_000,
-      mods_since_analyze: 0,
-      last_analyzed_at: null,
-      xid_age: 1000,
-      freeze_max_age: 200_000_000,
-      analysis: [
-        {
-          name: 't',
-          reltuples: 100_000,
-          mods_since_analyze: 0,
-          analyzed_age_seconds: 3600,
-          autoanalyze_due: false,
-          stale_for_seconds: null,
-        },
-      ],
-    },
-    indexes: [index(10, 90)],
-    maintenance: [],
-    blocking_chains: [],
-    runaway_queries: [],
-    connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
-    partitioning: null,
-    memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 * 1024 * 1024, consumers: [] },
-    slots: [],
-    replicas: [],
-    sampled_at: '2026-01-01T00:00:00Z',
-    sample_cost_ms: 1,
-    ...over,
-  };
-}
 
 export const config = (over: HealingConfigInput = {}): HealingConfig => parseHealingConfig(over);
 

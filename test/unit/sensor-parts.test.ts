@@ -6,51 +6,18 @@ import type { CollectionStats } from '../../src/sensor/collection-stats';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 import { tableNode, WORKLOAD, type GraphDraft } from '../../src/sensor/sensor-part';
 import { DIAGNOSES, SENSOR_PARTS } from '../../src/sensor/sensor-parts';
+import { btree, collectionStats, maintenanceJob } from '../support/collection-stats';
 
 /** A collection with one of everything a part reads, all healthy. */
 function healthy(): CollectionStats {
-  return {
-    collection: 'c',
+  const base = collectionStats();
+  return collectionStats({
     table: {
-      oid: 1,
-      name: 't',
-      live_tuples: 1e5,
-      dead_tuples: 0,
-      reloptions: null,
-      reltuples: 1e5,
-      mods_since_analyze: 0,
-      last_analyzed_at: null,
-      xid_age: 1000,
-      freeze_max_age: 2e8,
-      analysis: [
-        {
-          name: 't',
-          reltuples: 1e5,
-          mods_since_analyze: 0,
-          analyzed_age_seconds: 60,
-          autoanalyze_due: false,
-          stale_for_seconds: 0,
-        },
-      ],
+      ...base.table,
+      analysis: [{ ...base.table.analysis[0]!, analyzed_age_seconds: 60, stale_for_seconds: 0 }],
     },
-    indexes: [
-      {
-        oid: 10,
-        name: 'ix',
-        size_bytes: 4e6,
-        is_btree: true,
-        is_valid: true,
-        avg_leaf_density: 90,
-        leaf_fragmentation: 0,
-        leaf_pages: 500,
-      },
-    ],
-    maintenance: [
-      { pid: 42, job_type: 'autovacuum', phase: 'scanning heap', running_seconds: 5, is_autovacuum: true, blocking: 0 },
-    ],
-    blocking_chains: [],
-    runaway_queries: [],
-    connections: { max_connections: 100, reserved: 3, used: 10, top_roles: [] },
+    indexes: [btree(10, 90)],
+    maintenance: [maintenanceJob({ running_seconds: 5 })],
     partitioning: {
       key: 'partition_id',
       centroids_table: null,
@@ -66,7 +33,6 @@ function healthy(): CollectionStats {
         ops_per_s: 50,
       })),
     },
-    memory: { temp_bytes_per_s: 0, window_ms: 2000, work_mem_bytes: 4 << 20, consumers: [] },
     slots: [{ slot_name: 's', slot_type: 'physical', active: true, retained_bytes: 1000, wal_status: 'reserved' }],
     replicas: [
       {
@@ -78,9 +44,7 @@ function healthy(): CollectionStats {
         replay_lag_seconds: 0,
       },
     ],
-    sampled_at: '2026-01-01T00:00:00Z',
-    sample_cost_ms: 1,
-  };
+  });
 }
 
 describe('the sensor part registry', () => {
