@@ -137,3 +137,33 @@ export function attemptActivities(
     ...over,
   };
 }
+
+/** A verified pause_maintenance of action `attemptId`, as the store keeps it for a rollback. */
+export function pauseMaintenanceTarget(attemptId: number) {
+  return {
+    attempt_id: attemptId,
+    strategy_name: 'pause_maintenance',
+    problem_details: { class: 'MaintenanceContention', job_types: ['autovacuum'], queue_depth: 3 },
+    completed_at: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/** The rollback workflow's activities, undoing `target` as action `rollbackId`; `over` replaces some. */
+export function rollbackActivities(
+  rollbackId: number,
+  target: ReturnType<typeof pauseMaintenanceTarget>,
+  over: MockActivities = {},
+): MockActivities {
+  return {
+    prepareAttempt: async () => prepared(rollbackId),
+    loadRollbackTarget: async () => ({
+      ok: true,
+      reversible: true,
+      target: { ...target, plan: planOf('pause_maintenance') },
+    }),
+    compensateStrategy: async () => ({ compensated: true }),
+    recordRollback: async () => undefined,
+    recordOutcome: async () => ({ outcome_id: null }),
+    ...over,
+  };
+}

@@ -1,34 +1,16 @@
 import type { FinishAttempt } from '../../src/postgres/outcome-store';
 import { rollbackAttempt } from '../../workflows/rollback-attempt';
 import { sharedTargetLease } from '../../workflows/shared-target-lease';
-import { planOf, prepared } from '../support/attempt-fixtures';
+import { pauseMaintenanceTarget, planOf, rollbackActivities } from '../support/attempt-fixtures';
 import { mockActivities, useTimeSkipping, type MockActivities } from '../support/time-skipping';
 
 const ROLLBACK_ID = 90;
-const TARGET = {
-  attempt_id: 12,
-  strategy_name: 'pause_maintenance',
-  problem_details: { class: 'MaintenanceContention', job_types: ['autovacuum'], queue_depth: 3 },
-  completed_at: '2026-01-01T00:00:00.000Z',
-};
+const TARGET = pauseMaintenanceTarget(12);
 
 describe('rollback workflow', () => {
   const ts = useTimeSkipping();
 
-  function mocks(over: MockActivities = {}): MockActivities {
-    return {
-      prepareAttempt: async () => prepared(ROLLBACK_ID),
-      loadRollbackTarget: async () => ({
-        ok: true,
-        reversible: true,
-        target: { ...TARGET, plan: planOf('pause_maintenance') },
-      }),
-      compensateStrategy: async () => ({ compensated: true }),
-      recordRollback: async () => undefined,
-      recordOutcome: async () => ({ outcome_id: null }),
-      ...over,
-    };
-  }
+  const mocks = (over: MockActivities = {}): MockActivities => rollbackActivities(ROLLBACK_ID, TARGET, over);
 
   it('undoes the last standing change from its recorded plan and records the rollback once', async () => {
     const m = mockActivities(mocks());

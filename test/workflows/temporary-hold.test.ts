@@ -2,18 +2,12 @@ import { Context } from '@temporalio/activity';
 import { temporaryHold } from '../../workflows/temporary-hold';
 import { rollbackAttempt } from '../../workflows/rollback-attempt';
 import { healingAttemptWorkflowId } from '../../src/domain/workflow-ids';
-import { planOf, prepared } from '../support/attempt-fixtures';
+import { pauseMaintenanceTarget, prepared, rollbackActivities } from '../support/attempt-fixtures';
 import { mockActivities, useTimeSkipping, type MockActivities } from '../support/time-skipping';
 
 const HELD = 12;
 const RESTORE_ID = 91;
 const HOLD_S = 1800;
-const TARGET = {
-  attempt_id: HELD,
-  strategy_name: 'pause_maintenance',
-  problem_details: { class: 'MaintenanceContention', job_types: ['autovacuum'], queue_depth: 3 },
-  completed_at: '2026-01-01T00:00:00.000Z',
-};
 
 /** When the server scheduled the running activity: workflow time, which the test server skips ahead. */
 const scheduledAt = (): number => Number(Context.current().info.currentAttemptScheduledTimestampMs);
@@ -22,23 +16,14 @@ describe('temporary hold: a verified stopgap stands for its hold, then is restor
   const ts = useTimeSkipping();
 
   function mocks(over: MockActivities = {}, checks: number[] = []): MockActivities {
-    return {
+    // The restore is the rollback workflow aimed at the held action.
+    return rollbackActivities(RESTORE_ID, pauseMaintenanceTarget(HELD), {
       loadHoldTarget: async () => {
         checks.push(scheduledAt());
         return { kind: 'standing' };
       },
-      // The restore is the rollback workflow aimed at the held action.
-      prepareAttempt: async () => prepared(RESTORE_ID),
-      loadRollbackTarget: async () => ({
-        ok: true,
-        reversible: true,
-        target: { ...TARGET, plan: planOf('pause_maintenance') },
-      }),
-      compensateStrategy: async () => ({ compensated: true }),
-      recordRollback: async () => undefined,
-      recordOutcome: async () => ({ outcome_id: null }),
       ...over,
-    };
+    });
   }
 
   it("waits hold_seconds of workflow time, then restores through the rollback workflow under the collection's attempt id", async () => {
