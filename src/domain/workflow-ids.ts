@@ -32,3 +32,13 @@ export function collectionGuardianWorkflowId(collection: string): string {
 export function temporaryHoldWorkflowId(collection: string, attemptId: number): string {
   return `healing-hold/${collection}/${attemptId}`;
 }
+
+/** The Schedule that recomputes a database's strategy weights from its outcomes (update-weights). */
+export function updateWeightsScheduleId(database: string): string {
+  return `update-weights/${database}`;
+}
+
+/** The Schedule that deletes a database's history past its retention. */
+export function retentionScheduleId(database: string): string {
+  return `retention/${database}`;
+}

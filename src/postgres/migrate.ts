@@ -12,6 +12,7 @@ import * as m009 from './migrations/009-condition-since';
 import * as m010 from './migrations/010-failed-attempts';
 import * as m011 from './migrations/011-watching';
 import * as m012 from './migrations/012-index-density-cache';
+import * as m013 from './migrations/013-learned-weights';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 10, name: 'failed-attempts', sql: m010.sql },
   { id: 11, name: 'watching', sql: m011.sql },
   { id: 12, name: 'index-density-cache', sql: m012.sql },
+  { id: 13, name: 'learned-weights', sql: m013.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.
