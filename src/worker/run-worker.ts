@@ -6,6 +6,7 @@ import { createPool, type Pool } from '../postgres/pool';
 import { listCollections } from '../postgres/collections';
 import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
+import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
 import { createSelfhealWorker } from './create-worker';
 
 export interface RunWorkerOptions {
@@ -84,6 +85,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
         log(
           `selfheal: per-collection guardians of ${adopted.join(', ')} handed their state to guardian/${key} and ended`,
         );
+      const schedules = await ensureSelfhealSchedules(client, key, env.SELFHEAL_TASK_QUEUE);
+      if (schedules.length) log(`selfheal: Schedules ${schedules.join(', ')}`);
     } catch (err) {
       stop();
       await running.catch(() => undefined);
