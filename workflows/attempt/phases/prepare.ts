@@ -22,9 +22,11 @@ export async function prepare(l: AttemptLedger): Promise<PreparedLedger> {
   );
   l.status.attempt_id = prepared.attempt_id;
   // Stored configuration may carry keys from a newer selfheal: dropped; this attempt's overrides must be known.
-  const config = healingConfigSchema.parse({
-    ...storedHealingConfigSchema.parse(prepared.config),
-    ...(input.config ?? {}),
-  });
+  // Parsed once when the attempt has no overrides of its own (the usual case): the stored parse fills every default.
+  const stored = storedHealingConfigSchema.parse(prepared.config);
+  const config =
+    input.config && Object.keys(input.config).length > 0
+      ? healingConfigSchema.parse({ ...stored, ...input.config })
+      : stored;
   return Object.assign(l, { prepared, config });
 }
