@@ -107,7 +107,7 @@ describe('drills: the guardian detects, classifies, heals and verifies each clas
   });
 });
 
-describe('drills: the seed classes on a plain table', () => {
+describe('drills: the original classes on a plain table', () => {
   const sys = useWorkerSystem('drills2');
 
   it('IndexFragmentation: 4 of 5 rows deleted in key order, then VACUUM → compact_indexes', async () => {

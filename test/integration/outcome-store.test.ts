@@ -33,7 +33,7 @@ describe('outcome store migrations', () => {
   });
   afterAll(async () => db?.drop());
 
-  it('creates ruvector.healing_outcomes with exactly the columns, types and defaults of seed 002', async () => {
+  it('creates ruvector.healing_outcomes with exactly the columns, types and defaults of the outcome table interface', async () => {
     const { rows } = await db.pool.query(
       `SELECT column_name, data_type, is_nullable = 'YES' AS nullable, column_default
          FROM information_schema.columns WHERE table_schema = 'ruvector' AND table_name = 'healing_outcomes'
@@ -42,7 +42,7 @@ describe('outcome store migrations', () => {
     expect(rows.map((r) => [r.column_name, r.data_type, r.nullable, r.column_default])).toEqual(SEED_COLUMNS);
   });
 
-  it('has the seed indexes and the primary key, and nothing else', async () => {
+  it('has the interface indexes and the primary key, and nothing else', async () => {
     const { rows } = await db.pool.query(
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ruvector' AND tablename = 'healing_outcomes'
         ORDER BY indexname`,

@@ -83,7 +83,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
   const spec = () => fake.deployment(NAME, NS).spec.replicas;
   const status = () => fake.deployment(NAME, NS).status;
 
-  it('follows the seed rule: ceil(1.5 × replicas), capped by max_replicas', () => {
+  it('follows the design rule: ceil(1.5 × replicas), capped by max_replicas', () => {
     expect([1, 2, 4, 7, 8, 10].map((n) => scaleTarget(n, 10))).toEqual([2, 3, 6, 10, 10, 10]);
   });
 
@@ -203,7 +203,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(spec()).toBe(10);
   });
 
-  it("a person's --param target=N replaces the seed rule; above max_replicas or not above the current count, the sandbox fails and nothing is written", async () => {
+  it("a person's --param target=N replaces the design rule; above max_replicas or not above the current count, the sandbox fails and nothing is written", async () => {
     fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
     const given = context(kube, { max_replicas: 10 }, { params: { target: '9' } });
     const sandbox = await scaleReplicas.sandbox(given);

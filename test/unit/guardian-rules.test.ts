@@ -35,7 +35,7 @@ describe('integrity state hysteresis', () => {
   });
 });
 
-describe('healing gate (seed should_auto_heal across attempts)', () => {
+describe('healing gate (should_auto_heal across attempts)', () => {
   const config = parseHealingConfig({
     min_healing_interval: 300,
     max_attempts_per_window: 2,

@@ -10,7 +10,7 @@ import { STRATEGY_NAMES } from '../../src/domain/strategy-names';
 import { STRATEGIES } from '../../src/strategies/registry';
 
 describe('HealingConfig', () => {
-  it("has seed 002's defaults", () => {
+  it("has the design's defaults", () => {
     expect(DEFAULT_HEALING_CONFIG).toMatchObject({
       min_healing_interval: 300,
       max_attempts_per_window: 3,

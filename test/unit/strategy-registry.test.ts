@@ -75,7 +75,7 @@ describe('strategy registry', () => {
     expect(() => parseHealingConfig({ temporary_hold: 0 })).toThrow(/temporary_hold/);
   });
 
-  it('describes every strategy with the seed names and sane figures', () => {
+  it('describes every strategy with the interface names and sane figures', () => {
     for (const s of STRATEGIES) {
       expect(s.impact).toBeGreaterThanOrEqual(0);
       expect(s.impact).toBeLessThanOrEqual(1);
@@ -107,7 +107,7 @@ describe('strategy registry', () => {
   });
 });
 
-describe('seed 002 weight rule', () => {
+describe('the design weight rule', () => {
   it('weight = success_rate × (1 + avg_improvement), success meaning success and verified', () => {
     const w = computeWeights([
       { strategy_name: 'a', success: true, verified: true, improvement_pct: 0.5 },
