@@ -3,10 +3,10 @@ import { problemClassNameSchema, type ProblemClassName } from '../domain/problem
 import {
   addOuterInPlace,
   cholesky,
+  choleskySolve,
   dot,
   forwardSubstitute,
   identity,
-  choleskySolve,
   type Matrix,
 } from './linear-algebra';
 import { standardNormal, type Random } from './random';

@@ -8,11 +8,16 @@ import { seedWeightEntry, seedWeightOf, type SeedWeight } from './seed-rule';
 /** How far below the weight rule's pick (in posterior mean reward) the bandit's pick may be before it is overruled. */
 export const DEFAULT_SELECTION_MARGIN = 0.1;
 
+/** One candidate as it was weighed. */
 export const strategyEstimateSchema = z.object({
   strategy: z.string(),
+  /** The weight rule's weight (1 when untried). */
   seed_weight: z.number(),
+  /** Posterior mean reward in this context; the prior's without a model. */
   mean: z.number(),
+  /** The Thompson draw; the mean itself when nothing was drawn. */
   sampled: z.number(),
+  /** Outcomes behind the estimate: the model's for the pair, else the weight rule's. */
   outcomes: z.number().int().nonnegative(),
 });
 export type StrategyEstimate = z.infer<typeof strategyEstimateSchema>;
