@@ -21,10 +21,11 @@ import {
   type StrategyPlan,
   type StrategyVerdict,
 } from '../src/strategies/strategy';
-import { computeWeights } from '../src/strategies/weights';
+import { loadStoredWeights } from '../src/postgres/learned-weights';
 import { sharedTargetLeaseWorkflowId } from '../src/domain/workflow-ids';
 import { classified, CollectionGoneError } from './activity-errors';
 import { createDatabasePassActivities } from './database-pass';
+import { createLearningActivities } from './learning';
 import { strategyImplementation } from './strategies';
 
 export interface ActivityDeps {
@@ -142,6 +143,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
 
   return {
     ...createDatabasePassActivities(pool),
+    ...createLearningActivities(pool),
 
     /** Opens the attempt's row (its id is the action id) and loads the collection's configuration. */
     async prepareAttempt(raw: z.input<typeof prepareInput>): Promise<PreparedAttempt> {
@@ -209,12 +211,18 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       });
     },
 
-    /** Learned strategy weights over the last `days` days; none when learning is off. */
+    /**
+     * The stored weights per strategy (the mean over its classes), for attempts begun before
+     * selection read its class's weights (loadLearnedSelection); none when learning is off.
+     */
     async loadStrategyWeights(raw: z.input<typeof weightsInput>): Promise<Record<string, number>> {
       return classified(async () => {
         const input = weightsInput.parse(raw);
         if (!input.learning_enabled) return {};
-        return computeWeights(await store.loadRecentOutcomes(pool, input.days));
+        const by = new Map<string, number[]>();
+        for (const w of (await loadStoredWeights(pool)).weights)
+          by.set(w.strategy_name, [...(by.get(w.strategy_name) ?? []), w.weight]);
+        return Object.fromEntries([...by].map(([name, ws]) => [name, ws.reduce((a, b) => a + b, 0) / ws.length]));
       });
     },
 
@@ -391,3 +399,4 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type { LearnedSelection, WeightUpdateSummary } from './learning';

@@ -41,7 +41,7 @@ type AttemptStandIns = Pick<
   Activities,
   | 'prepareAttempt'
   | 'sampleIntegrity'
-  | 'loadStrategyWeights'
+  | 'loadLearnedSelection'
   | 'sandboxTest'
   | 'planStrategy'
   | 'executeStrategy'
@@ -70,9 +70,9 @@ function attemptStandIns(calls: Map<string, number>): AttemptStandIns {
       // The verifying sample (rates counted after execute) sees the index compacted.
       return input.rates_after ? healed : degraded;
     },
-    async loadStrategyWeights() {
-      count('loadStrategyWeights');
-      return {};
+    async loadLearnedSelection() {
+      count('loadLearnedSelection');
+      return { seed: [], model: null, computed_at: null, attempts_so_far: 1, table_bytes: 8192 };
     },
     async sandboxTest() {
       count('sandboxTest');

@@ -6,3 +6,5 @@ export { rollbackAttempt } from './rollback-attempt';
 export { sharedTargetLease } from './shared-target-lease';
 export { databaseGuardian } from './database-guardian';
 export { temporaryHold } from './temporary-hold';
+export { updateWeights } from './update-weights';
+export type { UpdateWeightsInput } from './update-weights';

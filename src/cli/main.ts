@@ -16,6 +16,7 @@ import { listCommand } from './commands/list';
 import { migrateCommand } from './commands/migrate';
 import { unwatchCommand } from './commands/unwatch';
 import { watchCommand } from './commands/watch';
+import { weightsCommand } from './commands/weights';
 import { workerCommand } from './commands/worker';
 import { adviseDatabaseError } from './database-errors';
 import { NotFoundError, RefusedError } from './errors';
@@ -89,6 +90,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     run: migrateCommand,
     help: "migrate [--check]                            apply the store's migrations (the worker does at start)",
   },
+  weights: {
+    run: weightsCommand,
+    help: 'weights [--class C] [--update-now]            learned strategy weights; recompute them now',
+  },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
 };
 
@@ -123,7 +128,10 @@ export async function runCli(
   let sys: SystemHandles | undefined;
   let json = false;
   try {
-    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check']));
+    const args = parseArgs(
+      rest,
+      new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check', 'update-now']),
+    );
     json = args.flags.json === true;
     sys = connectSystem(systemSettings());
     const result = await cmd.run(args, sys, json ? () => undefined : io.out, rest);

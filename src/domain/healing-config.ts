@@ -40,6 +40,11 @@ const healingConfigObject = z.object({
   require_approval: z.array(problemClassNameSchema).default([]),
   require_approval_strategies: z.array(strategyNameSchema).default(['scale_replicas']),
   learning_enabled: z.boolean().default(true),
+  /**
+   * How far below the weight rule's pick (in expected reward, 0..1) the learned selection's choice
+   * may be: exploring never costs more than this. 0 explores only where the rule is no better.
+   */
+  selection_margin: z.number().min(0).max(1).default(0.1),
   /** How long an attempt waits for approve/reject before it is Deferred. */
   approval_timeout: z
     .number()
@@ -210,6 +215,7 @@ const WORKFLOW_ONLY = {
   require_approval: true,
   require_approval_strategies: true,
   learning_enabled: true,
+  selection_margin: true,
   approval_timeout: true,
   ineffective_after: true,
   check_interval: true,

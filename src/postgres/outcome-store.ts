@@ -56,6 +56,8 @@ export const finishAttemptSchema = z.object({
   approval: z.record(z.unknown()).nullable().default(null),
   /** The executed plan (with its snapshot): what a later rollback compensates from. */
   plan: z.record(z.unknown()).nullable().default(null),
+  /** Why the strategy was chosen: the context and the estimates compared (absent before it was recorded). */
+  selection: z.record(z.unknown()).nullable().default(null),
   /** Only an attempt whose strategy ran (a strategy ran) writes a healing_outcomes row. */
   outcome: outcomeRowSchema.nullable(),
 });
@@ -108,7 +110,7 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
     await c.query(
       `UPDATE ruvector.healing_attempts
           SET status = $2, problem_class = $3, strategy_name = $4, reason = $5, sandbox = $6, compensation = $7,
-              outcome_id = $8, approval = $9, plan = $10, completed_at = now()
+              outcome_id = $8, approval = $9, plan = $10, selection = $11, completed_at = now()
         WHERE id = $1`,
       [
         f.attempt_id,
@@ -121,6 +123,7 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
         outcomeId,
         f.approval === null ? null : JSON.stringify(f.approval),
         f.plan === null ? null : JSON.stringify(f.plan),
+        f.selection === null || f.selection === undefined ? null : JSON.stringify(f.selection),
       ],
     );
     return { outcome_id: outcomeId };

@@ -1,11 +1,21 @@
 import type { Client } from '@temporalio/client';
+import type { UpdateWeightsInput } from '../../workflows/update-weights';
+import { updateWeightsScheduleId } from '../domain/workflow-ids';
 import { ensureSchedule, type RecurringWorkflow } from './ensure-schedule';
 
 /** The recurring work of one database's store, each on a Temporal Schedule. */
 export function selfhealSchedules(database: string, taskQueue: string): RecurringWorkflow[] {
-  void database;
-  void taskQueue;
-  return [];
+  return [
+    {
+      scheduleId: updateWeightsScheduleId(database),
+      workflowType: 'updateWeights',
+      workflowId: updateWeightsScheduleId(database),
+      taskQueue,
+      args: [{ database } satisfies UpdateWeightsInput],
+      every: '1 hour',
+      note: 'selfheal: learns strategy weights from the outcomes of the last 30 days; attempts read what it stores',
+    },
+  ];
 }
 
 /** Every worker ensures them at start: the first creates them, the others bring them up to date. */

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { PreparedAttempt } from '../../activities';
+import type { LearnedSelection, PreparedAttempt } from '../../activities';
 import { parseHealingConfig, type HealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
 import type { RemediationResult } from '../../src/domain/remediation-result';
 import type { CollectionStats, MaintenanceJob } from '../../src/sensor/collection-stats';
@@ -18,6 +18,15 @@ const stats = (collection: string, over: Partial<CollectionStats> = {}): Collect
  * Inputs the mocked activities return to the workflows: real samples from the real sensor code
  * (integrityOf), so the workflow classifies and selects as it would on a live collection.
  */
+
+/** Before the first update-weights run: no weights, no model; the weight rule's registry order decides. */
+export const nothingLearned: LearnedSelection = {
+  seed: [],
+  model: null,
+  computed_at: null,
+  attempts_so_far: 1,
+  table_bytes: 8192,
+};
 
 export const config = (over: HealingConfigInput = {}): HealingConfig => parseHealingConfig(over);
 
@@ -125,7 +134,7 @@ export function attemptActivities(
       if (!s) throw new Error('no sample left');
       return s;
     },
-    loadStrategyWeights: async () => ({}),
+    loadLearnedSelection: async () => nothingLearned,
     sandboxTest: async () => sandboxPassed,
     planStrategy: async () => planOf(o.strategy),
     executeStrategy: async () => executed,

@@ -82,7 +82,7 @@ export function guardedDatabase(o: {
   // Each attempt activity goes to its collection's mocks (one attempt's samples are its own).
   for (const name of [
     'sampleIntegrity',
-    'loadStrategyWeights',
+    'loadLearnedSelection',
     'sandboxTest',
     'planStrategy',
     'executeStrategy',

@@ -30,6 +30,8 @@ const ACTIVITY_NAMES = [
   'loadHoldTarget',
   'recordRollback',
   'recordOutcome',
+  'updateStrategyWeights',
+  'loadLearnedSelection',
 ] as const satisfies readonly (keyof Activities)[];
 type Unlisted = Exclude<keyof Activities, (typeof ACTIVITY_NAMES)[number]>;
 const everyActivityListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -91,7 +91,7 @@ describe('the configuration activities are given', () => {
     expect(Object.keys(action)).not.toContain('require_approval_strategies');
     expect(Object.keys(action)).not.toContain('check_interval');
     expect(action).toMatchObject({ xid_age_warn: 1000, xid_age_critical: 2000, index_fragmentation_threshold_pct: 30 });
-    expect(Object.keys(full).length - Object.keys(action).length).toBe(14);
+    expect(Object.keys(full).length - Object.keys(action).length).toBe(15);
     // A whole configuration (an attempt begun before) is accepted and trimmed; the cross-checks still hold.
     expect(actionConfigSchema.parse(full)).toEqual(action);
     expect(() => actionConfigSchema.parse({ ...action, xid_age_critical: 10 })).toThrow(

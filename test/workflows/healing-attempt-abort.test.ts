@@ -12,6 +12,7 @@ import {
   planOf,
   prepared,
   statusWhen,
+  nothingLearned,
 } from '../support/attempt-fixtures';
 import { blocker, runUntilCancelled } from '../support/blocker';
 import { mockActivities, useTimeSkipping, type ActivityName, type MockActivities } from '../support/time-skipping';
@@ -98,7 +99,7 @@ describe('healing attempt: abort', () => {
     const r = await abortIn('select', {
       samples: [bloated('c1')],
       strategy: 'compact_indexes',
-      over: (hold) => ({ loadStrategyWeights: async () => (await hold(), {}) }),
+      over: (hold) => ({ loadLearnedSelection: async () => (await hold(), nothingLearned) }),
     });
     expect(r.outcome).toMatchObject({
       kind: 'Aborted',
@@ -107,7 +108,7 @@ describe('healing attempt: abort', () => {
       reason: 'aborted by dave: stop during select',
       compensated: false,
     });
-    expect(r.names).toEqual(upTo('loadStrategyWeights', 'recordOutcome'));
+    expect(r.names).toEqual(upTo('loadLearnedSelection', 'recordOutcome'));
     expect(r.record).toMatchObject({ status: 'Aborted', problem_class: 'IndexFragmentation', outcome: null });
   });
 
@@ -125,7 +126,7 @@ describe('healing attempt: abort', () => {
       reason: 'aborted by dave: stop during approval',
       compensated: false,
     });
-    expect(r.names).toEqual(upTo('loadStrategyWeights', 'recordOutcome'));
+    expect(r.names).toEqual(upTo('loadLearnedSelection', 'recordOutcome'));
     expect(r.record).toMatchObject({
       status: 'Aborted',
       strategy_name: 'compact_indexes',
@@ -148,7 +149,7 @@ describe('healing attempt: abort', () => {
       reason: 'aborted by dave: stop during sandbox',
       compensated: false,
     });
-    expect(r.names).toEqual(upTo('loadStrategyWeights', 'sandboxTest', 'recordOutcome'));
+    expect(r.names).toEqual(upTo('loadLearnedSelection', 'sandboxTest', 'recordOutcome'));
     expect(r.record).toMatchObject({ sandbox: null, outcome: null });
   });
 
@@ -164,7 +165,7 @@ describe('healing attempt: abort', () => {
       reason: 'aborted by dave: stop during execute',
       compensated: false,
     });
-    expect(r.names).toEqual(upTo('loadStrategyWeights', 'sandboxTest', 'planStrategy', 'recordOutcome'));
+    expect(r.names).toEqual(upTo('loadLearnedSelection', 'sandboxTest', 'planStrategy', 'recordOutcome'));
     expect(r.record).toMatchObject({ compensation: null, outcome: null });
   });
 
@@ -192,7 +193,7 @@ describe('healing attempt: abort', () => {
     });
     expect(r.names).toEqual(
       upTo(
-        'loadStrategyWeights',
+        'loadLearnedSelection',
         'sandboxTest',
         'planStrategy',
         'executeStrategy',
@@ -238,7 +239,7 @@ describe('healing attempt: abort', () => {
     });
     expect(r.names).toEqual(
       upTo(
-        'loadStrategyWeights',
+        'loadLearnedSelection',
         'sandboxTest',
         'planStrategy',
         'executeStrategy',
@@ -265,7 +266,7 @@ describe('healing attempt: abort', () => {
     });
     expect(r.names).toEqual(
       upTo(
-        'loadStrategyWeights',
+        'loadLearnedSelection',
         'sandboxTest',
         'planStrategy',
         'executeStrategy',

@@ -11,6 +11,7 @@ import {
   sandboxPassed,
   statusWhen,
   verdict,
+  nothingLearned,
 } from '../support/attempt-fixtures';
 import { mockActivities, useTimeSkipping } from '../support/time-skipping';
 
@@ -27,7 +28,7 @@ function attemptMocks() {
   return mockActivities({
     prepareAttempt: async () => prepared(ACTION, NEEDS_APPROVAL),
     sampleIntegrity: async () => samples.shift()!,
-    loadStrategyWeights: async () => ({}),
+    loadLearnedSelection: async () => nothingLearned,
     sandboxTest: async () => sandboxPassed,
     planStrategy: async () => planOf('compact_indexes'),
     executeStrategy: async () => executed,
@@ -55,7 +56,7 @@ describe('healing attempt: approval', () => {
         approval_reason: 'compact_indexes is in require_approval_strategies',
       });
       // Nothing acted while it waits.
-      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadStrategyWeights']);
+      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadLearnedSelection']);
 
       // A decision for another action, or a malformed one, is refused by the validator.
       await expect(handle.executeUpdate(approveUpdate, { args: [{ action_id: ACTION + 1, by: 'x' }] })).rejects.toThrow(
@@ -85,7 +86,7 @@ describe('healing attempt: approval', () => {
       expect(m.names()).toEqual([
         'prepareAttempt',
         'sampleIntegrity',
-        'loadStrategyWeights',
+        'loadLearnedSelection',
         'sandboxTest',
         'planStrategy',
         'executeStrategy',
@@ -146,7 +147,7 @@ describe('healing attempt: approval', () => {
         reason: 'rejected by carol: not during peak',
         attempt_id: ACTION,
       });
-      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadStrategyWeights', 'recordOutcome']);
+      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadLearnedSelection', 'recordOutcome']);
       expect(m.inputsOf('recordOutcome')).toEqual([
         expect.objectContaining({
           status: 'Deferred',
@@ -182,7 +183,7 @@ describe('healing attempt: approval', () => {
         Date.parse(phases.find((p) => p.phase === 'approval')!.at);
       expect(waited).toBeGreaterThanOrEqual(600_000);
       expect(waited).toBeLessThan(601_000);
-      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadStrategyWeights', 'recordOutcome']);
+      expect(m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadLearnedSelection', 'recordOutcome']);
       expect(m.inputsOf('recordOutcome')).toEqual([
         expect.objectContaining({ status: 'Deferred', approval: null, outcome: null }),
       ]);

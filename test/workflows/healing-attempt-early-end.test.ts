@@ -48,7 +48,7 @@ describe('healing attempt: ends before acting', () => {
         /^no strategy may act on CentroidSkew here \(rebuild_centroids: rebuild_centroids runs only on ivf/,
       ),
     });
-    expect(r.m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadStrategyWeights', 'recordOutcome']);
+    expect(r.m.names()).toEqual(['prepareAttempt', 'sampleIntegrity', 'loadLearnedSelection', 'recordOutcome']);
   });
 
   it('a strategy above the impact cap is not dropped: it waits for a person', async () => {
@@ -80,7 +80,7 @@ describe('healing attempt: ends before acting', () => {
     expect(r.m.names()).toEqual([
       'prepareAttempt',
       'sampleIntegrity',
-      'loadStrategyWeights',
+      'loadLearnedSelection',
       'sandboxTest',
       'recordOutcome',
     ]);
@@ -100,7 +100,7 @@ describe('healing attempt: ends before acting', () => {
     expect(r.m.names()).toEqual([
       'prepareAttempt',
       'sampleIntegrity',
-      'loadStrategyWeights',
+      'loadLearnedSelection',
       'sandboxTest',
       'recordOutcome',
     ]);
@@ -116,7 +116,7 @@ describe('healing attempt: ends before acting', () => {
       { strategy: 'pause_maintenance' },
     );
     expect(ok.outcome).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: true });
-    expect(ok.m.activities.loadStrategyWeights).not.toHaveBeenCalled();
+    expect(ok.m.activities.loadLearnedSelection).not.toHaveBeenCalled();
     const wrong = await run(attemptActivities({ samples: [bloated('c1')], strategy: 'pause_maintenance' }), {
       strategy: 'pause_maintenance',
     });

@@ -9,7 +9,7 @@ const CONFIG = { stabilization_wait: 10 };
 const ACTED = [
   'prepareAttempt',
   'sampleIntegrity',
-  'loadStrategyWeights',
+  'loadLearnedSelection',
   'sandboxTest',
   'planStrategy',
   'executeStrategy',
@@ -174,7 +174,7 @@ describe('healing attempt: verify and compensate', () => {
     expect(r.m.names()).toEqual([
       'prepareAttempt',
       'sampleIntegrity',
-      'loadStrategyWeights',
+      'loadLearnedSelection',
       'sandboxTest',
       'planStrategy',
       'executeStrategy',

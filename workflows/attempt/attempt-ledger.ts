@@ -5,6 +5,8 @@ import type { HealingConfig, HealingConfigInput } from '../../src/domain/healing
 import type { ProblemClass } from '../../src/domain/problem-class';
 import type { RemediationResult } from '../../src/domain/remediation-result';
 import type { StrategyDescriptor } from '../../src/domain/strategy-descriptor';
+import type { Choice } from '../../src/learning/choose-strategy';
+import type { SelectionContext } from '../../src/learning/selection-context';
 import type { IntegritySample } from '../../src/sensor/integrity-sample';
 import type { SandboxResult, StrategyPlan, StrategyVerdict } from '../../src/strategies/strategy';
 import { PHASE_SA } from '../../src/domain/search-attributes';
@@ -27,6 +29,9 @@ export interface HealingAttemptInput {
   /** classify, select and sandbox only: change nothing. */
   dry_run?: boolean;
 }
+
+/** How the learned selection chose: recorded with the attempt and shown in `history`. */
+export type AttemptSelection = Choice & { context: SelectionContext; weights_computed_at: string | null };
 
 /** The chosen strategy, with what every one of its steps receives. */
 export interface Chosen {
@@ -72,6 +77,8 @@ export interface AttemptLedger {
   initial: IntegritySample | null;
   problem: ProblemClass | null;
   chosen: Chosen | null;
+  /** Why the strategy was chosen (the context and estimates compared); null for a person's choice or older attempts. */
+  selection: AttemptSelection | null;
   sandbox: SandboxResult | null;
   plan: StrategyPlan | null;
   execute_started: boolean;
@@ -117,6 +124,7 @@ export function openLedger(input: HealingAttemptInput): AttemptLedger {
     initial: null,
     problem: null,
     chosen: null,
+    selection: null,
     sandbox: null,
     plan: null,
     execute_started: false,

@@ -7,3 +7,4 @@ export const APPROVE_ABOVE_IMPACT_CAP_PATCH = 'approve-above-impact-cap';
 export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
 export const VALIDATE_PARAMS_PATCH = 'validate-strategy-params';
 export const BATCH_SEARCH_ATTRIBUTES_PATCH = 'batch-search-attributes';
+export const CONTEXTUAL_SELECTION_PATCH = 'contextual-selection';

@@ -94,6 +94,7 @@ export async function recordAttempt(l: PreparedLedger, ending: Ending, reason: s
     approval: l.status.approval ? { ...l.status.approval } : null,
     // What a later rollback compensates from: only an attempt that ran to its verdict leaves it.
     plan: ending === 'Completed' ? l.plan : null,
+    ...(l.selection ? { selection: { ...l.selection } } : {}),
     outcome: outcomeRow(l, ending, reason, new Date().toISOString()),
   };
   flushAttributes(l);

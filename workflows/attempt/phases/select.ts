@@ -19,7 +19,8 @@ import {
   type EarlyEnd,
   type PreparedLedger,
 } from '../attempt-ledger';
-import { APPROVE_ABOVE_IMPACT_CAP_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
+import { APPROVE_ABOVE_IMPACT_CAP_PATCH, CONTEXTUAL_SELECTION_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
+import { chooseLearned } from './choose-learned';
 
 /** The learned choice for the class, or the strategy a person asked for, checked against the collection. */
 export async function select(
@@ -59,6 +60,10 @@ export async function select(
     if (bad && patched(VALIDATE_PARAMS_PATCH)) return deferred(`invalid parameters: ${bad}`);
   } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
     return deferred('parameters are for a manual execution of a named strategy only');
+  } else if (patched(CONTEXTUAL_SELECTION_PATCH)) {
+    const learned = await chooseLearned(l, problem, initial);
+    if ('end' in learned) return learned;
+    chosen = choose(learned);
   } else {
     flushAttributes(l);
     const weights = await acts.loadStrategyWeights.executeWithOptions(
