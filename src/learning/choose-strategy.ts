@@ -57,6 +57,14 @@ function argmax(scores: readonly number[]): number {
   return best;
 }
 
+/** The first index with the largest score, equal scores told apart by `then`. */
+function argmaxBy(scores: readonly number[], then: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++)
+    if (scores[i]! > scores[best]! || (scores[i] === scores[best] && then[i]! > then[best]!)) best = i;
+  return best;
+}
+
 /**
  * The strategy for this attempt. Deterministic in its inputs and the sequence `random` yields: it
  * calls `random` exactly twice per candidate, in candidate order, and only when there is a model and
@@ -85,7 +93,8 @@ export function chooseStrategy(input: ChooseStrategyInput): Choice {
     };
   }
 
-  const seedPick = argmax(weights);
+  // Equal weights (untried, or all zero) are told apart by what the model expects here, then by registry order.
+  const seedPick = posteriors ? argmaxBy(weights, posteriors.map((p) => p.mean)) : argmax(weights);
   if (!posteriors) {
     const others = candidates.flatMap((s, i) => (i === seedPick ? [] : [`${s} ${f2(weights[i]!)}`]));
     return {

@@ -34,8 +34,8 @@ export const REWARD = {
   low_impact: 0.1,
   /** Recovery time at which the speed part is half. */
   speed_half_ms: 5 * 60_000,
-  /** How far a feedback of ±1 pulls the reward towards 1 or 0. */
-  feedback_pull: 0.75,
+  /** How far a feedback of ±1 pulls the reward towards 1 or 0: all the way; a person's ±1 is the last word. */
+  feedback_pull: 1,
 } as const;
 
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
@@ -46,7 +46,7 @@ const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.ma
  *   + 0.10 × improvement (clamped to 0..1)            successes only
  *   + 0.15 × 1 / (1 + recovery / 5 min)               successes only; unknown time counts ½
  *   + 0.10 × (1 − impact)                             every outcome: a failed cheap try cost less
- * then feedback f pulls it |f|·0.75 of the way to 1 (f > 0) or to 0 (f < 0).
+ * then feedback f pulls it |f| of the way to 1 (f > 0) or to 0 (f < 0).
  */
 export function rewardOf(o: OutcomeForLearning): number {
   const ok = o.success;

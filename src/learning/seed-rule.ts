@@ -24,14 +24,13 @@ type Counted = Pick<
 const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
 
 /**
- * How much one outcome counts as a success: 1 for a verified success, else 0, moved by half a
- * person's feedback (−1..1) and clamped. Negative feedback on a verified success makes it count ½ at
- * −1; positive feedback on a failure makes it count up to ½; feedback never moves an outcome already at
- * the end it points to.
+ * How much one outcome counts as a success: 1 for a verified success, else 0, moved by a person's
+ * feedback (−1..1) and clamped: a person who says −1 of a verified success makes it count 0, +1 of
+ * a failure makes it count 1. Their judgement outranks the measurement; half-hearted feedback moves it less.
  */
 export function successCredit(o: Counted): number {
   const s = o.success && o.verified === true ? 1 : 0;
-  return o.feedback_score === null ? s : clamp01(s + Math.max(-1, Math.min(1, o.feedback_score)) / 2);
+  return o.feedback_score === null ? s : clamp01(s + Math.max(-1, Math.min(1, o.feedback_score)));
 }
 
 /**

@@ -53,8 +53,9 @@ describe('seedWeights', () => {
     expect(disliked).toBeLessThan(w);
     expect(liked).toBeGreaterThan(w);
     expect(seedWeights([{ ...plain[0]!, feedback_score: -1 }, plain[1]!])[0]!.feedback_count).toBe(1);
-    expect(successCredit(o({ feedback_score: -1 }))).toBe(0.5);
-    expect(successCredit(o({ success: false, feedback_score: 1 }))).toBe(0.5);
+    expect(successCredit(o({ feedback_score: -1 }))).toBe(0);
+    expect(successCredit(o({ feedback_score: -0.5 }))).toBe(0.5);
+    expect(successCredit(o({ success: false, feedback_score: 1 }))).toBe(1);
     expect(successCredit(o({ feedback_score: 1 }))).toBe(1);
   });
 
