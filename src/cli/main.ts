@@ -5,7 +5,9 @@ import type { CommandResult } from './command';
 import { configureCommand } from './commands/configure';
 import { decideCommand } from './commands/decide';
 import { drillCommand } from './commands/drill';
+import { effectivenessCommand } from './commands/effectiveness';
 import { executeCommand } from './commands/execute';
+import { feedbackCommand } from './commands/feedback';
 import { historyCommand } from './commands/history';
 import { pauseResumeCommand } from './commands/pause-resume';
 import { pendingCommand } from './commands/pending';
@@ -49,7 +51,17 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
   history: {
     run: historyCommand,
-    help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes',
+    help:
+      'history [--since 24h] [--limit 20] [--collection c] [--class C] [--strategy s] [--status S]   past attempts\n' +
+      '  history --patterns | --trends [--by day|week] | --stats [filters]   recurring faults, trends, totals (30 d)',
+  },
+  effectiveness: {
+    run: effectivenessCommand,
+    help: 'effectiveness [--since 30d]                  per strategy: weights by class, success, time to recovery',
+  },
+  feedback: {
+    run: feedbackCommand,
+    help: 'feedback <action-id> --score <-1..1> [--comment why]   judge an outcome; replaces earlier feedback',
   },
   trigger: {
     run: triggerCommand,
@@ -123,7 +135,10 @@ export async function runCli(
   let sys: SystemHandles | undefined;
   let json = false;
   try {
-    const args = parseArgs(rest, new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check']));
+    const args = parseArgs(
+      rest,
+      new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check', 'patterns', 'trends', 'stats']),
+    );
     json = args.flags.json === true;
     sys = connectSystem(systemSettings());
     const result = await cmd.run(args, sys, json ? () => undefined : io.out, rest);
