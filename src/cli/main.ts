@@ -5,7 +5,9 @@ import type { CommandResult } from './command';
 import { configureCommand } from './commands/configure';
 import { decideCommand } from './commands/decide';
 import { drillCommand } from './commands/drill';
+import { effectivenessCommand } from './commands/effectiveness';
 import { executeCommand } from './commands/execute';
+import { feedbackCommand } from './commands/feedback';
 import { historyCommand } from './commands/history';
 import { pauseResumeCommand } from './commands/pause-resume';
 import { pendingCommand } from './commands/pending';
@@ -50,7 +52,17 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
   history: {
     run: historyCommand,
-    help: 'history [--since 24h] [--limit 20] [--collection c]   past attempts and outcomes',
+    help:
+      'history [--since 24h] [--limit 20] [--collection c] [--class C] [--strategy s] [--status S]   past attempts\n' +
+      '  history --patterns | --trends [--by day|week] | --stats [filters]   recurring faults, trends, totals (30 d)',
+  },
+  effectiveness: {
+    run: effectivenessCommand,
+    help: 'effectiveness [--since 30d]                  per strategy: weights by class, success, time to recovery',
+  },
+  feedback: {
+    run: feedbackCommand,
+    help: 'feedback <action-id> --score <-1..1> [--comment why]   judge an outcome; replaces earlier feedback',
   },
   trigger: {
     run: triggerCommand,
@@ -130,7 +142,19 @@ export async function runCli(
   try {
     const args = parseArgs(
       rest,
-      new Set(['json', 'no-wait', 'force', 'dry-run', 'database', 'all', 'check', 'update-now']),
+      new Set([
+        'json',
+        'no-wait',
+        'force',
+        'dry-run',
+        'database',
+        'all',
+        'check',
+        'update-now',
+        'patterns',
+        'trends',
+        'stats',
+      ]),
     );
     json = args.flags.json === true;
     sys = connectSystem(systemSettings());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { healingConfigSchema, withKnownStrategiesOnly, type HealingConfig } from '../domain/healing-config';
+import { FILTER_SQL, filterParams, type HistoryFilter } from './history-filter';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 
@@ -146,29 +147,28 @@ export interface HistoryEntry {
   final_lambda: number | null;
   reason: string | null;
   error_message: string | null;
+  /** Why the strategy was chosen (`why`, `rule`, `estimates`); null for attempts recorded before it was kept. */
+  selection: Record<string, unknown> | null;
   started_at: string;
   completed_at: string | null;
 }
 
-/** ruvector_healing_history(since, limit_): newest first. */
-export async function loadHistory(
-  pool: Pool,
-  opts: { since: Date; limit: number; collection?: string },
-): Promise<HistoryEntry[]> {
+/** ruvector_healing_history(since, limit_): newest first, narrowed by the filters given. */
+export async function loadHistory(pool: Pool, opts: HistoryFilter & { limit: number }): Promise<HistoryEntry[]> {
   const { rows } = await pool.query<HistoryEntry>(
     `SELECT a.id AS attempt_id, c.name AS collection, a.workflow_id, a.run_id, a.trigger, a.status,
             a.problem_class, a.strategy_name AS strategy, o.success, o.verified,
             o.improvement_pct::float8 AS improvement, o.initial_lambda::float8 AS initial_lambda,
-            o.final_lambda::float8 AS final_lambda, a.reason, o.error_message,
+            o.final_lambda::float8 AS final_lambda, a.reason, o.error_message, a.selection,
             to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
             to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS completed_at
        FROM ruvector.healing_attempts a
        JOIN ruvector.collections c ON c.id = a.collection_id
        LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
-      WHERE a.started_at >= $1 AND ($3::text IS NULL OR c.name = $3)
+      WHERE ${FILTER_SQL}
       ORDER BY a.started_at DESC, a.id DESC
-      LIMIT $2`,
-    [opts.since, opts.limit, opts.collection ?? null],
+      LIMIT $6`,
+    [...filterParams(opts), opts.limit],
   );
   return rows;
 }
