@@ -23,13 +23,18 @@ export const outcomeForLearningSchema = z.object({
 });
 export type OutcomeForLearning = z.infer<typeof outcomeForLearningSchema>;
 
-/** Reward parts. A verified success's floor (0.65) is above anything else's ceiling (0.25 + 0.35), so it dominates. */
+/**
+ * Reward parts. A verified success's floor (0.5) is above anything else's ceiling (0.15 + 0.25), so
+ * it dominates; among verified successes, how much λ rose weighs most: a change that heals beats one
+ * that only prevents the next fault.
+ */
 export const REWARD = {
-  verified_success: 0.65,
-  unverified_success: 0.25,
+  verified_success: 0.5,
+  unverified_success: 0.15,
   /** It reported success, and the check found no improvement. */
-  refuted_success: 0.1,
-  improvement: 0.1,
+  refuted_success: 0.05,
+  /** Verified successes only: the rise of λ measured after the change. */
+  improvement: 0.25,
   speed: 0.15,
   low_impact: 0.1,
   /** Recovery time at which the speed part is half. */
@@ -42,8 +47,8 @@ const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.ma
 
 /**
  * An outcome's worth in 0..1:
- *   base     0.65 verified success, 0.25 success not checked, 0.1 success the check refuted, 0 failure
- *   + 0.10 × improvement (clamped to 0..1)            successes only
+ *   base     0.5 verified success, 0.15 success not checked, 0.05 success the check refuted, 0 failure
+ *   + 0.25 × improvement (clamped to 0..1)            verified successes only
  *   + 0.15 × 1 / (1 + recovery / 5 min)               successes only; unknown time counts ½
  *   + 0.10 × (1 − impact)                             every outcome: a failed cheap try cost less
  * then feedback f pulls it |f| of the way to 1 (f > 0) or to 0 (f < 0).
@@ -61,7 +66,8 @@ export function rewardOf(o: OutcomeForLearning): number {
   const speed = recovery === null ? 0.5 : 1 / (1 + Math.max(0, recovery) / REWARD.speed_half_ms);
   const raw =
     base +
-    (ok ? REWARD.improvement * clamp01(o.improvement_pct ?? 0) + REWARD.speed * speed : 0) +
+    (ok ? REWARD.speed * speed : 0) +
+    (ok && o.verified === true ? REWARD.improvement * clamp01(o.improvement_pct ?? 0) : 0) +
     REWARD.low_impact * (1 - clamp01(o.impact));
   const f = Math.max(-1, Math.min(1, o.feedback_score ?? 0));
   const pulled = f >= 0 ? raw + f * REWARD.feedback_pull * (1 - raw) : raw * (1 + f * REWARD.feedback_pull);

@@ -106,7 +106,7 @@ describe('healing attempt: ends before acting', () => {
     ]);
   });
 
-  it('a manual execution runs the named strategy without approval or weights; one for another class is Deferred', async () => {
+  it('a manual execution runs the named strategy without approval, recording its context for learning; one for another class is Deferred', async () => {
     const ok = await run(
       attemptActivities({
         samples: [contended('c1'), healthy('c1')],
@@ -116,7 +116,13 @@ describe('healing attempt: ends before acting', () => {
       { strategy: 'pause_maintenance' },
     );
     expect(ok.outcome).toMatchObject({ kind: 'Completed', strategy: 'pause_maintenance', verified: true });
-    expect(ok.m.activities.loadLearnedSelection).not.toHaveBeenCalled();
+    // Nothing is chosen, but the context is recorded: its outcome teaches the model too.
+    expect(ok.m.activities.loadLearnedSelection).toHaveBeenCalledTimes(1);
+    expect(ok.m.inputsOf('recordOutcome')[0]!.selection).toMatchObject({
+      rule: 'manual',
+      strategy: 'pause_maintenance',
+      context: { critical: expect.any(Boolean), attempts_so_far: 1 },
+    });
     const wrong = await run(attemptActivities({ samples: [bloated('c1')], strategy: 'pause_maintenance' }), {
       strategy: 'pause_maintenance',
     });

@@ -31,7 +31,12 @@ export interface HealingAttemptInput {
 }
 
 /** How the learned selection chose: recorded with the attempt and shown in `history`. */
-export type AttemptSelection = Choice & { context: SelectionContext; weights_computed_at: string | null };
+export type AttemptSelection = Omit<Choice, 'rule'> & {
+  /** manual: a person named the strategy; the context is recorded all the same, for learning. */
+  rule: Choice['rule'] | 'manual';
+  context: SelectionContext;
+  weights_computed_at: string | null;
+};
 
 /** The chosen strategy, with what every one of its steps receives. */
 export interface Chosen {

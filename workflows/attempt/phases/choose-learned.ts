@@ -2,10 +2,11 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import type { ProblemClass } from '../../../src/domain/problem-class';
 import type { StrategyDescriptor } from '../../../src/domain/strategy-descriptor';
 import { chooseStrategy } from '../../../src/learning/choose-strategy';
-import { selectionContextOf } from '../../../src/learning/selection-context';
+import { selectionContextOf, type SelectionContext } from '../../../src/learning/selection-context';
 import type { IntegritySample } from '../../../src/sensor/integrity-sample';
 import { needsApproval, selectStrategy, strategyByName } from '../../../src/strategies/registry';
 import { quickOptions } from '../../activity-options';
+import type { LearnedSelection } from '../../../activities';
 import { acts } from '../attempt-activities';
 import { flushAttributes, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
 
@@ -21,17 +22,7 @@ export async function chooseLearned(
   initial: IntegritySample,
 ): Promise<StrategyDescriptor | EarlyEnd> {
   const { config } = l;
-  flushAttributes(l);
-  const learned = await acts.loadLearnedSelection.executeWithOptions(
-    { ...quickOptions, summary: `select: what was learned about ${problem.class}` },
-    [
-      {
-        problem_class: problem.class,
-        collection_id: l.prepared.collection_id,
-        table_oid: l.prepared.collection?.table_oid ?? null,
-      },
-    ],
-  );
+  const { learned, context } = await learnedContext(l, problem, initial);
   const weights = Object.fromEntries(learned.seed.map((w) => [w.strategy_name, w.weight]));
   const rule = selectStrategy(problem.class, config, weights, l.prepared.kind ?? null);
   if (!rule.strategy) {
@@ -41,16 +32,6 @@ export async function chooseLearned(
       reason: `no strategy may act on ${problem.class} here${why ? ` (${why})` : ''}: it needs a person`,
     };
   }
-  const context = selectionContextOf({
-    lambda: initial.lambda,
-    baseline_lambda: initial.baseline_lambda,
-    critical: initial.state === 'critical',
-    table_bytes: learned.table_bytes,
-    problem,
-    detected_at: l.input.detected_at ?? null,
-    now: new Date().toISOString(),
-    attempts_so_far: learned.attempts_so_far,
-  });
   const ruleNeedsPerson = rule.above_impact_cap || needsApproval(rule.strategy, problem.class, config);
   const candidates = ruleNeedsPerson
     ? [rule.strategy.name]
@@ -72,4 +53,55 @@ export async function chooseLearned(
   l.selection = { context, ...choice, why, weights_computed_at: learned.computed_at };
   setCurrentDetails(`**select** — ${why}`);
   return strategyByName(choice.strategy)!;
+}
+
+/**
+ * What was learned about the class, and the attempt's context: a person's choice records the
+ * context too, so its outcome teaches the model as much as a learned choice's.
+ */
+export async function learnedContext(
+  l: PreparedLedger,
+  problem: ProblemClass,
+  initial: IntegritySample,
+): Promise<{ learned: LearnedSelection; context: SelectionContext }> {
+  flushAttributes(l);
+  const learned = await acts.loadLearnedSelection.executeWithOptions(
+    { ...quickOptions, summary: `select: what was learned about ${problem.class}` },
+    [
+      {
+        problem_class: problem.class,
+        collection_id: l.prepared.collection_id,
+        table_oid: l.prepared.collection?.table_oid ?? null,
+      },
+    ],
+  );
+  const context = selectionContextOf({
+    lambda: initial.lambda,
+    baseline_lambda: initial.baseline_lambda,
+    critical: initial.state === 'critical',
+    table_bytes: learned.table_bytes,
+    problem,
+    detected_at: l.input.detected_at ?? null,
+    now: new Date().toISOString(),
+    attempts_so_far: learned.attempts_so_far,
+  });
+  return { learned, context };
+}
+
+/** A person named the strategy: recorded with the context it ran in, nothing compared. */
+export async function manualSelection(
+  l: PreparedLedger,
+  problem: ProblemClass,
+  initial: IntegritySample,
+  strategy: string,
+): Promise<void> {
+  const { learned, context } = await learnedContext(l, problem, initial);
+  l.selection = {
+    context,
+    strategy,
+    rule: 'manual',
+    estimates: [],
+    why: `manual: a person chose ${strategy}`,
+    weights_computed_at: learned.computed_at,
+  };
 }

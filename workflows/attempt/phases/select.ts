@@ -20,7 +20,7 @@ import {
   type PreparedLedger,
 } from '../attempt-ledger';
 import { APPROVE_ABOVE_IMPACT_CAP_PATCH, CONTEXTUAL_SELECTION_PATCH, VALIDATE_PARAMS_PATCH } from '../attempt-patches';
-import { chooseLearned } from './choose-learned';
+import { chooseLearned, manualSelection } from './choose-learned';
 
 /** The learned choice for the class, or the strategy a person asked for, checked against the collection. */
 export async function select(
@@ -58,6 +58,7 @@ export async function select(
     // The guardian's validator refuses bad parameters; an attempt started otherwise is refused here.
     const bad = strategyParamsProblem(named.name, input.params);
     if (bad && patched(VALIDATE_PARAMS_PATCH)) return deferred(`invalid parameters: ${bad}`);
+    if (patched(CONTEXTUAL_SELECTION_PATCH)) await manualSelection(l, problem, initial, named.name);
   } else if (input.params && Object.keys(input.params).length > 0 && patched(VALIDATE_PARAMS_PATCH)) {
     return deferred('parameters are for a manual execution of a named strategy only');
   } else if (patched(CONTEXTUAL_SELECTION_PATCH)) {
