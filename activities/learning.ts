@@ -55,7 +55,7 @@ export interface LearnedSelection {
 export function createLearningActivities(pool: Pool) {
   return {
     /**
-     * update-weights: the seed rule's weights and the selection models, per (class, strategy), from
+     * update-weights: the weight rule's weights and the selection models, per (class, strategy), from
      * the outcomes of the window, stored with their history. Learning off (globally): nothing changes
      * but the update's own row, which says so. Running it twice stores the same weights twice.
      */

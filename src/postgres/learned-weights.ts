@@ -113,7 +113,8 @@ export async function recordWeightUpdate(pool: Pool, u: WeightUpdate): Promise<{
         `INSERT INTO ruvector.strategy_weight_history (update_id, problem_class, strategy_name, weight, success_rate,
                                                        avg_improvement, outcomes)
          SELECT $7, p, s, w, sr, ai, n
-           FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::int[]) AS t(p, s, w, sr, ai, n)`,
+           FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::int[])
+                AS t(p, s, w, sr, ai, n)`,
         params.slice(0, 6).concat([id]),
       );
     }

@@ -42,7 +42,7 @@ describe('learned selection on the real servers', () => {
       .catch(() => undefined);
   });
 
-  /** One runaway statement, one attempt at it (the strategy named, or the learned choice), the statement ended after. */
+  /** One runaway statement, one attempt at it (the strategy named, or the learned choice), then it is ended. */
   async function attemptAtRunaway(strategy?: string): Promise<AttemptRow> {
     const run = await drillRunawayQuery(sys.db.pool, sys.db.url, c);
     try {

@@ -26,6 +26,13 @@ const SEED_COLUMNS: [string, string, boolean, string | null][] = [
   ['created_at', 'timestamp with time zone', true, 'now()'],
 ];
 
+/** What selfheal adds after them (who gave the feedback and when): the interface's queries are unchanged. */
+const ADDED_COLUMNS: [string, string, boolean, string | null][] = [
+  ['feedback_by', 'text', true, null],
+  ['feedback_comment', 'text', true, null],
+  ['feedback_at', 'timestamp with time zone', true, null],
+];
+
 describe('outcome store migrations', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -33,13 +40,16 @@ describe('outcome store migrations', () => {
   });
   afterAll(async () => db?.drop());
 
-  it('creates ruvector.healing_outcomes with exactly the columns, types and defaults of the outcome table interface', async () => {
+  it("creates ruvector.healing_outcomes with exactly the columns, types and defaults of the outcome table interface, then only selfheal's additions", async () => {
     const { rows } = await db.pool.query(
       `SELECT column_name, data_type, is_nullable = 'YES' AS nullable, column_default
          FROM information_schema.columns WHERE table_schema = 'ruvector' AND table_name = 'healing_outcomes'
         ORDER BY ordinal_position`,
     );
-    expect(rows.map((r) => [r.column_name, r.data_type, r.nullable, r.column_default])).toEqual(SEED_COLUMNS);
+    expect(rows.map((r) => [r.column_name, r.data_type, r.nullable, r.column_default])).toEqual([
+      ...SEED_COLUMNS,
+      ...ADDED_COLUMNS,
+    ]);
   });
 
   it('has the interface indexes and the primary key, and nothing else', async () => {
