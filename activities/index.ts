@@ -26,6 +26,7 @@ import { sharedTargetLeaseWorkflowId } from '../src/domain/workflow-ids';
 import { classified, CollectionGoneError } from './activity-errors';
 import { createDatabasePassActivities } from './database-pass';
 import { createLearningActivities } from './learning';
+import { createRetentionActivities } from './retention';
 import { strategyImplementation } from './strategies';
 
 export interface ActivityDeps {
@@ -144,6 +145,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
   return {
     ...createDatabasePassActivities(pool),
     ...createLearningActivities(pool),
+    ...createRetentionActivities(pool),
 
     /** Opens the attempt's row (its id is the action id) and loads the collection's configuration. */
     async prepareAttempt(raw: z.input<typeof prepareInput>): Promise<PreparedAttempt> {

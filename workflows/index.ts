@@ -8,3 +8,4 @@ export { databaseGuardian } from './database-guardian';
 export { temporaryHold } from './temporary-hold';
 export { updateWeights } from './update-weights';
 export type { UpdateWeightsInput } from './update-weights';
+export { retention } from './retention';

@@ -11,6 +11,7 @@ import { feedbackCommand } from './commands/feedback';
 import { historyCommand } from './commands/history';
 import { pauseResumeCommand } from './commands/pause-resume';
 import { pendingCommand } from './commands/pending';
+import { retentionCommand } from './commands/retention';
 import { rollbackCommand } from './commands/rollback';
 import { statusCommand } from './commands/status';
 import { triggerCommand } from './commands/trigger';
@@ -107,6 +108,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: 'weights [--class C] [--update-now]            learned strategy weights; recompute them now',
   },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
+  retention: {
+    run: retentionCommand,
+    help: 'retention [--dry-run]                        delete history past history_retention_days (or count it)',
+  },
 };
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3, notHealed: 4, refused: 5 } as const;

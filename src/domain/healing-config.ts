@@ -155,6 +155,11 @@ const healingConfigObject = z.object({
   k8s_read_deployment: dns1123Label.default('ruvector-read'),
   /** How long scale_replicas waits for the new replicas to be ready, in seconds. */
   replica_ready_timeout: z.number().int().min(1).max(3600).default(300),
+  /**
+   * Attempts, outcomes and weight history older than this many days are deleted by the retention Schedule,
+   * except what rollback, a running attempt or the learned weights still need.
+   */
+  history_retention_days: z.number().int().min(1).max(3650).default(30),
 });
 
 function crossChecks(
@@ -224,15 +229,27 @@ const WORKFLOW_ONLY = {
   min_lambda_improvement: true,
 } as const satisfies Partial<Record<keyof HealingConfig, true>>;
 
-/** The configuration the sensor and the strategies measure and act with: what activities are given. */
-export type ActionConfig = Omit<HealingConfig, keyof typeof WORKFLOW_ONLY>;
+/**
+ * What applies to the whole store, not to a collection, and is read from the store by the housekeeping that
+ * uses it (retention), never by an attempt: only the '*' scope may set it, and no activity input carries it.
+ */
+const DATABASE_WIDE = {
+  history_retention_days: true,
+} as const satisfies Partial<Record<keyof HealingConfig, true>>;
 
-/** An activity's configuration; the workflow-only keys of a whole configuration (an older attempt's) are dropped. */
-export const actionConfigSchema = healingConfigObject.omit(WORKFLOW_ONLY).strip().superRefine(crossChecks);
+export const DATABASE_WIDE_KEYS: readonly string[] = Object.keys(DATABASE_WIDE);
+
+const NOT_FOR_ACTIVITIES = { ...WORKFLOW_ONLY, ...DATABASE_WIDE } as const;
+
+/** The configuration the sensor and the strategies measure and act with: what activities are given. */
+export type ActionConfig = Omit<HealingConfig, keyof typeof NOT_FOR_ACTIVITIES>;
+
+/** An activity's configuration; the other keys of a whole configuration (an older attempt's) are dropped. */
+export const actionConfigSchema = healingConfigObject.omit(NOT_FOR_ACTIVITIES).strip().superRefine(crossChecks);
 
 export function actionConfigOf(c: HealingConfig): ActionConfig {
   const out: Record<string, unknown> = { ...c };
-  for (const k of Object.keys(WORKFLOW_ONLY)) delete out[k];
+  for (const k of Object.keys(NOT_FOR_ACTIVITIES)) delete out[k];
   return out as ActionConfig;
 }
 export type HealingConfigInput = z.input<typeof healingConfigSchema>;

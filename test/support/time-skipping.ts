@@ -32,6 +32,7 @@ const ACTIVITY_NAMES = [
   'recordOutcome',
   'updateStrategyWeights',
   'loadLearnedSelection',
+  'deleteExpiredHistory',
 ] as const satisfies readonly (keyof Activities)[];
 type Unlisted = Exclude<keyof Activities, (typeof ACTIVITY_NAMES)[number]>;
 const everyActivityListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -1,6 +1,7 @@
 import {
   actionConfigOf,
   actionConfigSchema,
+  DATABASE_WIDE_KEYS,
   DEFAULT_HEALING_CONFIG,
   healingConfigSchema,
   parseHealingConfig,
@@ -53,6 +54,15 @@ describe('HealingConfig', () => {
     expect(STRATEGIES.map((s) => s.name)).toEqual([...STRATEGY_NAMES]);
   });
 
+  it('keeps history for history_retention_days, 30 by default, a whole number of days from 1 to 3650', () => {
+    expect(DEFAULT_HEALING_CONFIG.history_retention_days).toBe(30);
+    expect(parseHealingConfig({ history_retention_days: 1 }).history_retention_days).toBe(1);
+    expect(parseHealingConfig({ history_retention_days: 3650 }).history_retention_days).toBe(3650);
+    for (const bad of [0, 3651, 1.5, '30'])
+      expect(() => parseHealingConfig({ history_retention_days: bad })).toThrow(/history_retention_days/);
+    expect(DATABASE_WIDE_KEYS).toEqual(['history_retention_days']);
+  });
+
   it('keeps given values and fills the rest with defaults', () => {
     const c = parseHealingConfig({ min_healing_interval: 10, require_approval: ['IndexFragmentation'] });
     expect(c.min_healing_interval).toBe(10);
@@ -81,7 +91,7 @@ describe('stored configuration from a newer selfheal', () => {
 });
 
 describe('the configuration activities are given', () => {
-  it('leaves out what only workflows decide with, and is the same for the sensor and the strategies', () => {
+  it('leaves out what only workflows decide with and what is database-wide, and is the same for the sensor and the strategies', () => {
     const full = parseHealingConfig({
       require_approval_strategies: ['compact_indexes'],
       xid_age_warn: 1000,
@@ -90,8 +100,11 @@ describe('the configuration activities are given', () => {
     const action = actionConfigOf(full);
     expect(Object.keys(action)).not.toContain('require_approval_strategies');
     expect(Object.keys(action)).not.toContain('check_interval');
+    // Database-wide, read from the store by retention: no attempt's input carries it.
+    expect(Object.keys(action)).not.toContain('history_retention_days');
     expect(action).toMatchObject({ xid_age_warn: 1000, xid_age_critical: 2000, index_fragmentation_threshold_pct: 30 });
-    expect(Object.keys(full).length - Object.keys(action).length).toBe(15);
+    // The 15 keys only workflows decide with, and the one database-wide key.
+    expect(Object.keys(full).length - Object.keys(action).length).toBe(16);
     // A whole configuration (an attempt begun before) is accepted and trimmed; the cross-checks still hold.
     expect(actionConfigSchema.parse(full)).toEqual(action);
     expect(() => actionConfigSchema.parse({ ...action, xid_age_critical: 10 })).toThrow(

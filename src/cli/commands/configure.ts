@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { collectionNameSchema, listCollections } from '../../postgres/collections';
-import { healingConfigSchema } from '../../domain/healing-config';
+import { DATABASE_WIDE_KEYS, healingConfigSchema } from '../../domain/healing-config';
 import { normalizeConfigureRequest } from '../../domain/configure-request';
 import { loadScopeConfig, storeHealingConfig } from '../../postgres/outcome-store';
 import { refreshGuardian } from '../../temporal/guardian-client';
@@ -32,6 +32,10 @@ export async function configureCommand(
   }
   const change = normalizeConfigureRequest(json);
   const scope = args.flags.collection === undefined ? '*' : collectionNameSchema.parse(String(args.flags.collection));
+  // Stored per collection it would be read by nothing: say so rather than store it.
+  const wide = Object.keys(change).filter((k) => DATABASE_WIDE_KEYS.includes(k));
+  if (scope !== '*' && wide.length)
+    throw new UsageError(`${wide.join(', ')} applies to the whole database: set it without --collection`);
   const pool = await sys.pool();
   const collections = (await listCollections(pool)).filter((c) => scope === '*' || c.name === scope);
   if (scope !== '*' && collections.length === 0) throw new UsageError(`no collection named "${scope}"`);
