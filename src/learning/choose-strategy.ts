@@ -94,7 +94,12 @@ export function chooseStrategy(input: ChooseStrategyInput): Choice {
   }
 
   // Equal weights (untried, or all zero) are told apart by what the model expects here, then by registry order.
-  const seedPick = posteriors ? argmaxBy(weights, posteriors.map((p) => p.mean)) : argmax(weights);
+  const seedPick = posteriors
+    ? argmaxBy(
+        weights,
+        posteriors.map((p) => p.mean),
+      )
+    : argmax(weights);
   if (!posteriors) {
     const others = candidates.flatMap((s, i) => (i === seedPick ? [] : [`${s} ${f2(weights[i]!)}`]));
     return {
