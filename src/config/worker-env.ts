@@ -35,6 +35,9 @@ export const workerEnvSchema = temporalEnvSchema.and(
     /** Time activities get to finish on shutdown. */
     SELFHEAL_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     SELFHEAL_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /** The worker's HTTP port: health probes, and the operations endpoints; 0 picks a free one. */
+    SELFHEAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    SELFHEAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   }),
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -8,6 +8,7 @@ import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
 import { createSelfhealWorker } from './create-worker';
+import { createWorkerHttp } from './worker-http';
 
 export interface RunWorkerOptions {
   env: WorkerEnv;
@@ -15,7 +16,7 @@ export interface RunWorkerOptions {
   workflowBundlePath?: string;
   log?: (line: string) => void;
   /** Called once the worker polls its task queue. */
-  onReady?: (info: { database: string; pool: Pool }) => void | Promise<void>;
+  onReady?: (info: { database: string; pool: Pool; httpPort: number }) => void | Promise<void>;
 }
 
 /** Says what to do when the database cannot be reached, instead of the driver's bare error. */
@@ -73,7 +74,15 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    const running = worker.run();
+    const http = createWorkerHttp(log);
+    const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
+      throw new Error(
+        `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +
+          'SELFHEAL_HTTP_PORT to a free port (0 picks one)',
+      );
+    });
+    const running = worker.run().finally(() => http.close());
+    http.setReady(true);
     // The hand-over waits for the database guardian to take it: the worker must be running.
     const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
     try {
@@ -98,7 +107,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, ` +
         `task queue ${env.SELFHEAL_TASK_QUEUE})`,
     );
-    await opts.onReady?.({ database, pool });
+    log(`selfheal worker: http on ${env.SELFHEAL_HTTP_HOST}:${httpPort} (/healthz, /readyz)`);
+    await opts.onReady?.({ database, pool, httpPort });
     await running;
     await native.close().catch(() => undefined);
   } finally {
