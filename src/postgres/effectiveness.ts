@@ -1,19 +1,10 @@
 import { FILTER_SQL, filterParams } from './history-filter';
+import type { LearnedWeight } from './learned-weights';
 import type { Pool } from './pool';
 import { RECOVERY_COLUMNS, type RecoveryTime } from './recovery-history';
 
 /** A learned weight as the update-weights Schedule stored it for one class and strategy. */
-export interface StoredWeight {
-  problem_class: string;
-  strategy_name: string;
-  weight: number;
-  success_rate: number;
-  avg_improvement: number;
-  outcomes: number;
-  feedback_count: number;
-  update_id: number;
-  computed_at: string;
-}
+export type StoredWeight = Omit<LearnedWeight, 'model'> & { update_id: number; computed_at: string };
 
 /** The last weight update, also one that was skipped (learning off): when the weights were last looked at. */
 export interface WeightUpdate {

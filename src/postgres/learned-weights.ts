@@ -1,21 +1,9 @@
+import type { LearnedPair, StoredOutcome } from '../learning/learn-from-outcomes';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 
 /** One outcome as the update-weights run learns from it (before the strategy's impact is added). */
-export interface LearningOutcomeRow {
-  problem_class: string;
-  strategy_name: string;
-  success: boolean;
-  verified: boolean | null;
-  improvement_pct: number | null;
-  duration_ms: number | null;
-  /** From the fault's detection (or the attempt's start) to the verified outcome; null when not verified. */
-  time_to_recover_ms: number | null;
-  feedback_score: number | null;
-  /** The selection context the attempt recorded; null for attempts before it was recorded. */
-  context: unknown;
-  completed_at: string;
-}
+export type LearningOutcomeRow = StoredOutcome;
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
@@ -49,17 +37,8 @@ export async function loadLearningOutcomes(pool: Pool, days: number): Promise<Le
   return rows;
 }
 
-export interface LearnedWeight {
-  problem_class: string;
-  strategy_name: string;
-  weight: number;
-  success_rate: number;
-  avg_improvement: number;
-  outcomes: number;
-  feedback_count: number;
-  /** The pair's fitted selection model (JSON); null when reset or never fitted. */
-  model: unknown;
-}
+/** A pair's learned figures as stored; the model is the JSON the store holds (checked where it is read). */
+export type LearnedWeight = Omit<LearnedPair, 'model'> & { model: unknown };
 
 export interface WeightUpdate {
   trigger: string;

@@ -15,31 +15,8 @@ import {
 } from '../../src/learning/linear-algebra';
 import { mulberry32 } from '../../src/learning/random';
 import { rewardOf, type OutcomeForLearning } from '../../src/learning/reward';
-import { CONTEXT_FEATURES, contextFeatures, type SelectionContext } from '../../src/learning/selection-context';
-
-const ctx = (over: Partial<SelectionContext> = {}): SelectionContext => ({
-  severity: 0.4,
-  critical: false,
-  size_band: 'small',
-  measure: 0.5,
-  minutes_since_fault: 3,
-  attempts_so_far: 0,
-  ...over,
-});
-
-const outcome = (strategy: string, success: boolean, context: SelectionContext | null): OutcomeForLearning => ({
-  problem_class: 'MemoryPressure',
-  strategy_name: strategy,
-  success,
-  verified: success,
-  improvement_pct: success ? 0.3 : 0,
-  duration_ms: 30_000,
-  time_to_recover_ms: success ? 30_000 : null,
-  feedback_score: null,
-  impact: 0.2,
-  context,
-  completed_at: '2025-01-01T00:00:00.000Z',
-});
+import { CONTEXT_FEATURES, contextFeatures } from '../../src/learning/selection-context';
+import { ctx, outcome } from '../support/learning-fixtures';
 
 describe('linear algebra', () => {
   const a = [

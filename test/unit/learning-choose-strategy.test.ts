@@ -3,32 +3,10 @@ import { chooseStrategy, choiceSchema, DEFAULT_SELECTION_MARGIN } from '../../sr
 import { mulberry32, type Random } from '../../src/learning/random';
 import type { OutcomeForLearning } from '../../src/learning/reward';
 import { seedWeights, type SeedWeight } from '../../src/learning/seed-rule';
-import type { SelectionContext, SizeBand } from '../../src/learning/selection-context';
+import type { SizeBand } from '../../src/learning/selection-context';
+import { ctx, outcome } from '../support/learning-fixtures';
 
 const problem = { class: 'MemoryPressure' } as const;
-const ctx = (over: Partial<SelectionContext> = {}): SelectionContext => ({
-  severity: 0.4,
-  critical: false,
-  size_band: 'small',
-  measure: 0.5,
-  minutes_since_fault: 3,
-  attempts_so_far: 0,
-  ...over,
-});
-const outcome = (strategy: string, success: boolean, context: SelectionContext): OutcomeForLearning => ({
-  problem_class: 'MemoryPressure',
-  strategy_name: strategy,
-  success,
-  verified: success,
-  improvement_pct: success ? 0.3 : 0,
-  duration_ms: 30_000,
-  time_to_recover_ms: success ? 30_000 : null,
-  feedback_score: null,
-  impact: 0.2,
-  context,
-  completed_at: '2025-01-01T00:00:00.000Z',
-});
-
 /** A random that replays the given values and counts its calls. */
 function scripted(values: number[]): Random & { calls: number } {
   const f = Object.assign(() => values[f.calls++ % values.length]!, { calls: 0 });
