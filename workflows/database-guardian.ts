@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -10,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { RELEASE_WAKE_PATCH, VERIFIED_READING_PATCH } from './guardian-patches';
 import type { DatabasePass } from '../activities/database-pass';
 import { DEFAULT_HEALING_CONFIG } from '../src/domain/healing-config';
 import type { IntegrityState } from '../src/domain/integrity-state';
@@ -204,6 +206,15 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     }
   };
 
+  /** A reading taken by an attempt's verify step: the collection's λ and state as a pass would set them. */
+  const adoptReading = (name: string, s: CollectionSlot, lambda: number): void => {
+    const l = liveOf(name);
+    if (l.baseline === null || l.baseline <= 0) return;
+    s.state = nextIntegrityState(s.state, lambda / l.baseline, gateOf(name));
+    if (s.state === 'normal') s.degraded_since = null;
+    live.set(name, { ...l, lambda, last_sample_at: new Date().toISOString(), last_error: null, covered_by: null });
+  };
+
   const startAttempt = async (
     name: string,
     req: TriggerRequest & { by: string; detected_at?: string },
@@ -256,9 +267,14 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
       s.active = { workflow_id: workflowId, run_id: runId, trigger: req.by, problem, scope };
       // After a continue-as-new the outcome is read from the store at a pass instead.
-      const ended = (kind: string, initial: number | null, final: number | null): void => {
+      const ended = (kind: string, initial: number | null, final: number | null, verified = false): void => {
         const now = slots.get(name);
-        if (now?.active?.run_id === runId) finish(name, now, kind, initial, final);
+        if (now?.active?.run_id === runId) {
+          finish(name, now, kind, initial, final);
+          // The verify sample is a reading like any pass's: status shows the healed λ at once, not a
+          // check interval later. (Guardians begun before this keep waiting for the next pass.)
+          if (verified && final !== null && patched(VERIFIED_READING_PATCH)) adoptReading(name, now, final);
+        }
         wake = true;
       };
       child.result().then(
@@ -267,6 +283,7 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
             o.kind,
             o.kind === 'Completed' ? o.initial_lambda : null,
             o.kind === 'Completed' ? o.final_lambda : null,
+            o.kind === 'Completed' && o.verified,
           ),
         () => ended('Failed', null, null),
       );
@@ -456,9 +473,19 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
   const dueNames = (): 'all' | string[] => {
     const now = Date.now();
     const candidates = [...slots].filter(([, s]) => s.enabled);
+    // A degraded collection whose cooldown or backoff ended since its last sample needs a reading now:
+    // the pass that wakes for it would otherwise find nothing to start the attempt on.
+    const released = (n: string, s: CollectionSlot): boolean => {
+      if (s.state === 'normal' || s.state === 'unknown' || s.active || s.last_sampled_ms === null) return false;
+      if (!patched(RELEASE_WAKE_PATCH)) return false;
+      const until = Math.max(cooldownUntil(s, gateOf(n)) ?? 0, deferralBackoffUntil(s, gateOf(n)) ?? 0);
+      return until > s.last_sampled_ms && until <= now + DUE_SLACK_MS;
+    };
     const due = candidates.filter(
       ([n, s]) =>
-        s.last_sampled_ms === null || now + DUE_SLACK_MS >= s.last_sampled_ms + gateOf(n).check_interval * 1000,
+        s.last_sampled_ms === null ||
+        now + DUE_SLACK_MS >= s.last_sampled_ms + gateOf(n).check_interval * 1000 ||
+        released(n, s),
     );
     return due.length === candidates.length ? 'all' : due.map(([n]) => n);
   };
@@ -476,9 +503,15 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         ms = cd - now;
         why = `cooldown of ${n}: until ${new Date(cd).toISOString()}`;
       }
+      const bo = deferralBackoffUntil(s, gateOf(n));
+      const wakeForBackoff = s.state !== 'normal' && s.state !== 'unknown' && !s.active && bo !== null && bo > now;
+      if (wakeForBackoff && bo - now < ms && patched(RELEASE_WAKE_PATCH)) {
+        ms = bo - now;
+        why = `backoff of ${n}: until ${new Date(bo).toISOString()}`;
+      }
     }
     ms = Math.max(1, ms);
-    if (!why.startsWith('cooldown')) why = `next pass in ${Math.round(ms / 1000)} s`;
+    if (!why.startsWith('cooldown') && !why.startsWith('backoff')) why = `next pass in ${Math.round(ms / 1000)} s`;
     return { ms, why };
   };
 

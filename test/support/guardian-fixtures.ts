@@ -40,7 +40,10 @@ export function guardedDatabase(o: {
       const at = Context.current().info.currentAttemptScheduledTimestampMs;
       passes.push({ at, input });
       const paused = new Set(input.paused ?? []);
-      const readings = Object.fromEntries(Object.entries(state.readings).filter(([n]) => !paused.has(n)));
+      // As the real pass: what is due (or new) and not paused is sampled; nothing else.
+      const known = new Set(input.known ?? []);
+      const due = (n: string): boolean => input.due === 'all' || input.due.includes(n) || !known.has(n);
+      const readings = Object.fromEntries(Object.entries(state.readings).filter(([n]) => !paused.has(n) && due(n)));
       return {
         database: 'db',
         sampled_at: new Date(at).toISOString(),

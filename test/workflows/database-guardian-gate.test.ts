@@ -62,6 +62,23 @@ describe('database guardian: the healing gate', () => {
     });
   });
 
+  it("after a verified heal, status shows the attempt's own measured λ and state at once, not a check interval later", async () => {
+    const db = guardedDatabase({
+      gate: { check_interval: 3600, min_healing_interval: 600, ineffective_after: 100 },
+      readings: { c1: degraded() },
+      attempt: heals,
+    });
+    await guard(db, async (h) => {
+      // The first pass sees it critical and starts the attempt; the next pass is an hour away.
+      await ts.env.sleep(5 * MIN);
+      const healed = await status(h);
+      expect(healed?.last_healing?.outcome).toBe('Completed');
+      // Only the first pass sampled c1 (the one after the attempt ended had nothing due).
+      expect(db.passes.filter((p) => p.input.due === 'all' || p.input.due.includes('c1'))).toHaveLength(1);
+      expect(healed).toMatchObject({ lambda: 2, baseline_lambda: 2, state: 'normal', active: null });
+    });
+  });
+
   it('attempt window: no more than max_attempts_per_window attempts within attempt_window', async () => {
     const db = guardedDatabase({
       gate: {

@@ -1,0 +1,7 @@
+/**
+ * The database guardian's versions (patched()): guardians begun before a change replay along the old
+ * path. Names are forever: a recorded history refers to them.
+ */
+export const VERIFIED_READING_PATCH = 'verified-reading';
+/** A cooldown or backoff that ends wakes the guardian, and the collection is sampled then, not a check interval later. */
+export const RELEASE_WAKE_PATCH = 'release-wake';
