@@ -62,7 +62,7 @@ function installHelp(tool: GoTool): string {
   const upper = tool.name.toUpperCase();
   return [
     `${tool.name} was not found and could not be built.`,
-    `Install Go 1.26 or newer, or put ${tool.name} ${tool.version} on PATH, or set ${upper}=/path/to/${tool.name}.`,
+    `Install Go 1.26 or newer, or set ${upper}=/path/to/${tool.name} (version ${tool.version}).`,
   ].join('\n');
 }
 
@@ -72,9 +72,10 @@ export function cachedTool(tool: GoTool): string {
 }
 
 /**
- * Finds the tool (its env variable, the cache, PATH) or builds it with `go install` into the
- * cache. The build goes to a fresh folder that is renamed into place, so two runs at once never
- * see half a binary.
+ * The tool named by its env variable (KUBECONFORM=…), else the pinned build in the cache, made
+ * with `go install` the first time. Not whatever is on PATH: another version reports differently,
+ * and the tests read its report. The build goes to a fresh folder renamed into place, so two runs
+ * at once never see half a binary.
  */
 export async function ensureGoTool(tool: GoTool, log: (line: string) => void = () => undefined): Promise<string> {
   const explicit = process.env[tool.name.toUpperCase()];
@@ -84,8 +85,6 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = (
   }
   const cached = cachedTool(tool);
   if (isExecutable(cached)) return cached;
-  const found = onPath(tool.name);
-  if (found) return found;
   const go = findGo();
   if (!go) throw new Error(installHelp(tool));
   mkdirSync(selfhealCache(), { recursive: true });
@@ -134,8 +133,14 @@ export async function goModuleDir(module: string, version: string): Promise<stri
     if (!info.Dir) throw new Error(info.Error ?? 'no Dir in the answer');
     return info.Dir;
   } catch (err) {
+    // On failure the go command still prints its JSON, with the reason in Error.
     const e = err as { stdout?: string; stderr?: string; message: string };
-    const said = e.stdout ? ((JSON.parse(e.stdout) as { Error?: string }).Error ?? '') : '';
+    let said = '';
+    try {
+      said = (JSON.parse(e.stdout ?? '') as { Error?: string }).Error ?? '';
+    } catch {
+      // Not JSON: stderr or the message says what went wrong.
+    }
     throw new Error(`go mod download ${module}@${version} failed: ${said || e.stderr?.trim() || e.message}`);
   }
 }

@@ -211,8 +211,8 @@ function writeAll(root: string, files: SchemaFiles): void {
 export async function ensureKubernetesSchemas(
   log: (line: string) => void = () => undefined,
 ): Promise<KubernetesSchemas> {
-  const name = `kubeconform-schemas-k8s-${KUBERNETES_MODULE.version}-prometheus-operator-${PROMETHEUS_OPERATOR_MODULE.version}-${LAYOUT}`;
-  const dir = join(selfhealCache(), name);
+  const versions = `k8s-${KUBERNETES_MODULE.version}-prometheus-operator-${PROMETHEUS_OPERATOR_MODULE.version}`;
+  const dir = join(selfhealCache(), `kubeconform-schemas-${versions}-${LAYOUT}`);
   if (existsSync(join(dir, 'complete'))) return layoutOf(dir);
   const started = Date.now();
   log(

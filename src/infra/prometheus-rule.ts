@@ -36,9 +36,9 @@ export function renderPrometheusRule(alertsText: string): string {
     spec: { groups },
   };
   return (
-    `# Generated from ${relative(ROOT, ALERTS_FILE)} by \`npx tsx ${relative(ROOT, __filename)}\`: edit that file and\n` +
-    '# run it again (a test fails while the two differ). Like the ServiceMonitor, it needs a label its\n' +
-    '# Prometheus selects (kube-prometheus-stack: `release: <name>`).\n' +
+    `# Generated from ${relative(ROOT, ALERTS_FILE)} by \`npx tsx ${relative(ROOT, __filename)}\`:\n` +
+    '# edit that file and run it again (a test fails while the two differ). Like the ServiceMonitor, it\n' +
+    '# needs a label its Prometheus selects (kube-prometheus-stack: `release: <name>`).\n' +
     stringify(rule, { lineWidth: 0 })
   );
 }
