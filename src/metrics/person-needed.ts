@@ -12,7 +12,7 @@ const LEFT_TO_A_PERSON: readonly RegExp[] = [
 ];
 
 export function leftToPerson(status: string, reason: string | null): boolean {
-  // NoStrategy: every strategy for the class is refused here (kind, impact, approval); its reason says "needs a person".
+  // NoStrategy: every strategy for the class is refused here (kind, impact, approval): it "needs a person".
   if (status === 'NoStrategy') return true;
   if (status !== 'Deferred' || reason === null) return false;
   return LEFT_TO_A_PERSON.some((r) => r.test(reason));

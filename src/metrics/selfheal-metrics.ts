@@ -38,6 +38,26 @@ interface Snapshot {
 /** Well under a 15 s scrape interval: each scrape sees fresh figures, a burst of scrapes costs one reading. */
 const DEFAULT_MAX_AGE_MS = 4_000;
 
+/**
+ * A query waits for a worker to answer it (after a crash, until Temporal moves it off the dead worker's
+ * queue): the scrape answers without that figure rather than past Prometheus' scrape timeout.
+ */
+const QUERY_TIMEOUT_MS = 3_000;
+
+async function within<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`${what}: no answer within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The store's metrics, read on scrape, by the worker holding the exporter lock; process metrics on every worker. */
 export function createSelfhealMetrics(deps: SelfhealMetricsDeps): SelfhealMetrics {
   const registry = new Registry();
@@ -63,7 +83,7 @@ export function createSelfhealMetrics(deps: SelfhealMetricsDeps): SelfhealMetric
     try {
       const client = await deps.temporal();
       key ??= await databaseKey(deps.pool);
-      return { client, status: await databaseGuardianStatus(client, key) };
+      return { client, status: await within(databaseGuardianStatus(client, key), "the guardian's status") };
     } catch (err) {
       problem(`the guardian's status is not available (${(err as Error).message})`);
       return { client: null, status: null };
@@ -91,10 +111,10 @@ export function createSelfhealMetrics(deps: SelfhealMetricsDeps): SelfhealMetric
           collections.map(async (c) => {
             const run = status ? active.get(c.name) : c.running;
             if (!run) return;
-            const answer = await client.workflow
-              .getHandle(run.workflow_id, run.run_id)
-              .query(attemptStatusQuery)
-              .catch(() => null);
+            const answer = await within(
+              client.workflow.getHandle(run.workflow_id, run.run_id).query(attemptStatusQuery),
+              `${run.workflow_id}'s status`,
+            ).catch(() => null);
             if (answer) attempts.set(c.name, answer);
           }),
         );
