@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseGuardianWorkflowId, healingAttemptWorkflowId } from '../../src/domain/workflow-ids';
@@ -78,6 +78,7 @@ describe('GET /metrics on the production worker', () => {
     const file = join(tmpdir(), `${uniqueName('scrape')}.prom`);
     writeFileSync(file, text);
     const r = spawnSync('sh', ['-c', `"$0" check metrics < "$1"`, promtool, file], { encoding: 'utf8' });
+    rmSync(file, { force: true });
     expect({ status: r.status, out: `${r.stdout}${r.stderr}` }).toEqual({ status: 0, out: '' });
   }
 
