@@ -4,9 +4,9 @@ export const INTEGRITY_STATES = ['normal', 'stress', 'critical'] as const;
 export const integrityStateSchema = z.enum(INTEGRITY_STATES);
 export type IntegrityState = z.infer<typeof integrityStateSchema>;
 
-/** Numeric form for the `ruvector_integrity_state` gauge: above 1 (stress or critical) is worth an alert. */
+/** Numeric form for the `ruvector_integrity_state` gauge: 0 normal, 1 stress, 2 critical (above 1 is critical). */
 export function integrityStateLevel(state: IntegrityState): number {
-  return INTEGRITY_STATES.indexOf(state) + 1;
+  return INTEGRITY_STATES.indexOf(state);
 }
 
 export interface IntegrityThresholds {

@@ -8,6 +8,7 @@ import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
 import { createSelfhealWorker } from './create-worker';
+import { registerMetrics } from './metrics-route';
 import { createWorkerHttp } from './worker-http';
 
 export interface RunWorkerOptions {
@@ -75,13 +76,20 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const http = createWorkerHttp(log);
+    const metrics = registerMetrics(http, {
+      pool,
+      databaseUrl: env.DATABASE_URL,
+      temporal,
+      namespace: env.TEMPORAL_NAMESPACE,
+      log,
+    });
     const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
       throw new Error(
         `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +
           'SELFHEAL_HTTP_PORT to a free port (0 picks one)',
       );
     });
-    const running = worker.run().finally(() => http.close());
+    const running = worker.run().finally(() => Promise.all([http.close(), metrics.close()]));
     http.setReady(true);
     // The hand-over waits for the database guardian to take it: the worker must be running.
     const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
