@@ -115,7 +115,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       `selfheal worker: database ${database}, Temporal ${temporal.address} (namespace ${env.TEMPORAL_NAMESPACE}, ` +
         `task queue ${env.SELFHEAL_TASK_QUEUE})`,
     );
-    log(`selfheal worker: http on ${env.SELFHEAL_HTTP_HOST}:${httpPort} (/healthz, /readyz)`);
+    log(`selfheal worker: http on ${env.SELFHEAL_HTTP_HOST}:${httpPort} (/healthz, /readyz, /metrics)`);
     await opts.onReady?.({ database, pool, httpPort });
     await running;
     await native.close().catch(() => undefined);
