@@ -8,6 +8,7 @@ import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
 import { createSelfhealWorker } from './create-worker';
+import { routeAlertmanager } from './alertmanager-route';
 import { createWorkerHttp } from './worker-http';
 
 export interface RunWorkerOptions {
@@ -61,6 +62,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: env.SELFHEAL_TASK_QUEUE,
       pool,
       standbyUrls: env.SELFHEAL_STANDBY_URLS,
+      notify: {
+        webhooks: env.SELFHEAL_WEBHOOK_URLS,
+        slack: env.SELFHEAL_SLACK_WEBHOOK_URLS,
+        uiUrl: env.SELFHEAL_UI_URL ?? null,
+        namespace: env.TEMPORAL_NAMESPACE,
+      },
       shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
     });
@@ -75,6 +82,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const http = createWorkerHttp(log);
+    routeAlertmanager(http, { env, pool, log });
     const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
       throw new Error(
         `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +
