@@ -269,7 +269,7 @@ export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDe
       return classified(async () => {
         const input = executeInput.parse(raw);
         const ctx = await strategyContext(input, input.budget_ms);
-        ctx.heartbeat({ step: 'start' });
+        ctx.heartbeat({ step: 'start', target: input.strategy });
         try {
           const result = await strategyImplementation(input.strategy).execute(ctx, input.plan);
           if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -296,7 +296,7 @@ export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDe
         const s = strategyImplementation(input.strategy);
         if (!s.compensate) return { compensated: false };
         const ctx = await strategyContext(input);
-        ctx.heartbeat({ step: 'compensate' });
+        ctx.heartbeat({ step: 'compensate', target: input.strategy });
         await s.compensate(ctx, input.plan);
         return { compensated: true };
       });
@@ -309,7 +309,7 @@ export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDe
         const s = strategyImplementation(input.strategy);
         if (!s.cleanup) return { removed: [] };
         const ctx = await strategyContext(input);
-        ctx.heartbeat({ step: 'cleanup' });
+        ctx.heartbeat({ step: 'cleanup', target: input.strategy });
         return { removed: await s.cleanup(ctx, input.plan) };
       });
     },

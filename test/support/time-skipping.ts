@@ -158,6 +158,8 @@ export interface TimeSkipping {
    * every later test of the file.
    */
   withWorker<T>(mocks: Mocks, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  /** Replays a history against the workflow code, as a new worker would: no activity runs. */
+  replay(history: temporal.api.history.v1.IHistory, workflowId: string): Promise<void>;
 }
 
 /**
@@ -200,6 +202,9 @@ export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSki
     get env() {
       if (!env) throw new Error('the time-skipping environment is not up (beforeAll failed)');
       return env;
+    },
+    async replay(history, workflowId) {
+      await Worker.runReplayHistory({ workflowBundle: { code: await workflowCode() } }, history, workflowId);
     },
     async withWorker(mocks, fn) {
       if (!env || !code) throw new Error('the time-skipping environment is not up (beforeAll failed)');
