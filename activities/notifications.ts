@@ -107,8 +107,10 @@ export function createNotificationActivities(pool: Pool, targets: NotifyTargets)
           list.map((t) =>
             withTransaction(pool, async (c) => {
               const before = await claimDelivery(c, n, t.name);
-              if (before === 'posted') return void out.already.push(t.name);
-              if (before === 'refused') return void out.refused.push(t.name);
+              if (before !== 'sending') {
+                (before === 'posted' ? out.already : out.refused).push(t.name);
+                return;
+              }
               const r = await postJson(t.url, bodies[t.kind], key, targets.timeoutMs ?? DEFAULT_TIMEOUT_MS);
               await finishDelivery(c, n, t.name, r);
               if (r.status === 'posted') out.posted.push(t.name);

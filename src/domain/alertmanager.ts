@@ -15,7 +15,7 @@ export const alertSchema = z.object({
 });
 export type Alert = z.infer<typeof alertSchema>;
 
-/** Alertmanager's webhook payload, version "4" (the only one it has sent since 0.4). */
+/** Alertmanager's webhook payload, version "4": what its webhook receiver sends. */
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal('4'),
   groupKey: z.string(),

@@ -52,7 +52,6 @@ describe('selfheal follow', () => {
       await waitFor('a REINDEX progress line', async () => lines.some((l) => REINDEX_PHASE.test(l)), 120_000);
       await writer.release();
       expect(await following).toBe(0);
-      console.log(lines.join("\n"));
       expect(errors).toEqual([]);
 
       const progress = lines.filter((l) => l.startsWith('  progress: '));
