@@ -77,7 +77,8 @@ describe('a person is told through webhooks', () => {
     expect(hooks.at('/slack')).toHaveLength(1);
     expect(hooks.at('/flaky')).toHaveLength(3);
 
-    const link = `${UI}/namespaces/default/workflows/${encodeURIComponent(answer.workflow_id)}/${answer.run_id}/history`;
+    const wf = encodeURIComponent(answer.workflow_id);
+    const link = `${UI}/namespaces/default/workflows/${wf}/${answer.run_id}/history`;
     const generic = hooks.at('/generic')[0]!;
     expect(generic.headers['content-type']).toBe('application/json');
     expect(generic.headers['idempotency-key']).toBe(`${id}:approval`);

@@ -92,7 +92,8 @@ describe('selfheal follow output', () => {
     // The same heartbeat seen again prints nothing; a new count does.
     expect(r.update(snap(running, reindex())).lines).toEqual([]);
     expect(r.update(snap(running, reindex({ done: 240 }), 2)).lines).toEqual([
-      '  progress: reindex public.items_pkey (1 of 2): building index: scanning table, 240 of 480 blocks (50 %) (try 2)',
+      '  progress: reindex public.items_pkey (1 of 2): building index: scanning table, ' +
+        '240 of 480 blocks (50 %) (try 2)',
     ]);
   });
 
