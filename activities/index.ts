@@ -26,6 +26,7 @@ import { sharedTargetLeaseWorkflowId } from '../src/domain/workflow-ids';
 import { classified, CollectionGoneError } from './activity-errors';
 import { createDatabasePassActivities } from './database-pass';
 import { createLearningActivities } from './learning';
+import { createNotificationActivities, NO_NOTIFY_TARGETS, type NotifyTargets } from './notifications';
 import { createRetentionActivities } from './retention';
 import { strategyImplementation } from './strategies';
 
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   kube?: KubeConfigSource;
   /** Standbys the strategies may connect to (resume_wal_replay). */
   standbyUrls?: string[];
+  /** Webhooks a person is told through; none: notices are accepted and go nowhere. */
+  notify?: NotifyTargets;
 }
 
 /**
@@ -102,7 +105,7 @@ export interface PreparedAttempt {
  * Every side effect of a healing attempt. Each activity validates its input, is safe to run twice
  * (retries), and heartbeats while it runs long.
  */
-export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
+export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDeps) {
   /** The attempt's collection: as prepareAttempt resolved it, or looked up (an attempt begun before refs). */
   async function attemptCollection(input: {
     collection: string;
@@ -146,6 +149,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
     ...createDatabasePassActivities(pool),
     ...createLearningActivities(pool),
     ...createRetentionActivities(pool),
+    ...createNotificationActivities(pool, notify ?? NO_NOTIFY_TARGETS),
 
     /** Opens the attempt's row (its id is the action id) and loads the collection's configuration. */
     async prepareAttempt(raw: z.input<typeof prepareInput>): Promise<PreparedAttempt> {
@@ -265,7 +269,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
       return classified(async () => {
         const input = executeInput.parse(raw);
         const ctx = await strategyContext(input, input.budget_ms);
-        ctx.heartbeat({ step: 'start' });
+        ctx.heartbeat({ step: 'start', target: input.strategy });
         try {
           const result = await strategyImplementation(input.strategy).execute(ctx, input.plan);
           if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -292,7 +296,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         const s = strategyImplementation(input.strategy);
         if (!s.compensate) return { compensated: false };
         const ctx = await strategyContext(input);
-        ctx.heartbeat({ step: 'compensate' });
+        ctx.heartbeat({ step: 'compensate', target: input.strategy });
         await s.compensate(ctx, input.plan);
         return { compensated: true };
       });
@@ -305,7 +309,7 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
         const s = strategyImplementation(input.strategy);
         if (!s.cleanup) return { removed: [] };
         const ctx = await strategyContext(input);
-        ctx.heartbeat({ step: 'cleanup' });
+        ctx.heartbeat({ step: 'cleanup', target: input.strategy });
         return { removed: await s.cleanup(ctx, input.plan) };
       });
     },
@@ -402,3 +406,4 @@ export function createActivities({ pool, kube, standbyUrls }: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { LearnedSelection, WeightUpdateSummary } from './learning';
+export type { NoticeDelivery, NotifyTargets } from './notifications';

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
       SELFHEAL_TASK_QUEUE: process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
       DATABASE_URL: stack.databaseUrl,
+      // The embedded UI, so notices link to it too.
+      ...(!process.env.SELFHEAL_UI_URL && stack.uiUrl ? { SELFHEAL_UI_URL: stack.uiUrl } : {}),
     });
     const uiUrl = process.env.SELFHEAL_UI_URL ?? stack.uiUrl;
     const pool = createPool(stack.databaseUrl, 2);

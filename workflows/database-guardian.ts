@@ -19,6 +19,7 @@ import type { ProblemClassName } from '../src/domain/problem-class';
 import type { FaultScope } from '../src/guardian/fault-scope';
 import { gateConfigOf, type GateConfig } from '../src/guardian/gate-config';
 import {
+  acted,
   attemptsInWindow,
   cooldownUntil,
   deferralBackoffUntil,
@@ -26,6 +27,8 @@ import {
   ineffectiveStreak,
   type AttemptRecord,
 } from '../src/guardian/healing-gate';
+import { personNeeded, personNeededSignature } from '../src/guardian/person-needed';
+import { noticeReason, type NoticeEvent } from '../src/domain/notice';
 import { nextIntegrityState } from '../src/guardian/hysteresis';
 import { COLLECTION_SA } from '../src/domain/search-attributes';
 import { healingAttemptWorkflowId } from '../src/domain/workflow-ids';
@@ -45,6 +48,14 @@ import {
 } from './database-guardian-messages';
 import type { GuardianStatus, TriggerAnswer, TriggerRequest } from './guardian-messages';
 import { healingAttempt } from './healing-attempt';
+import { tellPerson } from './notify-person';
+
+/** How an attempt ended, as far as a notice to a person needs it. */
+interface EndFacts {
+  attempt_id: number | null;
+  reason: string | null;
+  problem_class: string | null;
+}
 
 /** What the guardian keeps of one collection between passes (and across continue-as-new). */
 export interface CollectionSlot {
@@ -55,6 +66,12 @@ export interface CollectionSlot {
   needs_person: string | null;
   /** When a sample first saw the state leave normal; null while normal. */
   degraded_since: string | null;
+  /**
+   * The cause a person was last told of (person-needed.ts signature), so the backoff's next attempt,
+   * deferred the same way, is not told again; cleared when the collection recovers, an attempt acts,
+   * or a person resumes it. Absent in slots carried from before.
+   */
+  told_person?: string | null;
   active: {
     workflow_id: string;
     run_id: string;
@@ -181,6 +198,26 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     );
   };
 
+  /** Notices being started (notify-person.ts): a continue-as-new waits for them, or they would never start. */
+  const notices = new Set<Promise<void>>();
+  const tell = (name: string, rec: AttemptRecord, event: NoticeEvent, end: EndFacts, reason: string): void => {
+    if (end.attempt_id === null) return;
+    const p = tellPerson({
+      event,
+      action_id: end.attempt_id,
+      collection: name,
+      problem_class: end.problem_class,
+      // The attempt's row has it; the notice fills it in from there.
+      strategy: null,
+      reason: noticeReason(reason),
+      workflow_id: rec.workflow_id,
+      run_id: rec.run_id,
+      at: new Date().toISOString(),
+    });
+    notices.add(p);
+    void p.then(() => notices.delete(p));
+  };
+
   /** Once per attempt: from its result when this run started it, else from the store at a pass. */
   const finish = (
     name: string,
@@ -188,8 +225,10 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     outcome: string,
     initial: number | null,
     final: number | null,
+    end: EndFacts = { attempt_id: null, reason: null, problem_class: null },
   ): void => {
     const rec = s.attempts.find((a) => a.workflow_id === s.active?.workflow_id && a.run_id === s.active?.run_id);
+    const problem = end.problem_class ?? s.active?.problem ?? null;
     s.active = null;
     if (!rec) return;
     rec.finished_at_ms = Date.now();
@@ -203,6 +242,16 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       s.needs_person =
         `healing ineffective: the last ${streak} attempts did not raise λ; ` +
         `auto-healing stopped until \`selfheal resume ${name}\``;
+      tell(name, rec, 'ineffective', { ...end, problem_class: problem }, s.needs_person);
+    }
+    if (acted(rec)) s.told_person = null;
+    const person = personNeeded({ status: outcome, reason: end.reason });
+    if (person) {
+      const signature = personNeededSignature(problem, person);
+      if (s.told_person !== signature) {
+        s.told_person = signature;
+        tell(name, rec, 'deferred', { ...end, problem_class: problem }, person.reason);
+      }
     }
   };
 
@@ -267,10 +316,16 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
         s.attempts.splice(0, s.attempts.length - MAX_REMEMBERED_ATTEMPTS);
       s.active = { workflow_id: workflowId, run_id: runId, trigger: req.by, problem, scope };
       // After a continue-as-new the outcome is read from the store at a pass instead.
-      const ended = (kind: string, initial: number | null, final: number | null, verified = false): void => {
+      const ended = (
+        kind: string,
+        initial: number | null,
+        final: number | null,
+        end?: EndFacts,
+        verified = false,
+      ): void => {
         const now = slots.get(name);
         if (now?.active?.run_id === runId) {
-          finish(name, now, kind, initial, final);
+          finish(name, now, kind, initial, final, end);
           // The verify sample is a reading like any pass's: status shows the healed λ at once, not a
           // check interval later. (Guardians begun before this keep waiting for the next pass.)
           if (verified && final !== null && patched(VERIFIED_READING_PATCH)) adoptReading(name, now, final);
@@ -283,6 +338,11 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
             o.kind,
             o.kind === 'Completed' ? o.initial_lambda : null,
             o.kind === 'Completed' ? o.final_lambda : null,
+            {
+              attempt_id: o.attempt_id,
+              reason: 'reason' in o ? o.reason : null,
+              problem_class: o.problem?.class ?? null,
+            },
             o.kind === 'Completed' && o.verified,
           ),
         () => ended('Failed', null, null),
@@ -375,6 +435,7 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       s.enabled = true;
       s.paused_by = null;
       s.needs_person = null;
+      s.told_person = null;
       wake = true;
       show();
       return statusOf(name)!;
@@ -418,7 +479,11 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     for (const e of p.ended) {
       for (const [name, s] of slots) {
         if (s.active?.workflow_id === e.workflow_id && s.active.run_id === e.run_id)
-          finish(name, s, e.status, e.initial_lambda, e.final_lambda);
+          finish(name, s, e.status, e.initial_lambda, e.final_lambda, {
+            attempt_id: e.attempt_id ?? null,
+            reason: e.reason ?? null,
+            problem_class: e.problem_class ?? null,
+          });
       }
     }
     for (const [name, r] of Object.entries(p.readings)) {
@@ -426,8 +491,10 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       if (!s) continue;
       s.last_sampled_ms = now;
       s.state = r.baseline > 0 ? nextIntegrityState(s.state, r.lambda / r.baseline, gateOf(name)) : 'normal';
-      if (s.state === 'normal') s.degraded_since = null;
-      else s.degraded_since ??= p.sampled_at;
+      if (s.state === 'normal') {
+        s.degraded_since = null;
+        s.told_person = null;
+      } else s.degraded_since ??= p.sampled_at;
       live.set(name, {
         lambda: r.lambda,
         baseline: r.baseline,
@@ -546,6 +613,7 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       starting.size === 0
     ) {
       await condition(allHandlersFinished);
+      await Promise.all(notices);
       await continueAsNew<typeof databaseGuardian>({
         database: input.database,
         carried: { slots: Object.fromEntries(slots), base, own },

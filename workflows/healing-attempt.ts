@@ -32,6 +32,7 @@ export type { HealingAttemptInput } from './attempt/attempt-ledger';
 export {
   APPROVE_ABOVE_IMPACT_CAP_PATCH,
   NEVER_WORSE_PATCH,
+  NOTIFY_PERSON_PATCH,
   TEMPORARY_HOLD_PATCH,
   VALIDATE_PARAMS_PATCH,
 } from './attempt/attempt-patches';
@@ -52,6 +53,8 @@ export async function healingAttempt(input: HealingAttemptInput): Promise<Healin
     return await endAfter(l, err);
   } finally {
     await l.lease?.release().catch((err) => log.warn('lease release failed', { error: describeFailure(err) }));
+    // A notice whose start is still pending when the attempt closes would never start.
+    await Promise.all(l.notices);
   }
 }
 

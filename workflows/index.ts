@@ -9,3 +9,4 @@ export { temporaryHold } from './temporary-hold';
 export { updateWeights } from './update-weights';
 export type { UpdateWeightsInput } from './update-weights';
 export { retention } from './retention';
+export { notifyPerson } from './notify-person';

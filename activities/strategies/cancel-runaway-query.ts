@@ -58,8 +58,8 @@ export const cancelRunawayQuery = defineStrategy(cancelRunawayQuerySpec, {
   async execute(ctx, plan) {
     const targets = plan.params.targets.filter((t) => !t.superuser);
     const cancelled: number[] = [];
-    for (const t of targets) {
-      ctx.heartbeat({ pid: t.pid });
+    for (const [i, t] of targets.entries()) {
+      ctx.heartbeat({ step: 'cancel statement', target: `pid ${t.pid}`, item: i + 1, items: targets.length });
       // Only while the same statement runs: a new one in that session is not the runaway one.
       const still = await ctx.db.query(
         'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query_start = $2::timestamptz AND state = $3',

@@ -63,8 +63,9 @@ export const compactIndexes = defineStrategy(compactIndexesSpec, {
     const deadline = Date.now() + ctx.budgetMs;
     let rebuilt = 0;
     const done: IndexMeasure[] = [];
-    for (const ix of targets) {
-      ctx.heartbeat({ step: 'reindex', index: `${ix.schema}.${ix.name}` });
+    for (const [i, ix] of targets.entries()) {
+      const progress = { step: 'reindex', target: `${ix.schema}.${ix.name}`, item: i + 1, items: targets.length };
+      ctx.heartbeat(progress);
       const now = await measure(ctx.db, ix);
       // Idempotent: a retry after a crash skips what the first try already rebuilt.
       if (now && now.valid && !isFragmented(now, ctx.config.index_fragmentation_threshold_pct)) {
@@ -84,10 +85,8 @@ export const compactIndexes = defineStrategy(compactIndexesSpec, {
         return { ...failedResult('time budget used up before every index was rebuilt'), actions_taken: rebuilt };
       try {
         await dropLeftovers(ctx.db, ix, CLEANUP_TIMEOUT_MS);
-        await runCancellable(ctx, reindexStatement(ix), remaining, {
-          step: 'reindex',
-          index: `${ix.schema}.${ix.name}`,
-        });
+        // Each heartbeat carries REINDEX's own phase and blocks or tuples, for `selfheal follow`.
+        await runCancellable(ctx, reindexStatement(ix), remaining, progress, { indexProgress: true });
         rebuilt++;
       } catch (err) {
         // Best effort here; the attempt's cleanup step retries until the leftovers are gone.
@@ -198,7 +197,7 @@ async function waitForOtherRebuild(ctx: StrategyContext<Pool>, ix: IndexRef, dea
   if (!(await running())) return false;
   while ((await running()) && Date.now() < deadline) {
     if (ctx.signal.aborted) throw new Error('cancelled while waiting for another rebuild of the index');
-    ctx.heartbeat({ step: 'waiting for a rebuild already running', index: `${ix.schema}.${ix.name}` });
+    ctx.heartbeat({ step: 'wait for a rebuild already running', target: `${ix.schema}.${ix.name}` });
     await new Promise((r) => setTimeout(r, 500));
   }
   return true;

@@ -4,7 +4,7 @@ import { qualifiedName } from '../../src/postgres/quote-ident';
 import { placementSize } from '../../src/postgres/placement-snapshot';
 import { defineStrategy } from '../../src/strategies/define-strategy';
 import { drainHotPartitionSpec } from '../../src/domain/strategies/specs/drain-hot-partition';
-import { moveSlice, type Slice } from './partition-moves';
+import { moveProgress, moveSlice, type Slice } from './partition-moves';
 import { planMoves, putRowsBack, sandboxHotspotMove, verifyNotHot } from './rebalance-partitions';
 
 /**
@@ -25,6 +25,8 @@ export const drainHotPartition = defineStrategy(drainHotPartitionSpec, {
     const snap = plan.snapshot;
     const { hot, cold } = plan.params;
     const moves: { slice: Slice; moved: number }[] = [];
+    const total = plan.before.loads.find((l) => l.partition === hot)?.rows;
+    const movedSoFar = () => moves.reduce((n, m) => n + m.moved, 0);
     await withClient(ctx.db, async (c) => {
       for (let i = 0; i < cold.length && !ctx.signal.aborted; i++) {
         const slice: Slice = {
@@ -33,8 +35,10 @@ export const drainHotPartition = defineStrategy(drainHotPartitionSpec, {
           lo: Math.floor((100 * i) / cold.length),
           hi: Math.floor((100 * (i + 1)) / cold.length),
         };
-        ctx.heartbeat({ slice });
+        const at = { item: i + 1, items: cold.length, ...(total !== undefined ? { total } : {}) };
+        ctx.heartbeat(moveProgress(slice, { ...at, moved: movedSoFar() }));
         moves.push({ slice, moved: await moveSlice(c, snap.placement_key, snap.placement, slice) });
+        ctx.heartbeat(moveProgress(slice, { ...at, moved: movedSoFar() }));
       }
       // Rows changed partitions: the planner's statistics of every leaf follow them now.
       await analyzeAfterWrites(c, qualifiedName(snap.placement.schema, snap.placement.table));

@@ -47,8 +47,8 @@ export const dropReplicationSlot = defineStrategy(dropReplicationSlotSpec, {
 
   async execute(ctx, plan) {
     const dropped: string[] = [];
-    for (const name of plan.params.slots) {
-      ctx.heartbeat({ slot: name });
+    for (const [i, name] of plan.params.slots.entries()) {
+      ctx.heartbeat({ step: 'drop slot', target: name, item: i + 1, items: plan.params.slots.length });
       // Only while still inactive: a consumer that came back keeps its slot.
       const { rows } = await ctx.db.query<{ d: boolean }>(
         'SELECT pg_drop_replication_slot(slot_name) IS NULL AS d FROM pg_replication_slots ' +

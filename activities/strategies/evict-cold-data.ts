@@ -82,7 +82,7 @@ export const evictColdData = defineStrategy(evictColdDataSpec, {
     const key = quoteIdent(p.key_column);
     const order = quoteIdent(plan.params.order_by);
     const coldest = `SELECT ${id} FROM ${t} WHERE ${key} = $1 ORDER BY ${order}, ${id} LIMIT $2`;
-    ctx.heartbeat({ step: 'evict', rows: plan.params.rows });
+    ctx.heartbeat({ step: 'move coldest rows to the archive', total: plan.params.rows, unit: 'rows' });
     const moved = await withClient(ctx.db, async (c) => {
       await c.query('BEGIN');
       try {

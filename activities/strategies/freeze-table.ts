@@ -53,7 +53,7 @@ export const freezeTable = defineStrategy(freezeTableSpec, {
     const started = Date.now();
     await runCancellable(ctx, `VACUUM (FREEZE) ${table(ctx)}`, ctx.budgetMs, {
       step: 'VACUUM (FREEZE)',
-      table: plan.params.table,
+      target: plan.params.table,
     });
     const after = await readTableStats(ctx.db, ctx.collection.table_oid);
     const before = plan.before.xid_age;

@@ -90,7 +90,7 @@ export const limitRoleConnections = defineStrategy(limitRoleConnectionsSpec, {
 
   async execute(ctx, plan) {
     const p = plan.params;
-    ctx.heartbeat({ step: 'limit', role: p.role });
+    ctx.heartbeat({ step: 'limit connections', target: `role ${p.role}` });
     await ctx.db.query(`ALTER ROLE ${quoteIdent(p.role)} CONNECTION LIMIT ${Math.trunc(p.limit)}`);
     const closed: number[] = [];
     for (const s of p.close) {

@@ -1,3 +1,4 @@
+import type { StrategyProgress } from '../../src/domain/strategy-progress';
 import type { PoolClient } from '../../src/postgres/pool';
 import { savePlacement, type RowPlacement } from '../../src/postgres/placement-snapshot';
 import { qualifiedName, quoteIdent } from '../../src/postgres/quote-ident';
@@ -9,6 +10,26 @@ export interface Slice {
   /** Buckets [lo, hi) of 100. */
   lo: number;
   hi: number;
+}
+
+/**
+ * A mover's heartbeat: the slice under way (the item-th of items), and the rows moved so far (of
+ * `total` when the mover knows how many it will move).
+ */
+export function moveProgress(
+  s: Slice,
+  o: { item: number; items: number; moved: number; total?: number; detail?: string },
+): StrategyProgress {
+  return {
+    step: 'move rows',
+    target: `partition ${s.from} → ${s.to}`,
+    item: o.item,
+    items: o.items,
+    done: o.moved,
+    ...(o.total !== undefined ? { total: o.total } : {}),
+    unit: 'rows moved',
+    detail: o.detail ?? `hash buckets ${s.lo}–${s.hi} of 100`,
+  };
 }
 
 function bucket(p: RowPlacement): string {

@@ -10,7 +10,7 @@ import { loadRatio } from '../../src/sensor/parts/partitions';
 import { defineStrategy, type PlanOf, type TypedPlan } from '../../src/strategies/define-strategy';
 import { rebalancePartitionsSpec } from '../../src/domain/strategies/specs/rebalance-partitions';
 import type { SandboxResult, StrategyContext } from '../../src/strategies/strategy';
-import { moveSlice, undoSlice, type Slice } from './partition-moves';
+import { moveProgress, moveSlice, undoSlice, type Slice } from './partition-moves';
 import { partitionedTarget, targetCheck } from './partitioned-target';
 import { sandboxResult } from './sandbox-checks';
 
@@ -60,14 +60,18 @@ export const rebalancePartitions = defineStrategy(rebalancePartitionsSpec, {
           lo: k * STEP_PCT,
           hi: Math.min(MAX_SHARE_PCT, (k + 1) * STEP_PCT),
         };
-        ctx.heartbeat({ step: k + 1, slice });
+        const items = Math.ceil(MAX_SHARE_PCT / STEP_PCT);
+        const movedSoFar = steps.filter((s) => !s.undone).reduce((n, s) => n + s.moved, 0);
+        ctx.heartbeat(moveProgress(slice, { item: k + 1, items, moved: movedSoFar }));
         const moved = await moveSlice(c, snap.placement_key, snap.placement, slice);
         // Measure again over a load window that starts after the move: the load is the load after it.
         const now = integrityOf(
           await sampleCollection(ctx.db, ctx.collection, ctx.config, { after: new Date().toISOString() }),
           ctx.config,
         );
-        ctx.heartbeat({ step: k + 1, lambda: now.lambda });
+        ctx.heartbeat(
+          moveProgress(slice, { item: k + 1, items, moved: movedSoFar + moved, detail: `λ ${now.lambda.toFixed(3)}` }),
+        );
         const ratio = hotRatio(now, hot, ctx);
         if (now.lambda < 0.9 * initial.lambda) {
           await undoSlice(c, snap.placement_key, snap.placement, slice);

@@ -82,7 +82,7 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
     const points = rows.map((r) => r.v);
     const step = Math.max(1, Math.floor(points.length / SAMPLE_FOR_TRAINING));
     const training = points.filter((_, i) => i % step === 0);
-    ctx.heartbeat({ step: 'k-means', points: points.length });
+    ctx.heartbeat({ step: 'k-means', detail: `${training.length} of ${points.length} vectors` });
     const centroids = lloyd(
       training,
       snap.centroids.map((c) => c.centroid),
@@ -107,7 +107,7 @@ export const rebuildCentroids = defineStrategy(rebuildCentroidsSpec, {
         }
         for (let i = 0; i < rows.length; i += WRITE_BATCH) {
           if (ctx.signal.aborted) throw new Error('cancelled');
-          ctx.heartbeat({ step: 'reassign', done: i, of: rows.length });
+          ctx.heartbeat({ step: 'reassign rows', done: i, total: rows.length, unit: 'rows' });
           const ids = rows.slice(i, i + WRITE_BATCH).map((r) => r.id);
           const to = assignment.slice(i, i + WRITE_BATCH).map((j) => lists[j]);
           const r = await c.query(

@@ -65,8 +65,9 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
     const targets = plan.params.targets;
     const deadline = Date.now() + ctx.budgetMs;
     let actions = 0;
-    for (const t of targets) {
-      ctx.heartbeat({ step: 'rebuild', index: `${t.schema}.${t.name}` });
+    for (const [i, t] of targets.entries()) {
+      const progress = { step: 'rebuild', target: `${t.schema}.${t.name}`, item: i + 1, items: targets.length };
+      ctx.heartbeat(progress);
       const now = await stateOf(ctx.db, t);
       const remaining = deadline - Date.now();
       if (remaining <= 1000) return { ...failedResult('time budget used up'), actions_taken: actions };
@@ -77,7 +78,7 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
               ctx,
               `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
               Math.min(remaining, DROP_TIMEOUT_MS),
-              { step: 'drop leftover' },
+              { ...progress, step: 'drop leftover' },
             );
           actions++;
           continue;
@@ -89,12 +90,15 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
             ctx,
             `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
             Math.min(remaining, DROP_TIMEOUT_MS),
-            { step: 'drop invalid' },
+            { ...progress, step: 'drop invalid' },
           );
-        await runCancellable(ctx, concurrently(t.definition), deadline - Date.now(), {
-          step: 'create',
-          index: `${t.schema}.${t.name}`,
-        });
+        await runCancellable(
+          ctx,
+          concurrently(t.definition),
+          deadline - Date.now(),
+          { ...progress, step: 'create index' },
+          { indexProgress: true },
+        );
         actions++;
       } catch (err) {
         if (ctx.signal.aborted) throw err;

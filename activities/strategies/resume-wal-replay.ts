@@ -119,7 +119,15 @@ export const resumeWalReplay = defineStrategy(resumeWalReplaySpec, {
       const behind = (await readStandbys(ctx.db)).filter(
         (r) => names.has(r.application_name) && replicaHealth(r, ctx.config) < 1,
       );
-      ctx.heartbeat({ behind: behind.map((r) => [r.application_name, r.replay_gap_bytes]) });
+      ctx.heartbeat({
+        step: 'wait for standbys to catch up',
+        done: names.size - behind.length,
+        total: names.size,
+        unit: 'standbys caught up',
+        ...(behind.length
+          ? { detail: behind.map((r) => `${r.application_name} ${r.replay_gap_bytes} bytes behind`).join(', ') }
+          : {}),
+      });
       if (behind.length === 0) break;
       if (ctx.signal.aborted || Date.now() - started > ctx.budgetMs * 0.8) {
         return {

@@ -145,7 +145,11 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
       );
     }
     const kc = kubeOf(ctx);
-    ctx.heartbeat({ step: 'scale', deployment: `${ref.namespace}/${ref.name}`, from: previous, to: target });
+    ctx.heartbeat({
+      step: 'scale',
+      target: `${ref.namespace}/${ref.name}`,
+      detail: `${previous} → ${target} replicas`,
+    });
     const scaled = await scaleDeployment(kc, ref, { from: previous, to: target, signal: ctx.signal });
     if (scaled.kind === 'changed_elsewhere') {
       return failedResult(
@@ -210,7 +214,11 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
   async compensate(ctx, plan) {
     const { snap, ref, target } = planned(plan);
     const kc = kubeOf(ctx);
-    ctx.heartbeat({ step: 'scale back', deployment: `${ref.namespace}/${ref.name}`, to: snap.previous_replicas });
+    ctx.heartbeat({
+      step: 'scale back',
+      target: `${ref.namespace}/${ref.name}`,
+      detail: `to ${snap.previous_replicas} replicas`,
+    });
     let restored;
     try {
       restored = await scaleDeployment(kc, ref, { from: target, to: snap.previous_replicas, signal: ctx.signal });
@@ -219,7 +227,7 @@ export const scaleReplicas = defineStrategy(scaleReplicasSpec, {
       throw err;
     }
     if (restored.kind === 'changed_elsewhere') {
-      ctx.heartbeat({ step: 'scale back', left: `${restored.replicas} replicas, set by someone else` });
+      ctx.heartbeat({ step: 'scale back', detail: `left at ${restored.replicas} replicas, set by someone else` });
       return;
     }
     const timeoutMs = Math.min(ctx.config.replica_ready_timeout * 1000, ctx.budgetMs);

@@ -42,7 +42,7 @@ export async function completeSandbox(
             `INSERT INTO ${scratch} SELECT * FROM ${src} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) LIMIT ${SAMPLE_ROWS}`,
           )
         ).rowCount ?? 0;
-      ctx.heartbeat({ sandbox: 'complete', copied });
+      ctx.heartbeat({ step: 'sandbox: run on a scratch copy', done: copied, unit: 'rows copied' });
       const t0 = process.hrtime.bigint();
       await run(c, scratch);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

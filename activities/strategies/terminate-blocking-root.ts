@@ -65,8 +65,8 @@ export const terminateBlockingRoot = defineStrategy(terminateBlockingRootSpec, {
   async execute(ctx, plan) {
     const roots = plan.params.roots.filter((r) => !r.superuser);
     const ended: { pid: number; how: string }[] = [];
-    for (const root of roots) {
-      ctx.heartbeat({ root: root.pid });
+    for (const [i, root] of roots.entries()) {
+      ctx.heartbeat({ step: 'end blocking root', target: `pid ${root.pid}`, item: i + 1, items: roots.length });
       if (ctx.signal.aborted) break;
       if (!(await sessionAlive(ctx.db, root))) continue;
       if (!root.state.startsWith('idle in transaction')) {

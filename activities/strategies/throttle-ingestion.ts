@@ -83,8 +83,8 @@ export const throttleIngestion = defineStrategy(throttleIngestionSpec, {
     const role = plan.params.role;
     await ctx.db.query(`ALTER ROLE ${quoteIdent(role)} CONNECTION LIMIT ${Math.trunc(plan.params.limit)}`);
     const closed: number[] = [];
-    for (const s of plan.params.close) {
-      ctx.heartbeat({ close: s.pid });
+    for (const [i, s] of plan.params.close.entries()) {
+      ctx.heartbeat({ step: 'close session', target: `pid ${s.pid}`, item: i + 1, items: plan.params.close.length });
       if (await signalSession(ctx.db, s, 'terminate')) closed.push(s.pid);
     }
     return {

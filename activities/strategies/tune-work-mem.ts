@@ -129,7 +129,11 @@ async function untilOldStatementsEnd(
     const left = rows[0]!.n;
     if (left === 0 || Date.now() >= deadline || ctx.signal.aborted)
       return { waited_ms: Date.now() - started, old_statements_left: left };
-    ctx.heartbeat({ step: 'old statements', left });
+    ctx.heartbeat({
+      step: 'wait for statements begun before the change',
+      target: `role ${role}`,
+      detail: `${left} left`,
+    });
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

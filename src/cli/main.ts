@@ -8,6 +8,7 @@ import { drillCommand } from './commands/drill';
 import { effectivenessCommand } from './commands/effectiveness';
 import { executeCommand } from './commands/execute';
 import { feedbackCommand } from './commands/feedback';
+import { followCommand } from './commands/follow';
 import { historyCommand } from './commands/history';
 import { pauseResumeCommand } from './commands/pause-resume';
 import { pendingCommand } from './commands/pending';
@@ -68,6 +69,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   trigger: {
     run: triggerCommand,
     help: 'trigger <collection> [--no-wait]             ask the guardian for an attempt and follow it',
+  },
+  follow: {
+    run: followCommand,
+    help: 'follow <action-id>                           a running attempt: its phases, its progress, its outcome',
   },
   pending: { run: pendingCommand, help: 'pending                                      attempts waiting for approval' },
   approve: {

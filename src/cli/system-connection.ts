@@ -3,6 +3,7 @@ import { readRuntimeInfo } from '../infra/runtime-file';
 import { pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { databaseKey } from '../postgres/database-key';
 import { createPool, type Pool } from '../postgres/pool';
+import { temporalUiLink } from '../domain/ui-link';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../domain/workflow-ids';
 
 export interface SystemSettings {
@@ -89,8 +90,5 @@ export function connectSystem(settings: SystemSettings): SystemHandles {
 }
 
 export function workflowUiLink(s: SystemSettings, workflowId: string, runId: string): string | null {
-  return s.uiUrl
-    ? `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}` +
-        `/history`
-    : null;
+  return temporalUiLink(s.uiUrl, s.namespace, workflowId, runId);
 }

@@ -5,6 +5,23 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'a PostgreSQL URL: postgres://user:password@host:5432/database');
 
+const httpUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\//, 'an http(s) URL');
+
+/** Comma-separated http(s) URLs; empty or unset is none. */
+const urlList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(httpUrl));
+
 /**
  * Everything the production worker reads from its environment, checked at once so a typo stops it
  * at start with every problem named, not on the first attempt.
@@ -25,8 +42,17 @@ export const workerEnvSchema = temporalEnvSchema.and(
           .filter(Boolean),
       )
       .pipe(z.array(postgresUrl)),
-    /** Where the Temporal UI is, for links in the CLI's answers. */
+    /** Where the Temporal UI is, for links in the CLI's answers and in notices. */
     SELFHEAL_UI_URL: z.string().url().optional(),
+    /** Generic JSON webhooks told when a person must decide, comma-separated. */
+    SELFHEAL_WEBHOOK_URLS: urlList,
+    /** Slack-compatible incoming webhooks told the same, comma-separated. */
+    SELFHEAL_SLACK_WEBHOOK_URLS: urlList,
+    /** The shared secret Alertmanager sends (Authorization: Bearer); unset, POST /alertmanager is off. */
+    SELFHEAL_ALERTMANAGER_TOKEN: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(16, 'at least 16 characters').max(512).optional(),
+    ),
     /** Apply migrations at start (default); off when a deploy step runs `selfheal migrate` itself. */
     SELFHEAL_MIGRATE: z
       .enum(['true', 'false'])

@@ -6,6 +6,7 @@ import {
   type ObservableMiddleware,
   type V1Deployment,
 } from './client-node';
+import type { StrategyProgress } from '../domain/strategy-progress';
 
 export interface DeploymentRef {
   namespace: string;
@@ -142,7 +143,7 @@ export async function scaleDeployment(
 export async function waitUntilReady(
   kc: KubeConfig,
   ref: DeploymentRef,
-  opts: { timeoutMs: number; heartbeat: (details?: unknown) => void; signal: AbortSignal; pollMs?: number },
+  opts: { timeoutMs: number; heartbeat: (progress: StrategyProgress) => void; signal: AbortSignal; pollMs?: number },
 ): Promise<{ ready: boolean; state: DeploymentReplicas; waited_ms: number }> {
   const started = Date.now();
   for (;;) {
@@ -150,8 +151,11 @@ export async function waitUntilReady(
     const waited = Date.now() - started;
     opts.heartbeat({
       step: 'wait for replicas',
-      deployment: `${ref.namespace}/${ref.name}`,
-      rollout: describeRollout(state),
+      target: `${ref.namespace}/${ref.name}`,
+      done: Math.min(state.ready, state.replicas),
+      total: state.replicas,
+      unit: 'replicas ready',
+      detail: describeRollout(state),
     });
     if (rolloutComplete(state)) return { ready: true, state, waited_ms: waited };
     if (waited >= opts.timeoutMs) return { ready: false, state, waited_ms: waited };

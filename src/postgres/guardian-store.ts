@@ -30,6 +30,10 @@ export interface AttemptEnd {
   status: string;
   initial_lambda: number | null;
   final_lambda: number | null;
+  /** The action id, and why it ended so: what a notice to a person names (absent in passes recorded before). */
+  attempt_id?: number;
+  reason?: string | null;
+  problem_class?: string | null;
 }
 
 /** Of the given attempts, those whose row says they ended, with the λ their outcome measured. */
@@ -40,7 +44,7 @@ export async function attemptEnds(
   if (refs.length === 0) return [];
   const { rows } = await db.query<AttemptEnd>(
     `SELECT a.workflow_id, a.run_id, a.status, o.initial_lambda::float8 AS initial_lambda,
-       o.final_lambda::float8 AS final_lambda
+       o.final_lambda::float8 AS final_lambda, a.id AS attempt_id, a.reason, a.problem_class
        FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
       WHERE (a.workflow_id, a.run_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND a.status <> 'running'`,
     [refs.map((r) => r.workflow_id), refs.map((r) => r.run_id)],

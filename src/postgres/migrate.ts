@@ -14,6 +14,7 @@ import * as m011 from './migrations/011-watching';
 import * as m012 from './migrations/012-index-density-cache';
 import * as m013 from './migrations/013-learned-weights';
 import * as m014 from './migrations/014-retention-indexes';
+import * as m017 from './migrations/017-notifications';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 12, name: 'index-density-cache', sql: m012.sql },
   { id: 13, name: 'learned-weights', sql: m013.sql },
   { id: 14, name: 'retention-indexes', sql: m014.sql },
+  { id: 17, name: 'notifications', sql: m017.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

@@ -3,6 +3,7 @@ import type { ActionConfig } from '../domain/healing-config';
 import type { IntegrityState } from '../domain/integrity-state';
 import type { ProblemClass } from '../domain/problem-class';
 import type { RemediationResult } from '../domain/remediation-result';
+import type { StrategyProgress } from '../domain/strategy-progress';
 import { sandboxLevelSchema, type StrategyDescriptor } from '../domain/strategy-descriptor';
 import type { KubeConfigSource } from '../kubernetes/kube-config';
 import type { Collection } from '../postgres/collections';
@@ -49,8 +50,11 @@ export interface StrategyContext<Db> {
    * strategy's schema (strategy-params.ts); absent for an automatic attempt.
    */
   params?: StrategyParams;
-  /** Reports progress; must be called at least every few seconds while work runs. */
-  heartbeat: (details?: unknown) => void;
+  /**
+   * Reports progress, in the one shape `selfheal follow` reads; must be called at least every few
+   * seconds while work runs.
+   */
+  heartbeat: (progress?: StrategyProgress) => void;
   /** Aborted when the attempt is cancelled: stop promptly and leave nothing half-done. */
   signal: AbortSignal;
   /** Time the execute step may use before it must give up, in ms. */

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type Activities } from '../../activities';
+import { createActivities, type Activities, type NotifyTargets } from '../../activities';
 import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
 import type { TemporalConnectionOptions } from '../config/temporal-connection';
 import type { Pool } from '../postgres/pool';
@@ -20,6 +20,8 @@ export interface WorkerOptions {
   kube?: KubeConfigSource;
   /** Standby URLs; default: SELFHEAL_STANDBY_URLS, comma-separated. */
   standbyUrls?: string[];
+  /** Webhooks a person is told through (SELFHEAL_WEBHOOK_URLS, SELFHEAL_SLACK_WEBHOOK_URLS); default none. */
+  notify?: NotifyTargets;
   /** Replaces some activities (tests that steer one branch of a workflow); the rest are the real ones. */
   activityOverrides?: (real: Activities) => Partial<Activities>;
 }
@@ -37,6 +39,7 @@ export async function createSelfhealWorker(
         pool: opts.pool,
         kube: opts.kube ?? lazyKubeConfig(),
         standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv(),
+        ...(opts.notify ? { notify: opts.notify } : {}),
       }),
       opts.activityOverrides,
     ),

@@ -8,6 +8,7 @@ import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
 import { createSelfhealWorker } from './create-worker';
+import { routeAlertmanager } from './alertmanager-route';
 import { registerMetrics } from './metrics-route';
 import { createWorkerHttp } from './worker-http';
 
@@ -62,6 +63,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: env.SELFHEAL_TASK_QUEUE,
       pool,
       standbyUrls: env.SELFHEAL_STANDBY_URLS,
+      notify: {
+        webhooks: env.SELFHEAL_WEBHOOK_URLS,
+        slack: env.SELFHEAL_SLACK_WEBHOOK_URLS,
+        uiUrl: env.SELFHEAL_UI_URL ?? null,
+        namespace: env.TEMPORAL_NAMESPACE,
+      },
       shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
     });
@@ -83,6 +90,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       namespace: env.TEMPORAL_NAMESPACE,
       log,
     });
+    routeAlertmanager(http, { env, pool, log });
     const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
       throw new Error(
         `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +

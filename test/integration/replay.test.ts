@@ -12,7 +12,7 @@ describe('recorded healing-attempt histories', () => {
     .filter((f) => f.endsWith('.binpb'))
     .sort();
 
-  it('are kept for the healed, compensated, approved and aborted paths, and for a guardian', () => {
+  it('are kept for the healed, compensated, approved (and told) and aborted paths, and for a guardian', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'compact-indexes-healed.binpb',
@@ -21,6 +21,7 @@ describe('recorded healing-attempt histories', () => {
         'pause-maintenance-aborted.binpb',
         'guardian-cooldown.binpb',
         'database-guardian-cooldown.binpb',
+        'compact-indexes-approval-notified.binpb',
       ]),
     );
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaleReplicas, scaleTarget } from '../../activities/strategies/scale-replicas';
 import { parseHealingConfig, type HealingConfigInput } from '../../src/domain/healing-config';
+import type { StrategyProgress } from '../../src/domain/strategy-progress';
 import { clientNode } from '../../src/kubernetes/client-node';
 import {
   kubeConfigForServer,
@@ -27,7 +28,7 @@ const noDatabase = new Proxy({} as Pool, {
 });
 
 interface TestContext extends StrategyContext<Pool> {
-  beats: unknown[];
+  beats: (StrategyProgress | undefined)[];
 }
 
 function context(
@@ -35,7 +36,7 @@ function context(
   config: HealingConfigInput = {},
   opts: { budgetMs?: number; signal?: AbortSignal; params?: Record<string, string> } = {},
 ): TestContext {
-  const beats: unknown[] = [];
+  const beats: (StrategyProgress | undefined)[] = [];
   return {
     db: noDatabase,
     collection: {
@@ -150,11 +151,13 @@ describe('scale_replicas against a Kubernetes API server', () => {
         }),
       }),
     ]);
-    // It heartbeat on every poll, and saw the rollout unfinished at first.
-    const rollouts = ctx.beats.map((b) => (b as { rollout?: string }).rollout).filter(Boolean);
+    // It heartbeat on every poll, replicas ready of those asked for, and saw the rollout unfinished at first.
+    const waits = ctx.beats.filter((b) => b?.step === 'wait for replicas');
+    const rollouts = waits.map((b) => b!.detail);
     expect(rollouts.length).toBeGreaterThanOrEqual(2);
     expect(rollouts[0]).not.toBe('6 of 6 ready (6 updated, 6 available)');
     expect(rollouts.at(-1)).toBe('6 of 6 ready (6 updated, 6 available)');
+    expect(waits.at(-1)).toMatchObject({ target: `${NS}/${NAME}`, done: 6, total: 6, unit: 'replicas ready' });
 
     expect(await scaleReplicas.verify(ctx, plan)).toMatchObject({ verified: true, after: { replicas: 6, ready: 6 } });
 

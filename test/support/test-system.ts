@@ -91,7 +91,11 @@ export interface TestWorker {
 /** A worker on its own task queue, running the shared workflow bundle against the test database. */
 export async function startTestWorker(
   pool: Pool,
-  opts: { standbyUrls?: string[]; activityOverrides?: WorkerOptions['activityOverrides'] } = {},
+  opts: {
+    standbyUrls?: string[];
+    activityOverrides?: WorkerOptions['activityOverrides'];
+    notify?: WorkerOptions['notify'];
+  } = {},
 ): Promise<TestWorker> {
   quietRuntime();
   const stack = testStack();
@@ -105,6 +109,7 @@ export async function startTestWorker(
     shutdownGraceTime: '2 seconds',
     standbyUrls: opts.standbyUrls ?? [],
     ...(opts.activityOverrides ? { activityOverrides: opts.activityOverrides } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: stack.temporalAddress });

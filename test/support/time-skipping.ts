@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Activities } from '../../activities';
+import { noticeKey, type Notice } from '../../src/domain/notice';
 import { ensureTemporalTestServer } from '../../src/infra/temporal-test-server';
 import { SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/worker/workflow-bundle';
@@ -33,6 +34,7 @@ const ACTIVITY_NAMES = [
   'updateStrategyWeights',
   'loadLearnedSelection',
   'deleteExpiredHistory',
+  'postNotification',
 ] as const satisfies readonly (keyof Activities)[];
 type Unlisted = Exclude<keyof Activities, (typeof ACTIVITY_NAMES)[number]>;
 const everyActivityListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -55,18 +57,29 @@ export interface ActivityCall {
 export interface Mocks {
   activities: Record<ActivityName, jest.Mock>;
   calls: ActivityCall[];
+  /** The workflows' own steps, in order: notices to a person (their own workflows) are left out. */
   names(): ActivityName[];
+  /** Every try of a notice to a person (postNotification), in order. */
+  notices(): Notice[];
   inputsOf<K extends ActivityName>(name: K): Parameters<Activities[K]>[0][];
   /** Resolves once no mocked activity is running (see withWorker). */
   idle(): Promise<void>;
 }
+
+/**
+ * Notices run beside every workflow that needs a person: accepted unless a test says otherwise,
+ * so a test about something else need not mock them.
+ */
+const DEFAULTS: MockActivities = {
+  postNotification: async (n) => ({ key: noticeKey(n), posted: ['webhook:test'], already: [], refused: [] }),
+};
 
 export function mockActivities(impls: MockActivities): Mocks {
   const calls: ActivityCall[] = [];
   const activities = {} as Record<ActivityName, jest.Mock>;
   let running = 0;
   for (const name of ACTIVITY_NAMES) {
-    const impl = impls[name] as ((input: unknown) => Promise<unknown>) | undefined;
+    const impl = (impls[name] ?? DEFAULTS[name]) as ((input: unknown) => Promise<unknown>) | undefined;
     activities[name] = jest.fn(async (input: unknown) => {
       calls.push({ name, input });
       if (!impl)
@@ -91,7 +104,8 @@ export function mockActivities(impls: MockActivities): Mocks {
     activities,
     calls,
     idle,
-    names: () => calls.map((c) => c.name),
+    names: () => calls.filter((c) => c.name !== 'postNotification').map((c) => c.name),
+    notices: () => calls.filter((c) => c.name === 'postNotification').map((c) => c.input as Notice),
     inputsOf: <K extends ActivityName>(name: K) =>
       calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]),
   };
@@ -144,6 +158,8 @@ export interface TimeSkipping {
    * every later test of the file.
    */
   withWorker<T>(mocks: Mocks, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  /** Replays a history against the workflow code, as a new worker would: no activity runs. */
+  replay(history: temporal.api.history.v1.IHistory, workflowId: string): Promise<void>;
 }
 
 /**
@@ -186,6 +202,9 @@ export function useTimeSkipping(opts: { serverPerTest?: boolean } = {}): TimeSki
     get env() {
       if (!env) throw new Error('the time-skipping environment is not up (beforeAll failed)');
       return env;
+    },
+    async replay(history, workflowId) {
+      await Worker.runReplayHistory({ workflowBundle: { code: await workflowCode() } }, history, workflowId);
     },
     async withWorker(mocks, fn) {
       if (!env || !code) throw new Error('the time-skipping environment is not up (beforeAll failed)');

@@ -89,13 +89,18 @@ export interface AttemptLedger {
   execute_started: boolean;
   result: RemediationResult | null;
   verification: Verification | null;
-  /** Undo steps, pushed before the change they undo; run in reverse order, never cancelled. */
-  readonly compensations: { name: string; run: () => Promise<unknown> }[];
+  /**
+   * Undo steps, pushed before the change they undo; run in reverse order, never cancelled. `run`
+   * retries until it succeeds, or at most `maximumAttempts` tries when given.
+   */
+  readonly compensations: { name: string; strategy: string; run: (maximumAttempts?: number) => Promise<unknown> }[];
   compensations_ran: boolean;
   readonly compensation_errors: string[];
   cleaned_up: string[];
   lease: Extract<Lease, { held: true }> | null;
   lease_taken: { lease_id: string; target: string } | null;
+  /** Notices to a person being started (notify-person.ts): awaited before the attempt closes. */
+  readonly notices: Promise<void>[];
   /**
    * Search attributes set since the attempt last waited, sent as one upsert before it next waits
    * (each upsert is a history event and an index write); null for attempts begun before, which
@@ -141,6 +146,7 @@ export function openLedger(input: HealingAttemptInput): AttemptLedger {
     cleaned_up: [],
     lease: null,
     lease_taken: null,
+    notices: [],
     attributes: patched(BATCH_SEARCH_ATTRIBUTES_PATCH) ? new Map() : null,
   };
 }

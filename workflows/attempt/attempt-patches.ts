@@ -8,3 +8,5 @@ export const TEMPORARY_HOLD_PATCH = 'temporary-hold';
 export const VALIDATE_PARAMS_PATCH = 'validate-strategy-params';
 export const BATCH_SEARCH_ATTRIBUTES_PATCH = 'batch-search-attributes';
 export const CONTEXTUAL_SELECTION_PATCH = 'contextual-selection';
+/** A person is told (webhooks) when an attempt or the guardian needs one; used by both workflows. */
+export const NOTIFY_PERSON_PATCH = 'notify-person';

@@ -5,6 +5,7 @@ import { strategyParamsSchema } from '../../strategies/strategy-params';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
+import { followOutput } from './follow';
 import { requestAttempt } from './trigger';
 
 const argsSchema = z
@@ -65,6 +66,7 @@ export async function executeCommand(
     },
     !args.flags['no-wait'],
     out,
+    followOutput(args, out),
   );
 }
 

@@ -1,14 +1,12 @@
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { HealingOutcome } from '../../domain/healing-outcome';
-import { collectionNameSchema, getCollection } from '../../postgres/collections';
-import { triggerHealing } from '../../temporal/guardian-client';
-import { attemptStatusQuery } from '../../../workflows/attempt-messages';
+import { collectionNameSchema } from '../../postgres/collections';
+import { requestHealing } from '../../temporal/request-healing';
 import type { TriggerAnswer, TriggerRequest } from '../../../workflows/guardian-messages';
-import type { healingAttempt } from '../../../workflows/healing-attempt';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
+import { describeOutcome, followAttempt, lineSink } from '../follow-attempt';
 import { workflowUiLink, type SystemHandles } from '../system-connection';
+import { followOutput, type FollowOutput } from './follow';
 
 const argsSchema = z.object({ collection: collectionNameSchema, wait: z.boolean() });
 
@@ -21,24 +19,29 @@ export async function triggerCommand(
   onlyFlags(args, ['json', 'no-wait']);
   if (args.positionals.length !== 1) throw new UsageError('usage: selfheal trigger <collection> [--no-wait] [--json]');
   const a = argsSchema.parse({ collection: args.positionals[0], wait: !args.flags['no-wait'] });
-  return requestAttempt(sys, a.collection, { by: 'manual' }, a.wait, out);
+  return requestAttempt(sys, a.collection, { by: 'manual' }, a.wait, out, followOutput(args, out));
 }
 
-/** Asks the guardian for an attempt and, unless told not to wait, follows it to its outcome. */
+/**
+ * Asks the guardian for an attempt and, unless told not to wait, follows it to its outcome as
+ * `selfheal follow` does (plain lines unless told otherwise).
+ */
 export async function requestAttempt(
   sys: SystemHandles,
   collection: string,
   request: TriggerRequest,
   wait: boolean,
   out: (l: string) => void,
+  to: FollowOutput = { sink: lineSink(out), tty: false },
 ): Promise<CommandResult> {
-  await getCollection(await sys.pool(), collection);
-  const client = await sys.temporal();
-  const answer: TriggerAnswer = await triggerHealing(
-    client,
-    await sys.database(),
+  const answer: TriggerAnswer = await requestHealing(
+    {
+      temporal: () => sys.temporal(),
+      pool: await sys.pool(),
+      database: await sys.database(),
+      taskQueue: sys.settings.taskQueue,
+    },
     collection,
-    sys.settings.taskQueue,
     request,
   );
   if (answer.kind === 'Deferred') {
@@ -51,59 +54,9 @@ export async function requestAttempt(
       `${answer.run_id}${link ? `\n  UI: ${link}` : ''}`,
   );
   if (!wait) return { data: { answer, ui: link }, exitCode: 0 };
-  const outcome = await follow(client, answer.workflow_id, answer.run_id, out);
+  const outcome = await followAttempt(await sys.temporal(), answer.workflow_id, answer.run_id, to.sink, to);
   out(describeOutcome(outcome));
   const ok =
     (outcome.kind === 'Completed' && outcome.verified) || (outcome.kind === 'DryRun' && outcome.sandbox_passed);
   return { data: { answer, ui: link, outcome }, exitCode: ok ? 0 : 4 };
-}
-
-async function follow(
-  client: Client,
-  workflowId: string,
-  runId: string,
-  out: (l: string) => void,
-): Promise<HealingOutcome> {
-  const handle = client.workflow.getHandle<typeof healingAttempt>(workflowId, runId);
-  // Every phase entered since the last poll, not just the current one: quick phases show too.
-  let printed = 0;
-  const poll = setInterval(() => {
-    handle
-      .query(attemptStatusQuery)
-      .then((s) => {
-        for (const p of s.phases.slice(printed)) {
-          out(
-            `  phase: ${p.phase}` +
-              `${p.phase === 'approval' ? ` (action ${s.attempt_id}: selfheal approve ${s.attempt_id})` : ''}`,
-          );
-        }
-        printed = Math.max(printed, s.phases.length);
-      })
-      .catch(() => undefined);
-  }, 500);
-  try {
-    return await handle.result();
-  } finally {
-    clearInterval(poll);
-  }
-}
-
-export function describeOutcome(o: HealingOutcome): string {
-  switch (o.kind) {
-    case 'Completed':
-      return (
-        `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ` +
-        `${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}` +
-        `${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}` +
-        `${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`
-      );
-    case 'Deferred':
-      return `deferred: ${o.reason}`;
-    case 'NoStrategy':
-      return `no strategy for ${o.problem.class}`;
-    case 'Aborted':
-      return `${o.reason}${o.compensated ? '; compensated' : ''}`;
-    case 'DryRun':
-      return o.reason;
-  }
 }

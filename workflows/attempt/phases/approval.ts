@@ -3,6 +3,7 @@ import type { ProblemClass } from '../../../src/domain/problem-class';
 import { approvalReasons } from '../../../src/strategies/registry';
 import type { Decision } from '../../attempt-messages';
 import { deferred, enter, flushAttributes, type Chosen, type EarlyEnd, type PreparedLedger } from '../attempt-ledger';
+import { tellAboutAttempt } from '../tell-person';
 
 /**
  * Waits for a person up to approval_timeout when the strategy, the class or the impact asks for
@@ -26,6 +27,8 @@ export async function awaitApproval(
       `${status.approval_deadline} (${status.approval_reason}; \`selfheal approve ${prepared.attempt_id}\`)`,
   );
   flushAttributes(l);
+  // Told beside the wait, not before it: a webhook that is down never holds the attempt back.
+  tellAboutAttempt(l, 'approval', status.approval_reason, status.approval_deadline);
   const decided = await condition(() => status.approval !== null, config.approval_timeout * 1000, {
     summary: `approval: wait up to ${config.approval_timeout} s for action ${prepared.attempt_id}`,
   });
