@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseWorkerEnv } from './config/worker-env';
 import { ensureDemoCollection } from './demo/demo-collection';
 import { ensureVectorCollection } from './demo/vector-collection';
+import { devAuditKey } from './infra/dev-audit-key';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
 import { migrate } from './postgres/migrate';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
       SELFHEAL_TASK_QUEUE: process.env.SELFHEAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
       DATABASE_URL: stack.databaseUrl,
+      SELFHEAL_AUDIT_KEY: process.env.SELFHEAL_AUDIT_KEY ?? devAuditKey(),
     });
     const uiUrl = process.env.SELFHEAL_UI_URL ?? stack.uiUrl;
     const pool = createPool(stack.databaseUrl, 2);

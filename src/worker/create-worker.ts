@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
 import type { TemporalConnectionOptions } from '../config/temporal-connection';
+import { auditSigner, type AuditSigner } from '../postgres/audit-log';
 import type { Pool } from '../postgres/pool';
 import { WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   kube?: KubeConfigSource;
   /** Standby URLs; default: SELFHEAL_STANDBY_URLS, comma-separated. */
   standbyUrls?: string[];
+  /** Signs the audit trail; default: SELFHEAL_AUDIT_KEY, else rows are written unsigned (and reported so). */
+  audit?: AuditSigner;
   /** Replaces some activities (tests that steer one branch of a workflow); the rest are the real ones. */
   activityOverrides?: (real: Activities) => Partial<Activities>;
 }
@@ -37,6 +40,7 @@ export async function createSelfhealWorker(
         pool: opts.pool,
         kube: opts.kube ?? lazyKubeConfig(),
         standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv(),
+        audit: opts.audit ?? auditSigner(process.env.SELFHEAL_AUDIT_KEY),
       }),
       opts.activityOverrides,
     ),

@@ -7,6 +7,8 @@ import { listCollections } from '../postgres/collections';
 import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
+import { auditSigner } from '../postgres/audit-log';
+import { startCommandRelay } from './command-relay';
 import { createSelfhealWorker } from './create-worker';
 import { createWorkerHttp } from './worker-http';
 
@@ -61,6 +63,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: env.SELFHEAL_TASK_QUEUE,
       pool,
       standbyUrls: env.SELFHEAL_STANDBY_URLS,
+      audit: auditSigner(env.SELFHEAL_AUDIT_KEY),
       shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
     });
@@ -81,7 +84,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
           'SELFHEAL_HTTP_PORT to a free port (0 picks one)',
       );
     });
-    const running = worker.run().finally(() => http.close());
+    // The SQL interface's commands (ruvector_healing_trigger, …) reach Temporal through this worker.
+    const relay = startCommandRelay({ env, pool, log });
+    const running = worker.run().finally(() => Promise.all([http.close(), relay.stop()]));
     http.setReady(true);
     // The hand-over waits for the database guardian to take it: the worker must be running.
     const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });
