@@ -8,6 +8,7 @@ import type { RemediationResult } from '../src/domain/remediation-result';
 import type { KubeConfigSource } from '../src/kubernetes/kube-config';
 import { collectionNameSchema, getCollection, listCollections, type Collection } from '../src/postgres/collections';
 import { syncWatchedTables, type WatchSync } from '../src/postgres/sync-watched';
+import { UNSIGNED_AUDIT, type AuditSigner } from '../src/postgres/audit-log';
 import * as store from '../src/postgres/outcome-store';
 import type { Pool } from '../src/postgres/pool';
 import { serverIdentity } from '../src/postgres/server-identity';
@@ -38,6 +39,8 @@ export interface ActivityDeps {
   standbyUrls?: string[];
   /** Webhooks a person is told through; none: notices are accepted and go nowhere. */
   notify?: NotifyTargets;
+  /** Signs the audit rows the store writes with each fact; without it they are written unsigned. */
+  audit?: AuditSigner;
 }
 
 /**
@@ -105,7 +108,7 @@ export interface PreparedAttempt {
  * Every side effect of a healing attempt. Each activity validates its input, is safe to run twice
  * (retries), and heartbeats while it runs long.
  */
-export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDeps) {
+export function createActivities({ pool, kube, standbyUrls, notify, audit = UNSIGNED_AUDIT }: ActivityDeps) {
   /** The attempt's collection: as prepareAttempt resolved it, or looked up (an attempt begun before refs). */
   async function attemptCollection(input: {
     collection: string;
@@ -158,13 +161,17 @@ export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDe
         const info = Context.current().info.workflowExecution;
         if (!info) throw new Error('prepareAttempt runs only inside a workflow');
         const c = await getCollection(pool, input.collection);
-        const attemptId = await store.openAttempt(pool, {
-          workflow_id: info.workflowId,
-          run_id: info.runId,
-          collection_id: c.id,
-          trigger: input.trigger,
-          detected_at: input.detected_at ?? null,
-        });
+        const attemptId = await store.openAttempt(
+          pool,
+          {
+            workflow_id: info.workflowId,
+            run_id: info.runId,
+            collection_id: c.id,
+            trigger: input.trigger,
+            detected_at: input.detected_at ?? null,
+          },
+          audit,
+        );
         return {
           attempt_id: attemptId,
           collection_id: c.id,
@@ -394,12 +401,13 @@ export function createActivities({ pool, kube, standbyUrls, notify }: ActivityDe
               reason: z.string(),
             })
             .parse(raw),
+          audit,
         ),
       );
     },
 
     async recordOutcome(raw: store.FinishAttempt): Promise<{ outcome_id: number | null }> {
-      return classified(async () => store.finishAttempt(pool, store.finishAttemptSchema.parse(raw)));
+      return classified(async () => store.finishAttempt(pool, store.finishAttemptSchema.parse(raw), audit));
     },
   };
 }

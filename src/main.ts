@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseWorkerEnv } from './config/worker-env';
 import { ensureDemoCollection } from './demo/demo-collection';
 import { ensureVectorCollection } from './demo/vector-collection';
+import { devAuditKey } from './infra/dev-audit-key';
 import { removeRuntimeInfo, writeRuntimeInfo } from './infra/runtime-file';
 import { DATA_DIR, startStack } from './infra/stack';
 import { migrate } from './postgres/migrate';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       DATABASE_URL: stack.databaseUrl,
       // The embedded UI, so notices link to it too.
       ...(!process.env.SELFHEAL_UI_URL && stack.uiUrl ? { SELFHEAL_UI_URL: stack.uiUrl } : {}),
+      SELFHEAL_AUDIT_KEY: process.env.SELFHEAL_AUDIT_KEY ?? devAuditKey(),
     });
     const uiUrl = process.env.SELFHEAL_UI_URL ?? stack.uiUrl;
     const pool = createPool(stack.databaseUrl, 2);

@@ -3,5 +3,5 @@
  * path. Names are forever: a recorded history refers to them.
  */
 export const VERIFIED_READING_PATCH = 'verified-reading';
-/** A cooldown or backoff that ends wakes the guardian, and the collection is sampled then, not a check interval later. */
+/** A cooldown or backoff that ends wakes the guardian and samples the collection then, not an interval later. */
 export const RELEASE_WAKE_PATCH = 'release-wake';

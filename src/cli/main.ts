@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { UnknownCollectionError, UnwatchedCollectionError } from '../postgres/collections';
 import { parseArgs, UsageError } from './args';
 import type { CommandResult } from './command';
+import { auditCommand } from './commands/audit';
 import { configureCommand } from './commands/configure';
 import { decideCommand } from './commands/decide';
 import { drillCommand } from './commands/drill';
@@ -113,6 +114,12 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: 'weights [--class C] [--update-now]            learned strategy weights; recompute them now',
   },
   drill: { run: drillCommand, help: 'drill IndexFragmentation <collection> [--force]   inject the fault for real' },
+  audit: {
+    run: auditCommand,
+    help:
+      'audit [--since 24h] [--action id]              the signed audit trail\n' +
+      '  audit verify [--head seq:hmac]               check every signature and link; exit 1 when broken',
+  },
   retention: {
     run: retentionCommand,
     help: 'retention [--dry-run]                        delete history past history_retention_days (or count it)',

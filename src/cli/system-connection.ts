@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { readDevAuditKey } from '../infra/dev-audit-key';
 import { readRuntimeInfo } from '../infra/runtime-file';
 import { pendingMigrations, StoreNotMigratedError } from '../postgres/migrate';
 import { databaseKey } from '../postgres/database-key';
@@ -13,6 +14,8 @@ export interface SystemSettings {
   taskQueue: string;
   databaseUrl: string;
   uiUrl: string | null;
+  /** Signs what the CLI records itself (configure) and checks the trail (audit verify); null: unsigned. */
+  auditKey: string | null;
 }
 
 /** Where the running system is: environment first, else what `npm start` wrote into .data/runtime.json. */
@@ -29,6 +32,7 @@ export function systemSettings(env: NodeJS.ProcessEnv = process.env): SystemSett
     namespace: env.TEMPORAL_NAMESPACE ?? rt?.namespace ?? DEFAULT_NAMESPACE,
     taskQueue: env.SELFHEAL_TASK_QUEUE ?? rt?.taskQueue ?? DEFAULT_TASK_QUEUE,
     uiUrl: env.SELFHEAL_UI_URL ?? rt?.uiUrl ?? null,
+    auditKey: env.SELFHEAL_AUDIT_KEY ?? (rt ? readDevAuditKey() : undefined) ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIT_KEY_MIN_LENGTH } from '../postgres/audit-log';
 import { temporalEnvSchema } from './temporal-connection';
 
 const postgresUrl = z
@@ -64,13 +65,36 @@ export const workerEnvSchema = temporalEnvSchema.and(
     /** The worker's HTTP port: health probes, and the operations endpoints; 0 picks a free one. */
     SELFHEAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     SELFHEAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Signs the audit trail (HMAC-SHA256); `selfheal audit verify` needs the same key. */
+    SELFHEAL_AUDIT_KEY: z
+      .string()
+      .min(AUDIT_KEY_MIN_LENGTH, `at least ${AUDIT_KEY_MIN_LENGTH} characters, e.g. \`openssl rand -hex 32\``)
+      .optional(),
+    /** Runs without a key on purpose: audit rows are written unsigned, and `audit verify` reports each one. */
+    SELFHEAL_AUDIT_UNSIGNED: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   }),
 );
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
+/** The rules across settings, apart so the schema above stays a plain object of settings. */
+const checkedWorkerEnvSchema = workerEnvSchema.superRefine((e, ctx) => {
+  // A worker acts on production databases by itself: a forgotten key is caught at start, not at the next audit.
+  if (e.SELFHEAL_AUDIT_KEY === undefined && !e.SELFHEAL_AUDIT_UNSIGNED)
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['SELFHEAL_AUDIT_KEY'],
+      message:
+        'not set: the audit trail is signed with it (at least 32 characters, e.g. `openssl rand -hex 32`); ' +
+        'SELFHEAL_AUDIT_UNSIGNED=true runs without one, writing rows `selfheal audit verify` reports as unsigned',
+    });
+});
+
 /** Parses the environment; the error names every bad or missing setting and what it should be. */
 export function parseWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const r = workerEnvSchema.safeParse(env);
+  const r = checkedWorkerEnvSchema.safeParse(env);
   if (r.success) return r.data;
   const lines = r.error.issues.map(
     (i) => `  ${i.path.join('.') || '(environment)'}: ${i.message === 'Required' ? 'not set' : i.message}`,

@@ -15,6 +15,9 @@ import * as m012 from './migrations/012-index-density-cache';
 import * as m013 from './migrations/013-learned-weights';
 import * as m014 from './migrations/014-retention-indexes';
 import * as m017 from './migrations/017-notifications';
+import * as m015 from './migrations/015-sql-interface';
+import * as m016 from './migrations/016-audit-log';
+import { syncSqlCatalog } from './sql-catalog';
 
 /** Ordered: a migration's number is its place; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -32,6 +35,8 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 12, name: 'index-density-cache', sql: m012.sql },
   { id: 13, name: 'learned-weights', sql: m013.sql },
   { id: 14, name: 'retention-indexes', sql: m014.sql },
+  { id: 15, name: 'sql-interface', sql: m015.sql },
+  { id: 16, name: 'audit-log', sql: m016.sql },
   { id: 17, name: 'notifications', sql: m017.sql },
 ];
 
@@ -55,6 +60,8 @@ export async function migrate(pool: Pool): Promise<number[]> {
       await c.query('INSERT INTO ruvector.schema_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
       applied.push(m.id);
     }
+    // Not a migration: what the SQL functions check names against follows this version's registry.
+    await syncSqlCatalog(c);
     return applied;
   });
 }

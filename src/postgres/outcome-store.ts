@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { healingConfigSchema, withKnownStrategiesOnly, type HealingConfig } from '../domain/healing-config';
+import { appendAudit, UNSIGNED_AUDIT, type AuditSigner } from './audit-log';
+import { finishedFacts, rolledBackFact, startedFact, type AttemptAuditRow } from './attempt-audit';
 import { FILTER_SQL, filterParams, type HistoryFilter } from './history-filter';
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
+import type { Queryable } from './queryable';
 
 export interface OpenAttemptInput {
   workflow_id: string;
@@ -13,16 +16,38 @@ export interface OpenAttemptInput {
   detected_at: string | null;
 }
 
-/** Creates the attempt's row, or returns the one a retry of this step made already. */
-export async function openAttempt(pool: Pool, a: OpenAttemptInput): Promise<number> {
-  const { rows } = await pool.query<{ id: number }>(
-    `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, detected_at)
-      VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (workflow_id, run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
-     RETURNING id`,
-    [a.workflow_id, a.run_id, a.collection_id, a.trigger, a.detected_at],
+/**
+ * Creates the attempt's row, or returns the one a retry of this step made already; a new row's audit
+ * row ('started') is written with it.
+ */
+export async function openAttempt(
+  pool: Pool,
+  a: OpenAttemptInput,
+  audit: AuditSigner = UNSIGNED_AUDIT,
+): Promise<number> {
+  return withTransaction(pool, async (c) => {
+    // xmax is 0 on a row this statement inserted, not on one it found and updated.
+    const { rows } = await c.query<{ id: number; inserted: boolean }>(
+      `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, detected_at)
+        VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (workflow_id, run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+       RETURNING id, xmax = 0 AS inserted`,
+      [a.workflow_id, a.run_id, a.collection_id, a.trigger, a.detected_at],
+    );
+    const row = rows[0]!;
+    if (row.inserted) await appendAudit(c, audit, [startedFact(await attemptAuditRow(c, row.id))]);
+    return row.id;
+  });
+}
+
+async function attemptAuditRow(db: Queryable, id: number): Promise<AttemptAuditRow> {
+  const { rows } = await db.query<AttemptAuditRow>(
+    `SELECT a.id, c.name AS collection, a.trigger, a.workflow_id, a.run_id,
+            to_char(a.detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS detected_at
+       FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE a.id = $1`,
+    [id],
   );
-  return rows[0]!.id;
+  return rows[0]!;
 }
 
 export const outcomeRowSchema = z.object({
@@ -65,10 +90,15 @@ export const finishAttemptSchema = z.object({
 export type FinishAttempt = z.input<typeof finishAttemptSchema>;
 
 /**
- * Records how the attempt ended, once: the attempt row is locked, and a second call (an activity
- * retry after a lost reply) finds it finished and returns the outcome id written the first time.
+ * Records how the attempt ended, once, with its audit rows: the attempt row is locked, and a second
+ * call (an activity retry after a lost reply) finds it finished and returns the outcome id written
+ * the first time.
  */
-export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ outcome_id: number | null }> {
+export async function finishAttempt(
+  pool: Pool,
+  f: FinishAttempt,
+  audit: AuditSigner = UNSIGNED_AUDIT,
+): Promise<{ outcome_id: number | null }> {
   return withTransaction(pool, async (c) => {
     const cur = await c.query<{ status: string; outcome_id: number | null; collection_id: number }>(
       'SELECT status, outcome_id, collection_id FROM ruvector.healing_attempts WHERE id = $1 FOR UPDATE',
@@ -127,6 +157,12 @@ export async function finishAttempt(pool: Pool, f: FinishAttempt): Promise<{ out
         f.selection === null || f.selection === undefined ? null : JSON.stringify(f.selection),
       ],
     );
+    const facts = finishedFacts(
+      await attemptAuditRow(c, f.attempt_id),
+      { ...f, approval: f.approval ?? null, selection: f.selection ?? null },
+      outcomeId,
+    );
+    await appendAudit(c, audit, facts);
     return { outcome_id: outcomeId };
   });
 }
@@ -199,12 +235,47 @@ export async function loadHealingConfig(pool: Pool, collection: string): Promise
   return healingConfigSchema.parse(withKnownStrategiesOnly(merged));
 }
 
-export async function storeHealingConfig(pool: Pool, scope: string, config: Record<string, unknown>): Promise<void> {
-  await pool.query(
+/** Who changed the configuration and what they asked for, for its audit row. */
+export interface ConfigChangeAudit {
+  signer: AuditSigner;
+  by: string;
+  /** The keys given (the rest of the scope's row is what was stored before). */
+  change?: Record<string, unknown>;
+}
+
+export async function storeHealingConfig(
+  pool: Pool,
+  scope: string,
+  config: Record<string, unknown>,
+  audit: ConfigChangeAudit = { signer: UNSIGNED_AUDIT, by: 'selfheal' },
+): Promise<void> {
+  await withTransaction(pool, (c) => writeHealingConfig(c, scope, config, audit));
+}
+
+/** storeHealingConfig in the caller's transaction (the SQL command relay stores and marks the command at once). */
+export async function writeHealingConfig(
+  tx: Queryable,
+  scope: string,
+  config: Record<string, unknown>,
+  audit: ConfigChangeAudit,
+): Promise<void> {
+  await tx.query(
     `INSERT INTO ruvector.healing_config (scope, config) VALUES ($1, $2)
      ON CONFLICT (scope) DO UPDATE SET config = EXCLUDED.config, updated_at = now()`,
     [scope, JSON.stringify(config)],
   );
+  await appendAudit(tx, audit.signer, [
+    {
+      actor: audit.by,
+      event: 'configured',
+      collection: scope === '*' ? null : scope,
+      action_id: null,
+      strategy: null,
+      reversible: null,
+      allowed_by: null,
+      details: { scope, ...(audit.change ? { change: audit.change } : {}), config },
+    },
+  ]);
 }
 
 export interface RollbackTarget {
@@ -284,6 +355,7 @@ export async function findStandingChange(pool: Pool, collection: string, attempt
 export async function finishRollback(
   pool: Pool,
   r: { attempt_id: number; target_attempt_id: number; strategy_name: string; reason: string },
+  audit: AuditSigner = UNSIGNED_AUDIT,
 ): Promise<void> {
   await withTransaction(pool, async (c) => {
     const cur = await c.query<{ status: string }>(
@@ -301,6 +373,7 @@ export async function finishRollback(
       r.attempt_id,
       r.target_attempt_id,
     ]);
+    await appendAudit(c, audit, [rolledBackFact(await attemptAuditRow(c, r.attempt_id), r)]);
   });
 }
 

@@ -29,16 +29,21 @@ export async function ensureGuardian(client: Client, database: string, taskQueue
   await client.workflow.start<typeof databaseGuardian>('databaseGuardian', guardianStart(database, taskQueue));
 }
 
-/** Asks the guardian for an attempt on a collection (starting the guardian if needed): Started, Joined or Deferred. */
+/**
+ * Asks the guardian for an attempt on a collection (starting the guardian if needed): Started, Joined
+ * or Deferred. `updateId` makes a repeat of the same request (a relay after a crash) the same update.
+ */
 export async function triggerHealing(
   client: Client,
   database: string,
   collection: string,
   taskQueue: string,
   request: TriggerRequest,
+  opts: { updateId?: string } = {},
 ): Promise<TriggerAnswer> {
   return client.workflow.executeUpdateWithStart(collectionTriggerUpdate, {
     args: [{ collection, request }],
+    ...(opts.updateId ? { updateId: opts.updateId } : {}),
     startWorkflowOperation: new WithStartWorkflowOperation<typeof databaseGuardian>(
       'databaseGuardian',
       guardianStart(database, taskQueue),

@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities, type NotifyTargets } from '../../activities';
 import { lazyKubeConfig, type KubeConfigSource } from '../kubernetes/kube-config';
 import type { TemporalConnectionOptions } from '../config/temporal-connection';
+import { auditSigner, type AuditSigner } from '../postgres/audit-log';
 import type { Pool } from '../postgres/pool';
 import { WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -22,6 +23,8 @@ export interface WorkerOptions {
   standbyUrls?: string[];
   /** Webhooks a person is told through (SELFHEAL_WEBHOOK_URLS, SELFHEAL_SLACK_WEBHOOK_URLS); default none. */
   notify?: NotifyTargets;
+  /** Signs the audit trail; default: SELFHEAL_AUDIT_KEY, else rows are written unsigned (and reported so). */
+  audit?: AuditSigner;
   /** Replaces some activities (tests that steer one branch of a workflow); the rest are the real ones. */
   activityOverrides?: (real: Activities) => Partial<Activities>;
 }
@@ -40,6 +43,7 @@ export async function createSelfhealWorker(
         kube: opts.kube ?? lazyKubeConfig(),
         standbyUrls: opts.standbyUrls ?? standbyUrlsFromEnv(),
         ...(opts.notify ? { notify: opts.notify } : {}),
+        audit: opts.audit ?? auditSigner(process.env.SELFHEAL_AUDIT_KEY),
       }),
       opts.activityOverrides,
     ),

@@ -7,6 +7,8 @@ import { listCollections } from '../postgres/collections';
 import { databaseKey } from '../postgres/database-key';
 import { adoptCollectionGuardians } from '../temporal/adopt-collection-guardians';
 import { ensureSelfhealSchedules } from '../temporal/selfheal-schedules';
+import { auditSigner } from '../postgres/audit-log';
+import { startCommandRelay } from './command-relay';
 import { createSelfhealWorker } from './create-worker';
 import { routeAlertmanager } from './alertmanager-route';
 import { registerMetrics } from './metrics-route';
@@ -69,6 +71,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
         uiUrl: env.SELFHEAL_UI_URL ?? null,
         namespace: env.TEMPORAL_NAMESPACE,
       },
+      audit: auditSigner(env.SELFHEAL_AUDIT_KEY),
       shutdownGraceTime: `${env.SELFHEAL_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(opts.workflowBundlePath ? { workflowBundlePath: opts.workflowBundlePath } : {}),
     });
@@ -97,7 +100,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
           'SELFHEAL_HTTP_PORT to a free port (0 picks one)',
       );
     });
-    const running = worker.run().finally(() => Promise.all([http.close(), metrics.close()]));
+    // The SQL interface's commands (ruvector_healing_trigger, …) reach Temporal through this worker.
+    const relay = startCommandRelay({ env, pool, log });
+    const running = worker.run().finally(() => Promise.all([http.close(), metrics.close(), relay.stop()]));
     http.setReady(true);
     // The hand-over waits for the database guardian to take it: the worker must be running.
     const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });

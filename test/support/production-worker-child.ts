@@ -26,6 +26,7 @@ export async function startProductionWorker(env: Record<string, string>): Promis
         TEMPORAL_ADDRESS: testStack().temporalAddress,
         TEMPORAL_NAMESPACE: 'default',
         SELFHEAL_HTTP_PORT: '0',
+        SELFHEAL_AUDIT_KEY: 'test-audit-key-of-at-least-32-characters',
         SELFHEAL_HTTP_HOST: '127.0.0.1',
         SELFHEAL_SHUTDOWN_GRACE_SECONDS: '1',
         SELFHEAL_DB_POOL_SIZE: '4',

@@ -24,7 +24,7 @@ const FIRST_BUILD_MS = 15 * 60_000;
  * Settings the Deployment passes for features on their way in (notifications, the signed audit
  * trail): allowed while no source reads them. Once one is read, this check asks to drop it here.
  */
-const PENDING_SETTINGS = ['SELFHEAL_WEBHOOK_SECRET', 'SELFHEAL_AUDIT_SIGNING_KEY'];
+const PENDING_SETTINGS: string[] = [];
 
 // Loose shapes: kubeconform has checked the manifests against the API's schemas already.
 interface Manifest {
@@ -167,8 +167,8 @@ describe('deploy/kubernetes', () => {
     const refs = worker.env.flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef] : []));
     expect(new Set(refs.map((r) => r.name))).toEqual(new Set([secret.metadata.name]));
     expect(Object.keys(secret.stringData).sort()).toEqual(refs.map((r) => r.key).sort());
-    // DATABASE_URL alone is required: the worker cannot start without it, and it starts without the others.
-    expect(refs.filter((r) => !r.optional).map((r) => r.key)).toEqual(['database-url']);
+    // DATABASE_URL and the audit key are required: the worker does not start without them, but without the rest.
+    expect(refs.filter((r) => !r.optional).map((r) => r.key)).toEqual(['database-url', 'audit-key']);
   });
 
   it("the PrometheusRule's groups are deploy/prometheus/alerts.yaml's, and the file is what the generator writes", () => {

@@ -69,7 +69,11 @@ describe('collection kinds in strategy selection', () => {
 });
 
 describe('the worker environment', () => {
-  const base = { TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgres://u:p@db:5432/app' };
+  const base = {
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    DATABASE_URL: 'postgres://u:p@db:5432/app',
+    SELFHEAL_AUDIT_KEY: 'k'.repeat(32),
+  };
 
   it('takes the standard Temporal settings with defaults', () => {
     const env = parseWorkerEnv(base);

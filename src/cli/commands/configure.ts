@@ -1,9 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { collectionNameSchema, listCollections } from '../../postgres/collections';
-import { DATABASE_WIDE_KEYS, healingConfigSchema } from '../../domain/healing-config';
-import { normalizeConfigureRequest } from '../../domain/configure-request';
-import { loadScopeConfig, storeHealingConfig } from '../../postgres/outcome-store';
-import { refreshGuardian } from '../../temporal/guardian-client';
+import { userInfo } from 'node:os';
+import { auditSigner } from '../../postgres/audit-log';
+import { collectionNameSchema } from '../../postgres/collections';
+import { storeHealingConfig } from '../../postgres/outcome-store';
+import {
+  applyConfigure,
+  ConfigureRefusedError,
+  planConfigure,
+  type ConfigurePlan,
+} from '../../temporal/configure-healing';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
@@ -30,30 +35,25 @@ export async function configureCommand(
   } catch (err) {
     throw new UsageError(`configuration is neither a file nor JSON: ${(err as Error).message}`);
   }
-  const change = normalizeConfigureRequest(json);
   const scope = args.flags.collection === undefined ? '*' : collectionNameSchema.parse(String(args.flags.collection));
-  // Stored per collection it would be read by nothing: say so rather than store it.
-  const wide = Object.keys(change).filter((k) => DATABASE_WIDE_KEYS.includes(k));
-  if (scope !== '*' && wide.length)
-    throw new UsageError(`${wide.join(', ')} applies to the whole database: set it without --collection`);
   const pool = await sys.pool();
-  const collections = (await listCollections(pool)).filter((c) => scope === '*' || c.name === scope);
-  if (scope !== '*' && collections.length === 0) throw new UsageError(`no collection named "${scope}"`);
-
-  const newScope = { ...(await loadScopeConfig(pool, scope)), ...change };
-  const global = scope === '*' ? newScope : await loadScopeConfig(pool, '*');
-  const effective = new Map<string, ReturnType<typeof healingConfigSchema.parse>>();
-  for (const c of collections) {
-    const own = scope === '*' ? await loadScopeConfig(pool, c.name) : newScope;
-    effective.set(c.name, healingConfigSchema.parse({ ...global, ...own }));
+  let plan: ConfigurePlan;
+  try {
+    plan = await planConfigure(pool, json, scope);
+  } catch (err) {
+    if (err instanceof ConfigureRefusedError) throw new UsageError(err.message);
+    throw err;
   }
-  healingConfigSchema.parse(global);
-  await storeHealingConfig(pool, scope, newScope);
-
-  // The guardian reads configuration from the store at every pass; asking it to pass now applies it at once.
-  const refreshed = await refreshGuardian(await sys.temporal(), await sys.database());
-  const applied = refreshed ? [...effective.keys()] : [];
+  const { change, effective } = plan;
+  await storeHealingConfig(pool, scope, plan.stored, {
+    signer: auditSigner(sys.settings.auditKey),
+    by: userInfo().username,
+    change,
+  });
+  const applied = await applyConfigure(await sys.temporal(), await sys.database(), plan);
   out(`stored for ${scope === '*' ? 'all collections' : scope}: ${JSON.stringify(change)}`);
+  if (!sys.settings.auditKey)
+    out('audit: recorded unsigned (SELFHEAL_AUDIT_KEY is not set): `selfheal audit verify` will report it');
   out(
     applied.length
       ? `applied to the running guardians of: ${applied.join(', ')}`

@@ -1,15 +1,12 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { findAttempt } from '../../postgres/outcome-store';
+import { decideAttempt, type DecisionKind } from '../../temporal/decide-attempt';
 import { actionIdSchema } from '../action-id';
-import { abortUpdate, approveUpdate, rejectUpdate, type Decision } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { NotFoundError, RefusedError } from '../errors';
 import type { SystemHandles } from '../system-connection';
 
-const UPDATES = { approve: approveUpdate, reject: rejectUpdate, abort: abortUpdate } as const;
 const argsSchema = z.object({
   action_id: actionIdSchema,
   by: z.string().min(1).max(200),
@@ -21,7 +18,7 @@ const argsSchema = z.object({
  * and _abort. The attempt's update validator refuses a second decision, a finished attempt or a
  * wrong id before anything is written.
  */
-export function decideCommand(kind: keyof typeof UPDATES) {
+export function decideCommand(kind: DecisionKind) {
   return async (args: ParsedArgs, sys: SystemHandles, out: (l: string) => void): Promise<CommandResult> => {
     onlyFlags(args, ['json', 'comment', 'by']);
     if (args.positionals.length !== 1)
@@ -32,19 +29,15 @@ export function decideCommand(kind: keyof typeof UPDATES) {
       comment: args.flags.comment,
     });
     const id = a.action_id.id;
-    const attempt = id === null ? undefined : await findAttempt(await sys.pool(), id);
-    if (!attempt || id === null) throw new NotFoundError(`no action ${a.action_id.text}`);
-    if (attempt.status !== 'running') throw new RefusedError(`action ${id} has already finished (${attempt.status})`);
-    const handle = (await sys.temporal()).workflow.getHandle(attempt.workflow_id, attempt.run_id);
-    let decision: Decision;
-    try {
-      decision = await handle.executeUpdate(UPDATES[kind], {
-        args: [{ action_id: id, by: a.by, ...(a.comment ? { comment: a.comment } : {}) }],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message);
-      throw err;
-    }
+    if (id === null) throw new NotFoundError(`no action ${a.action_id.text}`);
+    const answer = await decideAttempt(() => sys.temporal(), await sys.pool(), kind, {
+      action_id: id,
+      by: a.by,
+      comment: a.comment,
+    });
+    if (!answer.ok)
+      throw answer.refusal === 'not_found' ? new NotFoundError(answer.message) : new RefusedError(answer.message);
+    const { attempt, decision } = answer;
     out(
       `action ${id} (${attempt.collection}): ${decision.decision} by ${decision.by}` +
         `${decision.comment ? ` — ${decision.comment}` : ''}`,

@@ -1,10 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { collectionNameSchema, getCollection } from '../../postgres/collections';
-import { COLLECTION_SA } from '../../domain/search-attributes';
-import { healingAttemptWorkflowId } from '../../domain/workflow-ids';
-import type { rollbackAttempt } from '../../../workflows/rollback-attempt';
+import { RollbackBusyError, startRollback } from '../../temporal/start-rollback';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
@@ -26,20 +23,15 @@ export async function rollbackCommand(
     .object({ collection: collectionNameSchema, by: z.string().min(1).max(200) })
     .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username });
   await getCollection(await sys.pool(), a.collection);
-  const client = await sys.temporal();
   let handle;
   try {
-    handle = await client.workflow.start<typeof rollbackAttempt>('rollbackAttempt', {
+    handle = await startRollback(await sys.temporal(), {
       taskQueue: sys.settings.taskQueue,
-      workflowId: healingAttemptWorkflowId(a.collection),
-      workflowIdConflictPolicy: 'FAIL',
-      args: [{ collection: a.collection, by: a.by }],
-      typedSearchAttributes: [{ key: COLLECTION_SA, value: a.collection }],
-      staticSummary: `rollback of the last change on ${a.collection} (${a.by})`,
+      collection: a.collection,
+      by: a.by,
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new RefusedError(`an attempt is running on ${a.collection}: wait for it or abort it first`);
+    if (err instanceof RollbackBusyError) throw new RefusedError(err.message);
     throw err;
   }
   const result = await handle.result();
