@@ -1,7 +1,8 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { goBinary, isExecutable, onPath } from './executables';
 
 /**
  * promtool checks the worker's exposition text and the alert rules (syntax and unit tests). The Go
@@ -18,27 +19,6 @@ const PROJECT_TOOLS_BIN = join(PROJECT_ROOT, '.tools', 'bin');
 export function promtoolCacheBin(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'selfheal', `promtool-${PROMTOOL_VERSION}`);
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-/** The Go toolchain: on PATH, or where its installer puts it (a shell's profile adds that to PATH, CI's may not). */
-function goBinary(): string | undefined {
-  return onPath('go') ?? ['/usr/local/go/bin/go'].find(isExecutable);
 }
 
 export const PROMTOOL_INSTALL_HELP = [

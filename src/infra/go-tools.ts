@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { goBinary, isExecutable, onPath, selfhealCache } from './executables';
+
+export { onPath };
 
 const run = promisify(execFile);
 
@@ -22,31 +25,10 @@ export const KUBECONFORM: GoTool = {
 };
 export const KUSTOMIZE: GoTool = { name: 'kustomize', module: 'sigs.k8s.io/kustomize/kustomize/v5', version: '5.8.2' };
 
-/** Outside the clone, so every checkout and CI run on this machine shares one build. */
-export function selfhealCache(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'selfheal');
-}
+export { selfhealCache };
 
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-/** `go` from PATH, else where the official archive unpacks, since non-login shells often lack it on PATH. */
-export function findGo(): string | undefined {
-  return onPath('go') ?? ['/usr/local/go/bin/go'].find(isExecutable);
-}
+/** `go` from PATH, else where the official archive unpacks. */
+export const findGo = goBinary;
 
 function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {

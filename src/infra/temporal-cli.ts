@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isExecutable, onPath } from './executables';
 
 /** CLI 1.5.1 = server 1.29.1 + UI 2.42.1: the newest release that `go install pkg@version` accepts. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -14,22 +15,6 @@ export const PROJECT_TOOLS_BIN = join(PROJECT_ROOT, '.tools', 'bin');
 export function userCacheBin(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'selfheal', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }
 
 export const INSTALL_HELP = [

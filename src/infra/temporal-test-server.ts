@@ -1,18 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isExecutable, onPath } from './executables';
 
 /**
  * Temporal's time-skipping test server, the Java build from Maven Central: the workflow tests
@@ -43,22 +33,6 @@ export const TEST_SERVER_HELP = [
   '  - install a JDK (17 or newer) and Maven 3, with Maven Central reachable, and run `npm test` again,',
   '  - or set TEMPORAL_TEST_SERVER=/path/to/temporal-test-server (the native build from the sdk-java releases).',
 ].join('\n');
-
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
 
 function javaFound(): boolean {
   const home = process.env.JAVA_HOME;
