@@ -23,6 +23,7 @@ describe('POST /alertmanager on the worker', () => {
         TEMPORAL_ADDRESS: testStack().temporalAddress,
         DATABASE_URL: sys.db.appUrl,
         SELFHEAL_TASK_QUEUE: sys.w.taskQueue,
+        SELFHEAL_AUDIT_KEY: 'test-audit-key-of-at-least-32-characters',
         ...(token ? { SELFHEAL_ALERTMANAGER_TOKEN: token } : {}),
       }),
       pool: sys.db.appPool,

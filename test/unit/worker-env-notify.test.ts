@@ -1,7 +1,11 @@
 import { parseWorkerEnv } from '../../src/config/worker-env';
 
 describe('the worker environment: webhooks and the Alertmanager receiver', () => {
-  const base = { TEMPORAL_ADDRESS: '127.0.0.1:7233', DATABASE_URL: 'postgres://u:p@db:5432/app' };
+  const base = {
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    DATABASE_URL: 'postgres://u:p@db:5432/app',
+    SELFHEAL_AUDIT_KEY: 'test-audit-key-of-at-least-32-characters',
+  };
 
   it('no webhooks and the receiver off unless set', () => {
     expect(parseWorkerEnv(base)).toMatchObject({ SELFHEAL_WEBHOOK_URLS: [], SELFHEAL_SLACK_WEBHOOK_URLS: [] });
