@@ -11,17 +11,21 @@ const httpUrl = z
   .url()
   .regex(/^https?:\/\//, 'an http(s) URL');
 
-/** Comma-separated http(s) URLs; empty or unset is none. */
-const urlList = z
-  .string()
-  .default('')
-  .transform((s) =>
-    s
-      .split(',')
-      .map((u) => u.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(httpUrl));
+/** A comma-separated list of `item`; empty or unset is none. */
+const commaList = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+/** Comma-separated http(s) URLs. */
+const urlList = commaList(httpUrl);
 
 /**
  * Everything the production worker reads from its environment, checked at once so a typo stops it
@@ -33,16 +37,7 @@ export const workerEnvSchema = temporalEnvSchema.and(
     DATABASE_URL: postgresUrl,
     SELFHEAL_TASK_QUEUE: z.string().min(1).max(200).default('selfheal'),
     /** Standbys the worker may connect to (resume_wal_replay), comma-separated; never in workflow history. */
-    SELFHEAL_STANDBY_URLS: z
-      .string()
-      .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((u) => u.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(postgresUrl)),
+    SELFHEAL_STANDBY_URLS: commaList(postgresUrl),
     /** Where the Temporal UI is, for links in the CLI's answers and in notices. */
     SELFHEAL_UI_URL: z.string().url().optional(),
     /** Generic JSON webhooks told when a person must decide, comma-separated. */

@@ -432,7 +432,7 @@ describe('the SQL interface (psql as granted roles)', () => {
     const id = Number((await call(role.op, `ruvector.ruvector_healing_trigger('${c}')`)).stdout);
     const worker = spawn(
       process.execPath,
-      ['--import', 'tsx', resolve(__dirname, '..', 'support', 'run-worker-process.ts'), testStack().workflowBundle],
+      ['--import', 'tsx', resolve(__dirname, '..', 'support', 'production-worker.ts'), testStack().workflowBundle],
       {
         cwd: resolve(__dirname, '..', '..'),
         stdio: ['ignore', 'pipe', 'inherit'],
