@@ -2,7 +2,7 @@ import type { FinishAttempt } from '../../src/postgres/outcome-store';
 import { rollbackAttempt } from '../../workflows/rollback-attempt';
 import { sharedTargetLease } from '../../workflows/shared-target-lease';
 import { pauseMaintenanceTarget, planOf, rollbackActivities } from '../support/attempt-fixtures';
-import { mockActivities, useTimeSkipping, type MockActivities } from '../support/time-skipping';
+import { mockActivities, queryWhen, useTimeSkipping, type MockActivities } from '../support/time-skipping';
 
 const ROLLBACK_ID = 90;
 const TARGET = pauseMaintenanceTarget(12);
@@ -105,11 +105,19 @@ describe('rollback workflow', () => {
         workflowId: lease.lease_id,
         args: [{ workflow_id: 'other', collection: 'c2', attempt_id: 5, target: lease.target }],
       });
-      const refused = await ts.env.client.workflow.execute(rollbackAttempt, {
+      // Waited for without result(): awaiting a result lets the test server skip time, and a skip to
+      // the holder's 24 h lease cap would end it before the release below.
+      const first = await ts.env.client.workflow.start(rollbackAttempt, {
         taskQueue,
         workflowId: 'rollback-leased/c1',
         args: [{ collection: 'c1', by: 'alice' }],
       });
+      await queryWhen(
+        async () => (await first.describe()).status.name,
+        (status) => status !== 'RUNNING',
+        'the refused rollback to end',
+      );
+      const refused = await first.result();
       expect(refused).toMatchObject({
         kind: 'Refused',
         retry: true,
