@@ -34,7 +34,7 @@ export type ScaleOutcome =
   /** The count was neither `from` nor `to`: someone else decided it; nothing written. */
   | { kind: 'changed_elsewhere'; replicas: number };
 
-/** Writes that lost a race with another writer (HTTP 409) are read and decided again this often. */
+/** Writes that lost a race with another writer (409, or 422 from the patch's test) are read and decided again this often. */
 const MAX_CONFLICTS = 5;
 const POLL_MS = 500;
 
@@ -92,18 +92,19 @@ export async function readDeployment(
 }
 
 /**
- * Compare-and-set on the scale subresource: sets `to` only while the count is `from`, with the
- * scale's resourceVersion, so a change someone made after our read fails with 409 and is decided
- * again instead of being overwritten. `dryRun` asks the API server to admit the write without
- * storing it (RBAC, admission, validation).
+ * Compare-and-set on the scale subresource: one JSON Patch that tests the count is still `from` and
+ * replaces it with `to`. The API server applies it atomically, so a count someone set after our
+ * read fails the test (422) or the write (409) and is read and decided again, never overwritten;
+ * the Role needs only get and patch. `dryRun` asks the server to admit the write without storing
+ * it (RBAC, admission, validation).
  */
 export async function scaleDeployment(
   kc: KubeConfig,
   ref: DeploymentRef,
   opts: { from: number; to: number; dryRun?: boolean; signal?: AbortSignal },
 ): Promise<ScaleOutcome> {
-  const k8s = clientNode();
-  const api = kc.makeApiClient(k8s.AppsV1Api);
+  const api = kc.makeApiClient(clientNode().AppsV1Api);
+  let refused: unknown;
   for (let conflicts = 0; ; conflicts++) {
     const scale = await abortable(opts.signal, () =>
       api.readNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace }, withSignal(opts.signal)),
@@ -111,18 +112,19 @@ export async function scaleDeployment(
     const replicas = scale.spec?.replicas ?? 0;
     if (replicas === opts.to) return { kind: 'unchanged', replicas };
     if (replicas !== opts.from) return { kind: 'changed_elsewhere', replicas };
+    // A 422 while the count is still `from` was not a lost race but the write itself refused.
+    if (refused) throw refused;
     try {
       await abortable(opts.signal, () =>
-        api.replaceNamespacedDeploymentScale(
+        api.patchNamespacedDeploymentScale(
           {
             name: ref.name,
             namespace: ref.namespace,
-            body: {
-              apiVersion: 'autoscaling/v1',
-              kind: 'Scale',
-              metadata: { name: ref.name, namespace: ref.namespace, resourceVersion: scale.metadata?.resourceVersion },
-              spec: { replicas: opts.to },
-            },
+            // client-node 1.x sends a patch as application/json-patch+json unless told otherwise.
+            body: [
+              { op: 'test', path: '/spec/replicas', value: opts.from },
+              { op: 'replace', path: '/spec/replicas', value: opts.to },
+            ],
             fieldManager: 'selfheal',
             ...(opts.dryRun ? { dryRun: 'All' } : {}),
           },
@@ -131,7 +133,9 @@ export async function scaleDeployment(
       );
       return { kind: 'scaled', from: opts.from, to: opts.to, conflicts };
     } catch (err) {
-      if (statusCodeOf(err) !== 409 || conflicts >= MAX_CONFLICTS) throw err;
+      const code = statusCodeOf(err);
+      if ((code !== 409 && code !== 422) || conflicts >= MAX_CONFLICTS) throw err;
+      if (code === 422) refused = err;
     }
   }
 }

@@ -68,6 +68,11 @@ function context(
 
 const scalePath = `/apis/apps/v1/namespaces/${NS}/deployments/${NAME}/scale`;
 
+/** The count a stored JSON Patch write replaced the old one with. */
+function replacedWith(write: { body: unknown }): unknown {
+  return (write.body as { op: string; value: unknown }[]).find((op) => op.op === 'replace')?.value;
+}
+
 describe('scale_replicas against a Kubernetes API server', () => {
   let fake: FakeKubernetes;
   let kube: KubeConfigSource;
@@ -104,10 +109,13 @@ describe('scale_replicas against a Kubernetes API server', () => {
     // The dry run reached the server with the target, and stored nothing.
     expect(fake.requests.filter((r) => r.query.dryRun === 'All')).toEqual([
       expect.objectContaining({
-        method: 'PUT',
+        method: 'PATCH',
         path: scalePath,
         status: 200,
-        body: expect.objectContaining({ spec: { replicas: 6 } }),
+        body: [
+          { op: 'test', path: '/spec/replicas', value: 4 },
+          { op: 'replace', path: '/spec/replicas', value: 6 },
+        ],
       }),
     ]);
     expect(fake.writes()).toEqual([]);
@@ -140,15 +148,15 @@ describe('scale_replicas against a Kubernetes API server', () => {
     });
     expect(fake.writes()).toEqual([
       expect.objectContaining({
-        method: 'PUT',
+        method: 'PATCH',
         path: scalePath,
-        contentType: 'application/json',
+        // A compare-and-set: the count is replaced only while it still is the one read.
+        contentType: 'application/json-patch+json',
         query: { fieldManager: 'selfheal' },
-        body: expect.objectContaining({
-          kind: 'Scale',
-          spec: { replicas: 6 },
-          metadata: expect.objectContaining({ resourceVersion: expect.any(String) }),
-        }),
+        body: [
+          { op: 'test', path: '/spec/replicas', value: 4 },
+          { op: 'replace', path: '/spec/replicas', value: 6 },
+        ],
       }),
     ]);
     // It heartbeat on every poll, replicas ready of those asked for, and saw the rollout unfinished at first.
@@ -164,7 +172,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
     await scaleReplicas.compensate!(ctx, plan);
     expect(spec()).toBe(4);
     expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4, availableReplicas: 4 });
-    expect(fake.writes().map((w) => (w.body as { spec: unknown }).spec)).toEqual([{ replicas: 6 }, { replicas: 4 }]);
+    expect(fake.writes().map(replacedWith)).toEqual([6, 4]);
 
     const requestsBefore = fake.requests.length;
     await scaleReplicas.compensate!(ctx, plan);
@@ -262,7 +270,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
     await scaleReplicas.compensate!(ctx, plan);
     expect(spec()).toBe(4);
     expect(status()).toMatchObject({ replicas: 4, readyReplicas: 4 });
-    expect(fake.writes().map((w) => (w.body as { spec: unknown }).spec)).toEqual([{ replicas: 6 }, { replicas: 4 }]);
+    expect(fake.writes().map(replacedWith)).toEqual([6, 4]);
   });
 
   it('a missing deployment fails the sandbox, and so do missing credentials, each saying so', async () => {
@@ -341,7 +349,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
         name: 'can_scale',
         passed: false,
         detail: expect.stringMatching(
-          /^server-side dry run refused: 403 Forbidden: .*cannot update resource "deployments\/scale"/,
+          /^server-side dry run refused: 403 Forbidden: .*cannot patch resource "deployments\/scale"/,
         ),
       },
     ]);
@@ -430,6 +438,18 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(spec()).toBe(5);
   });
 
+  it('someone scaling between the read and the write fails the patch\'s test: read again, left alone', async () => {
+    fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
+    const ctx = context(kube);
+    const plan = await scaleReplicas.plan(ctx);
+    fake.scaleBeforeNextWrite(5);
+    const result = await scaleReplicas.execute(ctx, plan);
+    expect(result).toMatchObject({ success: false, actions_taken: 0, metadata: { new_replicas: 5 } });
+    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([422]);
+    expect(fake.writes()).toEqual([]);
+    expect(spec()).toBe(5);
+  });
+
   it('a write that loses a race (409 Conflict) is read and decided again', async () => {
     fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
     const ctx = context(kube);
@@ -439,7 +459,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
       success: true,
       metadata: { new_replicas: 6, write_conflicts: 2 },
     });
-    expect(fake.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([409, 409, 200]);
+    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([409, 409, 200]);
     // Read again before each try.
     expect(fake.requests.filter((r) => r.method === 'GET' && r.path === scalePath)).toHaveLength(3);
     expect(spec()).toBe(6);

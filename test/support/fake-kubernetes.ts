@@ -32,7 +32,9 @@ export interface FakeKubernetes {
   deployment(name: string, namespace?: string): KubeDeployment;
   /** The next `n` scale writes fail with 409 Conflict, as if another writer had won the race. */
   conflictNextWrites(n: number): void;
-  /** Every scale write (dry runs too) is refused with 403, as RBAC without deployments/scale update would. */
+  /** Just before the next scale write is decided, another writer sets the count to `replicas`. */
+  scaleBeforeNextWrite(replicas: number): void;
+  /** Every scale write (dry runs too) is refused with 403, as RBAC without deployments/scale patch would. */
   forbidWrites(forbid: boolean): void;
   /** Answers are held this long (a slow API server); 0 answers at once. */
   setLatency(ms: number): void;
@@ -94,6 +96,7 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
   const held = new Set<NodeJS.Timeout>();
   let rvCounter = 1000;
   let conflicts = 0;
+  let raceTo: number | undefined;
   let forbidden = false;
   let latencyMs = 0;
 
@@ -311,6 +314,10 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
         ),
       };
     }
+    if (raceTo !== undefined) {
+      setReplicas(s, raceTo);
+      raceTo = undefined;
+    }
     const wanted = requestedReplicas(s, method, rec.contentType, body);
     if (typeof wanted !== 'number')
       return { code: wanted.code, json: statusJson(wanted.code, wanted.reason, wanted.message) };
@@ -389,6 +396,9 @@ export async function startFakeKubernetes(opts: { podReadyMs?: number } = {}): P
     },
     conflictNextWrites(n) {
       conflicts = n;
+    },
+    scaleBeforeNextWrite(replicas) {
+      raceTo = replicas;
     },
     forbidWrites(forbid) {
       forbidden = forbid;
