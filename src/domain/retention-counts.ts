@@ -6,6 +6,10 @@ export interface RetentionCounts {
   weight_resets: number;
   weight_history: number;
   weight_updates: number;
+  /** Notices sent to a person (their delivery record), once their attempt has ended. */
+  notifications: number;
+  /** SQL commands relayed long ago (each is in the audit trail, which retention never touches). */
+  commands: number;
 }
 
 const LABELS: Record<keyof RetentionCounts, string> = {
@@ -15,15 +19,27 @@ const LABELS: Record<keyof RetentionCounts, string> = {
   weight_resets: 'weight resets',
   weight_history: 'weight history rows',
   weight_updates: 'weight updates',
+  notifications: 'notices',
+  commands: 'relayed SQL commands',
 };
 
 export function noRetentionRows(): RetentionCounts {
-  return { attempts: 0, outcomes: 0, placement_snapshots: 0, weight_resets: 0, weight_history: 0, weight_updates: 0 };
+  return {
+    attempts: 0,
+    outcomes: 0,
+    placement_snapshots: 0,
+    weight_resets: 0,
+    weight_history: 0,
+    weight_updates: 0,
+    notifications: 0,
+    commands: 0,
+  };
 }
 
 export function addRetentionCounts(a: RetentionCounts, b: RetentionCounts): RetentionCounts {
   const out = noRetentionRows();
-  for (const k of Object.keys(LABELS) as (keyof RetentionCounts)[]) out[k] = a[k] + b[k];
+  // A count an older worker's activity did not report is 0, not NaN.
+  for (const k of Object.keys(LABELS) as (keyof RetentionCounts)[]) out[k] = (a[k] ?? 0) + (b[k] ?? 0);
   return out;
 }
 

@@ -163,7 +163,9 @@ function dueCtes(p: Placeholder): string {
        AND u.id NOT IN (SELECT id FROM ruvector.weight_updates ORDER BY id DESC LIMIT ${p('keep_updates')})
        AND NOT EXISTS (SELECT 1 FROM ruvector.strategy_weights w WHERE w.update_id = u.id)
        AND NOT EXISTS (SELECT 1 FROM ruvector.weight_resets r
-                        WHERE r.update_id = u.id AND r.id NOT IN (SELECT id FROM due_resets)))`;
+                        WHERE r.update_id = u.id AND r.id NOT IN (SELECT id FROM due_resets))),
+  due_notices AS (${dueNotices(p('cutoff'))}),
+  due_commands AS (${dueCommands(p('cutoff'))})`;
 }
 
 function dueQuery(w: Window, select: string): { text: string; values: unknown[] } {
@@ -212,7 +214,9 @@ export async function deleteExpiredHistory(pool: Pool, opts: RetentionOptions = 
                 (SELECT count(*) FROM due_resets)::int AS weight_resets,
                 (SELECT count(*) FROM ruvector.strategy_weight_history
                   WHERE update_id IN (SELECT id FROM due_updates))::int AS weight_history,
-                (SELECT count(*) FROM due_updates)::int AS weight_updates`,
+                (SELECT count(*) FROM due_updates)::int AS weight_updates,
+                (SELECT count(*) FROM due_notices)::int AS notifications,
+                (SELECT count(*) FROM due_commands)::int AS commands`,
       );
       const deleted = (await c.query<RetentionCounts>(text, values)).rows[0]!;
       return report(w, true, deleted, true);
@@ -262,7 +266,9 @@ class Pass {
       (await this.drain('outcomes', 'due_outcomes', DELETE_OUTCOMES)) &&
       (await this.snapshots()) &&
       (await this.drain('weight_resets', 'due_resets', DELETE_RESETS)) &&
-      (await this.updates())
+      (await this.updates()) &&
+      (await this.limited('notifications', DELETE_NOTICES)) &&
+      (await this.limited('commands', DELETE_COMMANDS))
     );
   }
 
@@ -333,6 +339,15 @@ class Pass {
     return true;
   }
 
+  /** A statement that picks its own batch (at most `size` rows still due), run until a batch comes up short. */
+  private async limited(phase: keyof RetentionCounts, statement: string): Promise<boolean> {
+    for (;;) {
+      const b = await this.batch(phase, statement, [this.w.cutoff, this.size]);
+      if (b.n < this.size) return true;
+      if (!b.go) return false;
+    }
+  }
+
   /** Each update's history first, in batches of rows, then the updates themselves. */
   private async updates(): Promise<boolean> {
     for (;;) {
@@ -376,6 +391,29 @@ const DELETE_SNAPSHOT_ROWS = `
      AND NOT EXISTS (SELECT 1 FROM ruvector.healing_attempts r
                       WHERE starts_with($1::text, r.workflow_id || '/')
                         AND (r.status = 'running' OR r.started_at >= $3::timestamptz))`;
+
+/**
+ * A notice's row is what keeps it from being posted twice: it stays while its attempt runs (an approval may wait
+ * longer than the retention), and goes with the cutoff after that, whether or not its attempt's row is kept.
+ */
+function dueNotices(cutoff: string): string {
+  return `SELECT n.notice_key, n.target FROM ruvector.notifications n
+     WHERE coalesce(n.posted_at, n.created_at) < ${cutoff}
+       AND NOT EXISTS (SELECT 1 FROM ruvector.healing_attempts a WHERE a.id = n.action_id AND a.status = 'running')`;
+}
+
+/** A command not relayed yet is never due, however old: it is relayed when a worker is back. */
+function dueCommands(cutoff: string): string {
+  return `SELECT c.id FROM ruvector.healing_commands c WHERE c.relayed_at < ${cutoff}`;
+}
+
+const DELETE_NOTICES = `
+  DELETE FROM ruvector.notifications
+   WHERE (notice_key, target) IN (${dueNotices('$1::timestamptz')} LIMIT $2::int)`;
+
+const DELETE_COMMANDS = `
+  DELETE FROM ruvector.healing_commands
+   WHERE id IN (${dueCommands('$1::timestamptz')} ORDER BY c.id LIMIT $2::int)`;
 
 const DELETE_RESETS = `DELETE FROM ruvector.weight_resets WHERE id = ANY($1::bigint[])`;
 

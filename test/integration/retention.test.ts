@@ -12,9 +12,19 @@ interface Gone {
   keys: string[];
   updates: number[];
   resets: number[];
+  notices: string[];
+  commands: number[];
 }
 
-const nothingGone = (): Gone => ({ attempts: [], outcomes: [], keys: [], updates: [], resets: [] });
+const nothingGone = (): Gone => ({
+  attempts: [],
+  outcomes: [],
+  keys: [],
+  updates: [],
+  resets: [],
+  notices: [],
+  commands: [],
+});
 
 function merged(...gs: Gone[]): Gone {
   const out = nothingGone();
@@ -32,6 +42,8 @@ function after(before: HistoryRows, g: Gone): HistoryRows {
     strategy_weight_history: without(before.strategy_weight_history, g.updates, 'update_id'),
     strategy_weights: before.strategy_weights,
     weight_resets: without(before.weight_resets, g.resets),
+    notifications: without(before.notifications, g.notices, 'notice_key'),
+    healing_commands: without(before.healing_commands, g.commands),
   };
 }
 
@@ -45,6 +57,8 @@ function counted(before: HistoryRows, g: Gone): RetentionCounts {
     weight_resets: n('weight_resets'),
     weight_history: n('strategy_weight_history'),
     weight_updates: n('weight_updates'),
+    notifications: n('notifications'),
+    commands: n('healing_commands'),
   };
 }
 
@@ -97,6 +111,17 @@ async function historyFixture(f: HistoryFixture): Promise<Gone> {
   await f.reset(u[15]!, 2, 'strategy_2');
   // u[7]… are the last ten: kept whatever their age. Due: u[1], u[2] (its reset goes too), u[4]…u[6].
   g.updates.push(u[1]!, u[2]!, u[4]!, u[5]!, u[6]!);
+
+  // Notices and relayed SQL commands go with the cutoff once nothing waits on them.
+  const waiting = await f.collection('waiting');
+  // Its attempt still waits for a person: the notice's row is what keeps it from being posted twice.
+  await f.notice(await f.attempt(waiting, 40, { status: 'running', strategy: 'compact_indexes' }), 40);
+  g.notices.push(await f.notice(irreversible, 39), await f.notice(failed, 38, 'sending'));
+  await f.notice(irreversible, 2);
+  g.commands.push(await f.command(40));
+  // Never relayed (no worker since): relayed when one is back, whatever its age.
+  await f.command(40, false);
+  await f.command(2);
   return g;
 }
 
@@ -206,6 +231,8 @@ describe('retention on the store', () => {
       weight_resets: 1,
       weight_history: 10,
       weight_updates: 5,
+      notifications: 2,
+      commands: 1,
     });
     expect(Math.abs(Date.parse(r.cutoff) - (Date.now() - 30 * 86_400_000))).toBeLessThan(60_000);
     expect(await historyRows(db.pool)).toEqual(after(before, gone));
@@ -297,6 +324,8 @@ describe('retention on the store', () => {
       weight_resets: 1,
       weight_history: 10,
       weight_updates: 5,
+      notifications: 2,
+      commands: 1,
     });
   });
 
@@ -381,7 +410,8 @@ describe('retention on the store', () => {
         /^history_retention_days 30: attempts and outcomes that ended before \S+Z; outcomes since \S+Z stay .*\n/,
       );
       expect(real.out.split('\n')[1]).toBe(
-        'deleted: 7 attempts, 3 outcomes, 1 weight resets, 10 weight history rows, 5 weight updates',
+        'deleted: 7 attempts, 3 outcomes, 1 weight resets, 10 weight history rows, 5 weight updates, 2 notices, ' +
+          '1 relayed SQL commands',
       );
       expect(await historyRows(db.pool)).toEqual(after(before, gone));
       expect((await cli('retention', '--dry-run')).out.split('\n')[1]).toBe('would delete: nothing');

@@ -9,6 +9,8 @@ export const HISTORY_TABLES = {
   strategy_weight_history: 'update_id, problem_class, strategy_name',
   strategy_weights: 'problem_class, strategy_name',
   weight_resets: 'id',
+  notifications: 'notice_key, target',
+  healing_commands: 'id',
 } as const;
 export type HistoryTable = keyof typeof HISTORY_TABLES;
 export type HistoryRows = Record<HistoryTable, Record<string, unknown>[]>;
@@ -30,7 +32,8 @@ export async function emptyHistory(pool: Pool): Promise<void> {
   await pool.query(
     `TRUNCATE ruvector.healing_attempts, ruvector.healing_outcomes, ruvector.placement_snapshots,
               ruvector.strategy_weight_history, ruvector.strategy_weights, ruvector.weight_resets,
-              ruvector.weight_updates, ruvector.watch_events, ruvector.collections, ruvector.healing_config CASCADE`,
+              ruvector.weight_updates, ruvector.watch_events, ruvector.collections, ruvector.healing_config,
+              ruvector.notifications, ruvector.healing_commands CASCADE`,
   );
 }
 
@@ -182,6 +185,36 @@ export class HistoryFixture {
        SELECT 'IndexFragmentation', $2, 1, 0.5, 0.1, 5, id, computed_at FROM ruvector.weight_updates WHERE id = $1`,
       [updateId, strategy],
     );
+  }
+
+  /** A notice about attempt `actionId` to one target, created `daysAgo` (posted then, unless still sending). */
+  async notice(
+    actionId: number,
+    daysAgo: number,
+    status: 'sending' | 'posted' | 'refused' = 'posted',
+  ): Promise<string> {
+    const key = `approval/${actionId}/${daysAgo}`;
+    await this.pool.query(
+      `INSERT INTO ruvector.notifications (notice_key, target, action_id, event, collection, status, tries, created_at,
+                                           posted_at)
+       SELECT $1, 'https://hooks.example/x', $2, 'approval', 'fixture', $3::text, 1, t,
+              CASE WHEN $3::text = 'posted' THEN t END
+         FROM (SELECT now() - make_interval(secs => $4::float8 * 86400) AS t) ago`,
+      [key, actionId, status, daysAgo],
+    );
+    return key;
+  }
+
+  /** A SQL command queued `daysAgo`, relayed a minute later unless `relayed` is false. */
+  async command(daysAgo: number, relayed = true): Promise<number> {
+    const { rows } = await this.pool.query<{ id: number }>(
+      `INSERT INTO ruvector.healing_commands (kind, args, requested_by, requested_at, relay_attempts, relayed_at)
+       SELECT 'trigger', '{"collection": "fixture"}', 'alice', t, $2::int, CASE WHEN $2::int > 0 THEN t + interval '1 minute' END
+         FROM (SELECT now() - make_interval(secs => $1::float8 * 86400) AS t) ago
+       RETURNING id`,
+      [daysAgo, relayed ? 1 : 0],
+    );
+    return rows[0]!.id;
   }
 
   async reset(updateId: number, daysAgo: number, strategy: string): Promise<number> {

@@ -53,6 +53,8 @@ describe('retention workflow', () => {
         weight_resets: 0,
         weight_history: 40,
         weight_updates: 2,
+        notifications: 0,
+        commands: 0,
       },
       rounds: 2,
       done: true,
