@@ -11,6 +11,7 @@ import { syncWatched, type WatchSync } from '../src/postgres/sync-watched';
 import { sampleDatabase, type CollectionSamplerSettings } from '../src/probes/sample-database';
 import { integrityOf } from '../src/sensor/integrity-sample';
 import { classified } from './activity-errors';
+import type { AuditSigner } from '../src/postgres/audit-log';
 
 const passInput = z
   .object({
@@ -60,13 +61,13 @@ export interface DatabasePass {
  * collection sampled in one pass (a fixed number of statements), each one's λ, state and fault
  * class computed, and the attempts that ended read back from the store.
  */
-export function createDatabasePassActivities(pool: Pool) {
+export function createDatabasePassActivities(pool: Pool, audit: AuditSigner) {
   return {
     async guardDatabase(raw: DatabasePassInput): Promise<DatabasePass> {
       return classified(async () => {
         const input = passInput.parse(raw);
         // The sync has the watched collections at hand: they are not read again.
-        const { sync, collections: all } = await syncWatched(pool);
+        const { sync, collections: all } = await syncWatched(pool, audit);
         const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
         const names = all.map((c) => c.name);
         const { base, own } = await loadHealingConfigs(pool, names);

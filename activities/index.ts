@@ -149,7 +149,7 @@ export function createActivities({ pool, kube, standbyUrls, notify, audit = UNSI
   }
 
   return {
-    ...createDatabasePassActivities(pool),
+    ...createDatabasePassActivities(pool, audit),
     ...createLearningActivities(pool),
     ...createRetentionActivities(pool),
     ...createNotificationActivities(pool, notify ?? NO_NOTIFY_TARGETS),
@@ -212,7 +212,7 @@ export function createActivities({ pool, kube, standbyUrls, notify, audit = UNSI
       WatchSync & { database: string; collections: string[]; check_interval: number }
     > {
       return classified(async () => {
-        const sync = await syncWatchedTables(pool);
+        const sync = await syncWatchedTables(pool, audit);
         const collections = (await listCollections(pool)).map((c) => c.name);
         const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
         return {

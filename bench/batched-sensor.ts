@@ -26,6 +26,7 @@ import { RoundTripCounter } from '../src/probes/round-trip-counter';
 import { sampleCollection } from '../src/probes/sample-collection';
 import { sampleDatabase } from '../src/probes/sample-database';
 import { samplePerTable } from '../test/support/per-table-sample';
+import { testAudit } from '../test/support/test-audit';
 
 const SIZES = [10, 100, 1000];
 const ROUNDS: Record<number, number> = { 10: 7, 100: 5, 1000: 3 };
@@ -68,7 +69,7 @@ async function createTables(pool: Pool, n: number): Promise<Collection[]> {
       await c.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text NOT NULL)`);
       await c.query(`INSERT INTO ${t} SELECT g, md5(g::text) FROM generate_series(1, 100) g`);
       await c.query(`ANALYZE ${t}`);
-      await watchTable(pool, { table: `public.${name}`, name });
+      await watchTable(pool, { table: `public.${name}`, name }, testAudit);
     }
   } finally {
     c.release();

@@ -18,6 +18,7 @@ import { createPool } from '../src/postgres/pool';
 import { syncWatchedTables } from '../src/postgres/sync-watched';
 import { saveWatchRule } from '../src/postgres/watch-rules';
 import { FLOOR, makeTables } from './scale-tables';
+import { testAudit } from '../test/support/test-audit';
 
 const N = Number(process.env.PASS_TABLES ?? 1000);
 const PASSES = Number(process.env.PASSES ?? 5);
@@ -49,12 +50,12 @@ async function main(): Promise<void> {
         process.stderr.write(`pass: ${N} tables…\n`);
         await makeTables(pool, N);
         await saveWatchRule(pool, {}, 'bench');
-        await syncWatchedTables(pool);
+        await syncWatchedTables(pool, testAudit.signer);
         await storeHealingConfig(pool, '*', { check_interval: 30 });
       } else {
         await migrate(pool);
       }
-      const acts = createDatabasePassActivities(pool);
+      const acts = createDatabasePassActivities(pool, testAudit.signer);
       const names = (
         await pool.query<{ name: string }>(
           'SELECT name FROM ruvector.collections WHERE unwatched_at IS NULL ORDER BY name',

@@ -26,6 +26,7 @@ import { collectionGuardianWorkflowId } from '../src/domain/workflow-ids';
 import { createSelfhealWorker } from '../src/worker/create-worker';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle';
 import { FLOOR, makeTables } from './scale-tables';
+import { testAudit } from '../test/support/test-audit';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 60);
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${n} tables…\n`);
       await makeTables(pool, n);
       await saveWatchRule(pool, {}, 'bench');
-      await syncWatchedTables(pool);
+      await syncWatchedTables(pool, testAudit.signer);
       await storeHealingConfig(pool, '*', { check_interval: INTERVAL_S });
       const modes = n <= BASELINE_MAX ? ['per-table guardians (before)', 'database guardian'] : ['database guardian'];
       for (const mode of modes) {

@@ -14,6 +14,7 @@ import { ensureVectorCollection } from '../src/demo/vector-collection';
 import { migrate } from '../src/postgres/migrate';
 import { createPool } from '../src/postgres/pool';
 import { sampleCollection } from '../src/probes/sample-collection';
+import { testAudit } from '../test/support/test-audit';
 
 const ROUNDS = 15;
 
@@ -30,8 +31,8 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   const pool = createPool(databaseUrl(), 4);
   await migrate(pool);
-  const plain = await ensureDemoCollection(pool, 'bench_plain', 'public', 'bench_plain_items', 200_000);
-  const parts = await ensureVectorCollection(pool, 'bench_vectors', 'public', 'bench_vectors', 5000);
+  const plain = await ensureDemoCollection(pool, testAudit, 'bench_plain', 'public', 'bench_plain_items', 200_000);
+  const parts = await ensureVectorCollection(pool, testAudit, 'bench_vectors', 'public', 'bench_vectors', 5000);
   // A threshold of 0 % makes every btree a candidate whatever its estimate says.
   const candidate = parseHealingConfig({ index_candidate_min_bytes: 0, index_fragmentation_threshold_pct: 0 });
   const estimated = parseHealingConfig({ index_candidate_min_bytes: 1024 ** 4 });

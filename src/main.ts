@@ -10,6 +10,7 @@ import { createPool } from './postgres/pool';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './domain/workflow-ids';
 import { runWorker } from './worker/run-worker';
 import { writeWorkflowBundle } from './worker/workflow-bundle';
+import { auditSigner } from './postgres/audit-log';
 
 /**
  * `npm start`: the whole system on embedded defaults. Temporal dev server (with UI) and PostgreSQL
@@ -52,9 +53,11 @@ async function main(): Promise<void> {
     try {
       const applied = await migrate(pool);
       if (applied.length) say(`selfheal: applied migrations ${applied.join(', ')}`);
-      const demo = await ensureDemoCollection(pool);
+      // Signed with the worker's key, as the worker signs the rest of the trail.
+      const audit = { signer: auditSigner(env.SELFHEAL_AUDIT_KEY), by: 'selfheal' };
+      const demo = await ensureDemoCollection(pool, audit);
       say(`selfheal: collection "${demo.name}" watches ${demo.table_schema}.${demo.table_name}`);
-      const vectors = await ensureVectorCollection(pool);
+      const vectors = await ensureVectorCollection(pool, audit);
       say(
         `selfheal: collection "${vectors.name}" watches ${vectors.table_schema}.${vectors.table_name} ` +
           `(kind ivf: 4 partitions, centroids, archive)`,

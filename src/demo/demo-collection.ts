@@ -4,6 +4,7 @@ import type { Queryable } from '../probes/queryable';
 import type { Collection } from '../postgres/collections';
 import { watchTable } from '../postgres/watch-table';
 import { qualifiedName, quoteLiteral } from '../postgres/quote-ident';
+import type { AuditedBy } from '../postgres/audit-log';
 
 export const DEMO_MARK = 'selfheal demo table';
 export const DEMO_ROWS = 200_000;
@@ -15,6 +16,7 @@ export const DEMO_ROWS = 200_000;
  */
 export async function ensureDemoCollection(
   pool: Pool,
+  audit: AuditedBy,
   name = 'demo',
   schema = 'public',
   table = 'demo_items',
@@ -33,7 +35,7 @@ export async function ensureDemoCollection(
       await analyzeAfterWrites(db, t);
     });
   }
-  return (await watchTable(pool, { table: t, name, source: 'demo' })).collection;
+  return (await watchTable(pool, { table: t, name, source: 'demo' }, audit)).collection;
 }
 
 export async function isDemoTable(pool: Pool, schema: string, table: string): Promise<boolean> {

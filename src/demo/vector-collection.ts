@@ -4,6 +4,7 @@ import type { Collection } from '../postgres/collections';
 import { watchTable } from '../postgres/watch-table';
 import { qualifiedName, quoteLiteral } from '../postgres/quote-ident';
 import { DEMO_MARK } from './demo-collection';
+import type { AuditedBy } from '../postgres/audit-log';
 
 export const VECTOR_DIM = 8;
 export const VECTOR_PARTITIONS = 4;
@@ -17,6 +18,7 @@ export const VECTOR_ROWS_PER_PARTITION = 5000;
  */
 export async function ensureVectorCollection(
   pool: Pool,
+  audit: AuditedBy,
   name = 'vectors',
   schema = 'public',
   table = 'demo_vectors',
@@ -70,5 +72,5 @@ export async function ensureVectorCollection(
     centroids: qualifiedName(schema, `${table}_centroids`),
     archive: qualifiedName(schema, `${table}_archive`),
   };
-  return (await watchTable(pool, { table: t, name, kind: 'ivf', ...declared, source: 'demo' })).collection;
+  return (await watchTable(pool, { table: t, name, kind: 'ivf', ...declared, source: 'demo' }, audit)).collection;
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { withTransaction, type Pool } from './pool';
 import type { Queryable } from './queryable';
 
 /**
@@ -30,6 +31,12 @@ export const AUDIT_EVENTS = [
   'rolled_back',
   'configured',
   'sql_command',
+  'feedback',
+  'paused',
+  'resumed',
+  'watched',
+  'renamed',
+  'unwatched',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
@@ -41,6 +48,12 @@ export interface AuditSigner {
 }
 
 export const UNSIGNED_AUDIT: AuditSigner = { key: null, keyId: null };
+
+/** Who a change is by and the key that signs its audit row: what each recording function is given. */
+export interface AuditedBy {
+  signer: AuditSigner;
+  by: string;
+}
 
 /** The least a key may be: 32 characters, e.g. `openssl rand -hex 32` (64). */
 export const AUDIT_KEY_MIN_LENGTH = 32;
@@ -156,6 +169,11 @@ export async function appendAudit(tx: Queryable, signer: AuditSigner, facts: rea
     prev,
     signer.key ? headHmac(signer.key, seq, prev) : null,
   ]);
+}
+
+/** appendAudit in a transaction of its own, for a fact no other write of the store goes with. */
+export async function appendAuditNow(pool: Pool, signer: AuditSigner, facts: readonly AuditFact[]): Promise<void> {
+  await withTransaction(pool, (tx) => appendAudit(tx, signer, facts));
 }
 
 const ROW_COLUMNS = `seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, event,

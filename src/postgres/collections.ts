@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CollectionKind } from '../domain/collection-kind';
+import { appendAudit, type AuditedBy } from './audit-log';
 import type { Queryable as Db } from './queryable';
 
 export const collectionNameSchema = z
@@ -103,15 +104,32 @@ export async function listCollections(db: Db, opts: { includeUnwatched?: boolean
   return rows;
 }
 
+/**
+ * A change to what is watched, in the watch history and the audit trail. Call it in the change's
+ * transaction: the audit row takes the trail's head lock, which only a transaction holds.
+ */
 export async function recordWatchEvent(
-  db: Db,
-  collectionId: number,
+  tx: Db,
+  c: { id: number; name: string },
   event: 'watched' | 'renamed' | 'unwatched',
   detail: string,
+  audit: AuditedBy,
 ): Promise<void> {
-  await db.query('INSERT INTO ruvector.watch_events (collection_id, event, detail) VALUES ($1, $2, $3)', [
-    collectionId,
+  await tx.query('INSERT INTO ruvector.watch_events (collection_id, event, detail) VALUES ($1, $2, $3)', [
+    c.id,
     event,
     detail,
+  ]);
+  await appendAudit(tx, audit.signer, [
+    {
+      actor: audit.by,
+      event,
+      collection: c.name,
+      action_id: null,
+      strategy: null,
+      reversible: null,
+      allowed_by: null,
+      details: { detail },
+    },
   ]);
 }

@@ -1,3 +1,5 @@
+import { strategyReversible } from './attempt-audit';
+import { appendAudit, type AuditSigner } from './audit-log';
 import { withTransaction, type Pool } from './pool';
 
 /** A person's judgement of one outcome: −1 (made things worse) to 1 (exactly right). */
@@ -21,14 +23,21 @@ const AT = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH
  * Records feedback on the outcome of attempt `attemptId`, replacing any given before (the earlier
  * one is returned, for the caller to say what it replaced). The outcome row is locked between
  * reading the old feedback and writing the new, so two people at once each replace a whole one.
+ * The judgement goes into the audit trail with it: it changes what the weights learn.
  */
 export async function recordFeedback(
   pool: Pool,
   f: { attempt_id: number; score: number; by: string; comment: string | null },
+  signer: AuditSigner,
 ): Promise<FeedbackResult> {
   return withTransaction(pool, async (c) => {
-    const attempt = await c.query<{ status: string; outcome_id: number | null; collection: string }>(
-      `SELECT a.status, a.outcome_id, c.name AS collection
+    const attempt = await c.query<{
+      status: string;
+      outcome_id: number | null;
+      collection: string;
+      strategy_name: string | null;
+    }>(
+      `SELECT a.status, a.outcome_id, c.name AS collection, a.strategy_name
          FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id WHERE a.id = $1`,
       [f.attempt_id],
     );
@@ -51,13 +60,26 @@ export async function recordFeedback(
     );
     const prev = old.rows[0];
     const now = updated.rows[0]!;
+    const replaced =
+      prev && prev.score !== null ? { score: prev.score, by: prev.by, comment: prev.comment, at: prev.at } : null;
+    await appendAudit(c, signer, [
+      {
+        actor: f.by,
+        event: 'feedback',
+        collection: a.collection,
+        action_id: f.attempt_id,
+        strategy: a.strategy_name,
+        reversible: a.strategy_name === null ? null : strategyReversible(a.strategy_name),
+        allowed_by: null,
+        details: { outcome_id: a.outcome_id, score: now.score, comment: f.comment, replaced },
+      },
+    ]);
     return {
       kind: 'recorded',
       outcome_id: a.outcome_id,
       collection: a.collection,
       feedback: { score: now.score, by: f.by, comment: f.comment, at: now.at },
-      replaced:
-        prev && prev.score !== null ? { score: prev.score, by: prev.by, comment: prev.comment, at: prev.at } : null,
+      replaced,
     };
   });
 }

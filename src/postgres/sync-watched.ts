@@ -1,5 +1,6 @@
 import { listCollections, listStoredCollections, recordWatchEvent, type Collection } from './collections';
-import type { Pool } from './pool';
+import type { AuditedBy, AuditSigner } from './audit-log';
+import { withTransaction, type Pool } from './pool';
 import { listUserTables, listWatchRules, ruleMatches } from './watch-rules';
 import { defaultCollectionName, watchTable, WatchRefused } from './watch-table';
 
@@ -19,8 +20,8 @@ export interface WatchSync {
  * table was dropped (each reported once, then no longer sampled), and watches the tables the rules
  * match that are not watched yet. Safe to run from several workers at once (watchTable locks).
  */
-export async function syncWatchedTables(pool: Pool): Promise<WatchSync> {
-  return (await syncWatched(pool)).sync;
+export async function syncWatchedTables(pool: Pool, signer: AuditSigner): Promise<WatchSync> {
+  return (await syncWatched(pool, signer)).sync;
 }
 
 /**
@@ -28,7 +29,12 @@ export async function syncWatchedTables(pool: Pool): Promise<WatchSync> {
  * needs both, and the sync has read them already. The collections are read once (one catalog
  * pass, not one per question) and read again only when a rule watched new ones.
  */
-export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collections: Collection[] }> {
+export async function syncWatched(
+  pool: Pool,
+  signer: AuditSigner,
+): Promise<{ sync: WatchSync; collections: Collection[] }> {
+  // What the database did (a drop, a rename) or a rule decided: recorded as selfheal's own doing.
+  const audit: AuditedBy = { signer, by: 'selfheal' };
   const out: WatchSync = { watched: [], renamed: [], unwatched: [], skipped: [] };
   const all = await listStoredCollections(pool);
   // The watched ones as listCollections has them after the sync: a rename changes only the row
@@ -38,27 +44,32 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
     if (c.unwatched_at !== null) continue;
     if (c.table_oid === null) {
       const reason = `table ${stored_schema}.${stored_name} was dropped`;
-      const r = await pool.query(
-        `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2
-          WHERE id = $1 AND unwatched_at IS NULL`,
-        [c.id, reason],
-      );
-      if (r.rowCount) {
-        await recordWatchEvent(pool, c.id, 'unwatched', reason);
-        out.unwatched.push({ collection: c.name, reason });
-      }
+      const gone = await withTransaction(pool, async (tx) => {
+        const r = await tx.query(
+          `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2
+            WHERE id = $1 AND unwatched_at IS NULL`,
+          [c.id, reason],
+        );
+        if (r.rowCount) await recordWatchEvent(tx, c, 'unwatched', reason, audit);
+        return (r.rowCount ?? 0) > 0;
+      });
+      if (gone) out.unwatched.push({ collection: c.name, reason });
       continue;
     }
     if (c.table_oid !== stored_oid || c.table_schema !== stored_schema || c.table_name !== stored_name) {
       const from = `${stored_schema}.${stored_name}`;
       const to = `${c.table_schema}.${c.table_name}`;
-      await pool.query(
-        'UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4 WHERE id = $1',
-        [c.id, c.table_schema, c.table_name, c.table_oid],
-      );
       const detail =
         c.table_oid !== stored_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
-      await recordWatchEvent(pool, c.id, 'renamed', detail);
+      // Another worker's pass may follow the same rename: only the one that changes the row records it.
+      await withTransaction(pool, async (tx) => {
+        const r = await tx.query(
+          `UPDATE ruvector.collections SET table_schema = $2, table_name = $3, table_oid = $4
+            WHERE id = $1 AND (table_schema, table_name, table_oid) IS DISTINCT FROM ($2, $3, $4)`,
+          [c.id, c.table_schema, c.table_name, c.table_oid],
+        );
+        if (r.rowCount) await recordWatchEvent(tx, c, 'renamed', detail, audit);
+      });
       out.renamed.push({ collection: c.name, from, to });
     }
     watched.push(c);
@@ -87,11 +98,11 @@ export async function syncWatched(pool: Pool): Promise<{ sync: WatchSync; collec
       continue;
     }
     try {
-      const w = await watchTable(pool, {
-        table: `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`,
-        name,
-        source: 'rule',
-      });
+      const w = await watchTable(
+        pool,
+        { table: `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`, name, source: 'rule' },
+        audit,
+      );
       taken.add(w.collection.name);
       out.watched.push(w.collection.name);
     } catch (err) {

@@ -4,6 +4,7 @@ import { collectionNameSchema, getCollection, recordWatchEvent, type Collection 
 import type { Pool } from './pool';
 import { withTransaction } from './pool';
 import type { Queryable } from './queryable';
+import type { AuditedBy } from './audit-log';
 import { qualifiedName } from './quote-ident';
 
 /** Schemas whose tables are PostgreSQL's or selfheal's own, never a user's collection. */
@@ -139,7 +140,11 @@ export function defaultCollectionName(schema: string, table: string): string | n
  * under the same name again changes nothing but its kind and declared tables. A name that another
  * watched table holds, or a table watched under another name, is refused.
  */
-export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ collection: Collection; created: boolean }> {
+export async function watchTable(
+  pool: Pool,
+  raw: WatchRequest,
+  audit: AuditedBy,
+): Promise<{ collection: Collection; created: boolean }> {
   const req = watchRequestSchema.parse(raw);
   return withTransaction(pool, async (db) => {
     // One watcher at a time: a rule's sync and a person's watch must not both insert the table.
@@ -245,21 +250,29 @@ export async function watchTable(pool: Pool, raw: WatchRequest): Promise<{ colle
     if (created)
       await recordWatchEvent(
         db,
-        id,
+        { id, name },
         'watched',
         `${t.schema}.${t.name} as ${req.kind}${req.source === 'rule' ? ' (watch rule)' : ''}`,
+        audit,
       );
     return { collection: await getCollection(db, name), created };
   });
 }
 
 /** Stops watching: the guardian stops with it; its attempts and outcomes stay on record. */
-export async function unwatchCollection(db: Queryable, name: string, reason: string): Promise<Collection> {
-  const c = await getCollection(db, name);
-  await db.query(
-    'UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL',
-    [c.id, reason],
-  );
-  await recordWatchEvent(db, c.id, 'unwatched', reason);
-  return { ...c, unwatched_at: new Date().toISOString(), unwatch_reason: reason };
+export async function unwatchCollection(
+  pool: Pool,
+  name: string,
+  reason: string,
+  audit: AuditedBy,
+): Promise<Collection> {
+  return withTransaction(pool, async (db) => {
+    const c = await getCollection(db, name);
+    const r = await db.query(
+      'UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL',
+      [c.id, reason],
+    );
+    if (r.rowCount) await recordWatchEvent(db, c, 'unwatched', reason, audit);
+    return { ...c, unwatched_at: new Date().toISOString(), unwatch_reason: reason };
+  });
 }

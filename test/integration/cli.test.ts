@@ -5,6 +5,7 @@ import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { useCliSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -14,7 +15,7 @@ describe('selfheal CLI against a running system', () => {
   let collection: string;
   beforeAll(async () => {
     collection = uniqueName('cli');
-    await ensureDemoCollection(sys.db.pool, collection, 'public', collection, 100_000);
+    await ensureDemoCollection(sys.db.pool, testAudit, collection, 'public', collection, 100_000);
   });
 
   it('drills, triggers a healing attempt and shows it in history with --json', async () => {
@@ -56,7 +57,7 @@ describe('selfheal CLI against a running system', () => {
 
   it('`drill RunawayQuery` holds its statement until an attempt cancels it, then reports the fault cleared', async () => {
     const c = uniqueName('clihold');
-    await ensureDemoCollection(sys.db.pool, c, 'public', c, 10_000);
+    await ensureDemoCollection(sys.db.pool, testAudit, c, 'public', c, 10_000);
     expect(
       (await cli('configure', '{"runaway_query_seconds": 1, "stabilization_wait": 0}', '--collection', c)).code,
     ).toBe(0);
@@ -163,7 +164,7 @@ describe('selfheal CLI against a running system', () => {
 
   it('a drill checks its requirements against the collection first, and says which collections it applies to', async () => {
     const vectors = uniqueName('clivec');
-    await ensureVectorCollection(sys.db.pool, vectors, 'public', vectors, 200);
+    await ensureVectorCollection(sys.db.pool, testAudit, vectors, 'public', vectors, 200);
     const rowsOf = async (t: string) =>
       (await sys.db.pool.query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n;
     const before = await rowsOf(vectors);

@@ -10,6 +10,7 @@ import { maybeRecordHistory } from '../support/histories';
 import { compactContext } from '../support/strategy-context';
 import { useWorkerSystem } from '../support/test-harness';
 import { testStack, uniqueName, type TestWorker } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const ROWS = 100_000;
 
@@ -18,7 +19,7 @@ describe('compact_indexes on a real bloated index', () => {
 
   async function bloatedCollection(): Promise<string> {
     const name = uniqueName('items');
-    await ensureDemoCollection(sys.db.pool, name, 'public', name, ROWS);
+    await ensureDemoCollection(sys.db.pool, testAudit, name, 'public', name, ROWS);
     const report = await drillIndexFragmentation(sys.db.pool, await getCollection(sys.db.pool, name), {
       refillTo: ROWS,
     });

@@ -2,6 +2,7 @@ import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { getCollection } from '../../src/postgres/collections';
 import { counterWindow, MIN_WINDOW_MS } from '../../src/probes/counter-window';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,7 +17,7 @@ describe('counter windows', () => {
   beforeAll(async () => {
     db = await createTestDatabase('counters');
     const name = uniqueName('cw');
-    await ensureDemoCollection(db.pool, name, 'public', name, 10);
+    await ensureDemoCollection(db.pool, testAudit, name, 'public', name, 10);
     collectionId = (await getCollection(db.pool, name)).id;
   });
   afterAll(async () => db?.drop());

@@ -4,6 +4,7 @@ import { databaseGuardianStatus, refreshGuardian } from '../../src/temporal/guar
 import { guard } from '../support/guarding';
 import { useWorkerSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 /**
  * One guardian per database: one sensor pass a interval over every watched collection, in a fixed number of statements.
@@ -18,7 +19,7 @@ describe('the database guardian', () => {
       await sys.db.pool.query(`CREATE TABLE public.${t} (id bigint PRIMARY KEY, v text)`);
       await sys.db.pool.query(`INSERT INTO public.${t} SELECT g, md5(g::text) FROM generate_series(1, 500) g`);
       await sys.db.pool.query(`ANALYZE public.${t}`);
-      names.push((await watchTable(sys.db.pool, { table: `public.${t}`, name: t })).collection.name);
+      names.push((await watchTable(sys.db.pool, { table: `public.${t}`, name: t }, testAudit)).collection.name);
     }
     return names;
   }

@@ -11,6 +11,7 @@ import { openWriter } from '../support/contention';
 import { grantRoleLevers } from '../support/least-privilege';
 import { useCliSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 /** A btree of 600k entries: its REINDEX reads thousands of blocks, phase by phase. */
 const ROWS = 600_000;
@@ -24,7 +25,7 @@ describe('selfheal follow', () => {
 
   it('follows a real compact_indexes attempt: its phases, REINDEX progress with its phase, then its outcome', async () => {
     const name = uniqueName('big');
-    await ensureDemoCollection(sys.db.pool, name, 'public', name, ROWS);
+    await ensureDemoCollection(sys.db.pool, testAudit, name, 'public', name, ROWS);
     await storeHealingConfig(sys.db.pool, name, { stabilization_wait: 1, check_interval: 3600 });
     await grantRoleLevers(sys.db.pool, drillRoleName(name));
     const report = await drillIndexFragmentation(sys.db.pool, await getCollection(sys.db.pool, name), {
@@ -83,7 +84,7 @@ describe('selfheal follow', () => {
 
   it('an ended attempt shows its phases and outcome at once; `selfheal trigger` follows the same way; bad ids are refused', async () => {
     const name = uniqueName('small');
-    await ensureDemoCollection(sys.db.pool, name, 'public', name, 1000);
+    await ensureDemoCollection(sys.db.pool, testAudit, name, 'public', name, 1000);
     await storeHealingConfig(sys.db.pool, name, { check_interval: 3600 });
     const trigger = await sys.cli('trigger', name);
     expect(trigger.code).toBe(4);

@@ -16,6 +16,7 @@ import { classifyProblem } from '../../src/classifier/classify-problem';
 import { tableUnderSlowAutovacuum } from '../support/collections';
 import { samplePerTable } from '../support/per-table-sample';
 import { createTestDatabase, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROWS = 200_000;
@@ -37,7 +38,7 @@ async function plainTable(
     if (opts.expressionIndex) await s.query(`CREATE INDEX ${quoteIdent(`${name}_lower`)} ON ${t} (lower(payload), id)`);
     await analyzeAfterWrites(s, t);
   });
-  return (await watchTable(pool, { table: `public.${name}`, name })).collection;
+  return (await watchTable(pool, { table: `public.${name}`, name }, testAudit)).collection;
 }
 
 /**
@@ -135,7 +136,7 @@ describe('the database pass: every watched table in a fixed number of statements
       await s.query('SELECT 1');
     });
     const v = uniqueName('vectors');
-    await ensureVectorCollection(db.pool, v, 'public', v, 2000);
+    await ensureVectorCollection(db.pool, testAudit, v, 'public', v, 2000);
     for (let p = 0; p < 4; p++)
       await db.pool.query(`ALTER TABLE ${qualifiedName('public', `${v}_p${p}`)} SET (autovacuum_enabled = false)`);
     vectors = await getCollection(db.pool, v);
@@ -271,7 +272,8 @@ describe('the database pass: every watched table in a fixed number of statements
       await db.pool.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text)`);
       await db.pool.query(`INSERT INTO ${t} SELECT g, g::text FROM generate_series(1, 100) g`);
     }
-    for (let i = 1; i <= 50; i++) await watchTable(db.pool, { table: `public.${prefix}_${i}`, name: `${prefix}_${i}` });
+    for (let i = 1; i <= 50; i++)
+      await watchTable(db.pool, { table: `public.${prefix}_${i}`, name: `${prefix}_${i}` }, testAudit);
     const many = (await listCollections(db.pool)).filter((c) => c.name.startsWith(`${prefix}_`));
     expect(many).toHaveLength(50);
 

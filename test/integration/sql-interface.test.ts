@@ -17,6 +17,7 @@ import { psql, psqlJson } from '../support/psql';
 import { index, insertAttempt } from '../support/recovery-fixtures';
 import { useCliSystem } from '../support/test-harness';
 import { testStack, uniqueName, waitFor } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const KEY = 'sql-interface-test-audit-key-0123456789';
 const SIGNER = auditSigner(KEY);
@@ -104,7 +105,7 @@ describe('the SQL interface (psql as granted roles)', () => {
   /** A real table watched as a collection, its configuration stored (and signed) as `configure` stores it. */
   async function collection(config: Record<string, unknown> = {}, rows = 1000): Promise<string> {
     const name = uniqueName('c');
-    await ensureDemoCollection(sys.db.pool, name, 'public', name, rows);
+    await ensureDemoCollection(sys.db.pool, testAudit, name, 'public', name, rows);
     await storeHealingConfig(sys.db.pool, name, { check_interval: 3600, ...config }, { signer: SIGNER, by: 'test' });
     return name;
   }

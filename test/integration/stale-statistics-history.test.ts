@@ -6,6 +6,7 @@ import { withClient } from '../../src/postgres/pool';
 import { sampleCollection } from '../../src/probes/sample-collection';
 import { integrityOf } from '../../src/sensor/integrity-sample';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,7 +23,7 @@ describe('stale statistics across samples', () => {
   beforeAll(async () => {
     db = await createTestDatabase('stale');
     const name = uniqueName('st');
-    await ensureDemoCollection(db.pool, name, 'public', name, 5000);
+    await ensureDemoCollection(db.pool, testAudit, name, 'public', name, 5000);
     c = await getCollection(db.pool, name);
   });
   afterAll(async () => db?.drop());

@@ -8,6 +8,7 @@ import { startHealingAttempt } from '../../src/temporal/start-attempt';
 import { vectorCollection } from '../support/collections';
 import { useCliSystem } from '../support/test-harness';
 import { uniqueName, waitFor } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 /** A user's own tables, in a schema and with names no demo uses. */
 describe('watching a real database: watch, list, unwatch, rules, renames and drops, kinds', () => {
@@ -113,11 +114,11 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
       table_name: 'Order Lines',
       table_oid: expect.any(Number),
     });
-    const first = await syncWatchedTables(sys.db.pool);
+    const first = await syncWatchedTables(sys.db.pool, testAudit.signer);
     expect(first.renamed).toEqual([
       { collection: 'orders', from: `${schema}.Order Items`, to: `${schema}.Order Lines` },
     ]);
-    expect((await syncWatchedTables(sys.db.pool)).renamed).toEqual([]);
+    expect((await syncWatchedTables(sys.db.pool, testAudit.signer)).renamed).toEqual([]);
     expect((await events('orders')).filter((e) => e.event === 'renamed')).toHaveLength(1);
     const h = await startHealingAttempt(sys.w.client, {
       collection: 'orders',
@@ -191,7 +192,7 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     const u = await cli('unwatch', 'big_c', '--comment', 'not ours');
     expect({ code: u.code, err: u.err }).toMatchObject({ code: 0, err: '' });
     await waitFor('the guardian of big_c to stop', async () => !(await guardianRunning('big_c')), 15_000, 200);
-    expect((await syncWatchedTables(sys.db.pool)).watched).toEqual([]);
+    expect((await syncWatchedTables(sys.db.pool, testAudit.signer)).watched).toEqual([]);
     expect(await cli('trigger', 'big_c')).toMatchObject({
       code: 3,
       err: expect.stringMatching(/no longer watched .*not ours.*selfheal watch/),
@@ -209,7 +210,11 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
       { stabilization_wait: 0, check_interval: 3600, approval_timeout: 2 },
       2000,
     );
-    const { collection: c } = await watchTable(sys.db.pool, { table: `public.${name}`, name, kind: 'table' });
+    const { collection: c } = await watchTable(
+      sys.db.pool,
+      { table: `public.${name}`, name, kind: 'table' },
+      testAudit,
+    );
     expect(c).toMatchObject({ kind: 'table', centroids_table: null });
     const placement = async () =>
       (await sys.db.pool.query(`SELECT id::int8 AS id, partition_id FROM public.${name} ORDER BY id`)).rows.map(

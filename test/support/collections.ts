@@ -11,13 +11,14 @@ import { analyzeAfterWrites } from '../../src/postgres/analyze-after-writes';
 import type { HealingConfigInput } from '../../src/domain/healing-config';
 import { grantRoleLevers } from './least-privilege';
 import { uniqueName, waitFor } from './test-system';
+import { testAudit } from './test-audit';
 
 export const TEST_ROWS = 100_000;
 
 /** A demo-shaped table with a btree primary key, registered as a collection, with its own stored config. */
 export async function testCollection(pool: Pool, config: HealingConfigInput = {}): Promise<string> {
   const name = uniqueName('c');
-  await ensureDemoCollection(pool, name, 'public', name, TEST_ROWS);
+  await ensureDemoCollection(pool, testAudit, name, 'public', name, TEST_ROWS);
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
   await grantRoleLevers(pool, drillRoleName(name));
   return name;
@@ -67,7 +68,7 @@ export async function tableUnderSlowAutovacuum(
     await analyzeAfterWrites(db, `public.${name}`);
     await db.query(`ALTER TABLE public.${name} RESET (autovacuum_enabled)`);
   });
-  const { collection: c } = await watchTable(pool, { table: `public.${name}`, name });
+  const { collection: c } = await watchTable(pool, { table: `public.${name}`, name }, testAudit);
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
   const oid = c.table_oid!;
   await waitFor(
@@ -89,7 +90,7 @@ export async function reloptionsOf(pool: Pool, oid: number): Promise<string[] | 
  */
 export async function vectorCollection(pool: Pool, config: HealingConfigInput = {}, perList = 5000): Promise<string> {
   const name = uniqueName('v');
-  await ensureVectorCollection(pool, name, 'public', name, perList);
+  await ensureVectorCollection(pool, testAudit, name, 'public', name, perList);
   await storeHealingConfig(pool, name, config as Record<string, unknown>);
   await grantRoleLevers(pool, drillRoleName(name));
   return name;

@@ -6,6 +6,7 @@ import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { NotFoundError, RefusedError } from '../errors';
 import type { SystemHandles } from '../system-connection';
+import { auditSigner } from '../../postgres/audit-log';
 
 const USAGE = 'usage: selfheal feedback <action-id> --score <-1..1> [--comment "why"] [--by name] [--json]';
 
@@ -48,12 +49,11 @@ export async function feedbackCommand(
   const a = parsed.data;
   const id = a.action_id.id;
   if (id === null) throw new NotFoundError(`no action ${a.action_id.text}`);
-  const r = await recordFeedback(await sys.pool(), {
-    attempt_id: id,
-    score: a.score,
-    by: a.by,
-    comment: a.comment ?? null,
-  });
+  const r = await recordFeedback(
+    await sys.pool(),
+    { attempt_id: id, score: a.score, by: a.by, comment: a.comment ?? null },
+    auditSigner(sys.settings.auditKey),
+  );
   if (r.kind === 'no-attempt') throw new NotFoundError(`no action ${id}`);
   if (r.kind === 'no-outcome')
     throw new RefusedError(

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { appendAuditNow, auditSigner } from '../../postgres/audit-log';
 import { collectionNameSchema, getCollection } from '../../postgres/collections';
 import { pauseCollection, resumeCollection } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
@@ -24,7 +25,8 @@ export function pauseResumeCommand(kind: 'pause' | 'resume') {
         reason: z.string().max(2000).optional(),
       })
       .parse({ collection: args.positionals[0], by: args.flags.by ?? userInfo().username, reason: args.flags.comment });
-    await getCollection(await sys.pool(), a.collection);
+    const pool = await sys.pool();
+    await getCollection(pool, a.collection);
     const client = await sys.temporal();
     try {
       const request = { by: a.by, ...(a.reason ? { reason: a.reason } : {}) };
@@ -35,6 +37,19 @@ export function pauseResumeCommand(kind: 'pause' | 'resume') {
         a.collection,
         request,
       );
+      // After the guardian took it: a refused request changed nothing and is not a decision on record.
+      await appendAuditNow(pool, auditSigner(sys.settings.auditKey), [
+        {
+          actor: a.by,
+          event: kind === 'pause' ? 'paused' : 'resumed',
+          collection: a.collection,
+          action_id: null,
+          strategy: null,
+          reversible: null,
+          allowed_by: null,
+          details: { reason: a.reason ?? null, enabled: status.enabled },
+        },
+      ]);
       out(`${a.collection}: auto-healing ${status.enabled ? 'on' : `paused by ${status.paused_by}`}`);
       return { data: status, exitCode: 0 };
     } catch (err) {

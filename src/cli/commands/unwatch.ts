@@ -8,6 +8,7 @@ import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { NotFoundError } from '../errors';
 import type { SystemHandles } from '../system-connection';
+import { auditSigner } from '../../postgres/audit-log';
 
 /**
  * `selfheal unwatch <collection>`: its guardian stops; an attempt already running finishes (and
@@ -37,7 +38,11 @@ export async function unwatchCommand(
     throw new UsageError('usage: selfheal unwatch <collection> [--comment why] | selfheal unwatch --rule <id>');
   const name = collectionNameSchema.parse(args.positionals[0]);
   const comment = args.flags.comment === undefined ? undefined : z.string().max(500).parse(String(args.flags.comment));
-  const c = await unwatchCollection(pool, name, `unwatched by ${userInfo().username}${comment ? `: ${comment}` : ''}`);
+  const by = userInfo().username;
+  const c = await unwatchCollection(pool, name, `unwatched by ${by}${comment ? `: ${comment}` : ''}`, {
+    signer: auditSigner(sys.settings.auditKey),
+    by,
+  });
   // The guardian would drop it at its next pass; asking for a pass drops it now.
   await refreshGuardian(await sys.temporal(), await sys.database());
   out(`no longer watching ${c.table_schema}.${c.table_name} (collection "${c.name}"); its history stays`);

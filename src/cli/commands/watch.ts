@@ -10,6 +10,7 @@ import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
 import { formatSize, parseSize } from '../sizes';
 import type { SystemHandles } from '../system-connection';
+import { auditSigner } from '../../postgres/audit-log';
 
 const USAGE = [
   'usage: selfheal watch <schema.table> [--as name] [--kind table|ivf --centroids <table> [--archive <table>]]',
@@ -50,7 +51,7 @@ export async function watchCommand(
           args.flags['min-size'] === undefined ? undefined : parseSize('min-size', String(args.flags['min-size'])),
       });
     const saved = await saveWatchRule(pool, rule, userInfo().username);
-    const sync = await syncWatchedTables(pool);
+    const sync = await syncWatchedTables(pool, auditSigner(sys.settings.auditKey));
     const client = await sys.temporal();
     const db = await sys.database();
     await ensureGuardian(client, db, sys.settings.taskQueue);
@@ -76,13 +77,17 @@ export async function watchCommand(
       ? undefined
       : z.enum(['table', 'ivf'], { message: '--kind is table or ivf' }).parse(args.flags.kind);
   try {
-    const { collection: c, created } = await watchTable(pool, {
-      table: args.positionals[0]!,
-      ...(name ? { name } : {}),
-      ...(kind ? { kind } : {}),
-      ...(typeof args.flags.centroids === 'string' ? { centroids: args.flags.centroids } : {}),
-      ...(typeof args.flags.archive === 'string' ? { archive: args.flags.archive } : {}),
-    });
+    const { collection: c, created } = await watchTable(
+      pool,
+      {
+        table: args.positionals[0]!,
+        ...(name ? { name } : {}),
+        ...(kind ? { kind } : {}),
+        ...(typeof args.flags.centroids === 'string' ? { centroids: args.flags.centroids } : {}),
+        ...(typeof args.flags.archive === 'string' ? { archive: args.flags.archive } : {}),
+      },
+      { signer: auditSigner(sys.settings.auditKey), by: userInfo().username },
+    );
     const client = await sys.temporal();
     await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
     await refreshGuardian(client, await sys.database());
