@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         await migrate(pool);
         process.stderr.write(`pass: ${N} tables…\n`);
         await makeTables(pool, N);
-        await saveWatchRule(pool, {}, 'bench');
+        await saveWatchRule(pool, {}, testAudit);
         await syncWatchedTables(pool, testAudit.signer);
         await storeHealingConfig(pool, '*', { check_interval: 30 });
       } else {

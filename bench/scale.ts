@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       await migrate(pool);
       process.stderr.write(`bench: ${n} tables…\n`);
       await makeTables(pool, n);
-      await saveWatchRule(pool, {}, 'bench');
+      await saveWatchRule(pool, {}, testAudit);
       await syncWatchedTables(pool, testAudit.signer);
       await storeHealingConfig(pool, '*', { check_interval: INTERVAL_S });
       const modes = n <= BASELINE_MAX ? ['per-table guardians (before)', 'database guardian'] : ['database guardian'];

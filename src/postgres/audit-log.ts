@@ -37,6 +37,8 @@ export const AUDIT_EVENTS = [
   'watched',
   'renamed',
   'unwatched',
+  'rule_added',
+  'rule_removed',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

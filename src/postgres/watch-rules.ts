@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Queryable } from './queryable';
 import { SYSTEM_SCHEMAS } from './watch-table';
+import { appendAudit, type AuditedBy, type AuditFact } from './audit-log';
+import { withTransaction, type Pool } from './pool';
 
 /**
  * A glob over `schema.table` (`*` any run, `?` one character); without a dot it names tables in
@@ -81,18 +83,24 @@ export async function listUserTables(db: Queryable, skip: readonly number[] = []
   return rows;
 }
 
+/** Saves a rule (the same rule again is the same row) and puts it on the audit trail, in one transaction. */
 export async function saveWatchRule(
-  db: Queryable,
+  pool: Pool,
   rule: z.input<typeof watchRuleSchema>,
-  by: string,
+  audit: AuditedBy,
 ): Promise<WatchRule & { id: number }> {
   const r = watchRuleSchema.parse(rule);
-  const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO ruvector.watch_rules (include, exclude, min_size_bytes, created_by) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (include, exclude, min_size_bytes) DO UPDATE SET include = EXCLUDED.include RETURNING id`,
-    [r.include, r.exclude, r.min_size_bytes, by],
-  );
-  return { ...r, id: rows[0]!.id };
+  return withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ id: number; created: boolean }>(
+      `INSERT INTO ruvector.watch_rules (include, exclude, min_size_bytes, created_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (include, exclude, min_size_bytes) DO UPDATE SET include = EXCLUDED.include
+       RETURNING id, (xmax = 0) AS created`,
+      [r.include, r.exclude, r.min_size_bytes, audit.by],
+    );
+    const saved = { ...r, id: rows[0]!.id };
+    if (rows[0]!.created) await appendAudit(tx, audit.signer, [ruleFact('rule_added', saved, audit.by)]);
+    return saved;
+  });
 }
 
 export async function listWatchRules(db: Queryable): Promise<(WatchRule & { id: number })[]> {
@@ -102,6 +110,27 @@ export async function listWatchRules(db: Queryable): Promise<(WatchRule & { id: 
   return rows;
 }
 
-export async function deleteWatchRule(db: Queryable, id: number): Promise<boolean> {
-  return ((await db.query('DELETE FROM ruvector.watch_rules WHERE id = $1', [id])).rowCount ?? 0) > 0;
+export async function deleteWatchRule(pool: Pool, id: number, audit: AuditedBy): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<WatchRule & { id: number }>(
+      `DELETE FROM ruvector.watch_rules WHERE id = $1
+       RETURNING id, include, exclude, min_size_bytes::float8 AS min_size_bytes`,
+      [id],
+    );
+    if (rows[0]) await appendAudit(tx, audit.signer, [ruleFact('rule_removed', rows[0], audit.by)]);
+    return rows.length > 0;
+  });
+}
+
+function ruleFact(event: 'rule_added' | 'rule_removed', rule: WatchRule & { id: number }, by: string): AuditFact {
+  return {
+    actor: by,
+    event,
+    collection: null,
+    action_id: null,
+    strategy: null,
+    reversible: null,
+    allowed_by: null,
+    details: { rule },
+  };
 }

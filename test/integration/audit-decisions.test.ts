@@ -16,7 +16,7 @@ describe('the audit trail records every decision a person or the watcher makes',
   const sys = useCliSystem('auditdec');
   const me = userInfo().username;
 
-  it('watch, pause, resume, feedback, a rule, a rename, a drop and unwatch: each one signed row, the chain intact', async () => {
+  it('watch, pause, resume, feedback, a rule added and removed, a rename, a drop and unwatch: each one signed row, the chain intact', async () => {
     const table = uniqueName('aud');
     const ruled = uniqueName('audrule');
     await sys.db.pool.query(
@@ -46,11 +46,14 @@ describe('the audit trail records every decision a person or the watcher makes',
     await ok('feedback', String(attempt_id), '--score', '0.5', '--comment', 'right call');
 
     await sys.db.pool.query(`CREATE TABLE public.${ruled} (id int); GRANT SELECT ON public.${ruled} TO PUBLIC`);
-    await ok('watch', '--database', '--include', `${ruled}*`);
+    const rule = JSON.parse((await ok('watch', '--database', '--include', `${ruled}*`, '--json')).out).rule as {
+      id: number;
+    };
     await sys.db.pool.query(`ALTER TABLE public.${table} RENAME TO ${table}_v2`);
     await sys.db.pool.query(`DROP TABLE public.${ruled}`);
     await syncWatchedTables(sys.db.appPool, auditSigner(KEY));
     await ok('unwatch', table, '--comment', 'moved elsewhere');
+    await ok('unwatch', '--rule', String(rule.id));
 
     const rows = (await readAudit(sys.db.pool)).slice(from);
     const mine = rows.filter((r) => r.collection === table || r.collection === ruled);
@@ -76,7 +79,12 @@ describe('the audit trail records every decision a person or the watcher makes',
     expect(renamed!.details).toEqual({ detail: `public.${table} renamed to public.${table}_v2` });
     expect(dropped!.details).toEqual({ detail: `table public.${ruled} was dropped` });
     expect(unwatched!.details).toEqual({ detail: `unwatched by ${me}: moved elsewhere` });
-    expect(mine.every((r) => r.hmac !== null)).toBe(true);
+    const rules = rows.filter((r) => r.event.startsWith('rule_'));
+    expect(rules.map((r) => [r.event, r.actor, r.details])).toEqual([
+      ['rule_added', me, { rule: { id: rule.id, include: [`${ruled}*`], exclude: [], min_size_bytes: 0 } }],
+      ['rule_removed', me, { rule: { id: rule.id, include: [`${ruled}*`], exclude: [], min_size_bytes: 0 } }],
+    ]);
+    expect(rows.every((r) => r.hmac !== null)).toBe(true);
 
     const verify = await sys.cli('audit', 'verify', '--json');
     expect({ code: verify.code, problems: JSON.parse(verify.out).problems }).toEqual({ code: 0, problems: [] });

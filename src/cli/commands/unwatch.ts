@@ -29,7 +29,7 @@ export async function unwatchCommand(
       .positive()
       .max(2 ** 31 - 1)
       .parse(args.flags.rule);
-    if (!(await deleteWatchRule(pool, id)))
+    if (!(await deleteWatchRule(pool, id, { signer: auditSigner(sys.settings.auditKey), by: userInfo().username })))
       throw new NotFoundError(`no watch rule ${id}: \`selfheal list --json\` shows the rules`);
     out(`watch rule ${id} removed; the collections it watched stay watched (\`selfheal unwatch <collection>\` each)`);
     return { data: { removed_rule: id }, exitCode: 0 };

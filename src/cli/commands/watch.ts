@@ -50,8 +50,9 @@ export async function watchCommand(
         min_size_bytes:
           args.flags['min-size'] === undefined ? undefined : parseSize('min-size', String(args.flags['min-size'])),
       });
-    const saved = await saveWatchRule(pool, rule, userInfo().username);
-    const sync = await syncWatchedTables(pool, auditSigner(sys.settings.auditKey));
+    const audit = { signer: auditSigner(sys.settings.auditKey), by: userInfo().username };
+    const saved = await saveWatchRule(pool, rule, audit);
+    const sync = await syncWatchedTables(pool, audit.signer);
     const client = await sys.temporal();
     const db = await sys.database();
     await ensureGuardian(client, db, sys.settings.taskQueue);
