@@ -34,7 +34,7 @@ export type ScaleOutcome =
   /** The count was neither `from` nor `to`: someone else decided it; nothing written. */
   | { kind: 'changed_elsewhere'; replicas: number };
 
-/** Writes that lost a race with another writer (409, or 422 from the patch's test) are read and decided again this often. */
+/** Writes that lost a race (409, or 422 from the patch's test) are read and decided again this often. */
 const MAX_CONFLICTS = 5;
 const POLL_MS = 500;
 
