@@ -337,9 +337,12 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
         l.on('notification', () => drain());
         await l.query(`LISTEN ${COMMAND_CHANNEL}`);
         listener = l;
-        // Whatever was queued while nobody listened.
-        drain();
-        await ended;
+        // Stopped while connecting: stop() found no listener to end, so nothing would end this one.
+        if (!stopped) {
+          // Whatever was queued while nobody listened.
+          drain();
+          await ended;
+        }
       } catch (err) {
         if (!stopped) log(`selfheal command relay: cannot listen (${(err as Error).message}); trying again`);
       }
