@@ -51,7 +51,7 @@ import type { rollbackAttempt } from '../../workflows/rollback-attempt';
  * Beyond this many relays that could not reach Temporal, the command's error is written and it is done:
  * with the waits between them doubling from one sweep up to 5 minutes, about 40 minutes of outage.
  */
-const MAX_RELAY_ATTEMPTS = 10;
+export const MAX_RELAY_ATTEMPTS = 10;
 const MAX_RETRY_WAIT_MS = 5 * 60_000;
 
 /** The update id a command's trigger, execute or decision is sent under: a repeat is the same update. */
@@ -196,12 +196,14 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       try {
         outcome = await relay(cmd, cmd.relay_attempts > 1);
       } catch (err) {
-        if (!isRefusal(err) && cmd.relay_attempts < MAX_RELAY_ATTEMPTS) {
+        const refused = isRefusal(err);
+        if (!refused && cmd.relay_attempts < MAX_RELAY_ATTEMPTS) {
           log(`selfheal command relay: command ${id} (${cmd.kind}) not relayed yet: ${(err as Error).message}`);
           notBefore.set(id, Date.now() + Math.min(sweepMs * 2 ** (cmd.relay_attempts - 1), MAX_RETRY_WAIT_MS));
           return;
         }
-        outcome = { result: null, error: refusalText(err) };
+        // The caller reads this error in SQL: a failure that is not a refusal says it was not done, and what to do.
+        outcome = { result: null, error: refused ? refusalText(err) : givenUp(cmd, err) };
       }
       await c.query('BEGIN');
       try {
@@ -369,6 +371,15 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       await Promise.allSettled([...following]);
     },
   };
+}
+
+/** A command given up after MAX_RELAY_ATTEMPTS relays that failed (Temporal or the store unreachable): nothing was done. */
+function givenUp(cmd: HealingCommand, err: unknown): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return (
+    `not carried out: no worker could relay it in ${cmd.relay_attempts} tries (the last failed: ${why}); check ` +
+    'that the selfheal workers reach Temporal and the database (their logs say which), then call the function again'
+  );
 }
 
 /** The run a relay before this one started for the command, found by its memo. */

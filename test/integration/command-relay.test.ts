@@ -1,5 +1,7 @@
+import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { auditSigner } from '../../src/postgres/audit-log';
-import { createCommandRelay, type CommandRelay } from '../../src/worker/command-relay';
+import { loadCommand } from '../../src/postgres/sql-commands';
+import { createCommandRelay, MAX_RELAY_ATTEMPTS, type CommandRelay } from '../../src/worker/command-relay';
 import { createTestDatabase, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
 
 const SIGNER = auditSigner('command-relay-test-audit-key-0123456789');
@@ -50,4 +52,31 @@ describe('the command relay', () => {
     expect(stopped).toBe('stopped');
     await waitFor('no relay connection left', async () => (await listeners()) === 0);
   });
+
+  it('a command given up after its last try says it was not carried out and what to do', async () => {
+    const c = uniqueName('c');
+    await ensureDemoCollection(db.pool, c, 'public', c, 100);
+    // Tried by workers before, all but once: this relay's try is the last.
+    const { rows } = await db.pool.query<{ id: number }>(
+      `INSERT INTO ruvector.healing_commands (kind, args, requested_by, relay_attempts, relay_started_at)
+       VALUES ('trigger', jsonb_build_object('collection', $1::text), 'alice', $2, now()) RETURNING id`,
+      [c, MAX_RELAY_ATTEMPTS - 1],
+    );
+    const id = Number(rows[0]!.id);
+    start();
+    const done = await waitFor(
+      `command ${id} written back`,
+      async () => {
+        const x = await loadCommand(db.pool, id);
+        return x?.relayed_at ? x : undefined;
+      },
+      60_000,
+    );
+    expect(done.result).toBeNull();
+    expect(done.relay_attempts).toBe(MAX_RELAY_ATTEMPTS);
+    expect(done.error).toMatch(
+      new RegExp(`^not carried out: no worker could relay it in ${MAX_RELAY_ATTEMPTS} tries \\(the last failed: .+\\); `),
+    );
+    expect(done.error).toMatch(/then call the function again$/);
+  }, 90_000);
 });
