@@ -146,6 +146,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
   let stopped = false;
   let listener: pg.Client | null = null;
   let connection: Connection | null = null;
+  let connecting: Promise<Client> | null = null;
   let client: Client | null = deps.temporal instanceof Client ? deps.temporal : null;
   let database: string | null = null;
   let wanted = false;
@@ -158,9 +159,17 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
   async function temporal(): Promise<Client> {
     if (client) return client;
     const t = deps.temporal as { connect: TemporalConnectionOptions; namespace: string };
-    connection = await Connection.connect({ ...t.connect, connectTimeout: 10_000 });
-    client = new Client({ connection, namespace: t.namespace });
-    return client;
+    // One connection, however many ask at once (the drain and a configure's follow-up): a second would leak.
+    connecting ??= Connection.connect({ ...t.connect, connectTimeout: 10_000 })
+      .then((c) => {
+        connection = c;
+        client = new Client({ connection: c, namespace: t.namespace });
+        return client;
+      })
+      .finally(() => {
+        connecting = null;
+      });
+    return connecting;
   }
 
   /** Everything queued, oldest first; asked again while it runs, it goes round once more. */
@@ -366,6 +375,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       await listener?.end().catch(() => undefined);
       await listening;
       await draining;
+      await connecting?.catch(() => undefined);
       // A rollback still being followed keeps its answer as "Started"; the attempt's record says how it ended.
       await connection?.close().catch(() => undefined);
       await Promise.allSettled([...following]);
