@@ -115,6 +115,10 @@ export function createNotificationActivities(pool: Pool, targets: NotifyTargets)
             const c = await pool.connect();
             let locked = false;
             let broken: Error | undefined;
+            // The session lost while the POST waits (a restart, a failover) fails this try; an error nobody
+            // listens for would crash the worker.
+            const lost = (err: Error): void => void (broken ??= err);
+            c.on('error', lost);
             try {
               locked = await tryLockDelivery(c, n, t.name);
               // Another try posts it right now: this one is retried, and then finds how that one ended.
@@ -138,6 +142,7 @@ export function createNotificationActivities(pool: Pool, targets: NotifyTargets)
               throw err;
             } finally {
               if (locked && !broken) await unlockDelivery(c, n, t.name).catch((err: Error) => (broken = err));
+              c.removeListener('error', lost);
               // A session that failed midway may still hold the lock: it is closed, not pooled.
               c.release(broken);
             }
