@@ -196,6 +196,10 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
     const c: PoolClient = await pool.connect();
     let locked = false;
     let broken: Error | undefined;
+    // The session lost while Temporal is asked (a restart, a failover) fails this relay; an error nobody
+    // listens for would crash the worker.
+    const lost = (err: Error): void => void (broken ??= err);
+    c.on('error', lost);
     try {
       locked = await tryLockCommand(c, id);
       if (!locked) return;
@@ -236,6 +240,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       throw err;
     } finally {
       if (locked && !broken) await unlockCommand(c, id).catch((err: Error) => (broken = err));
+      c.removeListener('error', lost);
       // A connection that failed midway may still hold the lock: it is closed, not pooled.
       c.release(broken);
     }

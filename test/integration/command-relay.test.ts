@@ -1,5 +1,6 @@
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { auditSigner } from '../../src/postgres/audit-log';
+import { createPool } from '../../src/postgres/pool';
 import { loadCommand } from '../../src/postgres/sql-commands';
 import { createCommandRelay, MAX_RELAY_ATTEMPTS, type CommandRelay } from '../../src/worker/command-relay';
 import { createTestDatabase, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
@@ -79,4 +80,41 @@ describe('the command relay', () => {
     );
     expect(done.error).toMatch(/then call the function again$/);
   }, 90_000);
+
+  it("the store's session lost while Temporal is asked leaves the command queued, and the worker goes on", async () => {
+    for (const r of relays.splice(0)) await r.stop();
+    const c = uniqueName('c');
+    await ensureDemoCollection(db.pool, c, 'public', c, 100);
+    const { rows } = await db.pool.query<{ id: number }>(
+      `INSERT INTO ruvector.healing_commands (kind, args, requested_by)
+       VALUES ('trigger', jsonb_build_object('collection', $1::text), 'alice') RETURNING id`,
+      [c],
+    );
+    const id = Number(rows[0]!.id);
+    const url = new URL(db.appUrl);
+    url.searchParams.set('application_name', 'relay-lost-session');
+    const pool = createPool(url.toString(), 3);
+    try {
+      const r = start({ pool, sweepMs: 600_000 });
+      // The relay has marked the command begun and waits for Temporal (out of reach), its session idle.
+      await waitFor('the relay asking Temporal', async () =>
+        (
+          await db.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'relay-lost-session'
+                AND state = 'idle' AND query LIKE '%relay_attempts = relay_attempts + 1%'`,
+          )
+        ).rows[0]!.n > 0
+          ? true
+          : undefined,
+      );
+      await db.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'relay-lost-session'`,
+      );
+      // Its try ends when Temporal does not answer; stop waits for it.
+      await r.stop();
+      expect(await loadCommand(db.pool, id)).toMatchObject({ relay_attempts: 1, relayed_at: null, error: null });
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
 });
