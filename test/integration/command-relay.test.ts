@@ -76,7 +76,9 @@ describe('the command relay', () => {
     expect(done.result).toBeNull();
     expect(done.relay_attempts).toBe(MAX_RELAY_ATTEMPTS);
     expect(done.error).toMatch(
-      new RegExp(`^not carried out: no worker could relay it in ${MAX_RELAY_ATTEMPTS} tries \\(the last failed: .+\\); `),
+      new RegExp(
+        `^not carried out: no worker could relay it in ${MAX_RELAY_ATTEMPTS} tries \\(the last failed: .+\\); `,
+      ),
     );
     expect(done.error).toMatch(/then call the function again$/);
   }, 90_000);
