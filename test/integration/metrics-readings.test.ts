@@ -1,4 +1,6 @@
+import { connect, createServer, type Socket } from 'node:net';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
+import { ExporterLock } from '../../src/metrics/exporter-lock';
 import { createSelfhealMetrics, type SelfhealMetrics } from '../../src/metrics/selfheal-metrics';
 import { parseExposition, valueOf } from '../support/exposition';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/test-system';
@@ -57,4 +59,39 @@ describe('the store metrics, read from the store', () => {
       expect(valueOf(parseExposition(t), 'ruvector_healing_attempts_total', { collection, strategy: 'none' })).toBe(1);
     expect(await attempts()).toBe(1);
   });
+
+  it("a lock session that silently stops answering fails the exporter's check instead of hanging every scrape", async () => {
+    // A TCP relay to the store that can stop passing bytes, as a network partition does.
+    let frozen = false;
+    const sockets: Socket[] = [];
+    const relay = createServer((client) => {
+      const url = new URL(db.appUrl);
+      const server = connect(Number(url.port), url.hostname);
+      sockets.push(client, server);
+      client.on('data', (d) => void (frozen || server.write(d)));
+      server.on('data', (d) => void (frozen || client.write(d)));
+      client.on('error', () => undefined);
+      server.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const url = new URL(db.appUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String((relay.address() as { port: number }).port);
+    const lock = new ExporterLock(url.toString(), 726_451_999);
+    try {
+      expect(await lock.holds()).toBe(true);
+      frozen = true;
+      let timer: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([
+        lock.holds(),
+        new Promise((r) => (timer = setTimeout(() => r('no answer after 15 s'), 15_000))),
+      ]);
+      clearTimeout(timer);
+      expect(answer).toBe(false);
+    } finally {
+      for (const so of sockets) so.destroy();
+      await lock.close();
+      await new Promise<void>((r) => relay.close(() => r()));
+    }
+  }, 30_000);
 });
