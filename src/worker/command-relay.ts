@@ -388,7 +388,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
   };
 }
 
-/** A command given up after MAX_RELAY_ATTEMPTS relays that failed (Temporal or the store unreachable): nothing was done. */
+/** A command given up after MAX_RELAY_ATTEMPTS failed relays (Temporal or the store unreachable): nothing was done. */
 function givenUp(cmd: HealingCommand, err: unknown): string {
   const why = err instanceof Error ? err.message : String(err);
   return (

@@ -36,7 +36,8 @@ describe('the store metrics, read from the store', () => {
   /** An ended attempt, begun long enough ago for the counters to treat its id as settled. */
   async function ended(status: string, trigger: string): Promise<void> {
     await db.pool.query(
-      `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, status, started_at, completed_at)
+      `INSERT INTO ruvector.healing_attempts
+              (workflow_id, run_id, collection_id, trigger, status, started_at, completed_at)
        SELECT $1, $2, c.id, $3, $4, now() - interval '2 minutes', now() FROM ruvector.collections c WHERE c.name = $5`,
       [`healing-attempt/${collection}`, uniqueName('run'), trigger, status, collection],
     );
