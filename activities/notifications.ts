@@ -2,8 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { genericNoticeBody, noticeKey, noticeSchema, slackNoticeBody, type Notice } from '../src/domain/notice';
 import { temporalUiLink } from '../src/domain/ui-link';
-import { attemptFacts, claimDelivery, finishDelivery, type DeliveryStatus } from '../src/postgres/notifications';
-import { withTransaction, type Pool } from '../src/postgres/pool';
+import {
+  attemptFacts,
+  claimDelivery,
+  finishDelivery,
+  tryLockDelivery,
+  unlockDelivery,
+  type DeliveryStatus,
+} from '../src/postgres/notifications';
+import type { Pool } from '../src/postgres/pool';
 import { classified } from './activity-errors';
 
 /** Where a person is told, from the worker's environment (never from a workflow: the URLs carry secrets). */
@@ -104,8 +111,22 @@ export function createNotificationActivities(pool: Pool, targets: NotifyTargets)
         };
         const failing: string[] = [];
         await Promise.all(
-          list.map((t) =>
-            withTransaction(pool, async (c) => {
+          list.map(async (t) => {
+            const c = await pool.connect();
+            let locked = false;
+            let broken: Error | undefined;
+            // The session lost while the POST waits (a restart, a failover) fails this try; an error nobody
+            // listens for would crash the worker.
+            const lost = (err: Error): void => void (broken ??= err);
+            c.on('error', lost);
+            try {
+              locked = await tryLockDelivery(c, n, t.name);
+              // Another try posts it right now: this one is retried, and then finds how that one ended.
+              if (!locked) {
+                failing.push(`${t.name} being posted by another try`);
+                return;
+              }
+              // Each statement commits at once: nothing stays open in the store while the POST waits.
               const before = await claimDelivery(c, n, t.name);
               if (before !== 'sending') {
                 (before === 'posted' ? out.already : out.refused).push(t.name);
@@ -116,8 +137,16 @@ export function createNotificationActivities(pool: Pool, targets: NotifyTargets)
               if (r.status === 'posted') out.posted.push(t.name);
               else if (r.status === 'refused') out.refused.push(t.name);
               else failing.push(`${t.name} ${r.error ?? 'failed'}`);
-            }),
-          ),
+            } catch (err) {
+              broken = err as Error;
+              throw err;
+            } finally {
+              if (locked && !broken) await unlockDelivery(c, n, t.name).catch((err: Error) => (broken = err));
+              c.removeListener('error', lost);
+              // A session that failed midway may still hold the lock: it is closed, not pooled.
+              c.release(broken);
+            }
+          }),
         );
         if (failing.length)
           throw ApplicationFailure.create({

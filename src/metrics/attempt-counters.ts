@@ -13,13 +13,17 @@ const CHANGED_SQL = `
 SELECT a.id, a.status, c.name AS collection, coalesce(a.strategy_name, 'none') AS strategy,
        coalesce(a.status = 'Completed' AND o.success AND o.verified IS TRUE, false) AS healed,
        o.duration_ms::float8 AS duration_ms,
-       a.started_at < now() - make_interval(secs => $3) AS settled
+       a.started_at < now() - make_interval(secs => $3) AS settled,
+       a.trigger LIKE 'rollback by %' AS rollback
   FROM ruvector.healing_attempts a
   JOIN ruvector.collections c ON c.id = a.collection_id
   LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id
  WHERE a.id > $1 OR a.id = ANY ($2::int8[])`;
 
-/** Not healing attempts: a person's dry run changes nothing, a rollback undoes an earlier change. */
+/**
+ * Not healing attempts: a person's dry run changes nothing, a rollback undoes an earlier change. A
+ * rollback is known by its trigger, not its status: one that is refused ends 'Deferred' (workflows/rollback-attempt).
+ */
 const NOT_COUNTED = new Set(['DryRun', 'RolledBack']);
 
 /**
@@ -58,6 +62,7 @@ export class AttemptCounters {
       healed: boolean;
       duration_ms: number | null;
       settled: boolean;
+      rollback: boolean;
     }>(CHANGED_SQL, [this.settledId, [...this.running], SETTLE_SECONDS]);
     const first = !this.started;
     this.started = true;
@@ -65,6 +70,11 @@ export class AttemptCounters {
     let settled = this.settledId;
     for (const r of rows) {
       if (r.settled && r.id > settled) settled = r.id;
+      if (r.rollback) {
+        // Never counted, however it ends: no need to read it again while it runs.
+        this.counted.add(r.id);
+        continue;
+      }
       if (r.status === 'running') {
         seenRunning.add(r.id);
         continue;

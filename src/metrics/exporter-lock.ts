@@ -3,6 +3,9 @@ import pg from 'pg';
 /** Any constant works; every selfheal worker of a database must use the same one. */
 export const EXPORTER_LOCK_KEY = 726_451_013;
 
+/** Well under Prometheus' default scrape timeout (10 s). */
+const LOCK_CHECK_TIMEOUT_MS = 5_000;
+
 /**
  * Who exports the store's metrics: the worker whose own session holds a PostgreSQL advisory lock.
  * The lock lives as long as that session, so when its worker dies (or loses the database) the
@@ -50,7 +53,15 @@ export class ExporterLock {
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
     this.connecting ??= (async () => {
-      const c = new pg.Client({ connectionString: this.connectionString, application_name: 'selfheal metrics' });
+      const c = new pg.Client({
+        connectionString: this.connectionString,
+        application_name: 'selfheal metrics',
+        // A session that silently died (a partition, a failover) must fail the check, not hang every scrape
+        // behind it: keepalives find it, and no check waits past the scrape's own timeout.
+        keepAlive: true,
+        connectionTimeoutMillis: LOCK_CHECK_TIMEOUT_MS,
+        query_timeout: LOCK_CHECK_TIMEOUT_MS,
+      });
       // A broken connection errors here rather than crashing the process; the next check notices.
       c.on('error', () => this.drop());
       c.on('end', () => this.drop());

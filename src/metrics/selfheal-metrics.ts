@@ -71,7 +71,7 @@ export function createSelfhealMetrics(deps: SelfhealMetricsDeps): SelfhealMetric
   let generation = -1;
   let key: string | null = null;
   let lastProblem = '';
-  let cached: { at: number; snapshot: Promise<Snapshot> } | null = null;
+  let cached: { at: number; snapshot: Promise<Snapshot>; done: boolean } | null = null;
 
   /** Says a failure once, and that it ended: a scrape every 15 s must not repeat the same line forever. */
   const problem = (what: string): void => {
@@ -136,8 +136,14 @@ export function createSelfhealMetrics(deps: SelfhealMetricsDeps): SelfhealMetric
 
   const snapshot = (): Promise<Snapshot> => {
     const now = Date.now();
-    if (!cached || now - cached.at >= maxAge) cached = { at: now, snapshot: read() };
-    return cached.snapshot;
+    // One reading at a time, however slow (a busy store, a guardian that does not answer): two would
+    // refresh the counters at once, and both would count an attempt that just ended.
+    if (cached && (!cached.done || now - cached.at < maxAge)) return cached.snapshot;
+    const c = { at: now, snapshot: read(), done: false };
+    const done = (): void => void (c.done = true);
+    c.snapshot.then(done, done);
+    cached = c;
+    return c.snapshot;
   };
   const samplesOf = async (k: MetricKey): Promise<Sample[]> => (await snapshot()).values?.samples[k] ?? [];
 

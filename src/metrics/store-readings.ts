@@ -62,6 +62,8 @@ SELECT c.id, c.name,
   LEFT JOIN LATERAL (
     SELECT a.status, a.reason FROM ruvector.healing_attempts a
      WHERE a.collection_id = c.id AND a.status NOT IN ('running', 'DryRun', 'RolledBack')
+       -- A refused rollback ends 'Deferred': it says nothing of how the fault was last handled.
+       AND a.trigger NOT LIKE 'rollback by %'
      ORDER BY a.started_at DESC, a.id DESC LIMIT 1
   ) l ON true
   LEFT JOIN LATERAL (

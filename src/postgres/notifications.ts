@@ -17,11 +17,29 @@ export interface Delivery {
   posted_at: string | null;
 }
 
+// The two-key form keeps these apart from selfheal's other advisory locks.
+const DELIVERY_LOCK_CLASS = 726_451_017;
+
 /**
- * Opens (or reopens) the delivery of a notice to one target and counts the try. Called inside a
- * transaction: the row stays locked until it commits, so two tries of the same delivery never post
- * at once; the second waits, then finds it posted.
+ * Taken on the session that posts, for the whole try: two tries of one delivery (an activity timed
+ * out while its first try still posts) never post at once. A session lock, not a transaction held
+ * open across the POST: a webhook answering slowly must not leave the store idle in transaction
+ * (killed by idle_in_transaction_session_timeout, the try would be lost and posted again). False
+ * while another try holds it; the lock goes with the session if the worker dies.
  */
+export async function tryLockDelivery(db: Queryable, n: Notice, target: string): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+    DELIVERY_LOCK_CLASS,
+    `${noticeKey(n)} ${target}`,
+  ]);
+  return rows[0]!.ok;
+}
+
+export async function unlockDelivery(db: Queryable, n: Notice, target: string): Promise<void> {
+  await db.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DELIVERY_LOCK_CLASS, `${noticeKey(n)} ${target}`]);
+}
+
+/** Opens (or reopens) the delivery of a notice to one target and counts the try, under tryLockDelivery. */
 export async function claimDelivery(db: Queryable, n: Notice, target: string): Promise<DeliveryStatus> {
   const { rows } = await db.query<{ status: DeliveryStatus }>(
     `INSERT INTO ruvector.notifications AS d (notice_key, target, action_id, event, collection, tries)

@@ -397,6 +397,19 @@ export async function findAttempt(pool: Pool, id: number): Promise<AttemptRef | 
   return rows[0];
 }
 
+/** How the store recorded an attempt's end: what is left of it once Temporal has forgotten its run. */
+export async function attemptEnding(
+  pool: Pool,
+  id: number,
+): Promise<{ status: string; reason: string | null; verified: boolean | null } | undefined> {
+  const { rows } = await pool.query<{ status: string; reason: string | null; verified: boolean | null }>(
+    `SELECT a.status, a.reason, o.verified
+       FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id WHERE a.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
 /** The stored (partial) configuration of one scope: '*' or a collection name. */
 export async function loadScopeConfig(pool: Pool, scope: string): Promise<Record<string, unknown>> {
   const { rows } = await pool.query<{ config: Record<string, unknown> }>(

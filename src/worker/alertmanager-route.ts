@@ -103,13 +103,18 @@ async function notWatched(pool: Pool, asks: AlertAsk[]): Promise<{ collection: s
 
 /**
  * Registers POST /alertmanager on the worker's HTTP server, configured by the worker's environment.
- * Its Temporal connection opens at the first alert and lives as long as the process.
+ * Its Temporal connection opens at the first alert and lives until close() (the worker's shutdown).
  */
-export function routeAlertmanager(http: WorkerHttp, o: { env: WorkerEnv; pool: Pool; log: (l: string) => void }): void {
+export function routeAlertmanager(
+  http: WorkerHttp,
+  o: { env: WorkerEnv; pool: Pool; log: (l: string) => void },
+): { close(): Promise<void> } {
   let requester: Promise<HealingRequester> | undefined;
+  let connection: Connection | undefined;
   const connect = async (): Promise<HealingRequester> => {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(o.env), connectTimeout: 10_000 });
-    const client = new Client({ connection, namespace: o.env.TEMPORAL_NAMESPACE });
+    const c = await Connection.connect({ ...temporalConnectionOptions(o.env), connectTimeout: 10_000 });
+    connection = c;
+    const client = new Client({ connection: c, namespace: o.env.TEMPORAL_NAMESPACE });
     return {
       temporal: () => Promise.resolve(client),
       pool: o.pool,
@@ -131,4 +136,10 @@ export function routeAlertmanager(http: WorkerHttp, o: { env: WorkerEnv; pool: P
         })),
     }),
   );
+  return {
+    async close() {
+      await requester?.catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+    },
+  };
 }

@@ -51,7 +51,7 @@ import type { rollbackAttempt } from '../../workflows/rollback-attempt';
  * Beyond this many relays that could not reach Temporal, the command's error is written and it is done:
  * with the waits between them doubling from one sweep up to 5 minutes, about 40 minutes of outage.
  */
-const MAX_RELAY_ATTEMPTS = 10;
+export const MAX_RELAY_ATTEMPTS = 10;
 const MAX_RETRY_WAIT_MS = 5 * 60_000;
 
 /** The update id a command's trigger, execute or decision is sent under: a repeat is the same update. */
@@ -146,6 +146,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
   let stopped = false;
   let listener: pg.Client | null = null;
   let connection: Connection | null = null;
+  let connecting: Promise<Client> | null = null;
   let client: Client | null = deps.temporal instanceof Client ? deps.temporal : null;
   let database: string | null = null;
   let wanted = false;
@@ -158,9 +159,17 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
   async function temporal(): Promise<Client> {
     if (client) return client;
     const t = deps.temporal as { connect: TemporalConnectionOptions; namespace: string };
-    connection = await Connection.connect({ ...t.connect, connectTimeout: 10_000 });
-    client = new Client({ connection, namespace: t.namespace });
-    return client;
+    // One connection, however many ask at once (the drain and a configure's follow-up): a second would leak.
+    connecting ??= Connection.connect({ ...t.connect, connectTimeout: 10_000 })
+      .then((c) => {
+        connection = c;
+        client = new Client({ connection: c, namespace: t.namespace });
+        return client;
+      })
+      .finally(() => {
+        connecting = null;
+      });
+    return connecting;
   }
 
   /** Everything queued, oldest first; asked again while it runs, it goes round once more. */
@@ -187,6 +196,10 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
     const c: PoolClient = await pool.connect();
     let locked = false;
     let broken: Error | undefined;
+    // The session lost while Temporal is asked (a restart, a failover) fails this relay; an error nobody
+    // listens for would crash the worker.
+    const lost = (err: Error): void => void (broken ??= err);
+    c.on('error', lost);
     try {
       locked = await tryLockCommand(c, id);
       if (!locked) return;
@@ -196,12 +209,14 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       try {
         outcome = await relay(cmd, cmd.relay_attempts > 1);
       } catch (err) {
-        if (!isRefusal(err) && cmd.relay_attempts < MAX_RELAY_ATTEMPTS) {
+        const refused = isRefusal(err);
+        if (!refused && cmd.relay_attempts < MAX_RELAY_ATTEMPTS) {
           log(`selfheal command relay: command ${id} (${cmd.kind}) not relayed yet: ${(err as Error).message}`);
           notBefore.set(id, Date.now() + Math.min(sweepMs * 2 ** (cmd.relay_attempts - 1), MAX_RETRY_WAIT_MS));
           return;
         }
-        outcome = { result: null, error: refusalText(err) };
+        // The caller reads this error in SQL: a failure that is not a refusal says it was not done, and what to do.
+        outcome = { result: null, error: refused ? refusalText(err) : givenUp(cmd, err) };
       }
       await c.query('BEGIN');
       try {
@@ -225,6 +240,7 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       throw err;
     } finally {
       if (locked && !broken) await unlockCommand(c, id).catch((err: Error) => (broken = err));
+      c.removeListener('error', lost);
       // A connection that failed midway may still hold the lock: it is closed, not pooled.
       c.release(broken);
     }
@@ -337,9 +353,12 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
         l.on('notification', () => drain());
         await l.query(`LISTEN ${COMMAND_CHANNEL}`);
         listener = l;
-        // Whatever was queued while nobody listened.
-        drain();
-        await ended;
+        // Stopped while connecting: stop() found no listener to end, so nothing would end this one.
+        if (!stopped) {
+          // Whatever was queued while nobody listened.
+          drain();
+          await ended;
+        }
       } catch (err) {
         if (!stopped) log(`selfheal command relay: cannot listen (${(err as Error).message}); trying again`);
       }
@@ -361,11 +380,21 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
       await listener?.end().catch(() => undefined);
       await listening;
       await draining;
+      await connecting?.catch(() => undefined);
       // A rollback still being followed keeps its answer as "Started"; the attempt's record says how it ended.
       await connection?.close().catch(() => undefined);
       await Promise.allSettled([...following]);
     },
   };
+}
+
+/** A command given up after MAX_RELAY_ATTEMPTS failed relays (Temporal or the store unreachable): nothing was done. */
+function givenUp(cmd: HealingCommand, err: unknown): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return (
+    `not carried out: no worker could relay it in ${cmd.relay_attempts} tries (the last failed: ${why}); check ` +
+    'that the selfheal workers reach Temporal and the database (their logs say which), then call the function again'
+  );
 }
 
 /** The run a relay before this one started for the command, found by its memo. */

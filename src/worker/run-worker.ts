@@ -93,7 +93,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       namespace: env.TEMPORAL_NAMESPACE,
       log,
     });
-    routeAlertmanager(http, { env, pool, log });
+    const alertmanager = routeAlertmanager(http, { env, pool, log });
     const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
       throw new Error(
         `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +
@@ -102,7 +102,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     });
     // The SQL interface's commands (ruvector_healing_trigger, …) reach Temporal through this worker.
     const relay = startCommandRelay({ env, pool, log });
-    const running = worker.run().finally(() => Promise.all([http.close(), metrics.close(), relay.stop()]));
+    const running = worker.run().finally(() => {
+      // The process may go on (a test, an embedding): what this run added to it goes with it.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      return Promise.all([http.close(), metrics.close(), relay.stop(), alertmanager.close()]);
+    });
     http.setReady(true);
     // The hand-over waits for the database guardian to take it: the worker must be running.
     const connection = await Connection.connect({ ...temporal, connectTimeout: 10_000 });

@@ -12,13 +12,14 @@ const TOKEN = 'alertmanager-shared-secret-0123456789';
 describe('POST /alertmanager on the worker', () => {
   const sys = useWorkerSystem('alerts');
   const servers: WorkerHttp[] = [];
+  const routes: { close(): Promise<void> }[] = [];
   let on = '';
   let off = '';
 
   /** The worker's HTTP server with the route as run-worker registers it, on a free port. */
   async function serve(token: string | undefined): Promise<string> {
     const http = createWorkerHttp(() => undefined);
-    routeAlertmanager(http, {
+    const route = routeAlertmanager(http, {
       env: parseWorkerEnv({
         TEMPORAL_ADDRESS: testStack().temporalAddress,
         DATABASE_URL: sys.db.appUrl,
@@ -30,6 +31,7 @@ describe('POST /alertmanager on the worker', () => {
       log: () => undefined,
     });
     servers.push(http);
+    routes.push(route);
     const { port } = await http.listen(0, '127.0.0.1');
     return `http://127.0.0.1:${port}/alertmanager`;
   }
@@ -40,6 +42,7 @@ describe('POST /alertmanager on the worker', () => {
   });
   afterAll(async () => {
     for (const s of servers) await s.close();
+    for (const r of routes) await r.close();
   });
 
   const post = async (url: string, body: unknown, auth: string | null = `Bearer ${TOKEN}`) => {

@@ -105,4 +105,38 @@ describe('selfheal follow', () => {
     expect(await sys.cli('follow', 'seven')).toMatchObject({ code: 2, err: expect.stringMatching(/action id/) });
     expect(await sys.cli('follow')).toMatchObject({ code: 2, err: expect.stringMatching(/usage: selfheal follow/) });
   });
+
+  it("a rollback's action shows how the rollback ended; a run Temporal no longer keeps shows what the store recorded", async () => {
+    const name = uniqueName('small');
+    await ensureDemoCollection(sys.db.pool, name, 'public', name, 1000);
+    await storeHealingConfig(sys.db.pool, name, { check_interval: 3600 });
+    // Nothing was changed on it: the rollback is refused.
+    expect(await sys.cli('rollback', name)).toMatchObject({ code: 5 });
+    const ids = async (trigger: string) =>
+      (
+        await sys.db.pool.query<{ id: number }>(
+          `SELECT a.id FROM ruvector.healing_attempts a JOIN ruvector.collections c ON c.id = a.collection_id
+            WHERE c.name = $1 AND a.trigger LIKE $2 ORDER BY a.id`,
+          [name, trigger],
+        )
+      ).rows.map((r) => Number(r.id));
+    const [rollback] = await ids('rollback by %');
+    const followed = await sys.cli('follow', String(rollback));
+    expect(followed.code).toBe(5);
+    expect(followed.out.split('\n').at(-1)).toMatch(/^rollback refused: /);
+
+    // An attempt whose run is gone from Temporal (its namespace's retention), as the store keeps it.
+    await sys.db.pool.query(
+      `INSERT INTO ruvector.healing_attempts (workflow_id, run_id, collection_id, trigger, status, reason, completed_at)
+       SELECT $1, gen_random_uuid()::text, c.id, 'forgotten', 'Deferred', 'sandbox test failed', now()
+         FROM ruvector.collections c WHERE c.name = $2`,
+      [`healing-attempt/${name}`, name],
+    );
+    const [old] = await ids('forgotten');
+    const gone = await sys.cli('follow', String(old));
+    expect(gone.code).toBe(4);
+    expect(gone.out.split('\n').at(-1)).toMatch(
+      /^Temporal no longer keeps this run .*; the store recorded: Deferred: sandbox test failed \(selfheal history/,
+    );
+  });
 });

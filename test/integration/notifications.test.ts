@@ -1,6 +1,7 @@
 import { createNotificationActivities } from '../../activities/notifications';
 import type { Notice } from '../../src/domain/notice';
 import { deliveriesOf } from '../../src/postgres/notifications';
+import { createPool } from '../../src/postgres/pool';
 import { triggerHealing } from '../../src/temporal/guardian-client';
 import { approveUpdate, attemptStatusQuery } from '../../workflows/attempt-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
@@ -162,6 +163,89 @@ describe('a person is told through webhooks', () => {
       expect((hooks2.at('/once')[0]!.body as { ui_url: unknown }).ui_url).toBeNull();
     } finally {
       await hooks2.close();
+    }
+  });
+
+  it('a target that answers slowly is posted once, even where the store ends sessions idle in transaction', async () => {
+    const slow = await startWebhookReceiver(() => 200, 1_500);
+    // As a busy production database is often set: sessions idle in a transaction for 300 ms are ended.
+    const url = new URL(db.appUrl);
+    url.searchParams.set('options', '-c idle_in_transaction_session_timeout=300');
+    const pool = createPool(url.toString(), 2);
+    try {
+      const acts = createNotificationActivities(pool, {
+        webhooks: [slow.url('/slow')],
+        slack: [],
+        uiUrl: null,
+        namespace: 'default',
+      });
+      const notice: Notice = {
+        event: 'approval',
+        action_id: 987_655,
+        collection: 'c',
+        problem_class: 'IndexFragmentation',
+        strategy: 'compact_indexes',
+        reason: 'compact_indexes requires approval',
+        workflow_id: 'healing-attempt/c',
+        run_id: 'r1',
+        at: new Date().toISOString(),
+      };
+      const first = await acts.postNotification(notice);
+      expect(first.posted).toHaveLength(1);
+      expect(await acts.postNotification(notice)).toMatchObject({ posted: [], already: first.posted });
+      expect(slow.at('/slow')).toHaveLength(1);
+      expect((await deliveriesOf(db.pool, 987_655)).map((d) => [d.status, d.tries])).toEqual([['posted', 1]]);
+    } finally {
+      await pool.end();
+      await slow.close();
+    }
+  });
+
+  it("the store's session lost while a slow POST waits fails that try, and the worker goes on; the next try delivers", async () => {
+    const slow = await startWebhookReceiver(() => 200, 1_500);
+    const url = new URL(db.appUrl);
+    url.searchParams.set('application_name', 'notify-lost-session');
+    const pool = createPool(url.toString(), 2);
+    try {
+      const acts = createNotificationActivities(pool, {
+        webhooks: [slow.url('/slow')],
+        slack: [],
+        uiUrl: null,
+        namespace: 'default',
+      });
+      const notice: Notice = {
+        event: 'deferred',
+        action_id: 987_656,
+        collection: 'c',
+        problem_class: 'BlockingChain',
+        strategy: null,
+        reason: 'a superuser session is involved',
+        workflow_id: 'healing-attempt/c',
+        run_id: 'r1',
+        at: new Date().toISOString(),
+      };
+      const first = acts.postNotification(notice);
+      // The try has claimed the delivery and waits for the target's answer, its session idle.
+      await waitFor('the POST under way', async () =>
+        (
+          await db.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'notify-lost-session'
+                AND state = 'idle' AND query LIKE '%INSERT INTO ruvector.notifications%'`,
+          )
+        ).rows[0]!.n > 0
+          ? true
+          : undefined,
+      );
+      await db.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notify-lost-session'`,
+      );
+      await expect(first).rejects.toThrow();
+      const again = await acts.postNotification(notice);
+      expect(again.posted).toHaveLength(1);
+      expect((await deliveriesOf(db.pool, 987_656)).map((d) => d.status)).toEqual(['posted']);
+    } finally {
+      await pool.end();
+      await slow.close();
     }
   });
 });

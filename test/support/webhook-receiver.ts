@@ -15,12 +15,17 @@ export interface Received {
  * A real HTTP server in the test process, standing in for webhook targets: it keeps every request
  * and answers each with what `answer` says (by path and how many that path had before).
  */
-export async function startWebhookReceiver(answer: (path: string, nth: number) => number = () => 200) {
+export async function startWebhookReceiver(
+  answer: (path: string, nth: number) => number = () => 200,
+  /** How long it takes to answer, as a slow target does. */
+  delayMs = 0,
+) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => void setTimeout(respond, delayMs));
+    const respond = () => {
       const path = req.url ?? '/';
       const status = answer(path, received.filter((r) => r.path === path).length);
       let body: unknown = null;
@@ -32,7 +37,7 @@ export async function startWebhookReceiver(answer: (path: string, nth: number) =
       received.push({ path, headers: req.headers, body, at: Date.now(), status });
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status < 300 ? 'ok' : 'try later');
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

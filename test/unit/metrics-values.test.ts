@@ -308,7 +308,15 @@ describe('endings left to a person', () => {
 
 /** A store that answers the counters' statement with the rows it holds now, and records what was asked. */
 function fakeStore() {
-  const rows: { id: number; status: string; strategy: string; healed?: boolean; ms?: number; settled?: boolean }[] = [];
+  const rows: {
+    id: number;
+    status: string;
+    strategy: string;
+    healed?: boolean;
+    ms?: number;
+    settled?: boolean;
+    rollback?: boolean;
+  }[] = [];
   const asked: unknown[][] = [];
   const db: Queryable = {
     query<R extends QueryResultRow>(_text: string, values?: unknown[]): Promise<QueryResult<R>> {
@@ -324,6 +332,7 @@ function fakeStore() {
           healed: r.healed ?? false,
           duration_ms: r.ms ?? null,
           settled: r.settled ?? true,
+          rollback: r.rollback ?? false,
         }));
       return Promise.resolve({ rows: hit as unknown as R[] } as QueryResult<R>);
     },
@@ -359,6 +368,8 @@ describe('attempt counters that never fall', () => {
       { id: 4, status: 'DryRun', strategy: 'compact_indexes' },
       { id: 5, status: 'RolledBack', strategy: 'compact_indexes' },
       { id: 6, status: 'NoStrategy', strategy: 'none', settled: false },
+      // A refused rollback ends Deferred, without a strategy: still a rollback, not an attempt.
+      { id: 7, status: 'Deferred', strategy: 'none', settled: false, rollback: true },
     );
     await c.refresh(store.db, ['demo']);
     // Id 2 settled the first read too, and is asked for again as running.

@@ -1,5 +1,7 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { findAttempt } from '../../postgres/outcome-store';
+import { attemptEnding, findAttempt } from '../../postgres/outcome-store';
+import type { rollbackAttempt } from '../../../workflows/rollback-attempt';
 import { actionIdSchema } from '../action-id';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
@@ -45,19 +47,47 @@ export async function followCommand(
     `action ${attempt.id}: ${attempt.collection}, ${attempt.workflow_id} run ${attempt.run_id}` +
       `${link ? `\n  UI: ${link}` : ''}`,
   );
+  const client = await sys.temporal();
+  const data = { action_id: attempt.id, collection: attempt.collection, workflow_id: attempt.workflow_id, ui: link };
+  const type = await client.workflow
+    .getHandle(attempt.workflow_id, attempt.run_id)
+    .describe()
+    .then(
+      (d) => d.type,
+      (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      },
+    );
+  if (type === null) {
+    // Past its namespace's retention Temporal forgets a run; the store still says how it ended.
+    const end = await attemptEnding(await sys.pool(), attempt.id);
+    out(
+      `Temporal no longer keeps this run (closed longer ago than its namespace's retention); the store recorded: ` +
+        `${end?.status ?? attempt.status}${end?.reason ? `: ${end.reason}` : ''} ` +
+        `(selfheal history --collection ${attempt.collection} for more)`,
+    );
+    return {
+      data: { ...data, outcome: null, recorded: end ?? { status: attempt.status } },
+      exitCode: end?.status === 'Completed' && end.verified === true ? 0 : 4,
+    };
+  }
+  if (type === 'rollbackAttempt') {
+    // A rollback shares the attempts' workflow id, not their phases or outcome.
+    const r = await client.workflow.getHandle<typeof rollbackAttempt>(attempt.workflow_id, attempt.run_id).result();
+    out(
+      r.kind === 'RolledBack' ? `rolled back action ${r.rolled_back} (${r.strategy})` : `rollback refused: ${r.reason}`,
+    );
+    // As `selfheal rollback` ends: 0 rolled back, 5 refused.
+    return { data: { ...data, outcome: r }, exitCode: r.kind === 'RolledBack' ? 0 : 5 };
+  }
   const to = followOutput(args, out);
-  const outcome = await followAttempt(await sys.temporal(), attempt.workflow_id, attempt.run_id, to.sink, to);
+  const outcome = await followAttempt(client, attempt.workflow_id, attempt.run_id, to.sink, to);
   out(describeOutcome(outcome));
   const ok =
     (outcome.kind === 'Completed' && outcome.verified) || (outcome.kind === 'DryRun' && outcome.sandbox_passed);
   return {
-    data: {
-      action_id: attempt.id,
-      collection: attempt.collection,
-      workflow_id: attempt.workflow_id,
-      ui: link,
-      outcome,
-    },
+    data: { ...data, outcome },
     exitCode: ok ? 0 : 4,
   };
 }
