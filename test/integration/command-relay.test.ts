@@ -4,6 +4,7 @@ import { createPool } from '../../src/postgres/pool';
 import { loadCommand } from '../../src/postgres/sql-commands';
 import { createCommandRelay, MAX_RELAY_ATTEMPTS, type CommandRelay } from '../../src/worker/command-relay';
 import { createTestDatabase, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 const SIGNER = auditSigner('command-relay-test-audit-key-0123456789');
 
@@ -56,7 +57,7 @@ describe('the command relay', () => {
 
   it('a command given up after its last try says it was not carried out and what to do', async () => {
     const c = uniqueName('c');
-    await ensureDemoCollection(db.pool, c, 'public', c, 100);
+    await ensureDemoCollection(db.pool, testAudit, c, 'public', c, 100);
     // Tried by workers before, all but once: this relay's try is the last.
     const { rows } = await db.pool.query<{ id: number }>(
       `INSERT INTO ruvector.healing_commands (kind, args, requested_by, relay_attempts, relay_started_at)
@@ -86,7 +87,7 @@ describe('the command relay', () => {
   it("the store's session lost while Temporal is asked leaves the command queued, and the worker goes on", async () => {
     for (const r of relays.splice(0)) await r.stop();
     const c = uniqueName('c');
-    await ensureDemoCollection(db.pool, c, 'public', c, 100);
+    await ensureDemoCollection(db.pool, testAudit, c, 'public', c, 100);
     const { rows } = await db.pool.query<{ id: number }>(
       `INSERT INTO ruvector.healing_commands (kind, args, requested_by)
        VALUES ('trigger', jsonb_build_object('collection', $1::text), 'alice') RETURNING id`,

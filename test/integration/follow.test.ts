@@ -108,7 +108,7 @@ describe('selfheal follow', () => {
 
   it("a rollback's action shows how the rollback ended; a run Temporal no longer keeps shows what the store recorded", async () => {
     const name = uniqueName('small');
-    await ensureDemoCollection(sys.db.pool, name, 'public', name, 1000);
+    await ensureDemoCollection(sys.db.pool, testAudit, name, 'public', name, 1000);
     await storeHealingConfig(sys.db.pool, name, { check_interval: 3600 });
     // Nothing was changed on it: the rollback is refused.
     expect(await sys.cli('rollback', name)).toMatchObject({ code: 5 });

@@ -4,6 +4,7 @@ import { ExporterLock } from '../../src/metrics/exporter-lock';
 import { createSelfhealMetrics, type SelfhealMetrics } from '../../src/metrics/selfheal-metrics';
 import { parseExposition, valueOf } from '../support/exposition';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/test-system';
+import { testAudit } from '../support/test-audit';
 
 /**
  * The store's metrics read straight from a real store, without Temporal: what the counters count
@@ -17,7 +18,7 @@ describe('the store metrics, read from the store', () => {
   beforeAll(async () => {
     db = await createTestDatabase('metricsread');
     collection = uniqueName('c');
-    await ensureDemoCollection(db.pool, collection, 'public', collection, 100);
+    await ensureDemoCollection(db.pool, testAudit, collection, 'public', collection, 100);
     metrics = createSelfhealMetrics({
       pool: db.appPool,
       databaseUrl: db.appUrl,

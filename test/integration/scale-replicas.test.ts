@@ -438,7 +438,7 @@ describe('scale_replicas against a Kubernetes API server', () => {
     expect(spec()).toBe(5);
   });
 
-  it('someone scaling between the read and the write fails the patch\'s test: read again, left alone', async () => {
+  it("someone scaling between the read and the write fails the patch's test: read again, left alone", async () => {
     fake.addDeployment({ namespace: NS, name: NAME, replicas: 4 });
     const ctx = context(kube);
     const plan = await scaleReplicas.plan(ctx);
