@@ -24,6 +24,9 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor one checked out while its holder awaits something else (Temporal, a webhook): its next query
+  // fails with the connection error instead, and the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
