@@ -15,6 +15,7 @@ import * as m012 from './migrations/012-index-density-cache';
 import * as m013 from './migrations/013-learned-weights';
 import * as m014 from './migrations/014-retention-indexes';
 import * as m017 from './migrations/017-notifications';
+import * as m018 from './migrations/018-bounded-status';
 import * as m015 from './migrations/015-sql-interface';
 import * as m016 from './migrations/016-audit-log';
 import { syncSqlCatalog } from './sql-catalog';
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = 
   { id: 15, name: 'sql-interface', sql: m015.sql },
   { id: 16, name: 'audit-log', sql: m016.sql },
   { id: 17, name: 'notifications', sql: m017.sql },
+  { id: 18, name: 'bounded-status', sql: m018.sql },
 ];
 
 // Any constant works; it only has to be the same for every selfheal process.

@@ -269,7 +269,8 @@ export async function unwatchCollection(
   return withTransaction(pool, async (db) => {
     const c = await getCollection(db, name);
     const r = await db.query(
-      'UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2 WHERE id = $1 AND unwatched_at IS NULL',
+      `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2
+        WHERE id = $1 AND unwatched_at IS NULL`,
       [c.id, reason],
     );
     if (r.rowCount) await recordWatchEvent(db, c, 'unwatched', reason, audit);

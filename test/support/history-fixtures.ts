@@ -209,7 +209,8 @@ export class HistoryFixture {
   async command(daysAgo: number, relayed = true): Promise<number> {
     const { rows } = await this.pool.query<{ id: number }>(
       `INSERT INTO ruvector.healing_commands (kind, args, requested_by, requested_at, relay_attempts, relayed_at)
-       SELECT 'trigger', '{"collection": "fixture"}', 'alice', t, $2::int, CASE WHEN $2::int > 0 THEN t + interval '1 minute' END
+       SELECT 'trigger', '{"collection": "fixture"}', 'alice', t, $2::int,
+              CASE WHEN $2::int > 0 THEN t + interval '1 minute' END
          FROM (SELECT now() - make_interval(secs => $1::float8 * 86400) AS t) ago
        RETURNING id`,
       [daysAgo, relayed ? 1 : 0],
