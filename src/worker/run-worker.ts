@@ -94,7 +94,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       log,
     });
     const alertmanager = routeAlertmanager(http, { env, pool, log });
-    const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch((err) => {
+    const { port: httpPort } = await http.listen(env.SELFHEAL_HTTP_PORT, env.SELFHEAL_HTTP_HOST).catch(async (err) => {
+      // Nothing runs yet: what was opened for it is closed before saying why.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await Promise.allSettled([metrics.close(), alertmanager.close(), native.close()]);
       throw new Error(
         `cannot listen on ${env.SELFHEAL_HTTP_HOST}:${env.SELFHEAL_HTTP_PORT} (${(err as Error).message}): set ` +
           'SELFHEAL_HTTP_PORT to a free port (0 picks one)',

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -221,4 +222,26 @@ describe('GET /metrics on the production worker', () => {
     );
     checkWithPromtool((await scrape(b)).text);
   }, 600_000);
+
+  it('a worker whose HTTP port is taken says so and exits, without starting', async () => {
+    const taken = createServer();
+    await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      await expect(
+        startProductionWorker({
+          DATABASE_URL: db.appUrl,
+          SELFHEAL_TASK_QUEUE: taskQueue,
+          SELFHEAL_HTTP_PORT: String(port),
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `exited with 1 before it was ready: [^]*cannot listen on 127\\.0\\.0\\.1:${port} [^]*` +
+            'set SELFHEAL_HTTP_PORT to a free port',
+        ),
+      );
+    } finally {
+      await new Promise((ok) => taken.close(ok));
+    }
+  });
 });
