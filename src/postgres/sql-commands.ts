@@ -31,10 +31,16 @@ export interface HealingCommand {
 const RELAY_LOCK_CLASS = 726_451_201;
 const lockKey = (id: number) => id % 2_147_483_647;
 
-export async function unrelayedCommandIds(db: Queryable, limit = 100): Promise<number[]> {
+/** The oldest commands not relayed yet, less those `waiting` out a retry: those never hold back the ones behind. */
+export async function unrelayedCommandIds(
+  db: Queryable,
+  waiting: readonly number[] = [],
+  limit = 100,
+): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
-    'SELECT id FROM ruvector.healing_commands WHERE relayed_at IS NULL ORDER BY id LIMIT $1',
-    [limit],
+    `SELECT id FROM ruvector.healing_commands WHERE relayed_at IS NULL AND id <> ALL($2::bigint[])
+      ORDER BY id LIMIT $1`,
+    [limit, waiting],
   );
   return rows.map((r) => r.id);
 }

@@ -179,9 +179,12 @@ export function createCommandRelay(deps: CommandRelayDeps): CommandRelay {
     draining = (async () => {
       while (wanted && !stopped) {
         wanted = false;
-        for (const id of await unrelayedCommandIds(pool)) {
+        const now = Date.now();
+        // A wait that is over is forgotten (the command may have been relayed by another worker meanwhile).
+        for (const [id, at] of notBefore) if (at <= now) notBefore.delete(id);
+        const waiting = [...notBefore.keys()];
+        for (const id of await unrelayedCommandIds(pool, waiting)) {
           if (stopped) break;
-          if ((notBefore.get(id) ?? 0) > Date.now()) continue;
           await relayOne(id);
         }
       }
