@@ -28,9 +28,11 @@ const DROP_TIMEOUT_MS = 30_000;
 
 /**
  * rebuild_invalid_index: an INVALID index (an interrupted CREATE INDEX or REINDEX CONCURRENTLY)
- * costs every write and serves no read. It is dropped and built again CONCURRENTLY from the
- * definition recorded in the plan; a `_ccnew`/`_ccold` leftover beside its valid original is only
- * dropped. Irreversible: the invalid index cannot be brought back, nor would anyone want it.
+ * costs every write and serves no read. It is built again with REINDEX INDEX CONCURRENTLY, which
+ * builds the new copy beside it and swaps only once that copy is valid: a build that fails (a
+ * unique index over duplicates, a cancel) leaves the user's index exactly as it was, never
+ * dropped. A `_ccnew`/`_ccold` leftover beside its valid original is only dropped. Irreversible:
+ * the invalid index cannot be brought back, nor would anyone want it.
  */
 export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
   async sandbox(ctx) {
@@ -85,24 +87,24 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
         }
         // Idempotent: a retry after a crash finds the index already built.
         if (now.exists && now.valid) continue;
-        if (now.exists)
-          await runCancellable(
-            ctx,
-            `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
-            Math.min(remaining, DROP_TIMEOUT_MS),
-            { ...progress, step: 'drop invalid' },
-          );
+        // Gone meanwhile (someone dropped it): built from the definition the plan recorded.
         await runCancellable(
           ctx,
-          concurrently(t.definition),
+          now.exists ? `REINDEX INDEX CONCURRENTLY ${qualifiedName(t.schema, t.name)}` : concurrently(t.definition),
           deadline - Date.now(),
-          { ...progress, step: 'create index' },
+          { ...progress, step: now.exists ? 'reindex' : 'create index' },
           { indexProgress: true },
         );
         actions++;
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        return { ...failedResult(`${t.schema}.${t.name}: ${(err as Error).message}`), actions_taken: actions };
+        return {
+          ...failedResult(
+            `${t.schema}.${t.name}: ${describePgError(err)}; the index is left as it was (INVALID): ` +
+              'a person must fix what stops the build (duplicate keys for a unique index), then trigger again',
+          ),
+          actions_taken: actions,
+        };
       }
     }
     return {
@@ -140,19 +142,28 @@ export const rebuildInvalidIndex = defineStrategy(rebuildInvalidIndexSpec, {
     };
   },
 
-  /** A failed build leaves the index INVALID again: drop it, so no half-built index stays. */
+  /**
+   * A failed REINDEX CONCURRENTLY leaves its half-built copy (`<name>_ccnew`, INVALID) beside the
+   * index: that copy goes. The user's own index stays as it was; so does any leftover there before.
+   */
   async cleanup(ctx, plan) {
     const removed: string[] = [];
+    const before = new Set(
+      ((plan.before as { indexes?: { schema: string; name: string }[] }).indexes ?? []).map(
+        (i) => `${i.schema}.${i.name}`,
+      ),
+    );
     for (const t of plan.params.targets) {
-      const s = await stateOf(ctx.db, t);
-      if (s.exists && !s.valid) {
+      if (t.leftover_of) continue;
+      for (const copy of await halfBuiltCopies(ctx.db, t)) {
+        if (before.has(`${t.schema}.${copy}`)) continue;
         await runCancellable(
           ctx,
-          `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, t.name)}`,
+          `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(t.schema, copy)}`,
           DROP_TIMEOUT_MS,
           { step: 'cleanup' },
         );
-        removed.push(`${t.schema}.${t.name}`);
+        removed.push(`${t.schema}.${copy}`);
       }
     }
     return removed;
@@ -181,6 +192,26 @@ async function resolveTargets(ctx: StrategyContext<Pool>): Promise<Target[]> {
     [oids, ctx.collection.table_oid],
   );
   return rows;
+}
+
+/** The INVALID `<name>_ccnew…` copies a failed REINDEX CONCURRENTLY of `t` leaves on its table. */
+async function halfBuiltCopies(db: Pool, t: { schema: string; name: string }): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE n.nspname = $1 AND NOT i.indisvalid AND starts_with(c.relname, $2 || '_ccnew')
+        AND substr(c.relname, length($2) + 1) ~ '^_ccnew[0-9]*$'
+        AND i.indrelid = (SELECT x.indrelid FROM pg_index x JOIN pg_class xc ON xc.oid = x.indexrelid
+                           WHERE xc.relnamespace = n.oid AND xc.relname = $2)`,
+    [t.schema, t.name],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The server's message with its detail (`Key (sku)=(a) is duplicated.`): what a person acts on. */
+function describePgError(err: unknown): string {
+  const e = err as { message?: string; detail?: string };
+  return `${e.message ?? String(err)}${e.detail ? ` (${e.detail.replace(/\.$/, '')})` : ''}`;
 }
 
 async function stateOf(db: Pool, t: { schema: string; name: string }): Promise<IndexState> {

@@ -62,6 +62,26 @@ describe('InvalidIndex: rebuild_invalid_index', () => {
     expect((await indexes(collection)).map((r) => [r.name, r.valid])).toEqual([[`${collection}_pkey`, true]]);
   });
 
+  it('a unique index over duplicate keys cannot be built: it is left as it was, INVALID, and the attempt says why', async () => {
+    const collection = await testCollection(sys.db.pool, { stabilization_wait: 0, check_interval: 3600 });
+    await sys.db.pool.query(`UPDATE public.${collection} SET payload = 'twice' WHERE id IN (1, 2)`);
+    await expect(
+      sys.db.pool.query(`CREATE UNIQUE INDEX CONCURRENTLY ${collection}_payload_uq ON public.${collection} (payload)`),
+    ).rejects.toThrow(/could not create unique index/);
+    const broken = await indexes(collection);
+    expect(broken.find((r) => !r.valid)?.name).toBe(`${collection}_payload_uq`);
+
+    const outcome = await (
+      await startHealingAttempt(sys.w.client, { collection, taskQueue: sys.w.taskQueue, trigger: 'test' })
+    ).result();
+    expect(outcome).toMatchObject({ strategy: 'rebuild_invalid_index' });
+    expect(JSON.stringify(outcome)).toMatch(
+      /could not create unique index .*\(Key \(payload\)=\(twice\) is duplicated\); the index is left as it was/,
+    );
+    // The user's index, its definition and its name, exactly as before; the half-built copy is gone.
+    expect(await indexes(collection)).toEqual(broken);
+  });
+
   it('turns a definition into its CONCURRENTLY form', () => {
     expect(concurrently('CREATE UNIQUE INDEX a ON public.t USING btree (id)')).toBe(
       'CREATE UNIQUE INDEX CONCURRENTLY a ON public.t USING btree (id)',

@@ -9,7 +9,7 @@ export const rebuildInvalidIndexSpec = strategySpec({
   requires_approval: false,
   sandbox_levels: ['prerequisites'],
   description:
-    'drop an INVALID index and build it again CONCURRENTLY from its recorded definition; a leftover ' +
-    '_ccnew/_ccold is only dropped',
+    'build an INVALID index again with REINDEX INDEX CONCURRENTLY (swapped in only once valid: a build that ' +
+    'fails leaves it as it was); a leftover _ccnew/_ccold is only dropped',
   params: {},
 });
