@@ -10,7 +10,10 @@ export interface PairCounts {
 
 /** Attempt rows with a larger id, or still running when last seen: the only ones that can have ended since. */
 const CHANGED_SQL = `
-SELECT a.id, a.status, c.name AS collection, coalesce(a.strategy_name, 'none') AS strategy,
+SELECT a.id, a.status, c.name AS collection,
+       -- The strategy that ran: one chosen but stopped before it acted (a failed check, a rejection) is not
+       -- its attempt, and would lower its success rate.
+       CASE WHEN a.outcome_id IS NULL THEN 'none' ELSE coalesce(a.strategy_name, 'none') END AS strategy,
        coalesce(a.status = 'Completed' AND o.success AND o.verified IS TRUE, false) AS healed,
        o.duration_ms::float8 AS duration_ms,
        a.started_at < now() - make_interval(secs => $3) AS settled,

@@ -45,7 +45,7 @@ export const METRICS = {
     'counter',
     CS,
     'Healing attempts that ended (dry runs and rollbacks aside), counted since this worker began exporting; ' +
-      'strategy "none" when none was chosen',
+      'strategy "none" when none ran (none chosen, or stopped before it acted: a failed check, a rejection)',
   ),
   successes: def(
     'ruvector_healing_success_total',

@@ -65,7 +65,7 @@ describe('GET /metrics on the production worker', () => {
    */
   async function storeCounts(): Promise<Map<string, { ended: number; healed: number }>> {
     const { rows } = await db.pool.query<{ strategy: string; ended: number; healed: number }>(
-      `SELECT coalesce(a.strategy_name, 'none') AS strategy,
+      `SELECT CASE WHEN a.outcome_id IS NULL THEN 'none' ELSE a.strategy_name END AS strategy,
               count(*) FILTER (WHERE a.status NOT IN ('running', 'DryRun', 'RolledBack'))::int AS ended,
               count(*) FILTER (WHERE a.status = 'Completed' AND o.success AND o.verified)::int AS healed
          FROM ruvector.healing_attempts a LEFT JOIN ruvector.healing_outcomes o ON o.id = a.outcome_id

@@ -299,6 +299,14 @@ describe('endings left to a person', () => {
     ['Deferred', 'healing is disabled by configuration', false],
     ['Deferred', 'integrity is normal (λ 2.000 of 2.000): nothing to heal; …', false],
     ['Deferred', 'sandbox test failed: lock_timeout: …', false],
+    // What the notices say needs a person, the alert says too.
+    [
+      'Deferred',
+      'sandbox test failed: roots_not_superuser: superuser sessions are never signalled: pid 7 (postgres, idle in ' +
+        'transaction); a person must end them',
+      true,
+    ],
+    ['Deferred', 'sandbox test failed: can_signal_backends: permission denied to signal', true],
     ['Completed', 'verified', false],
     ['Deferred', null, false],
   ])('%s "%s" → %s', (status, reason, expected) => {
