@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { RELEASE_WAKE_PATCH, VERIFIED_READING_PATCH } from './guardian-patches';
+import { REJECTION_HOLD_PATCH, RELEASE_WAKE_PATCH, VERIFIED_READING_PATCH } from './guardian-patches';
 import type { DatabasePass } from '../activities/database-pass';
 import { DEFAULT_HEALING_CONFIG } from '../src/domain/healing-config';
 import type { IntegrityState } from '../src/domain/integrity-state';
@@ -233,6 +233,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     if (!rec) return;
     rec.finished_at_ms = Date.now();
     rec.outcome = outcome;
+    if (outcome === 'Deferred' && /^rejected by /.test(end.reason ?? '') && patched(REJECTION_HOLD_PATCH))
+      rec.rejected = true;
     rec.raised_lambda =
       outcome === 'Completed' && initial !== null
         ? final !== null && final >= gateOf(name).min_lambda_improvement * initial

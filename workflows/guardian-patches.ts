@@ -5,3 +5,5 @@
 export const VERIFIED_READING_PATCH = 'verified-reading';
 /** A cooldown or backoff that ends wakes the guardian and samples the collection then, not an interval later. */
 export const RELEASE_WAKE_PATCH = 'release-wake';
+/** A person's rejection holds automatic attempts off for attempt_window instead of the short deferral backoff. */
+export const REJECTION_HOLD_PATCH = 'rejection-hold';

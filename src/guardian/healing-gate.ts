@@ -8,6 +8,8 @@ export interface AttemptRecord {
   finished_at_ms: number | null;
   outcome: string | null;
   raised_lambda: boolean | null;
+  /** A person rejected its strategy (recorded by guardians that hold off after a rejection). */
+  rejected?: boolean;
 }
 
 export interface GateState {
@@ -48,17 +50,27 @@ export function deferralStreak(attempts: AttemptRecord[]): number {
  * After attempts that could not act (deferred: sandbox failed, target leased, a person needed; no
  * strategy), the next automatic one waits check_interval, doubling with each further such attempt,
  * up to max(check_interval, min_healing_interval): a fault selfheal cannot fix is not retried in a
- * tight loop, yet one that becomes fixable is tried again soon.
+ * tight loop, yet one that becomes fixable is tried again soon. A person's rejection is an answer,
+ * not a failure: the next automatic attempt waits attempt_window (an hour by default) before it
+ * asks again; `selfheal trigger` asks at once.
  */
 export function deferralBackoffUntil(
   s: GateState,
-  config: Pick<HealingConfig, 'check_interval' | 'min_healing_interval'>,
+  config: Pick<HealingConfig, 'check_interval' | 'min_healing_interval' | 'attempt_window'>,
 ): number | null {
   const n = deferralStreak(s.attempts);
   const last = s.attempts[s.attempts.length - 1];
   if (n === 0 || !last || last.finished_at_ms === null) return null;
   const cap = Math.max(config.check_interval, config.min_healing_interval) * 1000;
-  return last.finished_at_ms + Math.min(config.check_interval * 1000 * 2 ** (n - 1), cap);
+  const backoff = last.finished_at_ms + Math.min(config.check_interval * 1000 * 2 ** (n - 1), cap);
+  const decided = lastDecided(s.attempts);
+  if (decided?.rejected !== true || decided.finished_at_ms === null) return backoff;
+  return Math.max(backoff, decided.finished_at_ms + config.attempt_window * 1000);
+}
+
+/** The last finished attempt a dry run does not stand in for. */
+function lastDecided(attempts: AttemptRecord[]): AttemptRecord | undefined {
+  return [...attempts].reverse().find((a) => a.finished_at_ms !== null && a.outcome !== 'DryRun');
 }
 
 /** Attempts started within the window ending now. */
@@ -106,8 +118,11 @@ export function healingGate(
     return {
       ok: false,
       reason:
-        `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ` +
-        `${new Date(backoff).toISOString()}`,
+        lastDecided(s.attempts)?.rejected === true
+          ? `a person rejected the last attempt's strategy; next automatic attempt at ` +
+            `${new Date(backoff).toISOString()} (\`selfheal trigger\` asks now)`
+          : `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ` +
+            `${new Date(backoff).toISOString()}`,
       until_ms: backoff,
     };
   }

@@ -107,6 +107,26 @@ describe('healing gate (should_auto_heal across attempts)', () => {
     expect(deferralBackoffUntil({ attempts: [at(0, 1, 'Completed')], needs_person: null }, cfg)).toBeNull();
   });
 
+  it("holds automatic attempts off for attempt_window after a person's rejection; a manual trigger goes at once", () => {
+    const cfg = parseHealingConfig({ check_interval: 10, min_healing_interval: 60, attempt_window: 3600 });
+    const rejected = { ...at(0, 1, 'Deferred', null), rejected: true };
+    const s = { attempts: [rejected], needs_person: null };
+    expect(deferralBackoffUntil(s, cfg)).toBe(3_601_000);
+    expect(healingGate(s, 600_000, cfg, false)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^a person rejected the last attempt's strategy; next automatic attempt at /),
+      until_ms: 3_601_000,
+    });
+    expect(healingGate(s, 600_000, cfg, true)).toEqual({ ok: true });
+    // A dry run after it does not end the hold; a deferral of another cause after it does.
+    expect(deferralBackoffUntil({ attempts: [rejected, at(2, 3, 'DryRun', null)], needs_person: null }, cfg)).toBe(
+      3_601_000,
+    );
+    expect(deferralBackoffUntil({ attempts: [rejected, at(2, 3, 'Deferred', null)], needs_person: null }, cfg)).toBe(
+      23_000,
+    );
+  });
+
   it('allows max_attempts_per_window per attempt_window', () => {
     const s = { attempts: [at(0, 1), at(400, 401)], needs_person: null };
     const g = healingGate(s, 1000_000, config, true);

@@ -5,7 +5,9 @@ import {
   collectionResumeUpdate,
   collectionStatusQuery,
 } from '../../workflows/database-guardian-messages';
-import { bloated, healthy, sandboxFailed, sandboxPassed } from '../support/attempt-fixtures';
+import type { healingAttempt } from '../../workflows/healing-attempt';
+import { rejectUpdate } from '../../workflows/attempt-messages';
+import { bloated, healthy, sandboxFailed, sandboxPassed, statusWhen } from '../support/attempt-fixtures';
 import { blocker } from '../support/blocker';
 import { degraded, guardedDatabase, normal } from '../support/guardian-fixtures';
 import { mockActivities, queryWhen, useTimeSkipping } from '../support/time-skipping';
@@ -115,6 +117,45 @@ describe('database guardian: the healing gate', () => {
       expect(g.slice(0, 3).map((x) => Math.round(x / 60))).toEqual([1, 2, 4]);
       expect(g.slice(3).every((x) => x >= 480 && x < 480 + 60)).toBe(true);
       expect((await status(h))?.last_healing).toMatchObject({ outcome: 'Deferred' });
+    });
+  });
+
+  it("a person's rejection holds automatic attempts off for attempt_window, not the deferral backoff's minute", async () => {
+    const db = guardedDatabase({
+      gate: {
+        check_interval: 60,
+        min_healing_interval: 60,
+        attempt_window: 3600,
+        max_attempts_per_window: 100,
+        ineffective_after: 100,
+        require_approval_strategies: ['compact_indexes'],
+        approval_timeout: 86_400,
+      },
+      readings: { c1: degraded() },
+      attempt: heals,
+    });
+    await guard(db, async (h) => {
+      const waiting = await queryWhen(
+        () => status(h),
+        (st) => st?.active != null,
+        'the attempt to start',
+      );
+      const attempt = ts.env.client.workflow.getHandle<typeof healingAttempt>(waiting!.active!.workflow_id);
+      await statusWhen(attempt, (a) => a.awaiting_approval);
+      await attempt.executeUpdate(rejectUpdate, { args: [{ action_id: 1, by: 'carol', comment: 'not now' }] });
+      await queryWhen(
+        () => status(h),
+        (st) => st?.last_healing?.outcome === 'Deferred',
+        'the rejected attempt to end',
+      );
+      await ts.env.sleep(50 * MIN);
+      // A deferral for any other cause would have been retried after 1, 2, 4… minutes.
+      expect(db.attempts).toHaveLength(1);
+      expect((await status(h))?.backoff_until).toEqual(expect.any(String));
+      await ts.env.sleep(15 * MIN);
+      expect(db.attempts.length).toBeGreaterThanOrEqual(2);
+      expect(gaps(db.attempts)[0]).toBeGreaterThanOrEqual(3600);
+      expect(gaps(db.attempts)[0]).toBeLessThan(3600 + 120);
     });
   });
 
