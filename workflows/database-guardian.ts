@@ -152,6 +152,8 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
     const l = liveOf(name);
     const cd = cooldownUntil(s, config);
     const bo = deferralBackoffUntil(s, config);
+    const degraded = s.enabled && !s.active && (s.state === 'stress' || s.state === 'critical');
+    const gate = degraded ? healingGate(s, Date.now(), config, false) : null;
     return {
       collection: name,
       enabled: s.enabled,
@@ -175,6 +177,14 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
       backoff_until: bo !== null && bo > Date.now() ? new Date(bo).toISOString() : null,
       attempts_in_window: attemptsInWindow(s, Date.now(), config).length,
       needs_person: s.needs_person,
+      held:
+        gate && !gate.ok
+          ? {
+              reason: gate.reason,
+              until: gate.until_ms === null ? null : new Date(gate.until_ms).toISOString(),
+              trigger_ok: healingGate(s, Date.now(), config, true).ok,
+            }
+          : null,
       covered_by: l.covered_by,
       config,
     };

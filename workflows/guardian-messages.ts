@@ -77,6 +77,15 @@ export interface GuardianStatus {
   attempts_in_window: number;
   /** Set when auto-healing stopped because attempts kept not raising λ. */
   needs_person: string | null;
+  /**
+   * Why no automatic attempt starts now although the collection is degraded (a cooldown, a full attempt
+   * window, a backoff, a rejection, a stop), and until when; null when one may start or none is needed.
+   */
+  held?: {
+    reason: string;
+    until: string | null;
+    /** A person's trigger would start one now. */ trigger_ok: boolean;
+  } | null;
   /** A server's fault this collection sees too, healed by another collection's attempt. */
   covered_by?: string | null;
   /** What the guardian decides with (the attempt reads its whole configuration itself). */

@@ -120,7 +120,7 @@ export function healingGate(
       reason:
         lastDecided(s.attempts)?.rejected === true
           ? `a person rejected the last attempt's strategy; next automatic attempt at ` +
-            `${new Date(backoff).toISOString()} (\`selfheal trigger\` asks now)`
+            `${new Date(backoff).toISOString()}`
           : `the last ${deferralStreak(s.attempts)} attempts could not act; next automatic attempt at ` +
             `${new Date(backoff).toISOString()}`,
       until_ms: backoff,

@@ -97,6 +97,12 @@ describe('database guardian: the healing gate', () => {
       await ts.env.sleep(30 * MIN);
       expect(db.attempts.length).toBe(2);
       expect((await status(h))?.attempts_in_window).toBe(2);
+      // Status says why nothing starts, and that a person's trigger would wait for the window too.
+      expect((await status(h))?.held).toEqual({
+        reason: expect.stringMatching(/^2 attempts in the last 3600 s \(max_attempts_per_window 2\); next at /),
+        until: expect.any(String),
+        trigger_ok: false,
+      });
       await ts.env.sleep(40 * MIN);
       // The window has moved past the first attempt: a third one.
       expect(db.attempts.length).toBeGreaterThanOrEqual(3);
@@ -152,6 +158,11 @@ describe('database guardian: the healing gate', () => {
       // A deferral for any other cause would have been retried after 1, 2, 4… minutes.
       expect(db.attempts).toHaveLength(1);
       expect((await status(h))?.backoff_until).toEqual(expect.any(String));
+      expect((await status(h))?.held).toEqual({
+        reason: expect.stringMatching(/^a person rejected the last attempt's strategy; next automatic attempt at /),
+        until: expect.any(String),
+        trigger_ok: true,
+      });
       await ts.env.sleep(15 * MIN);
       expect(db.attempts.length).toBeGreaterThanOrEqual(2);
       expect(gaps(db.attempts)[0]).toBeGreaterThanOrEqual(3600);

@@ -107,6 +107,8 @@ export async function statusCommand(
       active_remediations: active ? [active] : [],
       cooldown_until: guardian?.cooldown_until ?? null,
       backoff_until: guardian?.backoff_until ?? null,
+      /** Why the guardian starts no attempt on its own although the collection is degraded. */
+      held: guardian?.held ?? null,
     };
     result.push(entry);
     out(
@@ -121,10 +123,13 @@ export async function statusCommand(
               : '')
           : '') +
         `${entry.covered_by ? `; ${entry.covered_by}` : ''}` +
-        `${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
-        (entry.backoff_until
-          ? `; the last attempts could not act, next automatic one after ${entry.backoff_until}`
-          : '') +
+        (entry.held && !guardian?.needs_person
+          ? `; no automatic attempt: ${entry.held.reason}` +
+            (entry.held.trigger_ok ? ` (\`selfheal trigger ${entry.collection}\` starts one now)` : '')
+          : `${entry.cooldown_until ? `; cooling down until ${entry.cooldown_until}` : ''}` +
+            (entry.backoff_until
+              ? `; the last attempts could not act, next automatic one after ${entry.backoff_until}`
+              : '')) +
         `${guardian ? '' : '; no guardian running'}${guardian?.paused_by ? `; paused by ${guardian.paused_by}` : ''}` +
         `${guardian?.needs_person ? `; NEEDS A PERSON: ${guardian.needs_person}` : ''}` +
         `${config.enabled ? '' : '; healing disabled'}`,
