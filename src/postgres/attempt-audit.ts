@@ -78,6 +78,8 @@ export function allowedBy(a: AttemptAuditRow, f: FinishedAttempt): string | null
   const decision = text(f.approval?.decision);
   if (decision === 'approved') return `approved by ${text(f.approval?.by) ?? 'unknown'}`;
   if (decision === 'rejected') return 'refused';
+  // Stopped before its strategy ran (while it waited for approval, or earlier): nothing was allowed to act.
+  if (f.status === 'Aborted' && f.outcome === null) return 'not allowed: aborted before it acted';
   if (f.status === 'Deferred' && f.reason?.startsWith('approval timed out')) return 'refused';
   if (f.selection?.rule === 'manual' || /^execute\b/.test(a.trigger)) return `manual (${a.trigger})`;
   return 'auto';

@@ -170,6 +170,10 @@ describe("an attempt's audit facts", () => {
       'manual (execute by carol)',
     );
     expect(allowedBy(a, { ...done, strategy_name: null })).toBeNull();
+    // Aborted while it waited for approval: its strategy never ran, and nobody allowed it to.
+    expect(allowedBy(a, { ...done, status: 'Aborted', approval: null, outcome: null })).toBe(
+      'not allowed: aborted before it acted',
+    );
   });
 
   it('in order, with the approver and the one who aborted as their actors', () => {
