@@ -11,7 +11,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { REJECTION_HOLD_PATCH, RELEASE_WAKE_PATCH, VERIFIED_READING_PATCH } from './guardian-patches';
+import {
+  DRY_RUN_UNGATED_PATCH,
+  REJECTION_HOLD_PATCH,
+  RELEASE_WAKE_PATCH,
+  VERIFIED_READING_PATCH,
+} from './guardian-patches';
 import type { DatabasePass } from '../activities/database-pass';
 import { DEFAULT_HEALING_CONFIG } from '../src/domain/healing-config';
 import type { IntegrityState } from '../src/domain/integrity-state';
@@ -412,7 +417,9 @@ export async function databaseGuardian(input: DatabaseGuardianInput): Promise<vo
           action: 'joined the running attempt',
         };
       }
-      const gate = healingGate(s, Date.now(), gateOf(name), true);
+      // A dry run changes nothing: no cooldown or window holds it back.
+      const ungated = request.dry_run === true && patched(DRY_RUN_UNGATED_PATCH);
+      const gate = ungated ? ({ ok: true } as const) : healingGate(s, Date.now(), gateOf(name), true);
       if (!gate.ok)
         return {
           kind: 'Deferred',

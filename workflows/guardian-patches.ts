@@ -7,3 +7,5 @@ export const VERIFIED_READING_PATCH = 'verified-reading';
 export const RELEASE_WAKE_PATCH = 'release-wake';
 /** A person's rejection holds automatic attempts off for attempt_window instead of the short deferral backoff. */
 export const REJECTION_HOLD_PATCH = 'rejection-hold';
+/** A person's dry run starts whatever the cooldown or the attempt window says: it changes nothing. */
+export const DRY_RUN_UNGATED_PATCH = 'dry-run-ungated';

@@ -4,6 +4,7 @@ import {
   collectionPauseUpdate,
   collectionResumeUpdate,
   collectionStatusQuery,
+  collectionTriggerUpdate,
 } from '../../workflows/database-guardian-messages';
 import type { healingAttempt } from '../../workflows/healing-attempt';
 import { rejectUpdate } from '../../workflows/attempt-messages';
@@ -61,6 +62,33 @@ describe('database guardian: the healing gate', () => {
       expect((await status(h, 'c2'))?.last_healing).toBeNull();
       // Sampled every check_interval meanwhile.
       expect(db.passes.length).toBeGreaterThanOrEqual(20);
+    });
+  });
+
+  it('a dry run is not held back by the cooldown (it changes nothing); a plain trigger is', async () => {
+    const db = guardedDatabase({
+      gate: { check_interval: 60, min_healing_interval: 3600, ineffective_after: 100 },
+      readings: { c1: degraded() },
+      attempt: heals,
+    });
+    await guard(db, async (h) => {
+      await queryWhen(
+        () => status(h),
+        (st) => st?.last_healing?.outcome === 'Completed',
+        'the first heal',
+      );
+      const trigger = (dry_run: boolean) =>
+        h.executeUpdate(collectionTriggerUpdate, { args: [{ collection: 'c1', request: { by: 'alice', dry_run } }] });
+      expect(await trigger(false)).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/^cooling down/) });
+      expect(await trigger(true)).toMatchObject({ kind: 'Started' });
+      await queryWhen(
+        () => status(h),
+        (st) => st?.last_healing?.outcome === 'DryRun',
+        'the dry run to end',
+      );
+      // The dry run did not move the cooldown: still the heal's.
+      expect(db.attempts).toHaveLength(2);
+      expect(await trigger(false)).toMatchObject({ kind: 'Deferred', reason: expect.stringMatching(/^cooling down/) });
     });
   });
 
