@@ -126,6 +126,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
 };
 
+/** Every command but `worker`, which reads its environment rather than flags. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3, notHealed: 4, refused: 5 } as const;
 
 const HELP = [

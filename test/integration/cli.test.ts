@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { describeError } from '../../src/cli/main';
+import { COMMAND_NAMES, describeError } from '../../src/cli/main';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { useCliSystem } from '../support/test-harness';
@@ -122,6 +122,37 @@ describe('selfheal CLI against a running system', () => {
     expect((await sys.db.pool.query('SELECT count(*)::int AS n FROM ruvector.healing_attempts')).rows[0].n).toBe(
       before,
     );
+  });
+
+  it('reports a misspelt option as unknown wherever it stands, last or not, for every command', async () => {
+    for (const name of COMMAND_NAMES) {
+      for (const argv of [
+        [name, '--bogus'],
+        [name, 'x', '--bogus'],
+        [name, '--bogus', '--json'],
+      ]) {
+        const r = await cli(...argv);
+        expect({ argv, code: r.code, err: r.err }).toEqual({
+          argv,
+          code: 2,
+          err: expect.stringMatching(/: unknown option --bogus \(this command takes --json/),
+        });
+      }
+    }
+    expect(await cli('trigger', collection, '--nowait')).toMatchObject({
+      code: 2,
+      err: `selfheal trigger: unknown option --nowait (this command takes --json, --no-wait)`,
+    });
+    expect(await cli('status', '--bogus')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown option --bogus/),
+    });
+    // A known option without its value still says so.
+    expect(await cli('history', '--since')).toMatchObject({ code: 2, err: 'selfheal history: --since needs a value' });
+    expect(await cli('history', '--limit', '--json')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--limit needs a value/),
+    });
   });
 
   it('validates every input before it reaches the database: action ids, limits, spans, dates', async () => {
