@@ -98,7 +98,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
   configure: {
     run: configureCommand,
-    help: 'configure <file|json> [--collection c]       change HealingConfig, applied live',
+    help:
+      'configure <file|json> [--collection c]       change HealingConfig, applied live\n' +
+      '  configure --show [--collection c]            the configuration in effect, and where each value comes from',
   },
   pause: { run: pauseResumeCommand('pause'), help: 'pause <collection> [--comment why]           stop auto-healing' },
   resume: {
@@ -165,6 +167,7 @@ export async function runCli(
       new Set([
         'json',
         'no-wait',
+        'show',
         'force',
         'dry-run',
         'database',

@@ -155,6 +155,80 @@ describe('selfheal CLI against a running system', () => {
     });
   });
 
+  it('configure names the setting, its bounds and the keys it could have meant, and changes nothing', async () => {
+    const stored = async () =>
+      (await sys.db.pool.query('SELECT scope, config FROM ruvector.healing_config ORDER BY scope')).rows;
+    const before = await stored();
+    const refused = async (arg: string, code: number, err: string | RegExp, ...more: string[]) =>
+      expect(await cli('configure', arg, ...more)).toMatchObject({
+        code,
+        err: typeof err === 'string' ? `selfheal configure: ${err}` : expect.stringMatching(err),
+      });
+    await refused(
+      '{"min_healing_interval": 60}',
+      3,
+      'no collection named "nope": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as nope` ' +
+        'adds one',
+      '--collection',
+      'nope',
+    );
+    await refused(
+      '/tmp/selfheal-does-not-exist.json',
+      2,
+      `no file /tmp/selfheal-does-not-exist.json: give the path of a JSON file, or the JSON itself ` +
+        `('{"min_healing_interval": 600}')`,
+    );
+    await refused('{"min_healing_interval": ', 2, /^selfheal configure: the configuration is not valid JSON: /);
+    // The SQL interface's wording (ruvector.check_config), the likeliest key first.
+    await refused(
+      '{"checkinterval": 5}',
+      2,
+      /^selfheal configure: unknown setting "checkinterval" \(did you mean check_interval\? known: approval_timeout, .*check_interval, .*max_attempts_per_hour, /,
+    );
+    await refused('{"check_interval": 0}', 2, 'check_interval: 0 is too small (at least 1)');
+    await refused('{"max_auto_heal_impact": 2}', 2, 'max_auto_heal_impact: 2 is too large (at most 1)');
+    await refused('{"stress_ratio": 0}', 2, 'stress_ratio: 0 is too small (above 0)');
+    await refused('{"max_attempts_per_window": 2.5}', 2, 'max_attempts_per_window: expected a whole number, not 2.5');
+    await refused('{"enabled": "yes"}', 2, 'enabled: expected boolean but got string');
+    expect(await stored()).toEqual(before);
+  });
+
+  it('configure --show prints the configuration in effect and where each value comes from', async () => {
+    const c = uniqueName('clishow');
+    await ensureDemoCollection(sys.db.pool, testAudit, c, 'public', c, 1000);
+    expect((await cli('configure', '{"ineffective_after": 5}')).code).toBe(0);
+    expect((await cli('configure', '{"ineffective_after": 7, "approval_timeout": 600}', '--collection', c)).code).toBe(
+      0,
+    );
+    const shown = await cli('configure', '--show', '--collection', c, '--json');
+    expect({ code: shown.code, err: shown.err }).toEqual({ code: 0, err: '' });
+    const { scope, settings } = JSON.parse(shown.out);
+    expect(scope).toBe(c);
+    expect(settings).toMatchObject({
+      ineffective_after: { value: 7, from: 'collection' },
+      approval_timeout: { value: 600, from: 'collection' },
+      check_interval: { value: 60, from: 'default' },
+    });
+    const all = JSON.parse((await cli('configure', '--show', '--json')).out);
+    expect(all.scope).toBe('*');
+    expect(all.settings.ineffective_after).toEqual({ value: 5, from: '*' });
+    expect(all.settings.approval_timeout).toEqual({ value: 3600, from: 'default' });
+    const human = (await cli('configure', '--show', '--collection', c)).out;
+    expect(human).toMatch(new RegExp(`^configuration of collection ${c}:`));
+    expect(human).toMatch(new RegExp(`\\n  ineffective_after +7  \\(set for ${c}\\)\\n`));
+    expect(human).toMatch(/\n {2}check_interval +60\n/);
+    expect((await cli('configure', '--show')).out).toMatch(
+      /\n {2}ineffective_after +5 {2}\(set for all collections \('\*'\)\)\n/,
+    );
+    expect(await cli('configure', '--show', '--collection', 'nope')).toMatchObject({ code: 3 });
+    expect(await cli('configure', '--show', '{"enabled": false}')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/configure --show takes no configuration/),
+    });
+    // The tests after this one run with the default again.
+    expect((await cli('configure', '{"ineffective_after": 3}')).code).toBe(0);
+  });
+
   it('validates every input before it reaches the database: action ids, limits, spans, dates', async () => {
     const bigintMessage =
       /the action id is a whole number from 1 to 9223372036854775807 \(as `selfheal pending` lists them\), not "/;
