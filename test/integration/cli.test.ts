@@ -319,9 +319,43 @@ describe('selfheal CLI against a running system', () => {
       process.env.DATABASE_URL = url.toString();
       const denied = await cli('history');
       expect(denied.code).toBe(5);
-      expect(denied.err).toMatch(
-        /^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — the role in DATABASE_URL lacks .*: GRANT .* TO it/,
-      );
+      expect(denied.err).toMatch(/^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — /);
+      // With USAGE on the store's schema but no right on its tables (what selfheal_viewer has), a
+      // read-only command is told which table, qualified, and which role the README says to use.
+      await sys.db.pool.query(`GRANT CONNECT ON DATABASE "${url.pathname.slice(1)}" TO ${role}`);
+      await sys.db.pool.query(`GRANT USAGE ON SCHEMA ruvector TO ${role}`);
+      const table = await cli('list');
+      expect(table).toMatchObject({
+        code: 5,
+        err:
+          'selfheal list: PostgreSQL: permission denied for table schema_migrations — table ' +
+          "ruvector.schema_migrations is selfheal's own store: the CLI connects as the role selfheal runs as, " +
+          "which owns schema ruvector (deploy/sql/selfheal-role.sql creates it, see the README's Least " +
+          'privilege): set DATABASE_URL to that role. A person who should only read or decide calls the SQL ' +
+          'functions instead, granted by deploy/sql/selfheal-operators.sql (README, SQL interface)',
+      });
+      // A user's table: the right to read it, not writes a command never makes.
+      const t = uniqueName('private');
+      await sys.db.pool.query(`CREATE TABLE public.${t} (id int)`);
+      const c = await sys.db.pool.connect();
+      try {
+        const e = await c.query(`SET ROLE ${role}`).then(() =>
+          c.query(`SELECT * FROM public.${t}`).then(
+            () => null,
+            (x: unknown) => x,
+          ),
+        );
+        expect(describeError(e)).toEqual({
+          code: 5,
+          message:
+            `PostgreSQL: permission denied for table ${t} — the role in DATABASE_URL may not read table ${t}: ` +
+            `GRANT SELECT ON ${t} TO it (qualified with its schema); what selfheal's strategies change needs the ` +
+            "rights in the README's Least privilege",
+        });
+      } finally {
+        await c.query('RESET ROLE');
+        c.release();
+      }
     } finally {
       process.env.DATABASE_URL = saved;
     }
