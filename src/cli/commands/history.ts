@@ -5,7 +5,7 @@ import { isStrategyName, STRATEGY_NAMES } from '../../domain/strategy-names';
 import { faultScope } from '../../guardian/fault-scope';
 import { collectionNameSchema } from '../../postgres/collections';
 import { ATTEMPT_STATUSES, type AttemptStatus, type HistoryFilter } from '../../postgres/history-filter';
-import { loadHistory } from '../../postgres/outcome-store';
+import { loadHistory, type HistoryEntry } from '../../postgres/outcome-store';
 import type { Pool } from '../../postgres/pool';
 import {
   loadPatternOccurrences,
@@ -14,6 +14,7 @@ import {
   type TrendPeriod,
 } from '../../postgres/recovery-history';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
+import { liveAttemptStatus } from '../attempt-live';
 import type { CommandResult } from '../command';
 import { parseSince, parseWholeNumber } from '../durations';
 import { percent, recoveryTimeText } from '../recovery-time';
@@ -89,7 +90,7 @@ export async function historyCommand(
   const pool = await sys.pool();
   switch (view) {
     case 'list':
-      return listing(pool, filter, limit ?? 20, out);
+      return listing(sys, pool, filter, limit ?? 20, out);
     case 'patterns':
       return patterns(pool, filter, limit, out);
     case 'trends':
@@ -99,10 +100,11 @@ export async function historyCommand(
   }
 }
 
-async function listing(pool: Pool, filter: HistoryFilter, limit: number, out: (l: string) => void) {
+async function listing(sys: SystemHandles, pool: Pool, filter: HistoryFilter, limit: number, out: (l: string) => void) {
+  const stored = await withLiveFacts(sys, await loadHistory(pool, { ...filter, limit }));
   // A server's fault (its connection slots, replication slots, standbys, a role's sort memory) is
   // healed by one attempt in whichever collection saw it first: say so, or the row reads as that collection's.
-  const rows = (await loadHistory(pool, { ...filter, limit })).map((r) => ({
+  const rows = stored.map((r) => ({
     ...r,
     scope: r.problem_class !== null && isProblemClassName(r.problem_class) ? faultScope(r.problem_class) : null,
   }));
@@ -111,7 +113,11 @@ async function listing(pool: Pool, filter: HistoryFilter, limit: number, out: (l
     const result =
       r.status === 'Completed'
         ? `${r.success ? 'success' : 'failed'}, ${r.verified ? 'verified' : 'not verified'}`
-        : r.status;
+        : r.awaiting_approval
+          ? `waits for approval (\`selfheal approve ${r.attempt_id}\`)`
+          : r.phase
+            ? `${r.status} (${r.phase})`
+            : r.status;
     const lambda =
       r.initial_lambda !== null ? ` λ ${r.initial_lambda.toFixed(3)} → ${r.final_lambda?.toFixed(3) ?? '?'}` : '';
     const imp = r.improvement !== null ? ` (${(r.improvement * 100).toFixed(1)} %)` : '';
@@ -210,6 +216,34 @@ async function stats(pool: Pool, filter: HistoryFilter, out: (l: string) => void
   out(`mean time to recovery (from detection to the verified outcome): ${recoveryTimeText(s.recovery)}`);
   for (const c of s.recovery_by_class) out(`  ${c.problem_class}: ${recoveryTimeText(c)}`);
   return { data: { since: filter.since.toISOString(), ...s }, exitCode: 0 };
+}
+
+/**
+ * A running attempt's class, strategy and phase from its workflow: the store records them when it
+ * ends. Rows Temporal cannot answer for stay as stored.
+ */
+async function withLiveFacts(
+  sys: SystemHandles,
+  rows: HistoryEntry[],
+): Promise<(HistoryEntry & { phase?: string; awaiting_approval?: boolean })[]> {
+  const running = rows.filter((r) => r.status === 'running');
+  if (running.length === 0) return rows;
+  const client = await sys.temporal().catch(() => null);
+  if (!client) return rows;
+  return Promise.all(
+    rows.map(async (r) => {
+      if (r.status !== 'running') return r;
+      const s = await liveAttemptStatus(client, r.workflow_id, r.run_id);
+      if (!s) return r;
+      return {
+        ...r,
+        problem_class: r.problem_class ?? s.problem?.class ?? null,
+        strategy: r.strategy ?? s.strategy,
+        phase: s.phase,
+        awaiting_approval: s.awaiting_approval,
+      };
+    }),
+  );
 }
 
 function filtersText(f: HistoryFilter): string {
