@@ -19,6 +19,7 @@ import type { CommandResult } from '../command';
 import { parseSince, parseWholeNumber } from '../durations';
 import { percent, recoveryTimeText } from '../recovery-time';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 const USAGE =
   'usage: selfheal history [--patterns | --trends [--by day|week] | --stats] [--since 24h|2026-01-01T00:00:00Z] ' +
@@ -159,7 +160,7 @@ async function patterns(
       .map((s) => `${s.strategy} ${percent(s.success_rate)} of ${s.occurrences}`)
       .join(', ');
     out(
-      `${p.problem_class} on ${p.component}: ${p.occurrences} occurrences, best ${p.best_strategy} ` +
+      `${p.problem_class} on ${p.component}: ${counted(p.occurrences, 'occurrence')}, best ${p.best_strategy} ` +
         `${percent(p.success_rate)} (${best.healed} of ${best.occurrences} healed)${others ? `; also ${others}` : ''}` +
         `; last ${p.last_seen}`,
     );
@@ -200,11 +201,11 @@ async function stats(pool: Pool, filter: HistoryFilter, out: (l: string) => void
   const s = await loadRecoveryStats(pool, filter);
   const healed = `${s.recovery.recoveries} of ${s.ran}`;
   out(
-    `since ${filter.since.toISOString()}${filtersText(filter)}: ${s.attempts} attempts, ${s.ran} ran a strategy, ` +
+    `since ${filter.since.toISOString()}${filtersText(filter)}: ${counted(s.attempts, 'attempt')}, ${s.ran} ran a strategy, ` +
       `success rate ${percent(s.success_rate)}${s.ran ? ` (${healed} completed and verified)` : ''}`,
   );
   const common = s.most_common_fault;
-  out(`most common fault: ${common ? `${common.problem_class} (${common.attempts} attempts)` : '-'}`);
+  out(`most common fault: ${common ? `${common.problem_class} (${counted(common.attempts, 'attempt')})` : '-'}`);
   const best = s.most_effective_strategy;
   out(
     `most effective strategy: ${
