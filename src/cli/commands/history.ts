@@ -201,7 +201,8 @@ async function stats(pool: Pool, filter: HistoryFilter, out: (l: string) => void
   const s = await loadRecoveryStats(pool, filter);
   const healed = `${s.recovery.recoveries} of ${s.ran}`;
   out(
-    `since ${filter.since.toISOString()}${filtersText(filter)}: ${counted(s.attempts, 'attempt')}, ${s.ran} ran a strategy, ` +
+    `since ${filter.since.toISOString()}${filtersText(filter)}: ${counted(s.attempts, 'attempt')}, ` +
+      `${s.ran} ran a strategy, ` +
       `success rate ${percent(s.success_rate)}${s.ran ? ` (${healed} completed and verified)` : ''}`,
   );
   const common = s.most_common_fault;
