@@ -87,6 +87,8 @@ async function main(): Promise<void> {
             `task queue ${env.SELFHEAL_TASK_QUEUE})`,
         );
         say(`  PostgreSQL:       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':****@')}`);
+        // The password stays off the terminal; the runtime file (mode 0600) has it.
+        say(`  psql:             psql "$(node -p 'require("./.data/runtime.json").databaseUrl')"`);
         say('');
         say('  Try, in another terminal:');
         say('    npx selfheal list                            # the watched collections');

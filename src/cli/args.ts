@@ -2,6 +2,11 @@
 export interface ParsedArgs {
   positionals: string[];
   flags: Record<string, string | true>;
+  /**
+   * Flags given without the value they need (last, or followed by another flag). Reported by
+   * onlyFlags, after unknown flags: a misspelt flag is unknown, not short of a value.
+   */
+  missingValue: string[];
 }
 
 export class UsageError extends Error {
@@ -14,6 +19,7 @@ export class UsageError extends Error {
 export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string>): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
+  const missingValue: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -28,21 +34,28 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
       else if (booleanFlags.has(name)) flags[name] = true;
       else {
         const v = argv[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-        flags[name] = v;
-        i++;
+        if (v === undefined || v.startsWith('--')) missingValue.push(name);
+        else {
+          flags[name] = v;
+          i++;
+        }
       }
     } else positionals.push(a);
   }
-  return { positionals, flags };
+  return { positionals, flags, missingValue };
 }
 
-/** Refuses flags a command does not take, so a typo is an error rather than ignored. */
+/**
+ * Refuses flags a command does not take, so a typo is an error rather than ignored, wherever it
+ * stands; then a known flag given without its value. Every command calls it before reading a flag.
+ */
 export function onlyFlags(args: ParsedArgs, allowed: readonly string[]): void {
-  for (const k of Object.keys(args.flags)) {
+  for (const k of [...Object.keys(args.flags), ...args.missingValue]) {
     if (!allowed.includes(k))
       throw new UsageError(
         `unknown option --${k} (this command takes ${allowed.map((a) => `--${a}`).join(', ') || 'no options'})`,
       );
   }
+  const [missing] = args.missingValue;
+  if (missing !== undefined) throw new UsageError(`--${missing} needs a value`);
 }

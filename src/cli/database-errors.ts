@@ -1,4 +1,5 @@
 import { sqlstateOf } from '../postgres/sqlstate';
+import { STORE_TABLES } from '../postgres/store-tables';
 
 /** Exit codes the advice picks from (main.ts EXIT). */
 const FAILURE = 1;
@@ -12,6 +13,16 @@ export interface Advice {
 }
 
 const RUNNING = 'is selfheal running (`npm start`)? Otherwise check DATABASE_URL';
+
+/** What to do when DATABASE_URL's role may not use selfheal's store: use the role the README says to. */
+function storeRole(what: string): string {
+  return (
+    `${what} is selfheal's own store: the CLI connects as the role selfheal runs as, which owns schema ruvector ` +
+    "(deploy/sql/selfheal-role.sql creates it, see the README's Least privilege): set DATABASE_URL to that role. " +
+    'A person who should only read or decide calls the SQL functions instead, granted by ' +
+    'deploy/sql/selfheal-operators.sql (README, SQL interface)'
+  );
+}
 
 /**
  * A PostgreSQL failure as a person can act on it: what went wrong and what to do, instead of the
@@ -92,7 +103,12 @@ function missingRight(message: string): string {
   );
   if (m) {
     const [, kind, name] = m as unknown as [string, string, string];
-    switch (kind.toLowerCase()) {
+    const k = kind.toLowerCase();
+    // PostgreSQL names the table without its schema; selfheal's own are in ruvector.
+    if (k === 'schema' && name === 'ruvector') return storeRole('schema ruvector');
+    if ((k === 'table' || k === 'relation') && (STORE_TABLES.has(name) || name.startsWith('ruvector.')))
+      return storeRole(`table ${name.startsWith('ruvector.') ? name : `ruvector.${name}`}`);
+    switch (k) {
       case 'schema':
         return (
           `${role} lacks USAGE on schema ${name}: GRANT USAGE ON SCHEMA ${name} TO it ` +
@@ -111,7 +127,11 @@ function missingRight(message: string): string {
       case 'sequence':
         return `${role} may not use sequence ${name}: GRANT USAGE ON SEQUENCE ${name} TO it`;
       default:
-        return `${role} may not read or write ${name}: GRANT SELECT, INSERT, UPDATE, DELETE ON ${name} TO it`;
+        // Only the worker's strategies change a user's table, with the rights the README lists.
+        return (
+          `${role} may not read ${kind.toLowerCase()} ${name}: GRANT SELECT ON ${name} TO it (qualified with its ` +
+          `schema); what selfheal's strategies change needs the rights in the README's Least privilege`
+        );
     }
   }
   const owner = /must be (?:the )?owner of (?:table|relation|index) "?([^"\s]+)"?/i.exec(message);

@@ -98,7 +98,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   },
   configure: {
     run: configureCommand,
-    help: 'configure <file|json> [--collection c]       change HealingConfig, applied live',
+    help:
+      'configure <file|json> [--collection c]       change HealingConfig, applied live\n' +
+      '  configure --show [--collection c]            the configuration in effect, and where each value comes from',
   },
   pause: { run: pauseResumeCommand('pause'), help: 'pause <collection> [--comment why]           stop auto-healing' },
   resume: {
@@ -125,6 +127,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
     help: 'retention [--dry-run]                        delete history past history_retention_days (or count it)',
   },
 };
+
+/** Every command but `worker`, which reads its environment rather than flags. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3, notHealed: 4, refused: 5 } as const;
 
@@ -162,6 +167,7 @@ export async function runCli(
       new Set([
         'json',
         'no-wait',
+        'show',
         'force',
         'dry-run',
         'database',

@@ -1,3 +1,5 @@
+import { counted } from './counted';
+
 /** Rows a retention pass deleted (or, in a dry run, would delete), by table. */
 export interface RetentionCounts {
   attempts: number;
@@ -12,15 +14,16 @@ export interface RetentionCounts {
   commands: number;
 }
 
-const LABELS: Record<keyof RetentionCounts, string> = {
-  attempts: 'attempts',
-  outcomes: 'outcomes',
-  placement_snapshots: 'placement snapshot rows',
-  weight_resets: 'weight resets',
-  weight_history: 'weight history rows',
-  weight_updates: 'weight updates',
-  notifications: 'notices',
-  commands: 'relayed SQL commands',
+/** Each table's rows as one and as many: "1 attempt", "3 attempts". */
+const LABELS: Record<keyof RetentionCounts, readonly [string, string]> = {
+  attempts: ['attempt', 'attempts'],
+  outcomes: ['outcome', 'outcomes'],
+  placement_snapshots: ['placement snapshot row', 'placement snapshot rows'],
+  weight_resets: ['weight reset', 'weight resets'],
+  weight_history: ['weight history row', 'weight history rows'],
+  weight_updates: ['weight update', 'weight updates'],
+  notifications: ['notice', 'notices'],
+  commands: ['relayed SQL command', 'relayed SQL commands'],
 };
 
 export function noRetentionRows(): RetentionCounts {
@@ -47,6 +50,6 @@ export function addRetentionCounts(a: RetentionCounts, b: RetentionCounts): Rete
 export function describeRetentionCounts(c: RetentionCounts): string {
   const parts = (Object.keys(LABELS) as (keyof RetentionCounts)[])
     .filter((k) => c[k] > 0)
-    .map((k) => `${c[k]} ${LABELS[k]}`);
+    .map((k) => counted(c[k], ...LABELS[k]));
   return parts.length ? parts.join(', ') : 'nothing';
 }

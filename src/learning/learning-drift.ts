@@ -1,3 +1,5 @@
+import { counted } from '../domain/counted';
+
 export interface DriftOptions {
   /** The recent outcomes compared with the ones before them. */
   window: number;
@@ -46,7 +48,7 @@ export function detectDrift(
   const window = Math.max(1, Math.floor(opts.window));
   const minOutcomes = Math.max(window + 1, opts.minOutcomes);
   if (series.length < minOutcomes)
-    return { drifting: false, detail: `${series.length} outcomes, fewer than the ${minOutcomes} needed` };
+    return { drifting: false, detail: `${counted(series.length, 'outcome')}, fewer than the ${minOutcomes} needed` };
   // Sorted (stably) only when every time parses; otherwise the order given stands.
   const times = series.map((p) => Date.parse(p.at));
   const ordered = times.every(Number.isFinite)

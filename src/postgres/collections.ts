@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CollectionKind } from '../domain/collection-kind';
+import { shellWord } from '../domain/shell-word';
 import { appendAudit, type AuditedBy } from './audit-log';
+import { displayQualifiedName } from './quote-ident';
 import type { Queryable as Db } from './queryable';
 
 export const collectionNameSchema = z
@@ -40,7 +42,8 @@ export class UnwatchedCollectionError extends Error {
   constructor(c: Collection) {
     super(
       `collection "${c.name}" is no longer watched (${c.unwatch_reason ?? 'unwatched'}); ` +
-        `\`selfheal watch ${c.table_schema}.${c.table_name} --as ${c.name}\` watches it again`,
+        `\`selfheal watch ${shellWord(displayQualifiedName(c.table_schema, c.table_name))} --as ${c.name}\` ` +
+        'watches it again',
     );
     this.name = 'UnwatchedCollectionError';
   }

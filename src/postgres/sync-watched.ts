@@ -1,6 +1,7 @@
 import { listCollections, listStoredCollections, recordWatchEvent, type Collection } from './collections';
 import type { AuditedBy, AuditSigner } from './audit-log';
 import { withTransaction, type Pool } from './pool';
+import { displayQualifiedName, qualifiedName } from './quote-ident';
 import { listUserTables, listWatchRules, ruleMatches } from './watch-rules';
 import { defaultCollectionName, watchTable, WatchRefused } from './watch-table';
 
@@ -43,7 +44,7 @@ export async function syncWatched(
   for (const { stored_schema, stored_name, stored_oid, ...c } of all) {
     if (c.unwatched_at !== null) continue;
     if (c.table_oid === null) {
-      const reason = `table ${stored_schema}.${stored_name} was dropped`;
+      const reason = `table ${displayQualifiedName(stored_schema, stored_name)} was dropped`;
       const gone = await withTransaction(pool, async (tx) => {
         const r = await tx.query(
           `UPDATE ruvector.collections SET unwatched_at = now(), unwatch_reason = $2
@@ -57,8 +58,8 @@ export async function syncWatched(
       continue;
     }
     if (c.table_oid !== stored_oid || c.table_schema !== stored_schema || c.table_name !== stored_name) {
-      const from = `${stored_schema}.${stored_name}`;
-      const to = `${c.table_schema}.${c.table_name}`;
+      const from = displayQualifiedName(stored_schema, stored_name);
+      const to = displayQualifiedName(c.table_schema, c.table_name);
       const detail =
         c.table_oid !== stored_oid ? `${to} was created again (new table, same name)` : `${from} renamed to ${to}`;
       // Another worker's pass may follow the same rename: only the one that changes the row records it.
@@ -94,20 +95,16 @@ export async function syncWatched(
     const plain = defaultCollectionName(t.schema, t.name);
     const name = plain && !taken.has(plain) ? plain : defaultCollectionName(t.schema, `${t.schema}_${t.name}`);
     if (!name) {
-      out.skipped.push({ table: `${t.schema}.${t.name}`, reason: 'no usable collection name' });
+      out.skipped.push({ table: displayQualifiedName(t.schema, t.name), reason: 'no usable collection name' });
       continue;
     }
     try {
-      const w = await watchTable(
-        pool,
-        { table: `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`, name, source: 'rule' },
-        audit,
-      );
+      const w = await watchTable(pool, { table: qualifiedName(t.schema, t.name), name, source: 'rule' }, audit);
       taken.add(w.collection.name);
       out.watched.push(w.collection.name);
     } catch (err) {
       if (!(err instanceof WatchRefused)) throw err;
-      out.skipped.push({ table: `${t.schema}.${t.name}`, reason: err.message });
+      out.skipped.push({ table: displayQualifiedName(t.schema, t.name), reason: err.message });
     }
   }
   return { sync: out, collections: out.watched.length > 0 ? await listCollections(pool) : watched };

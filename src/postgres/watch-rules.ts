@@ -10,9 +10,17 @@ import { withTransaction, type Pool } from './pool';
  */
 export const tableGlobSchema = z
   .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\0]+$/);
+  .min(1, 'a glob is not empty')
+  .max(200, 'a glob is at most 200 characters')
+  .regex(/^[^\0]+$/, 'a glob has no NUL')
+  .refine(
+    (g) => !/[[\]{}\\]/.test(g),
+    (g) => ({ message: `glob "${g}": globs take * and ? only, not [ ] { } or \\ (write e.g. app.* or *_tmp)` }),
+  )
+  .refine(
+    (g) => !g.startsWith('.') && !g.endsWith('.'),
+    (g) => ({ message: `glob "${g}": write table, or schema.table with both parts (app.*, *.orders)` }),
+  );
 
 export const watchRuleSchema = z
   .object({

@@ -5,7 +5,7 @@ import type { Pool } from './pool';
 import { withTransaction } from './pool';
 import type { Queryable } from './queryable';
 import type { AuditedBy } from './audit-log';
-import { qualifiedName } from './quote-ident';
+import { displayQualifiedName, qualifiedName } from './quote-ident';
 
 /** Schemas whose tables are PostgreSQL's or selfheal's own, never a user's collection. */
 export const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'ruvector'] as const;
@@ -52,6 +52,14 @@ export class WatchRefused extends Error {
   }
 }
 
+/** A table named to be watched that does not exist (not found, rather than refused). */
+export class WatchTableMissing extends WatchRefused {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WatchTableMissing';
+  }
+}
+
 interface ResolvedTable {
   oid: number;
   schema: string;
@@ -88,15 +96,17 @@ export async function resolveTable(db: Queryable, ref: string): Promise<Resolved
 
 /** Why a table cannot be a collection, or null when it can. */
 export function unwatchableReason(t: ResolvedTable): string | null {
-  const qualified = `${t.schema}.${t.name}`;
+  const qualified = displayQualifiedName(t.schema, t.name);
   if (t.relkind !== 'r' && t.relkind !== 'p')
     return `${qualified} is not a table (relkind ${t.relkind}): selfheal watches tables`;
+  if (t.schema === 'ruvector')
+    return `${qualified} is selfheal's own (schema ruvector holds its store): selfheal never watches it`;
   if (
     (SYSTEM_SCHEMAS as readonly string[]).includes(t.schema) ||
     t.schema.startsWith('pg_temp') ||
     t.schema.startsWith('pg_toast')
   ) {
-    return `${qualified} is in a system schema`;
+    return `${qualified} is in a system schema: selfheal watches user tables`;
   }
   if (t.is_partition)
     return (
@@ -109,8 +119,9 @@ export function unwatchableReason(t: ResolvedTable): string | null {
 async function requireTable(db: Queryable, ref: string, what: string): Promise<ResolvedTable> {
   const t = await resolveTable(db, ref);
   if (!t)
-    throw new WatchRefused(
-      `${what} ${ref} does not exist (as the database's search_path resolves it: write schema.table)`,
+    throw new WatchTableMissing(
+      `${what} ${ref} does not exist (as the database's search_path resolves it: write schema.table; ` +
+        `psql's \\dt lists the tables)`,
     );
   return t;
 }
@@ -168,14 +179,15 @@ export async function watchTable(
     if (req.kind === 'ivf') {
       if (!t.list_key)
         throw new WatchRefused(
-          `${t.schema}.${t.name} is not LIST-partitioned on one column: an ivf collection places ` +
+          `${displayQualifiedName(t.schema, t.name)} is not LIST-partitioned on one column: an ivf collection places ` +
             `rows by a partition_id list`,
         );
       const ct = await requireTable(db, req.centroids!, 'centroids table');
       const missing = await hasColumns(db, ct.oid, ['partition_id', 'centroid']);
       if (missing.length)
         throw new WatchRefused(
-          `centroids table ${ct.schema}.${ct.name} lacks ${missing.join(', ')} (it maps partition_id → centroid)`,
+          `centroids table ${displayQualifiedName(ct.schema, ct.name)} lacks ${missing.join(', ')} ` +
+            '(it maps partition_id → centroid)',
         );
       centroids = qualifiedName(ct.schema, ct.name);
       if (req.archive) {
@@ -184,7 +196,10 @@ export async function watchTable(
       }
     }
     const name = req.name ?? defaultCollectionName(t.schema, t.name);
-    if (!name) throw new WatchRefused(`${t.schema}.${t.name} has no usable collection name: give one with --as`);
+    if (!name)
+      throw new WatchRefused(
+        `${displayQualifiedName(t.schema, t.name)} has no usable collection name: give one with --as`,
+      );
 
     const byName = (
       await db.query<{ id: number; table_oid: number | null; unwatched: boolean }>(
@@ -203,8 +218,8 @@ export async function watchTable(
     ).rows[0];
     if (byTable && !byTable.unwatched && byTable.name !== name) {
       throw new WatchRefused(
-        `${t.schema}.${t.name} is already watched as "${byTable.name}" (\`selfheal unwatch ${byTable.name}\` ` +
-          `first to rename it)`,
+        `${displayQualifiedName(t.schema, t.name)} is already watched as "${byTable.name}" ` +
+          `(\`selfheal unwatch ${byTable.name}\` first to rename it)`,
       );
     }
     if (
@@ -220,8 +235,8 @@ export async function watchTable(
     const reuse = byName?.id ?? byTable?.id;
     if (reuse !== undefined && byTable && byName && byTable.id !== byName.id) {
       throw new WatchRefused(
-        `the name "${name}" belonged to another table and ${t.schema}.${t.name} was watched as "${byTable.name}": ` +
-          `watch it as "${byTable.name}", or choose a new name with --as`,
+        `the name "${name}" belonged to another table and ${displayQualifiedName(t.schema, t.name)} was watched ` +
+          `as "${byTable.name}": watch it as "${byTable.name}", or choose a new name with --as`,
       );
     }
     const values = [name, t.schema, t.name, t.oid, req.kind, centroids, archive, req.source];

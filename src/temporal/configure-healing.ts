@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { normalizeConfigureRequest } from '../domain/configure-request';
+import { configureErrorMap, normalizeConfigureRequest } from '../domain/configure-request';
 import { DATABASE_WIDE_KEYS, healingConfigSchema, type HealingConfig } from '../domain/healing-config';
-import { listCollections } from '../postgres/collections';
+import { listCollections, UnknownCollectionError } from '../postgres/collections';
 import { loadScopeConfig } from '../postgres/outcome-store';
 import type { Pool } from '../postgres/pool';
 import { refreshGuardian } from './guardian-client';
 
-/** A configuration change refused as asked (a collection that does not exist, a key for another scope). */
+/** A configuration change refused as asked (a key for another scope). */
 export class ConfigureRefusedError extends Error {
   constructor(message: string) {
     super(message);
@@ -28,7 +28,7 @@ export interface ConfigurePlan {
 /**
  * ruvector_healing_configure, before anything is stored: the request in either spelling (HealingConfig
  * fields or the SQL interface's), validated whole (bounds, unknown keys) for every collection it
- * touches. Throws a ZodError naming the field, or ConfigureRefusedError.
+ * touches. Throws a ZodError naming the field, UnknownCollectionError, or ConfigureRefusedError.
  */
 export async function planConfigure(pool: Pool, request: unknown, scope: string): Promise<ConfigurePlan> {
   const change = normalizeConfigureRequest(request);
@@ -37,15 +37,15 @@ export async function planConfigure(pool: Pool, request: unknown, scope: string)
   if (scope !== '*' && wide.length)
     throw new ConfigureRefusedError(`${wide.join(', ')} applies to the whole database: set it without --collection`);
   const collections = (await listCollections(pool)).filter((c) => scope === '*' || c.name === scope);
-  if (scope !== '*' && collections.length === 0) throw new ConfigureRefusedError(`no collection named "${scope}"`);
+  if (scope !== '*' && collections.length === 0) throw new UnknownCollectionError(scope);
   const stored = { ...(await loadScopeConfig(pool, scope)), ...change };
   const global = scope === '*' ? stored : await loadScopeConfig(pool, '*');
   const effective = new Map<string, HealingConfig>();
   for (const c of collections) {
     const own = scope === '*' ? await loadScopeConfig(pool, c.name) : stored;
-    effective.set(c.name, healingConfigSchema.parse({ ...global, ...own }));
+    effective.set(c.name, healingConfigSchema.parse({ ...global, ...own }, { errorMap: configureErrorMap }));
   }
-  healingConfigSchema.parse(global);
+  healingConfigSchema.parse(global, { errorMap: configureErrorMap });
   return { scope, change, stored, effective };
 }
 

@@ -100,6 +100,45 @@ describe('human approval', () => {
     });
   });
 
+  it('trigger --no-wait prints the action id; history and pending show what the waiting attempt is about', async () => {
+    const collection = await testCollection(sys.db.pool, {
+      require_approval_strategies: ['compact_indexes'],
+      stabilization_wait: 3,
+      check_interval: 3600,
+    });
+    await bloat(sys.db.pool, collection);
+    const t = await cli('trigger', collection, '--no-wait');
+    expect({ code: t.code, err: t.err }).toEqual({ code: 0, err: '' });
+    const id = Number(
+      /^action (\d+): `selfheal follow \1` follows it, `selfheal abort \1` stops it$/m.exec(t.out)?.[1],
+    );
+    expect(id).toBeGreaterThan(0);
+    const json = await cli('trigger', collection, '--no-wait', '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ answer: { kind: 'Joined' }, action_id: id });
+    const listed = await waitFor('pending to list it', async () => {
+      const out = (await cli('pending')).out;
+      return out.includes(`action ${id}:`) ? out : undefined;
+    });
+    const { rows } = await sys.db.pool.query<{ name: string }>(
+      `SELECT c.relname::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = to_regclass($1) AND i.indisprimary`,
+      [`public.${collection}`],
+    );
+    expect(listed).toContain(
+      `action ${id}: ${collection} IndexFragmentation on index ${rows[0]!.name} → compact_indexes`,
+    );
+    // The store learns class and strategy when the attempt ends; the workflow knows them now.
+    const history = await cli('history', '--collection', collection);
+    expect(history.out).toMatch(
+      new RegExp(
+        `^#${id} \\S+ ${collection} IndexFragmentation → compact_indexes: waits for approval ` +
+          `\\(\`selfheal approve ${id}\`\\)$`,
+        'm',
+      ),
+    );
+    expect((await cli('reject', String(id), '--by', 'erin')).code).toBe(0);
+  });
+
   it('a strategy above max_auto_heal_impact waits for a person instead of being dropped; approved, it runs', async () => {
     // compact_indexes (impact 0.5) is the only strategy for IndexFragmentation, above this cap.
     const { collection, handle, actionId } = await waitingAttempt({
@@ -113,7 +152,9 @@ describe('human approval', () => {
       approval_reason: 'impact 0.5 is above max_auto_heal_impact 0.4',
     });
     const pending = await cli('pending');
-    expect(pending.out).toContain(`action ${actionId}: ${collection} IndexFragmentation → compact_indexes`);
+    expect(pending.out).toMatch(
+      new RegExp(`action ${actionId}: ${collection} IndexFragmentation on index \\S+ → compact_indexes`),
+    );
     expect(pending.out).toContain('(impact 0.5 is above max_auto_heal_impact 0.4)');
     expect(await indexDensity(sys.db.pool, collection)).toBeLessThan(25);
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { describeError } from '../../src/cli/main';
+import { COMMAND_NAMES, describeError } from '../../src/cli/main';
 import { ensureDemoCollection } from '../../src/demo/demo-collection';
 import { ensureVectorCollection } from '../../src/demo/vector-collection';
 import { useCliSystem } from '../support/test-harness';
@@ -124,6 +124,111 @@ describe('selfheal CLI against a running system', () => {
     );
   });
 
+  it('reports a misspelt option as unknown wherever it stands, last or not, for every command', async () => {
+    for (const name of COMMAND_NAMES) {
+      for (const argv of [
+        [name, '--bogus'],
+        [name, 'x', '--bogus'],
+        [name, '--bogus', '--json'],
+      ]) {
+        const r = await cli(...argv);
+        expect({ argv, code: r.code, err: r.err }).toEqual({
+          argv,
+          code: 2,
+          err: expect.stringMatching(/: unknown option --bogus \(this command takes --json/),
+        });
+      }
+    }
+    expect(await cli('trigger', collection, '--nowait')).toMatchObject({
+      code: 2,
+      err: `selfheal trigger: unknown option --nowait (this command takes --json, --no-wait)`,
+    });
+    expect(await cli('status', '--bogus')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/unknown option --bogus/),
+    });
+    // A known option without its value still says so.
+    expect(await cli('history', '--since')).toMatchObject({ code: 2, err: 'selfheal history: --since needs a value' });
+    expect(await cli('history', '--limit', '--json')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--limit needs a value/),
+    });
+  });
+
+  it('configure names the setting, its bounds and the keys it could have meant, and changes nothing', async () => {
+    const stored = async () =>
+      (await sys.db.pool.query('SELECT scope, config FROM ruvector.healing_config ORDER BY scope')).rows;
+    const before = await stored();
+    const refused = async (arg: string, code: number, err: string | RegExp, ...more: string[]) =>
+      expect(await cli('configure', arg, ...more)).toMatchObject({
+        code,
+        err: typeof err === 'string' ? `selfheal configure: ${err}` : expect.stringMatching(err),
+      });
+    await refused(
+      '{"min_healing_interval": 60}',
+      3,
+      'no collection named "nope": `selfheal list` shows the watched ones, `selfheal watch <schema.table> --as nope` ' +
+        'adds one',
+      '--collection',
+      'nope',
+    );
+    await refused(
+      '/tmp/selfheal-does-not-exist.json',
+      2,
+      `no file /tmp/selfheal-does-not-exist.json: give the path of a JSON file, or the JSON itself ` +
+        `('{"min_healing_interval": 600}')`,
+    );
+    await refused('{"min_healing_interval": ', 2, /^selfheal configure: the configuration is not valid JSON: /);
+    // The SQL interface's wording (ruvector.check_config), the likeliest key first.
+    await refused(
+      '{"checkinterval": 5}',
+      2,
+      /^selfheal configure: unknown setting "checkinterval" \(did you mean check_interval\? known: approval_timeout, .*check_interval, .*max_attempts_per_hour, /,
+    );
+    await refused('{"check_interval": 0}', 2, 'check_interval: 0 is too small (at least 1)');
+    await refused('{"max_auto_heal_impact": 2}', 2, 'max_auto_heal_impact: 2 is too large (at most 1)');
+    await refused('{"stress_ratio": 0}', 2, 'stress_ratio: 0 is too small (above 0)');
+    await refused('{"max_attempts_per_window": 2.5}', 2, 'max_attempts_per_window: expected a whole number, not 2.5');
+    await refused('{"enabled": "yes"}', 2, 'enabled: expected boolean but got string');
+    expect(await stored()).toEqual(before);
+  });
+
+  it('configure --show prints the configuration in effect and where each value comes from', async () => {
+    const c = uniqueName('clishow');
+    await ensureDemoCollection(sys.db.pool, testAudit, c, 'public', c, 1000);
+    expect((await cli('configure', '{"ineffective_after": 5}')).code).toBe(0);
+    expect((await cli('configure', '{"ineffective_after": 7, "approval_timeout": 600}', '--collection', c)).code).toBe(
+      0,
+    );
+    const shown = await cli('configure', '--show', '--collection', c, '--json');
+    expect({ code: shown.code, err: shown.err }).toEqual({ code: 0, err: '' });
+    const { scope, settings } = JSON.parse(shown.out);
+    expect(scope).toBe(c);
+    expect(settings).toMatchObject({
+      ineffective_after: { value: 7, from: 'collection' },
+      approval_timeout: { value: 600, from: 'collection' },
+      check_interval: { value: 60, from: 'default' },
+    });
+    const all = JSON.parse((await cli('configure', '--show', '--json')).out);
+    expect(all.scope).toBe('*');
+    expect(all.settings.ineffective_after).toEqual({ value: 5, from: '*' });
+    expect(all.settings.approval_timeout).toEqual({ value: 3600, from: 'default' });
+    const human = (await cli('configure', '--show', '--collection', c)).out;
+    expect(human).toMatch(new RegExp(`^configuration of collection ${c}:`));
+    expect(human).toMatch(new RegExp(`\\n  ineffective_after +7  \\(set for ${c}\\)\\n`));
+    expect(human).toMatch(/\n {2}check_interval +60\n/);
+    expect((await cli('configure', '--show')).out).toMatch(
+      /\n {2}ineffective_after +5 {2}\(set for all collections \('\*'\)\)\n/,
+    );
+    expect(await cli('configure', '--show', '--collection', 'nope')).toMatchObject({ code: 3 });
+    expect(await cli('configure', '--show', '{"enabled": false}')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/configure --show takes no configuration/),
+    });
+    // The tests after this one run with the default again.
+    expect((await cli('configure', '{"ineffective_after": 3}')).code).toBe(0);
+  });
+
   it('validates every input before it reaches the database: action ids, limits, spans, dates', async () => {
     const bigintMessage =
       /the action id is a whole number from 1 to 9223372036854775807 \(as `selfheal pending` lists them\), not "/;
@@ -214,9 +319,43 @@ describe('selfheal CLI against a running system', () => {
       process.env.DATABASE_URL = url.toString();
       const denied = await cli('history');
       expect(denied.code).toBe(5);
-      expect(denied.err).toMatch(
-        /^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — the role in DATABASE_URL lacks .*: GRANT .* TO it/,
-      );
+      expect(denied.err).toMatch(/^selfheal history: PostgreSQL: permission denied for (schema|database) \S+ — /);
+      // With USAGE on the store's schema but no right on its tables (what selfheal_viewer has), a
+      // read-only command is told which table, qualified, and which role the README says to use.
+      await sys.db.pool.query(`GRANT CONNECT ON DATABASE "${url.pathname.slice(1)}" TO ${role}`);
+      await sys.db.pool.query(`GRANT USAGE ON SCHEMA ruvector TO ${role}`);
+      const table = await cli('list');
+      expect(table).toMatchObject({
+        code: 5,
+        err:
+          'selfheal list: PostgreSQL: permission denied for table schema_migrations — table ' +
+          "ruvector.schema_migrations is selfheal's own store: the CLI connects as the role selfheal runs as, " +
+          "which owns schema ruvector (deploy/sql/selfheal-role.sql creates it, see the README's Least " +
+          'privilege): set DATABASE_URL to that role. A person who should only read or decide calls the SQL ' +
+          'functions instead, granted by deploy/sql/selfheal-operators.sql (README, SQL interface)',
+      });
+      // A user's table: the right to read it, not writes a command never makes.
+      const t = uniqueName('private');
+      await sys.db.pool.query(`CREATE TABLE public.${t} (id int)`);
+      const c = await sys.db.pool.connect();
+      try {
+        const e = await c.query(`SET ROLE ${role}`).then(() =>
+          c.query(`SELECT * FROM public.${t}`).then(
+            () => null,
+            (x: unknown) => x,
+          ),
+        );
+        expect(describeError(e)).toEqual({
+          code: 5,
+          message:
+            `PostgreSQL: permission denied for table ${t} — the role in DATABASE_URL may not read table ${t}: ` +
+            `GRANT SELECT ON ${t} TO it (qualified with its schema); what selfheal's strategies change needs the ` +
+            "rights in the README's Least privilege",
+        });
+      } finally {
+        await c.query('RESET ROLE');
+        c.release();
+      }
     } finally {
       process.env.DATABASE_URL = saved;
     }

@@ -410,8 +410,8 @@ describe('retention on the store', () => {
         /^history_retention_days 30: attempts and outcomes that ended before \S+Z; outcomes since \S+Z stay .*\n/,
       );
       expect(real.out.split('\n')[1]).toBe(
-        'deleted: 7 attempts, 3 outcomes, 1 weight resets, 10 weight history rows, 5 weight updates, 2 notices, ' +
-          '1 relayed SQL commands',
+        'deleted: 7 attempts, 3 outcomes, 1 weight reset, 10 weight history rows, 5 weight updates, 2 notices, ' +
+          '1 relayed SQL command',
       );
       expect(await historyRows(db.pool)).toEqual(after(before, gone));
       expect((await cli('retention', '--dry-run')).out.split('\n')[1]).toBe('would delete: nothing');

@@ -1,6 +1,7 @@
 import { drillHotspotCongestion } from '../../src/drills/hotspot-congestion';
 import { getCollection, listCollections } from '../../src/postgres/collections';
 import { storeHealingConfig } from '../../src/postgres/outcome-store';
+import { displayIdent } from '../../src/postgres/quote-ident';
 import { syncWatchedTables } from '../../src/postgres/sync-watched';
 import { watchTable } from '../../src/postgres/watch-table';
 import { guardianStatus } from '../../src/temporal/guardian-client';
@@ -56,10 +57,28 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
       );
     });
     const list = await cli('list');
-    expect(list.out).toMatch(new RegExp(`orders\\s+${schema}\\.Order Items\\s+table\\s+\\d`));
-    const again = await cli('watch', q('Order Items'), '--as', 'orders', '--json');
+    // The table as PostgreSQL needs it typed, quoted only where it must be: pasted back, it names the table.
+    expect(list.out).toMatch(new RegExp(`orders\\s+${schema}\\."Order Items"\\s+table\\s+\\d`));
+    const listed = JSON.parse((await cli('list', '--json')).out).collections.find(
+      (c: { collection: string }) => c.collection === 'orders',
+    ).table;
+    expect(listed).toBe(`${schema}."Order Items"`);
+    const again = await cli('watch', listed, '--as', 'orders', '--json');
     expect(JSON.parse(again.out).created).toBe(false);
+    expect((await cli('watch', listed, '--as', 'orders')).out).toMatch(
+      new RegExp(`^already watching ${schema}\\."Order Items" as collection "orders"`),
+    );
     expect((await events('orders')).filter((e) => e.event === 'watched')).toHaveLength(1);
+  });
+
+  it("shows a name bare exactly where the server's quote_ident would: keywords, case, spaces, quotes", async () => {
+    const names = ['orders', '_x1', 'Orders', 'Sales Data', 'Order-Lines', 'a$b', '1abc', 'é', 'a"b', 'user', 'name'];
+    const { rows } = await sys.db.pool.query<{ name: string; quoted: string }>(
+      `SELECT n AS name, quote_ident(n) AS quoted
+         FROM unnest($1::text[] || ARRAY(SELECT word FROM pg_get_keywords())) AS n`,
+      [names],
+    );
+    expect(rows.filter((r) => displayIdent(r.name) !== r.quoted)).toEqual([]);
   });
 
   it('refuses what cannot be watched, says why, and changes nothing', async () => {
@@ -73,9 +92,28 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
       code: 5,
       err: expect.stringMatching(/system schema/),
     });
-    expect(await cli('watch', `${schema}.nope`)).toMatchObject({
+    expect(await cli('watch', 'ruvector.collections')).toMatchObject({
       code: 5,
+      err: expect.stringMatching(/ruvector\.collections is selfheal's own \(schema ruvector holds its store\)/),
+    });
+    // Not there is not found (3), as for a collection.
+    expect(await cli('watch', `${schema}.nope`)).toMatchObject({
+      code: 3,
       err: expect.stringMatching(/does not exist/),
+    });
+    expect(await cli('watch', 'public.does_not_exist')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/^selfheal watch: table public\.does_not_exist does not exist/),
+    });
+    // A glob with what only other glob dialects mean is refused, not stored to match nothing.
+    for (const bad of ['[', 'app_[0-9]*', '{a,b}.*', 'app.'])
+      expect(await cli('watch', '--database', '--include', bad)).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/^selfheal watch: include\.0: glob ".*": /),
+      });
+    expect(await cli('watch', '--database', '--exclude', '*_tmp,[x]')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/exclude\.1: glob "\[x\]": globs take \* and \? only/),
     });
     expect(await cli('watch', 'a.b.c.d')).toMatchObject({ code: 5, err: expect.stringMatching(/not a table name/) });
     expect(await cli('watch', q('events'), '--kind', 'ivf')).toMatchObject({
@@ -116,7 +154,7 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     });
     const first = await syncWatchedTables(sys.db.pool, testAudit.signer);
     expect(first.renamed).toEqual([
-      { collection: 'orders', from: `${schema}.Order Items`, to: `${schema}.Order Lines` },
+      { collection: 'orders', from: `${schema}."Order Items"`, to: `${schema}."Order Lines"` },
     ]);
     expect((await syncWatchedTables(sys.db.pool, testAudit.signer)).renamed).toEqual([]);
     expect((await events('orders')).filter((e) => e.event === 'renamed')).toHaveLength(1);
@@ -185,7 +223,12 @@ describe('watching a real database: watch, list, unwatch, rules, renames and dro
     const all = JSON.parse((await cli('list', '--all', '--json')).out);
     expect(all.collections.find((c: { collection: string }) => c.collection === 'big_a')).toMatchObject({
       state: 'unwatched',
+      unwatch_reason: `table ${schema}.big_a was dropped`,
     });
+    // The listing says why, not only that.
+    expect((await cli('list', '--all')).out).toMatch(
+      new RegExp(`big_a\\s+${schema}\\.big_a\\s+table\\s+-\\s+unwatched: table ${schema}\\.big_a was dropped`),
+    );
   });
 
   it('unwatch stops the guardian, keeps the history, and a rule does not watch the table again', async () => {

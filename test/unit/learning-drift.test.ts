@@ -34,6 +34,7 @@ describe('detectDrift', () => {
       drifting: false,
       detail: '7 outcomes, fewer than the 8 needed',
     });
+    expect(detectDrift(series([0.9])).detail).toBe('1 outcome, fewer than the 8 needed');
     expect(detectDrift(series([...rep(10, 0.1), ...rep(5, 0.9)])).drifting).toBe(false);
   });
 

@@ -4,6 +4,7 @@ import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { parseSince, parseWholeNumber } from '../durations';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 const USAGE =
   'usage: selfheal audit [--since 24h|ISO] [--action id] [--limit n] [--json]\n' +
@@ -81,7 +82,7 @@ async function verify(args: ParsedArgs, sys: SystemHandles, out: (l: string) => 
     out(`audit trail BROKEN at row ${first.seq}: ${first.message}`);
     for (const p of report.problems.slice(1)) out(`  also row ${p.seq}: ${p.message}`);
   } else {
-    out(`audit trail intact: ${report.rows} rows, every one signed and in its place`);
+    out(`audit trail intact: ${counted(report.rows, 'row')}, every one signed and in its place`);
   }
   // Kept somewhere else, the head proves later that the trail was not cut back to an older state.
   out(`head: ${report.head.seq}:${report.head.hmac}`);

@@ -12,30 +12,31 @@ import {
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
+import { showConfiguration } from './configure-show';
+
+const USAGE =
+  'usage: selfheal configure <file.json | \'{"min_healing_interval": 600}\'> [--collection name] [--json]\n' +
+  '       selfheal configure --show [--collection name] [--json]';
 
 /**
- * `selfheal configure <file|json> [--collection c]`: ruvector_healing_configure. Validated whole
- * (bounds, unknown keys refused) for every collection it touches before anything is stored, then
- * stored and handed to the running guardians, which apply it without restarting.
+ * `selfheal configure <file|json> [--collection c]`: ruvector_healing_configure (`--show`: what
+ * applies now). Validated whole (bounds, unknown keys refused) for every collection it touches
+ * before anything is stored, then stored and handed to the running guardians, which apply it
+ * without restarting.
  */
 export async function configureCommand(
   args: ParsedArgs,
   sys: SystemHandles,
   out: (l: string) => void,
 ): Promise<CommandResult> {
-  onlyFlags(args, ['json', 'collection']);
-  if (args.positionals.length !== 1)
-    throw new UsageError(
-      'usage: selfheal configure <file.json | \'{"min_healing_interval": 600}\'> [--collection name] [--json]',
-    );
-  const text = existsSync(args.positionals[0]!) ? readFileSync(args.positionals[0]!, 'utf8') : args.positionals[0]!;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`configuration is neither a file nor JSON: ${(err as Error).message}`);
-  }
+  onlyFlags(args, ['json', 'collection', 'show']);
   const scope = args.flags.collection === undefined ? '*' : collectionNameSchema.parse(String(args.flags.collection));
+  if (args.flags.show) {
+    if (args.positionals.length) throw new UsageError(`configure --show takes no configuration\n${USAGE}`);
+    return showConfiguration(await sys.pool(), scope === '*' ? undefined : scope, out);
+  }
+  if (args.positionals.length !== 1) throw new UsageError(USAGE);
+  const json = readConfiguration(args.positionals[0]!);
   const pool = await sys.pool();
   let plan: ConfigurePlan;
   try {
@@ -60,4 +61,26 @@ export async function configureCommand(
       : 'no guardian is running: applied when one starts',
   );
   return { data: { scope, change, applied_to: applied, effective: Object.fromEntries(effective) }, exitCode: 0 };
+}
+
+/** The argument as JSON: inline when it looks like JSON, else the file it names. */
+function readConfiguration(arg: string): unknown {
+  const inline = /^\s*[{[]/.test(arg);
+  if (!inline && !existsSync(arg))
+    throw new UsageError(
+      `no file ${arg}: give the path of a JSON file, or the JSON itself ('{"min_healing_interval": 600}')`,
+    );
+  let text: string;
+  try {
+    text = inline ? arg : readFileSync(arg, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${arg}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `${inline ? 'the configuration' : `file ${arg}`} is not valid JSON: ${(err as Error).message}`,
+    );
+  }
 }

@@ -5,6 +5,7 @@ import type { CommandResult } from '../command';
 import { parseSince } from '../durations';
 import { percent, recoveryTimeText } from '../recovery-time';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 /** The weight selection gives a class and strategy no update has weighed yet. */
 const PRIOR_WEIGHT = 1;
@@ -88,7 +89,7 @@ export async function effectivenessCommand(
     last === null
       ? `weights: no update yet, every weight is its prior ${PRIOR_WEIGHT}`
       : `weights: last update #${last.id} at ${last.computed_at} (${last.trigger}, ${last.window_days}-day window, ` +
-          `${last.outcomes_used} outcomes)${last.skipped_reason ? `, skipped: ${last.skipped_reason}` : ''}`,
+          `${counted(last.outcomes_used, 'outcome')})${last.skipped_reason ? `, skipped: ${last.skipped_reason}` : ''}`,
   );
   for (const s of strategies) {
     out(
@@ -103,7 +104,7 @@ export async function effectivenessCommand(
         w.prior
           ? `  ${w.problem_class}: prior ${PRIOR_WEIGHT} (no update yet)`
           : `  ${w.problem_class}: weight ${w.weight.toFixed(3)}, computed ${w.computed_at} ` +
-              `(from ${w.outcomes} outcomes, ${w.feedback_count} with feedback)`,
+              `(from ${counted(w.outcomes, 'outcome')}, ${w.feedback_count} with feedback)`,
       );
   }
   return {

@@ -5,7 +5,7 @@ import { isStrategyName, STRATEGY_NAMES } from '../../domain/strategy-names';
 import { faultScope } from '../../guardian/fault-scope';
 import { collectionNameSchema } from '../../postgres/collections';
 import { ATTEMPT_STATUSES, type AttemptStatus, type HistoryFilter } from '../../postgres/history-filter';
-import { loadHistory } from '../../postgres/outcome-store';
+import { loadHistory, type HistoryEntry } from '../../postgres/outcome-store';
 import type { Pool } from '../../postgres/pool';
 import {
   loadPatternOccurrences,
@@ -14,10 +14,12 @@ import {
   type TrendPeriod,
 } from '../../postgres/recovery-history';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
+import { liveAttemptStatus } from '../attempt-live';
 import type { CommandResult } from '../command';
 import { parseSince, parseWholeNumber } from '../durations';
 import { percent, recoveryTimeText } from '../recovery-time';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 const USAGE =
   'usage: selfheal history [--patterns | --trends [--by day|week] | --stats] [--since 24h|2026-01-01T00:00:00Z] ' +
@@ -89,7 +91,7 @@ export async function historyCommand(
   const pool = await sys.pool();
   switch (view) {
     case 'list':
-      return listing(pool, filter, limit ?? 20, out);
+      return listing(sys, pool, filter, limit ?? 20, out);
     case 'patterns':
       return patterns(pool, filter, limit, out);
     case 'trends':
@@ -99,10 +101,11 @@ export async function historyCommand(
   }
 }
 
-async function listing(pool: Pool, filter: HistoryFilter, limit: number, out: (l: string) => void) {
+async function listing(sys: SystemHandles, pool: Pool, filter: HistoryFilter, limit: number, out: (l: string) => void) {
+  const stored = await withLiveFacts(sys, await loadHistory(pool, { ...filter, limit }));
   // A server's fault (its connection slots, replication slots, standbys, a role's sort memory) is
   // healed by one attempt in whichever collection saw it first: say so, or the row reads as that collection's.
-  const rows = (await loadHistory(pool, { ...filter, limit })).map((r) => ({
+  const rows = stored.map((r) => ({
     ...r,
     scope: r.problem_class !== null && isProblemClassName(r.problem_class) ? faultScope(r.problem_class) : null,
   }));
@@ -111,7 +114,11 @@ async function listing(pool: Pool, filter: HistoryFilter, limit: number, out: (l
     const result =
       r.status === 'Completed'
         ? `${r.success ? 'success' : 'failed'}, ${r.verified ? 'verified' : 'not verified'}`
-        : r.status;
+        : r.awaiting_approval
+          ? `waits for approval (\`selfheal approve ${r.attempt_id}\`)`
+          : r.phase
+            ? `${r.status} (${r.phase})`
+            : r.status;
     const lambda =
       r.initial_lambda !== null ? ` λ ${r.initial_lambda.toFixed(3)} → ${r.final_lambda?.toFixed(3) ?? '?'}` : '';
     const imp = r.improvement !== null ? ` (${(r.improvement * 100).toFixed(1)} %)` : '';
@@ -153,7 +160,7 @@ async function patterns(
       .map((s) => `${s.strategy} ${percent(s.success_rate)} of ${s.occurrences}`)
       .join(', ');
     out(
-      `${p.problem_class} on ${p.component}: ${p.occurrences} occurrences, best ${p.best_strategy} ` +
+      `${p.problem_class} on ${p.component}: ${counted(p.occurrences, 'occurrence')}, best ${p.best_strategy} ` +
         `${percent(p.success_rate)} (${best.healed} of ${best.occurrences} healed)${others ? `; also ${others}` : ''}` +
         `; last ${p.last_seen}`,
     );
@@ -194,11 +201,12 @@ async function stats(pool: Pool, filter: HistoryFilter, out: (l: string) => void
   const s = await loadRecoveryStats(pool, filter);
   const healed = `${s.recovery.recoveries} of ${s.ran}`;
   out(
-    `since ${filter.since.toISOString()}${filtersText(filter)}: ${s.attempts} attempts, ${s.ran} ran a strategy, ` +
+    `since ${filter.since.toISOString()}${filtersText(filter)}: ${counted(s.attempts, 'attempt')}, ` +
+      `${s.ran} ran a strategy, ` +
       `success rate ${percent(s.success_rate)}${s.ran ? ` (${healed} completed and verified)` : ''}`,
   );
   const common = s.most_common_fault;
-  out(`most common fault: ${common ? `${common.problem_class} (${common.attempts} attempts)` : '-'}`);
+  out(`most common fault: ${common ? `${common.problem_class} (${counted(common.attempts, 'attempt')})` : '-'}`);
   const best = s.most_effective_strategy;
   out(
     `most effective strategy: ${
@@ -210,6 +218,34 @@ async function stats(pool: Pool, filter: HistoryFilter, out: (l: string) => void
   out(`mean time to recovery (from detection to the verified outcome): ${recoveryTimeText(s.recovery)}`);
   for (const c of s.recovery_by_class) out(`  ${c.problem_class}: ${recoveryTimeText(c)}`);
   return { data: { since: filter.since.toISOString(), ...s }, exitCode: 0 };
+}
+
+/**
+ * A running attempt's class, strategy and phase from its workflow: the store records them when it
+ * ends. Rows Temporal cannot answer for stay as stored.
+ */
+async function withLiveFacts(
+  sys: SystemHandles,
+  rows: HistoryEntry[],
+): Promise<(HistoryEntry & { phase?: string; awaiting_approval?: boolean })[]> {
+  const running = rows.filter((r) => r.status === 'running');
+  if (running.length === 0) return rows;
+  const client = await sys.temporal().catch(() => null);
+  if (!client) return rows;
+  return Promise.all(
+    rows.map(async (r) => {
+      if (r.status !== 'running') return r;
+      const s = await liveAttemptStatus(client, r.workflow_id, r.run_id);
+      if (!s) return r;
+      return {
+        ...r,
+        problem_class: r.problem_class ?? s.problem?.class ?? null,
+        strategy: r.strategy ?? s.strategy,
+        phase: s.phase,
+        awaiting_approval: s.awaiting_approval,
+      };
+    }),
+  );
 }
 
 function filtersText(f: HistoryFilter): string {

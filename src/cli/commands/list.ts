@@ -1,4 +1,5 @@
 import { listCollections } from '../../postgres/collections';
+import { displayQualifiedName } from '../../postgres/quote-ident';
 import { listWatchRules, tableSizeSql } from '../../postgres/watch-rules';
 import { databaseGuardianStatus } from '../../temporal/guardian-client';
 import type { GuardianStatus } from '../../../workflows/guardian-messages';
@@ -34,7 +35,7 @@ export async function listCommand(
     const g: GuardianStatus | null = c.unwatched_at ? null : (byName.get(c.name) ?? null);
     return {
       collection: c.name,
-      table: `${c.table_schema}.${c.table_name}`,
+      table: displayQualifiedName(c.table_schema, c.table_name),
       kind: c.kind,
       source: c.source,
       size_bytes: sizes.get(c.id) ?? null,
@@ -51,7 +52,8 @@ export async function listCommand(
     r.table,
     r.kind,
     r.size_bytes === null ? '-' : formatSize(r.size_bytes),
-    `${r.state}${r.lambda === null ? '' : ` (λ ${r.lambda.toFixed(3)})`}`,
+    `${r.state}${r.lambda === null ? '' : ` (λ ${r.lambda.toFixed(3)})`}` +
+      `${r.unwatch_reason ? `: ${r.unwatch_reason}` : ''}`,
     r.last_sample_at ?? '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

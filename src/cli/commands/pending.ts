@@ -1,6 +1,7 @@
 import { attemptStatusQuery } from '../../../workflows/attempt-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
+import { problemTargets } from '../problem-targets';
 import type { SystemHandles } from '../system-connection';
 
 /** `selfheal pending`: attempts waiting for approval, with their action ids. */
@@ -23,6 +24,7 @@ export async function pendingCommand(
         action_id: s.attempt_id,
         collection: s.collection,
         problem_class: s.problem?.class ?? null,
+        target: s.problem ? problemTargets(s.problem) : null,
         strategy: s.strategy,
         initial_lambda: s.initial_lambda,
         approval_deadline: s.approval_deadline,
@@ -38,7 +40,8 @@ export async function pendingCommand(
   if (rows.length === 0) out('no attempt waits for approval');
   for (const r of rows)
     out(
-      `action ${r.action_id}: ${r.collection} ${r.problem_class} → ${r.strategy}, waits until ${r.approval_deadline}` +
+      `action ${r.action_id}: ${r.collection} ${r.problem_class}${r.target ? ` on ${r.target}` : ''} → ` +
+        `${r.strategy}, waits until ${r.approval_deadline}` +
         `${r.approval_reason ? ` (${r.approval_reason})` : ''}  (selfheal approve ${r.action_id})`,
     );
   return { data: rows, exitCode: 0 };

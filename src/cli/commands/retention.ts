@@ -3,6 +3,7 @@ import { deleteExpiredHistory } from '../../postgres/retention';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 /**
  * `selfheal retention [--dry-run]`: what the retention Schedule deletes, now, by the same rules, on the store
@@ -19,7 +20,7 @@ export async function retentionCommand(
   const r = await deleteExpiredHistory(await sys.pool(), { dryRun });
   out(
     `history_retention_days ${r.history_retention_days}: attempts and outcomes that ended before ${r.cutoff}; ` +
-      `outcomes since ${r.learning_cutoff} stay for the learned weights (${r.learning_window_days} days)`,
+      `outcomes since ${r.learning_cutoff} stay for the learned weights (${counted(r.learning_window_days, 'day')})`,
   );
   out(`${dryRun ? 'would delete' : 'deleted'}: ${describeRetentionCounts(r.deleted)}`);
   return { data: r, exitCode: 0 };

@@ -4,6 +4,7 @@ import { requestHealing } from '../../temporal/request-healing';
 import type { TriggerAnswer, TriggerRequest } from '../../../workflows/guardian-messages';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
+import { actionIdOf } from '../attempt-live';
 import { describeOutcome, followAttempt, lineSink } from '../follow-attempt';
 import { workflowUiLink, type SystemHandles } from '../system-connection';
 import { followOutput, type FollowOutput } from './follow';
@@ -53,7 +54,16 @@ export async function requestAttempt(
     `${answer.kind === 'Joined' ? 'joined the running attempt' : 'attempt'} ${answer.workflow_id} run ` +
       `${answer.run_id}${link ? `\n  UI: ${link}` : ''}`,
   );
-  if (!wait) return { data: { answer, ui: link }, exitCode: 0 };
+  if (!wait) {
+    // What follow and abort take: the attempt records it as it starts.
+    const actionId = await actionIdOf(await sys.temporal(), answer.workflow_id, answer.run_id);
+    out(
+      actionId === null
+        ? 'its action id is not known yet: `selfheal pending` or `selfheal history` lists it'
+        : `action ${actionId}: \`selfheal follow ${actionId}\` follows it, \`selfheal abort ${actionId}\` stops it`,
+    );
+    return { data: { answer, ui: link, action_id: actionId }, exitCode: 0 };
+  }
   const outcome = await followAttempt(await sys.temporal(), answer.workflow_id, answer.run_id, to.sink, to);
   out(describeOutcome(outcome));
   const ok =

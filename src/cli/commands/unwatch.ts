@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { collectionNameSchema } from '../../postgres/collections';
+import { displayQualifiedName } from '../../postgres/quote-ident';
 import { deleteWatchRule } from '../../postgres/watch-rules';
 import { unwatchCollection } from '../../postgres/watch-table';
 import { refreshGuardian } from '../../temporal/guardian-client';
@@ -45,6 +46,7 @@ export async function unwatchCommand(
   });
   // The guardian would drop it at its next pass; asking for a pass drops it now.
   await refreshGuardian(await sys.temporal(), await sys.database());
-  out(`no longer watching ${c.table_schema}.${c.table_name} (collection "${c.name}"); its history stays`);
+  const table = displayQualifiedName(c.table_schema, c.table_name);
+  out(`no longer watching ${table} (collection "${c.name}"); its history stays`);
   return { data: { collection: c }, exitCode: 0 };
 }

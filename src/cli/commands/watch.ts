@@ -2,12 +2,13 @@ import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { collectionNameSchema } from '../../postgres/collections';
 import { syncWatchedTables } from '../../postgres/sync-watched';
+import { displayQualifiedName } from '../../postgres/quote-ident';
 import { listWatchRules, saveWatchRule, tableGlobSchema } from '../../postgres/watch-rules';
-import { watchTable, WatchRefused } from '../../postgres/watch-table';
+import { watchTable, WatchRefused, WatchTableMissing } from '../../postgres/watch-table';
 import { ensureGuardian, refreshGuardian } from '../../temporal/guardian-client';
 import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
-import { RefusedError } from '../errors';
+import { NotFoundError, RefusedError } from '../errors';
 import { formatSize, parseSize } from '../sizes';
 import type { SystemHandles } from '../system-connection';
 import { auditSigner } from '../../postgres/audit-log';
@@ -92,14 +93,16 @@ export async function watchCommand(
     const client = await sys.temporal();
     await ensureGuardian(client, await sys.database(), sys.settings.taskQueue);
     await refreshGuardian(client, await sys.database());
+    const table = displayQualifiedName(c.table_schema, c.table_name);
     out(
-      `${created ? 'watching' : 'already watching'} ${c.table_schema}.${c.table_name} as collection "${c.name}" ` +
+      `${created ? 'watching' : 'already watching'} ${table} as collection "${c.name}" ` +
         `(${c.kind}${c.centroids_table ? `, centroids ${c.centroids_table}` : ''}` +
         `${c.archive_table ? `, archive ${c.archive_table}` : ''})`,
     );
     out(`the database's guardian samples it every check_interval: \`selfheal status ${c.name}\``);
     return { data: { collection: c, created }, exitCode: 0 };
   } catch (err) {
+    if (err instanceof WatchTableMissing) throw new NotFoundError(err.message);
     if (err instanceof WatchRefused) throw new RefusedError(err.message);
     throw err;
   }

@@ -8,6 +8,7 @@ import { onlyFlags, type ParsedArgs, UsageError } from '../args';
 import type { CommandResult } from '../command';
 import { RefusedError } from '../errors';
 import type { SystemHandles } from '../system-connection';
+import { counted } from '../../domain/counted';
 
 const USAGE = 'usage: selfheal weights [--class ProblemClass] [--update-now] [--json]';
 const argsSchema = z.object({ class: problemClassNameSchema.optional(), update_now: z.boolean() });
@@ -80,8 +81,8 @@ function describeWeights(s: StoredWeights, only: string | undefined): string[] {
     );
   else
     lines.push(
-      `last update #${u.id} at ${u.computed_at} (${u.trigger}): ${u.outcomes_used} outcomes of the last ` +
-        `${u.window_days} days`,
+      `last update #${u.id} at ${u.computed_at} (${u.trigger}): ${counted(u.outcomes_used, 'outcome')} of the last ` +
+        `${counted(u.window_days, 'day')}`,
     );
   const classes = [...new Set(STRATEGIES.flatMap((st) => st.handles))].filter((c) => !only || c === only).sort();
   for (const c of classes) {
@@ -91,7 +92,7 @@ function describeWeights(s: StoredWeights, only: string | undefined): string[] {
       lines.push(
         w
           ? `  ${st.name.padEnd(24)} weight ${w.weight.toFixed(3)}  success ${(w.success_rate * 100).toFixed(0)} %, ` +
-              `avg improvement ${(w.avg_improvement * 100).toFixed(1)} %, ${w.outcomes} outcomes` +
+              `avg improvement ${(w.avg_improvement * 100).toFixed(1)} %, ${counted(w.outcomes, 'outcome')}` +
               `${w.feedback_count ? `, ${w.feedback_count} with feedback` : ''} (computed ${w.computed_at})`
           : `  ${st.name.padEnd(24)} weight 1 (prior: no outcomes in the window)`,
       );
