@@ -97,6 +97,10 @@ describe('selfheal CLI against a running system', () => {
       code: 3,
       err: expect.stringMatching(/no collection named "no_such_collection"/),
     });
+    expect(await cli('status', 'no_such_collection')).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no collection named "no_such_collection": `selfheal list`/),
+    });
     expect(await cli('trigger', 'bad name!')).toMatchObject({ code: 2, err: expect.stringMatching(/collection/) });
     expect(await cli('trigger')).toMatchObject({ code: 2, err: expect.stringMatching(/usage: selfheal trigger/) });
     expect(await cli('history', '--since', 'yesterday')).toMatchObject({

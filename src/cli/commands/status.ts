@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { collectionNameSchema, listCollections } from '../../postgres/collections';
+import { counted } from '../../domain/counted';
+import { collectionNameSchema, listCollections, UnknownCollectionError } from '../../postgres/collections';
+import { displayQualifiedName } from '../../postgres/quote-ident';
 import { attemptStatsOf } from '../../postgres/attempt-stats';
 import { loadHealingConfigs } from '../../postgres/guardian-store';
 import { sampleDatabase } from '../../probes/sample-database';
@@ -29,7 +31,7 @@ export async function statusCommand(
   const pool = await sys.pool();
   const client = await sys.temporal();
   const collections = (await listCollections(pool)).filter((c) => !only || c.name === only);
-  if (only && collections.length === 0) throw new Error(`no collection named "${only}"`);
+  if (only && collections.length === 0) throw new UnknownCollectionError(only);
   const result = [];
   const view = await databaseGuardianStatus(client, await sys.database());
   const guardians = new Map((view?.collections ?? []).map((g) => [g.collection, g]));
@@ -112,9 +114,9 @@ export async function statusCommand(
     };
     result.push(entry);
     out(
-      `${entry.collection} (${entry.table}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ` +
+      `${entry.collection} (${displayQualifiedName(c.table_schema, c.table_name)}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ` +
         `${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
-        `${entry.total_healings_24h} attempts in 24 h, ` +
+        `${counted(entry.total_healings_24h, 'attempt')} in 24 h, ` +
         `success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
         (active
           ? `; attempt running (${active.phase})` +
