@@ -113,8 +113,9 @@ export async function statusCommand(
       held: guardian?.held ?? null,
     };
     result.push(entry);
+    const shown = displayQualifiedName(c.table_schema, c.table_name);
     out(
-      `${entry.collection} (${displayQualifiedName(c.table_schema, c.table_name)}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ` +
+      `${entry.collection} (${shown}): ${entry.state}, λ ${entry.lambda?.toFixed(3) ?? '?'} of ` +
         `${entry.baseline_lambda?.toFixed(3) ?? '?'}; ` +
         `${counted(entry.total_healings_24h, 'attempt')} in 24 h, ` +
         `success rate ${entry.success_rate === null ? '-' : entry.success_rate.toFixed(2)}` +
