@@ -130,6 +130,7 @@ async function heal(l: PreparedLedger): Promise<HealingOutcome> {
     attempt_id: l.prepared.attempt_id,
     outcome_id: outcomeId ?? 0,
     ...(temporaryUntil ? { temporary_until: temporaryUntil } : {}),
+    final_state: v.final.state,
   };
 }
 

@@ -108,7 +108,9 @@ export function describeOutcome(o: HealingOutcome): string {
   switch (o.kind) {
     case 'Completed':
       return (
-        `${o.verified ? 'healed' : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ` +
+        // Verified means better and never worse; it is healed only once the state is normal again.
+        `${!o.verified ? 'not healed' : !o.final_state || o.final_state === 'normal' ? 'healed' : `improved, still ${o.final_state}`}` +
+        `: ${o.problem.class} → ${o.strategy}; λ ` +
         `${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}` +
         `${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}` +
         `${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integrityStateSchema } from './integrity-state';
 import { problemClassSchema } from './problem-class';
 import { remediationResultSchema } from './remediation-result';
 
@@ -17,6 +18,8 @@ export const healingOutcomeSchema = z.discriminatedUnion('kind', [
     outcome_id: z.number().int(),
     /** A verified temporary strategy: when its hold restores the previous setting. */
     temporary_until: z.string().optional(),
+    /** The state the verifying sample measured: verified is better, not necessarily normal. */
+    final_state: integrityStateSchema.optional(),
   }),
   z.object({
     kind: z.literal('Deferred'),
