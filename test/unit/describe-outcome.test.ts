@@ -6,7 +6,7 @@ describe("an attempt's one-line ending", () => {
     kind: 'Completed',
     problem: { class: 'StaleStatistics', relations: ['public.t'], mods_since_analyze: 9000, reltuples: 1000 },
     strategy: 'analyze_table',
-    result: { success: true, actions_taken: 1, improvement: 1 },
+    result: { success: true, actions_taken: 1, improvement: 1, metadata: {} },
     verified: true,
     compensated: false,
     initial_lambda: 0.1,
