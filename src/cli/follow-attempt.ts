@@ -106,15 +106,16 @@ export async function followAttempt(
 /** One line for how the attempt ended. */
 export function describeOutcome(o: HealingOutcome): string {
   switch (o.kind) {
-    case 'Completed':
+    case 'Completed': {
+      // Verified means better and never worse; it is healed only once the state is normal again.
+      const still = o.final_state && o.final_state !== 'normal' ? `improved, still ${o.final_state}` : 'healed';
       return (
-        // Verified means better and never worse; it is healed only once the state is normal again.
-        `${!o.verified ? 'not healed' : !o.final_state || o.final_state === 'normal' ? 'healed' : `improved, still ${o.final_state}`}` +
-        `: ${o.problem.class} → ${o.strategy}; λ ` +
+        `${o.verified ? still : 'not healed'}: ${o.problem.class} → ${o.strategy}; λ ` +
         `${o.initial_lambda.toFixed(3)} → ${o.final_lambda?.toFixed(3) ?? '?'}` +
         `${o.compensated ? ' (compensated)' : ''}${o.result.error ? `; ${o.result.error}` : ''}` +
         `${o.temporary_until ? `; temporary: the previous setting is restored at ${o.temporary_until}` : ''}`
       );
+    }
     case 'Deferred':
       return `deferred: ${o.reason}`;
     case 'NoStrategy':

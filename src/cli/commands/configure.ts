@@ -68,7 +68,8 @@ function readConfiguration(arg: string): unknown {
   const inline = /^\s*[{[]/.test(arg);
   if (!inline && !existsSync(arg))
     throw new UsageError(
-      `no file ${arg}: give the path of a JSON file, or the JSON itself ('{"min_healing_interval": 600}')`,
+      `${/[/\\]|\.json$/i.test(arg) ? `no file ${arg}` : `"${arg}" is neither a file nor JSON`}: give the path ` +
+        `of a JSON file, or the JSON itself ('{"min_healing_interval": 600}')`,
     );
   let text: string;
   try {
