@@ -18,6 +18,19 @@ import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const UI = 'http://ui.example.test:8233';
 
+/** The notification activities on `pool`, posting to the one generic webhook `url`. */
+const postingTo = (pool: Parameters<typeof createNotificationActivities>[0], url: string) =>
+  createNotificationActivities(pool, { webhooks: [url], slack: [], uiUrl: null, namespace: 'default' });
+
+/** A notice about action `action_id` of collection c. */
+const noticeOf = (n: Pick<Notice, 'event' | 'action_id' | 'problem_class' | 'strategy' | 'reason'>): Notice => ({
+  ...n,
+  collection: 'c',
+  workflow_id: 'healing-attempt/c',
+  run_id: 'r1',
+  at: new Date().toISOString(),
+});
+
 describe('a person is told through webhooks', () => {
   // /flaky answers 500 twice, then 200: the notice reaches it on the third try.
   let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -135,23 +148,14 @@ describe('a person is told through webhooks', () => {
   it('a notice asked for again (a retried or repeated try) is not posted again', async () => {
     const hooks2 = await startWebhookReceiver();
     try {
-      const acts = createNotificationActivities(db.appPool, {
-        webhooks: [hooks2.url('/once')],
-        slack: [],
-        uiUrl: null,
-        namespace: 'default',
-      });
-      const notice: Notice = {
+      const acts = postingTo(db.appPool, hooks2.url('/once'));
+      const notice = noticeOf({
         event: 'deferred',
         action_id: 987_654,
-        collection: 'c',
         problem_class: 'BlockingChain',
         strategy: 'terminate_blocking_root',
         reason: 'a superuser session is involved',
-        workflow_id: 'healing-attempt/c',
-        run_id: 'r1',
-        at: new Date().toISOString(),
-      };
+      });
       const first = await acts.postNotification(notice);
       const again = await acts.postNotification(notice);
       expect(first).toMatchObject({
@@ -173,23 +177,14 @@ describe('a person is told through webhooks', () => {
     url.searchParams.set('options', '-c idle_in_transaction_session_timeout=300');
     const pool = createPool(url.toString(), 2);
     try {
-      const acts = createNotificationActivities(pool, {
-        webhooks: [slow.url('/slow')],
-        slack: [],
-        uiUrl: null,
-        namespace: 'default',
-      });
-      const notice: Notice = {
+      const acts = postingTo(pool, slow.url('/slow'));
+      const notice = noticeOf({
         event: 'approval',
         action_id: 987_655,
-        collection: 'c',
         problem_class: 'IndexFragmentation',
         strategy: 'compact_indexes',
         reason: 'compact_indexes requires approval',
-        workflow_id: 'healing-attempt/c',
-        run_id: 'r1',
-        at: new Date().toISOString(),
-      };
+      });
       const first = await acts.postNotification(notice);
       expect(first.posted).toHaveLength(1);
       expect(await acts.postNotification(notice)).toMatchObject({ posted: [], already: first.posted });
@@ -207,23 +202,14 @@ describe('a person is told through webhooks', () => {
     url.searchParams.set('application_name', 'notify-lost-session');
     const pool = createPool(url.toString(), 2);
     try {
-      const acts = createNotificationActivities(pool, {
-        webhooks: [slow.url('/slow')],
-        slack: [],
-        uiUrl: null,
-        namespace: 'default',
-      });
-      const notice: Notice = {
+      const acts = postingTo(pool, slow.url('/slow'));
+      const notice = noticeOf({
         event: 'deferred',
         action_id: 987_656,
-        collection: 'c',
         problem_class: 'BlockingChain',
         strategy: null,
         reason: 'a superuser session is involved',
-        workflow_id: 'healing-attempt/c',
-        run_id: 'r1',
-        at: new Date().toISOString(),
-      };
+      });
       const first = acts.postNotification(notice);
       // The try has claimed the delivery and waits for the target's answer, its session idle.
       await waitFor('the POST under way', async () =>
