@@ -5,6 +5,7 @@ import { loadCommand } from '../../src/postgres/sql-commands';
 import { createCommandRelay, MAX_RELAY_ATTEMPTS, type CommandRelay } from '../../src/worker/command-relay';
 import { createTestDatabase, uniqueName, waitFor, type TestDatabase } from '../support/test-system';
 import { testAudit } from '../support/test-audit';
+import { endIdleSession } from '../support/idle-session';
 
 const SIGNER = auditSigner('command-relay-test-audit-key-0123456789');
 
@@ -100,19 +101,7 @@ describe('the command relay', () => {
     try {
       const r = start({ pool, sweepMs: 600_000 });
       // The relay has marked the command begun and waits for Temporal (out of reach), its session idle.
-      await waitFor('the relay asking Temporal', async () =>
-        (
-          await db.pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'relay-lost-session'
-                AND state = 'idle' AND query LIKE '%relay_attempts = relay_attempts + 1%'`,
-          )
-        ).rows[0]!.n > 0
-          ? true
-          : undefined,
-      );
-      await db.pool.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'relay-lost-session'`,
-      );
+      await endIdleSession(db.pool, 'relay-lost-session', 'relay_attempts = relay_attempts + 1');
       // Its try ends when Temporal does not answer; stop waits for it.
       await r.stop();
       expect(await loadCommand(db.pool, id)).toMatchObject({ relay_attempts: 1, relayed_at: null, error: null });

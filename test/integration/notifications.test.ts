@@ -14,6 +14,7 @@ import {
   type TestDatabase,
   type TestWorker,
 } from '../support/test-system';
+import { endIdleSession } from '../support/idle-session';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const UI = 'http://ui.example.test:8233';
@@ -212,19 +213,7 @@ describe('a person is told through webhooks', () => {
       });
       const first = acts.postNotification(notice);
       // The try has claimed the delivery and waits for the target's answer, its session idle.
-      await waitFor('the POST under way', async () =>
-        (
-          await db.pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'notify-lost-session'
-                AND state = 'idle' AND query LIKE '%INSERT INTO ruvector.notifications%'`,
-          )
-        ).rows[0]!.n > 0
-          ? true
-          : undefined,
-      );
-      await db.pool.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notify-lost-session'`,
-      );
+      await endIdleSession(db.pool, 'notify-lost-session', 'INSERT INTO ruvector.notifications');
       await expect(first).rejects.toThrow();
       const again = await acts.postNotification(notice);
       expect(again.posted).toHaveLength(1);
